@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from segmentasi.schema import SchemaError, load_schema, schema_from_dict
+
+
+def test_builtin_schema_declares_all_18_columns_and_two_experiments(schema):
+    assert len(schema.columns) == 18
+    assert set(schema.experiments) == {"demografi", "produk"}
+    assert [c.role for c in schema.columns].count("product") == 6
+    assert schema.id_column is not None
+    derived = schema.by_role("derived_count")[0]
+    assert list(derived.of) == [c.name for c in schema.products]
+    assert list(schema.experiment("produk").features) == [c.name for c in schema.products]
+
+
+def test_other_bank_schema_loads(other_schema):
+    assert other_schema.name == "otherbank"
+    assert other_schema.experiment("people").metric == "gower"
+
+
+def test_unknown_experiment_names_the_known_ones(schema):
+    with pytest.raises(SchemaError, match="has no experiment 'x'.*demografi, produk"):
+        schema.experiment("x")
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ([{"name": "a", "role": "weird"}], "role 'weird' is not one of"),
+        ([{"name": "a", "role": "nominal", "levels": ["x"]}], "at least two levels"),
+        ([{"name": "a", "role": "numeric"}, {"name": "a", "role": "numeric"}], "declared twice"),
+        ([{"name": "a", "role": "numeric", "min": 5, "max": 1}], "min 5.0 is above max 1.0"),
+        ([{"name": "a", "role": "derived_count", "of": ["b"]}], "unknown: \\['b'\\]"),
+        ([{"name": "a", "role": "numeric", "colour": "red"}], "unknown keys \\['colour'\\]"),
+        ([{"name": "a", "role": "numeric", "scale": "cube"}], "scale 'cube'"),
+        ([], "declares no columns"),
+    ],
+)
+def test_bad_schemas_are_refused_with_the_entry_named(columns, message):
+    with pytest.raises(SchemaError, match=message):
+        schema_from_dict({"name": "t", "columns": columns})
+
+
+def test_experiment_with_unknown_feature_is_refused():
+    data = {
+        "columns": [{"name": "a", "role": "numeric"}],
+        "experiments": {"e": {"features": ["a", "zz"]}},
+    }
+    with pytest.raises(SchemaError, match="experiment 'e': features not in the schema: \\['zz'\\]"):
+        schema_from_dict(data)
+
+
+def test_missing_or_broken_schema_file(tmp_path):
+    with pytest.raises(SchemaError, match="cannot read schema file"):
+        load_schema(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = [unclosed")
+    with pytest.raises(SchemaError, match="not valid TOML"):
+        load_schema(broken)
