@@ -1,0 +1,153 @@
+"""Reading tables and writing run folders: the only module that touches files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError
+
+READERS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".xlsx": "excel", ".xlsm": "excel",
+}
+# Values read as missing in text files; "NA" is kept out so a level named "NA" survives.
+MISSING_MARKERS = ["", "nan", "NaN", "NULL", "null", "None", "#N/A", "N/A", "-"]
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel table; text cells stay text so validation sees them raw."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a table file")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(
+            f"{path}: unsupported file type '{path.suffix or '(none)'}'; "
+            "use .csv, .parquet or .xlsx"
+        )
+    try:
+        if kind == "csv":
+            sep = "\t" if path.suffix.lower() == ".tsv" else None
+            frame = pd.read_csv(
+                path, dtype=str, sep=sep, engine="python", keep_default_na=False,
+                na_values=MISSING_MARKERS, skipinitialspace=True, encoding="utf-8-sig",
+            )
+        elif kind == "parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_excel(path, dtype=object)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text table (it is not UTF-8 text)") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty") from None
+    except csv.Error as exc:  # the CSV sniffer gives up on empty or one-column junk files
+        reason = "the file is empty" if path.stat().st_size == 0 else f"not a CSV table ({exc})"
+        raise InputError(f"{path}: {reason}") from None
+    except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile, ImportError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: cannot be read as {kind}: {first_line}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write CSV or Parquet by the file's extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix in (".parquet", ".pq"):
+        frame.to_parquet(path, index=False)
+    else:
+        raise InputError(f"{path}: output must be .csv or .parquet")
+
+
+def write_json(data: Any, path: str | Path) -> None:
+    Path(path).write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+        encoding="utf-8",
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def check_output_folder(out: str | Path, overwrite: bool) -> Path:
+    """Refuse to clobber an existing, non-empty folder unless asked to."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise InputError(f"{out}: folder exists and is not empty (use --overwrite to replace it)")
+    return out
+
+
+def write_folder_atomically(out: str | Path, fill: Callable[[Path], None], overwrite: bool) -> Path:
+    """Let `fill` write into a temporary sibling folder, then move it into place whole.
+
+    If anything fails midway the temporary folder is removed and `out` is untouched.
+    """
+    out = check_output_folder(out, overwrite).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        fill(staging)
+        if out.exists():
+            retired = out.with_name(f".{out.name}.old")
+            shutil.rmtree(retired, ignore_errors=True)
+            os.replace(out, retired)
+            os.replace(staging, out)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def write_file_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write a single file through a temporary sibling so a failure leaves no partial file."""
+    path = Path(path).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
+    )
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        write(temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path

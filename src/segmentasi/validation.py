@@ -1,0 +1,210 @@
+"""Check a raw table against its schema and return it typed, listing every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import UserError
+from .schema import Column, Schema
+
+MAX_ROWS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the table: which column, which rows, what was expected."""
+
+    column: str | None
+    message: str
+    rows: tuple[int, ...] = ()
+    count: int = 0
+
+    def __str__(self) -> str:
+        where = f"column '{self.column}': " if self.column else ""
+        rows = f" ({format_rows(self.rows, self.count)})" if self.count else ""
+        return f"{where}{self.message}{rows}"
+
+
+class ValidationError(UserError):
+    """The table does not fit the schema; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem], source: str = "table") -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self.explain())
+
+    def explain(self) -> str:
+        lines = [f"{self.source}: {len(self.problems)} problem(s) found; nothing was written."]
+        lines += [f"  - {p}" for p in self.problems]
+        lines.append("Row numbers count data rows from 1 (the header is not counted).")
+        return "\n".join(lines)
+
+
+def format_rows(rows: Sequence[int], count: int) -> str:
+    """'rows 3, 8, 12 and 40 more' in 1-based data-row numbers."""
+    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_SHOWN])
+    label = "row" if count == 1 else "rows"
+    more = count - min(len(rows), MAX_ROWS_SHOWN)
+    return f"{label} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def validate(
+    raw: pd.DataFrame,
+    schema: Schema,
+    *,
+    columns: Iterable[str] | None = None,
+    allow_extra: bool = False,
+    strict: bool = True,
+    source: str = "table",
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type the table by its schema and collect every problem.
+
+    `columns` limits which schema columns are required (default: all). With strict=True any
+    problem raises ValidationError; with strict=False bad cells become missing and the
+    problems come back as warnings (used when placing new customers).
+    """
+    required = list(schema.names if columns is None else columns)
+    problems: list[Problem] = []
+    if len(raw) == 0:
+        problems.append(Problem(None, "the table has no data rows"))
+    missing = [c for c in required if c not in raw.columns]
+    for name in missing:
+        problems.append(Problem(name, f"required column is missing{_did_you_mean(name, raw.columns)}"))
+    extra = [c for c in raw.columns if c not in schema.names]
+    if extra and not allow_extra:
+        problems.append(Problem(
+            None,
+            f"unexpected column(s) {', '.join(repr(c) for c in extra)} are not in schema "
+            f"'{schema.name}' (add them to the schema file, or pass --allow-extra-columns)",
+        ))
+    present = [schema.column(c) for c in schema.names if c in raw.columns]
+    typed = {}
+    for col in present:
+        values, col_problems = _type_column(raw[col.name], col)
+        typed[col.name] = values
+        problems += col_problems
+    clean = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
+    problems += _check_derived_counts(clean, schema)
+    if strict and problems:
+        raise ValidationError(problems, source)
+    if not strict:
+        clean = _blank_bad_cells(clean, schema)
+    return clean, problems
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    lowered = {str(c).lower(): str(c) for c in candidates}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    return f" (found '{lowered[close[0]]}': did you mean '{name}'?)" if close else ""
+
+
+def _rows_where(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
+    positions = np.flatnonzero(np.asarray(mask))
+    return tuple(int(p) + 1 for p in positions[:MAX_ROWS_SHOWN]), len(positions)
+
+
+def _type_column(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
+    if col.role == "id":
+        text = series.astype("string").str.strip()
+        return text.mask(text == ""), []
+    if col.is_categorical:
+        return _type_categorical(series, col)
+    return _type_numeric(series, col)
+
+
+def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
+    text = series.astype("string").str.strip()
+    text = text.mask(text == "")
+    unknown = text.notna() & ~text.isin(col.levels)
+    problems = []
+    if unknown.any():
+        counts = text[unknown].value_counts()
+        shown = ", ".join(
+            f"'{v}' x{n}{_level_hint(str(v), col.levels)}" for v, n in counts.head(5).items()
+        )
+        more = f" and {len(counts) - 5} other value(s)" if len(counts) > 5 else ""
+        rows, count = _rows_where(unknown)
+        problems.append(Problem(
+            col.name,
+            f"unknown level(s) {shown}{more}; allowed: {', '.join(col.levels)}",
+            rows, count,
+        ))
+    typed = pd.Categorical(
+        text.where(~unknown).to_numpy(dtype=object, na_value=None),
+        categories=list(col.levels), ordered=col.role == "ordinal",
+    )
+    return pd.Series(typed, index=series.index, name=col.name), problems
+
+
+def _level_hint(value: str, levels: Sequence[str]) -> str:
+    lowered = {lv.lower(): lv for lv in levels}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+
+
+def _type_numeric(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
+    original = series.astype("string").str.strip() if series.dtype == object else series
+    numbers = pd.to_numeric(
+        original.str.replace(",", "", regex=False) if original.dtype == "string" else original,
+        errors="coerce",
+    ).astype("float64")
+    problems = []
+    given = original.notna() & (original.astype("string") != "")
+    bad = given & numbers.isna()
+    if bad.any():
+        examples = ", ".join(f"'{v}'" for v in pd.unique(original[bad].astype(str))[:3])
+        rows, count = _rows_where(bad)
+        problems.append(Problem(col.name, f"non-numeric value(s) such as {examples}", rows, count))
+    if col.role in ("product", "derived_count") and numbers.isna().any():
+        rows, count = _rows_where(numbers.isna() & ~bad)
+        if count:
+            problems.append(Problem(col.name, "missing value(s); product columns must be filled", rows, count))
+    if col.role == "product":
+        not_flag = numbers.notna() & ~numbers.isin([0.0, 1.0])
+        if not_flag.any():
+            rows, count = _rows_where(not_flag)
+            problems.append(Problem(col.name, "product flags must be 0 or 1", rows, count))
+    elif col.integer or col.role == "derived_count":
+        fractional = numbers.notna() & (numbers != np.round(numbers))
+        if fractional.any():
+            rows, count = _rows_where(fractional)
+            problems.append(Problem(col.name, "must be a whole number", rows, count))
+    for bound, outside, word in (
+        (col.min, numbers < (col.min if col.min is not None else -np.inf), "below the minimum"),
+        (col.max, numbers > (col.max if col.max is not None else np.inf), "above the maximum"),
+    ):
+        if bound is not None and outside.any():
+            rows, count = _rows_where(outside)
+            problems.append(Problem(col.name, f"value(s) {word} {bound:g}", rows, count))
+    return numbers.rename(col.name), problems
+
+
+def _check_derived_counts(clean: pd.DataFrame, schema: Schema) -> list[Problem]:
+    problems = []
+    for col in schema.by_role("derived_count"):
+        if col.name not in clean or not all(p in clean for p in col.of):
+            continue
+        total = clean[list(col.of)].sum(axis=1, min_count=len(col.of))
+        mismatch = clean[col.name].notna() & total.notna() & (clean[col.name] != total)
+        if mismatch.any():
+            rows, count = _rows_where(mismatch)
+            problems.append(Problem(
+                col.name, f"does not equal the sum of {', '.join(col.of)}", rows, count
+            ))
+    return problems
+
+
+def _blank_bad_cells(clean: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """In lenient mode, numbers outside their valid range become missing (unknown levels already are)."""
+    result = clean.copy()
+    for col in schema.by_role("numeric"):
+        if col.name in result:
+            low = -np.inf if col.min is None else col.min
+            high = np.inf if col.max is None else col.max
+            result[col.name] = result[col.name].where(result[col.name].between(low, high))
+    return result
