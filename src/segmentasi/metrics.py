@@ -1,0 +1,381 @@
+"""Clustering quality: exact and sampled silhouette for many labelings at once, Davies-Bouldin,
+Calinski-Harabasz, elbow knee and labeling stability.
+
+sklearn's silhouette_score costs one O(n^2) distance pass per labeling. Here one tiled pass serves
+every labeling of a k-sweep: each distance tile is computed once and multiplied by a stacked
+one-hot matrix of all labelings, which yields every per-cluster distance sum in one GEMM.
+Identical rows are first collapsed to unique rows with multiplicities when that is exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from kneed import KneeLocator
+from scipy.spatial.distance import cdist
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+)
+from threadpoolctl import threadpool_info, threadpool_limits
+
+METRICS = ("euclidean", "manhattan")
+
+# Side of a distance tile: small enough to stay in cache, large enough for efficient GEMMs
+# (measured in benchmarks/bench_silhouette.py).
+_PREFERRED_TILE = 1024
+_MIN_TILE = 64
+_Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class SilhouetteEstimate:
+    """Mean silhouette with its 95% confidence interval; exact=True means every row was scored."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    n_sampled: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class _Labeling:
+    codes: np.ndarray  # cluster index 0..k-1 per point
+    sizes: np.ndarray  # (weighted) number of rows per cluster
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The rows distances are computed on: X itself, or its unique rows with multiplicities."""
+
+    values: np.ndarray
+    weights: np.ndarray
+    row_to_point: np.ndarray
+    labelings: list[_Labeling]
+
+
+def silhouette_samples_many(
+    X: np.ndarray,
+    labelings: Sequence[np.ndarray],
+    metric: str = "euclidean",
+    rows: np.ndarray | None = None,
+    max_memory_mb: int = 256,
+) -> np.ndarray:
+    """Per-row silhouette for several labelings of the same X in ONE tiled pass over distances.
+
+    Returns an array (len(labelings), n_rows_scored). rows=None scores every row (exact); rows=idx
+    scores only those rows, each against ALL rows (used for the sampled estimate).
+    Conventions match sklearn.metrics.silhouette_samples, including s=0 for a singleton cluster;
+    values agree with it to about 1e-6 per row. max_memory_mb bounds the working buffers (distance
+    tiles and per-thread sums); the stacked one-hot (n x sum of k) and the result come on top.
+    """
+    X = _checked_matrix(X)
+    _check_metric(metric)
+    codes = [
+        _label_codes(labels, X.shape[0], position) for position, labels in enumerate(labelings)
+    ]
+    if not codes:
+        raise ValueError("labelings is empty; pass at least one labeling")
+    points = _points_for(X, codes)
+    if rows is None:
+        query = np.arange(points.values.shape[0])
+        query_of_row = points.row_to_point
+    else:
+        rows = _checked_rows(rows, X.shape[0])
+        query, query_of_row = np.unique(points.row_to_point[rows], return_inverse=True)
+    sums = _cluster_distance_sums(points, query, metric, max_memory_mb)
+    scores = _silhouettes_from_sums(sums, points.labelings, query)
+    return scores[:, query_of_row]
+
+
+def silhouette_scores(
+    X: np.ndarray,
+    labelings: Sequence[np.ndarray],
+    metric: str = "euclidean",
+    max_memory_mb: int = 256,
+) -> np.ndarray:
+    """Exact mean silhouette per labeling; equals sklearn.metrics.silhouette_score to 1e-4."""
+    samples = silhouette_samples_many(X, labelings, metric=metric, max_memory_mb=max_memory_mb)
+    return samples.mean(axis=1)
+
+
+def silhouette_estimates(
+    X: np.ndarray,
+    labelings: Sequence[np.ndarray],
+    metric: str = "euclidean",
+    sample_size: int = 20000,
+    seed: int = 0,
+    max_memory_mb: int = 256,
+) -> list[SilhouetteEstimate]:
+    """Mean silhouette per labeling: exact when n <= sample_size, else sampled with a 95% CI.
+
+    The sample is a uniform random subset of rows, each scored against all rows, so the estimate
+    is unbiased; the CI is value +- 1.96 * std / sqrt(sample_size).
+    """
+    X = _checked_matrix(X)
+    n_rows = X.shape[0]
+    if sample_size < 2:
+        raise ValueError(f"sample_size must be at least 2, got {sample_size}")
+    if n_rows <= sample_size:
+        exact = silhouette_scores(X, labelings, metric=metric, max_memory_mb=max_memory_mb)
+        return [SilhouetteEstimate(float(v), float(v), float(v), n_rows, True) for v in exact]
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n_rows, size=sample_size, replace=False))
+    samples = silhouette_samples_many(
+        X, labelings, metric=metric, rows=rows, max_memory_mb=max_memory_mb
+    )
+    means = samples.mean(axis=1)
+    half_widths = _Z_95 * samples.std(axis=1, ddof=1) / np.sqrt(sample_size)
+    return [
+        SilhouetteEstimate(float(m), float(m - h), float(m + h), sample_size, False)
+        for m, h in zip(means, half_widths, strict=True)
+    ]
+
+
+def collapse_duplicates(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unique_rows, counts, inverse) so that unique_rows[inverse] == X."""
+    unique_rows, inverse, counts = np.unique(
+        np.asarray(X), axis=0, return_inverse=True, return_counts=True
+    )
+    return unique_rows, counts, inverse.reshape(-1)
+
+
+def davies_bouldin(X: np.ndarray, labels: np.ndarray) -> float:
+    """Davies-Bouldin index (lower is better); always Euclidean, whatever metric clustered X."""
+    return float(davies_bouldin_score(X, labels))
+
+
+def calinski_harabasz(X: np.ndarray, labels: np.ndarray) -> float:
+    """Calinski-Harabasz index (higher is better); always Euclidean, whatever metric clustered X."""
+    return float(calinski_harabasz_score(X, labels))
+
+
+def find_knee(ks: Sequence[int], costs: Sequence[float]) -> int | None:
+    """Elbow of a decreasing convex cost curve (kneed's KneeLocator), or None if it has no knee."""
+    if len(ks) != len(costs):
+        raise ValueError(f"ks has {len(ks)} values but costs has {len(costs)}")
+    knee = KneeLocator(list(ks), list(costs), curve="convex", direction="decreasing").knee
+    return None if knee is None else int(knee)
+
+
+def mean_pairwise_ari(labelings: Sequence[np.ndarray]) -> float:
+    """Mean adjusted Rand index over all pairs of labelings: 1.0 means perfectly stable."""
+    if len(labelings) < 2:
+        raise ValueError(f"need at least 2 labelings to compare, got {len(labelings)}")
+    pairs = itertools.combinations(labelings, 2)
+    return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs]))
+
+
+def _checked_matrix(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (rows x features), got shape {X.shape}")
+    if X.dtype.kind not in "biuf" or not np.all(np.isfinite(X)):
+        raise ValueError("X must be numeric with no NaN or infinite values")
+    return X
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+
+
+def _checked_rows(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer):
+        raise ValueError("rows must be a 1-D array of integer row indices")
+    if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
+        raise ValueError(f"rows must lie in [0, {n_rows - 1}]")
+    return rows
+
+
+def _label_codes(labels: np.ndarray, n_rows: int, position: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.shape != (n_rows,):
+        raise ValueError(
+            f"labeling {position} has shape {labels.shape}; expected ({n_rows},), one label per row"
+        )
+    _, codes = np.unique(labels, return_inverse=True)
+    n_clusters = int(codes.max()) + 1
+    if not 2 <= n_clusters <= n_rows - 1:
+        raise ValueError(
+            f"labeling {position} has {n_clusters} distinct labels; the silhouette needs between "
+            f"2 and n_rows - 1 = {n_rows - 1}"
+        )
+    return codes.reshape(-1)
+
+
+def _points_for(X: np.ndarray, codes: list[np.ndarray]) -> _Points:
+    """Unique rows with multiplicities when X has duplicates labeled alike, else X as is.
+
+    Finding the duplicates is one O(n log n) sort (about 2% of the pairwise pass on 28k x 22,
+    benchmarks/bench_silhouette.py), and any duplicate removed shrinks the pairwise work, so
+    collapsing is worth it whenever it is exact.
+    """
+    n_rows = X.shape[0]
+    unique_rows, counts, inverse = collapse_duplicates(X)
+    if unique_rows.shape[0] < n_rows:
+        unique_codes = []
+        for row_codes in codes:
+            point_codes = np.empty(unique_rows.shape[0], dtype=row_codes.dtype)
+            point_codes[inverse] = row_codes
+            if not np.array_equal(point_codes[inverse], row_codes):
+                break
+            unique_codes.append(point_codes)
+        else:
+            labelings = [
+                _Labeling(c, np.bincount(c, weights=counts).astype(np.float64))
+                for c in unique_codes
+            ]
+            return _Points(unique_rows, counts.astype(np.float64), inverse, labelings)
+    labelings = [_Labeling(c, np.bincount(c).astype(np.float64)) for c in codes]
+    return _Points(X, np.ones(n_rows), np.arange(n_rows), labelings)
+
+
+def _cluster_distance_sums(
+    points: _Points, query: np.ndarray, metric: str, max_memory_mb: int
+) -> np.ndarray:
+    """(len(query), sum of k) weighted distance sums from each query point to every cluster.
+
+    Work is split into tiles of the distance matrix. When every point is a query point the matrix
+    is symmetric, so only tiles on and above the diagonal are computed and each feeds two GEMMs.
+    Each worker owns a fixed list of tiles and its own accumulator, which keeps sums deterministic.
+    """
+    one_hot = _stacked_one_hot(points)
+    distance_tile = _distance_tile_function(points.values, metric)
+    n_points, n_columns = one_hot.shape
+    n_workers = _blas_threads()
+    tile = _tile_size(query.size, n_columns, n_workers, max_memory_mb)
+    # query holds sorted unique point indices, so it covers every point exactly when sizes match.
+    symmetric = query.size == n_points
+    if symmetric:
+        tiles = [(r, c) for r in range(0, n_points, tile) for c in range(r, n_points, tile)]
+    else:
+        tiles = [(r, c) for r in range(0, query.size, tile) for c in range(0, n_points, tile)]
+
+    def accumulate(worker: int) -> np.ndarray:
+        sums = np.zeros((query.size, n_columns), dtype=np.float64)
+        for row_start, col_start in tiles[worker::n_workers]:
+            row_points = query[row_start : row_start + tile]
+            cols = slice(col_start, min(col_start + tile, n_points))
+            distances = distance_tile(row_points, cols)
+            _zero_self_distances(distances, row_points, col_start)
+            sums[row_start : row_start + row_points.size] += distances @ one_hot[cols]
+            if symmetric and col_start != row_start:
+                sums[cols] += distances.T @ one_hot[row_points]
+        return sums
+
+    # One BLAS thread per worker, so the elementwise work (cast, sqrt) runs in parallel too.
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(n_workers) as pool:
+        partial_sums = list(pool.map(accumulate, range(n_workers)))
+    return np.sum(partial_sums, axis=0)
+
+
+def _tile_size(n_query: int, n_columns: int, n_workers: int, max_memory_mb: int) -> int:
+    """Largest tile side up to the preferred one whose buffers fit the memory budget."""
+    accumulator_bytes = 8 * n_query * n_columns * n_workers
+    tile_budget = max(0, max_memory_mb * 2**20 - accumulator_bytes) // n_workers
+    # Per worker: a float64 tile and its float32 copy, 12 bytes a cell.
+    side = int(np.sqrt(tile_budget / 12))
+    return max(_MIN_TILE, min(_PREFERRED_TILE, side))
+
+
+def _zero_self_distances(distances: np.ndarray, row_points: np.ndarray, col_start: int) -> None:
+    """Distances between copies of one row are exactly 0; the GEMM form leaves rounding noise."""
+    offsets = row_points - col_start
+    inside = (offsets >= 0) & (offsets < distances.shape[1])
+    distances[np.flatnonzero(inside), offsets[inside]] = 0.0
+
+
+def _stacked_one_hot(points: _Points) -> np.ndarray:
+    """(n_points, sum of k) float32 one-hot of all labelings side by side, times multiplicity."""
+    n_points = points.values.shape[0]
+    n_columns = sum(labeling.sizes.size for labeling in points.labelings)
+    one_hot = np.zeros((n_points, n_columns), dtype=np.float32)
+    offset = 0
+    for labeling in points.labelings:
+        one_hot[np.arange(n_points), offset + labeling.codes] = points.weights
+        offset += labeling.sizes.size
+    return one_hot
+
+
+def _distance_tile_function(values: np.ndarray, metric: str):
+    """Function (row point indices, column slice) -> float32 distance tile."""
+    if metric == "manhattan":
+        if np.isin(values, (0, 1)).all():
+            # On 0/1 data |x - y| summed is |x| + |y| - 2 x.y: one exact GEMM instead of cdist.
+            return _gemm_tile_function(values.astype(np.float32), binary=True)
+        values64 = values.astype(np.float64)
+        return lambda rows, cols: cdist(values64[rows], values64[cols], "cityblock").astype(
+            np.float32
+        )
+    return _gemm_tile_function(values, binary=False)
+
+
+def _gemm_tile_function(values: np.ndarray, binary: bool):
+    """Distances from |x|^2 + |y|^2 - 2 x.y (or its L1 analogue on 0/1 data) as one GEMM per tile.
+
+    Euclidean runs in float64: float32 GEMM loses about 1e-7 * |x|^2 to cancellation, which for
+    tight clusters far from the centre moves the silhouette by more than 1e-4 (measured). Rows are
+    centred first so |x|^2 is as small as it can be.
+    """
+    if binary:
+        dtype = np.float32
+        norms = values.sum(axis=1)
+        centered = values
+    else:
+        dtype = np.float64
+        centered = values.astype(np.float64)
+        centered -= centered.mean(axis=0)
+        norms = np.einsum("ij,ij->i", centered, centered)
+    ones = np.ones((centered.shape[0], 1), dtype=dtype)
+    left = np.hstack([-2.0 * centered, norms[:, None], ones]).astype(dtype)
+    right_t = np.ascontiguousarray(np.hstack([centered, ones, norms[:, None]]).astype(dtype).T)
+
+    def tile(rows: np.ndarray, cols: slice) -> np.ndarray:
+        squared = left[rows] @ right_t[:, cols]
+        if binary:
+            return squared
+        distances = squared.astype(np.float32)
+        # |.| stands in for max(0, .): both only touch rounding noise below 0, and np.abs is
+        # about 5x faster than np.maximum (measured); float32 sqrt is 3x faster than float64.
+        np.abs(distances, out=distances)
+        return np.sqrt(distances, out=distances)
+
+    return tile
+
+
+def _blas_threads() -> int:
+    counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    return max(1, max(counts, default=1))
+
+
+def _silhouettes_from_sums(
+    sums: np.ndarray, labelings: list[_Labeling], query: np.ndarray
+) -> np.ndarray:
+    """Silhouette of each query point under each labeling from its per-cluster distance sums."""
+    scores = np.empty((len(labelings), query.size), dtype=np.float64)
+    offset = 0
+    rows = np.arange(query.size)
+    for position, labeling in enumerate(labelings):
+        n_clusters = labeling.sizes.size
+        cluster_sums = sums[:, offset : offset + n_clusters]
+        offset += n_clusters
+        own = labeling.codes[query]
+        own_size = labeling.sizes[own]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            within = cluster_sums[rows, own] / (own_size - 1.0)
+            mean_to_cluster = cluster_sums / labeling.sizes
+            mean_to_cluster[rows, own] = np.inf
+            nearest_other = mean_to_cluster.min(axis=1)
+            denominator = np.maximum(within, nearest_other)
+            silhouette = (nearest_other - within) / denominator
+        defined = (own_size > 1) & (denominator > 0)
+        scores[position] = np.where(defined, silhouette, 0.0)
+    return scores
