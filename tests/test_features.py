@@ -23,7 +23,9 @@ def test_demographic_space_standardises_and_one_hot_encodes(synthetic, schema):
     assert space.imputed_ == {"Usia": int(table["Usia"].isna().sum())}
     median = float(np.nanmedian(table["Usia"]))
     filled = X[table["Usia"].isna().to_numpy(), names.index("Usia")]
-    expected = (median - table["Usia"].fillna(median).mean()) / table["Usia"].fillna(median).std(ddof=0)
+    expected = (median - table["Usia"].fillna(median).mean()) / table["Usia"].fillna(median).std(
+        ddof=0
+    )
     assert np.allclose(filled, expected, atol=1e-5)
 
 

@@ -9,19 +9,21 @@ from segmentasi.i18n import describe
 from segmentasi.quality import Handling, apply_handling, assess
 from segmentasi.schema import schema_from_dict
 
-SCHEMA = schema_from_dict({
-    "name": "mini",
-    "columns": [
-        {"name": "id", "role": "id"},
-        {"name": "status", "role": "nominal", "levels": ["a", "b", "w"]},
-        {"name": "age", "role": "numeric"},
-        {"name": "const", "role": "numeric"},
-        {"name": "p1", "role": "product"},
-        {"name": "p2", "role": "product"},
-        {"name": "n", "role": "derived_count", "of": ["p1", "p2"]},
-    ],
-    "experiments": {"e": {"features": ["status", "age"]}},
-})
+SCHEMA = schema_from_dict(
+    {
+        "name": "mini",
+        "columns": [
+            {"name": "id", "role": "id"},
+            {"name": "status", "role": "nominal", "levels": ["a", "b", "w"]},
+            {"name": "age", "role": "numeric"},
+            {"name": "const", "role": "numeric"},
+            {"name": "p1", "role": "product"},
+            {"name": "p2", "role": "product"},
+            {"name": "n", "role": "derived_count", "of": ["p1", "p2"]},
+        ],
+        "experiments": {"e": {"features": ["status", "age"]}},
+    }
+)
 
 
 @pytest.fixture
@@ -32,11 +34,17 @@ def table() -> pd.DataFrame:
     age[0] = 1000.0  # one far outlier
     p1 = np.arange(100) % 2
     p2 = (np.arange(100) // 2) % 2
-    return pd.DataFrame({
-        "id": [f"X{i}" for i in range(97)] + ["X1", "X1", "X2"],
-        "status": pd.Categorical(status, categories=["a", "b", "w"]),
-        "age": age, "const": 5.0, "p1": p1, "p2": p2, "n": p1 + p2,
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"X{i}" for i in range(97)] + ["X1", "X1", "X2"],
+            "status": pd.Categorical(status, categories=["a", "b", "w"]),
+            "age": age,
+            "const": 5.0,
+            "p1": p1,
+            "p2": p2,
+            "n": p1 + p2,
+        }
+    )
 
 
 def kinds(report):
@@ -52,7 +60,9 @@ def test_missing_concentrated_in_one_level_is_named(table):
     assert finding.params["level"] == "w"
     assert finding.params["share_level"] == 1.0 and finding.params["share_rest"] == 0.0
     text = describe(finding, "en")
-    assert text.startswith("'age' is missing in 100% of rows where status = w (20 of 20), and in 0% elsewhere")
+    assert text.startswith(
+        "'age' is missing in 100% of rows where status = w (20 of 20), and in 0% elsewhere"
+    )
     assert "kosong pada 100% baris dengan status = w" in describe(finding, "id")
 
 

@@ -62,7 +62,8 @@ class FeatureSpace:
         self.feature_names_ = [out for enc in self.encoders_ for out in enc.outputs]
         self.imputed_ = {
             enc.column: int(df[enc.column].isna().sum())
-            for enc in self.encoders_ if df[enc.column].isna().any()
+            for enc in self.encoders_
+            if df[enc.column].isna().any()
         }
         return self
 
@@ -116,7 +117,7 @@ class FeatureSpace:
     def _scaled(
         self, enc: Encoder, raw: np.ndarray | None = None, scaling: str = "none"
     ) -> Encoder:
-        """Set centre and scale: standardisation, or Gower's range scaling over the feature count."""
+        """Set centre and scale: standardisation, or Gower range scaling over the feature count."""
         p = len(self.experiment.features)
         if self.encoding == "gower":
             if enc.kind == "onehot":  # two differing one-hot cells add up to 1 per column

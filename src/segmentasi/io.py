@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -39,11 +38,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
             f"{path}: unsupported file type '{path.suffix or '(none)'}'; "
             "use .csv, .parquet or .xlsx"
         )
+    sep = _delimiter(path) if kind == "csv" else None
     try:
         if kind == "csv":
-            sep = "\t" if path.suffix.lower() == ".tsv" else None
             frame = pd.read_csv(
-                path, dtype=str, sep=sep, engine="python", keep_default_na=False,
+                path, dtype=str, sep=sep, keep_default_na=False,
                 na_values=MISSING_MARKERS, skipinitialspace=True, encoding="utf-8-sig",
             )
         elif kind == "parquet":
@@ -54,14 +53,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: not a text table (it is not UTF-8 text)") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
-    except csv.Error as exc:  # the CSV sniffer gives up on empty or one-column junk files
-        reason = "the file is empty" if path.stat().st_size == 0 else f"not a CSV table ({exc})"
-        raise InputError(f"{path}: {reason}") from None
     except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile, ImportError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot be read as {kind}: {first_line}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _delimiter(path: Path) -> str:
+    """Comma, semicolon (Excel's CSV in Indonesian locales) or tab, judged from the header line."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    if not header.strip():
+        raise InputError(f"{path}: the file is empty")
+    return max([",", ";", "\t"], key=header.count)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -146,6 +151,9 @@ def write_file_atomically(path: str | Path, write: Callable[[Path], None]) -> Pa
     temp = Path(temp_name)
     try:
         write(temp)
+        umask = os.umask(0)
+        os.umask(umask)
+        temp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)

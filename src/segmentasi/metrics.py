@@ -160,6 +160,8 @@ def find_knee(ks: Sequence[int], costs: Sequence[float]) -> int | None:
     """Elbow of a decreasing convex cost curve (kneed's KneeLocator), or None if it has no knee."""
     if len(ks) != len(costs):
         raise ValueError(f"ks has {len(ks)} values but costs has {len(costs)}")
+    if len(ks) < 3:  # a curve of one or two points has no elbow
+        return None
     knee = KneeLocator(list(ks), list(costs), curve="convex", direction="decreasing").knee
     return None if knee is None else int(knee)
 

@@ -91,11 +91,15 @@ def _column_summary(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             "missing": int(values.isna().sum()),
             "missing_share": float(values.isna().mean()) if len(values) else 0.0,
             "distinct": int(values.nunique(dropna=True)),
-            "min": None, "median": None, "max": None, "levels": None,
+            "min": None,
+            "median": None,
+            "max": None,
+            "levels": None,
         }
         if col.is_numeric and values.notna().any():
-            record.update(min=float(values.min()), median=float(values.median()),
-                          max=float(values.max()))
+            record.update(
+                min=float(values.min()), median=float(values.median()), max=float(values.max())
+            )
         if col.is_categorical:
             counts = values.value_counts(sort=False)
             record["levels"] = "; ".join(f"{lv}: {int(n)}" for lv, n in counts.items())
@@ -111,9 +115,17 @@ def _missing_patterns(df: pd.DataFrame, schema: Schema) -> list[Finding]:
         if col.name not in df or not df[col.name].isna().any():
             continue
         missing = df[col.name].isna()
-        findings.append(Finding("missing", col.name, "warning", {
-            "count": int(missing.sum()), "share": float(missing.mean()),
-        }))
+        findings.append(
+            Finding(
+                "missing",
+                col.name,
+                "warning",
+                {
+                    "count": int(missing.sum()),
+                    "share": float(missing.mean()),
+                },
+            )
+        )
         for other in categorical:
             if other == col.name:
                 continue
@@ -125,12 +137,17 @@ def _missing_patterns(df: pd.DataFrame, schema: Schema) -> list[Finding]:
                 share_rest = float(missing[rest].mean()) if rest.any() else 0.0
                 share_level = float(row["mean"])
                 params = {
-                    "by": other, "level": str(level), "share_level": share_level,
-                    "share_rest": share_rest, "count_level": int(row["sum"]),
+                    "by": other,
+                    "level": str(level),
+                    "share_level": share_level,
+                    "share_rest": share_rest,
+                    "count_level": int(row["sum"]),
                     "rows_level": int(row["size"]),
                 }
                 if share_level >= CONCENTRATED_HIGH and share_rest <= CONCENTRATED_LOW:
-                    concentrated.append(Finding("missing_concentrated", col.name, "warning", params))
+                    concentrated.append(
+                        Finding("missing_concentrated", col.name, "warning", params)
+                    )
                 elif abs(share_level - share_rest) >= ASSOCIATED_GAP:
                     associated.append(Finding("missing_associated", col.name, "info", params))
             # Once one level holds the missing values, the other levels' gaps only echo it.
@@ -146,21 +163,29 @@ def _duplicate_ids(df: pd.DataFrame, schema: Schema) -> list[Finding]:
     ids = df[id_col.name]
     findings = []
     if ids.isna().any():
-        findings.append(Finding("missing_id", id_col.name, "warning",
-                                {"count": int(ids.isna().sum())}))
+        findings.append(
+            Finding("missing_id", id_col.name, "warning", {"count": int(ids.isna().sum())})
+        )
     repeated = ids[ids.duplicated(keep=False) & ids.notna()]
     if repeated.empty:
         return findings
     counts = repeated.value_counts()
     others = [c for c in df.columns if c != id_col.name]
     identical = int(df[ids.duplicated(keep=False) & ids.notna()].duplicated(subset=others).sum())
-    findings.append(Finding("duplicate_ids", id_col.name, "warning", {
-        "rows": len(repeated),
-        "ids": len(counts),
-        "extra_rows": int(len(repeated) - len(counts)),
-        "examples": {str(k): int(v) for k, v in counts.head(5).items()},
-        "identical_rows": identical,
-    }))
+    findings.append(
+        Finding(
+            "duplicate_ids",
+            id_col.name,
+            "warning",
+            {
+                "rows": len(repeated),
+                "ids": len(counts),
+                "extra_rows": int(len(repeated) - len(counts)),
+                "examples": {str(k): int(v) for k, v in counts.head(5).items()},
+                "identical_rows": identical,
+            },
+        )
+    )
     return findings
 
 
@@ -177,11 +202,14 @@ def _derived_counts(df: pd.DataFrame, schema: Schema) -> list[Finding]:
         if col.name in df and all(p in df for p in col.of):
             total = df[list(col.of)].sum(axis=1)
             mismatches = int((df[col.name].notna() & (df[col.name] != total)).sum())
-            findings.append(Finding(
-                "derived_consistent" if mismatches == 0 else "derived_mismatch", col.name,
-                "info" if mismatches == 0 else "warning",
-                {"of": list(col.of), "mismatches": mismatches},
-            ))
+            findings.append(
+                Finding(
+                    "derived_consistent" if mismatches == 0 else "derived_mismatch",
+                    col.name,
+                    "info" if mismatches == 0 else "warning",
+                    {"of": list(col.of), "mismatches": mismatches},
+                )
+            )
     return findings
 
 
@@ -198,10 +226,19 @@ def _outliers(df: pd.DataFrame, schema: Schema) -> list[Finding]:
         low, high = q1 - OUTLIER_IQR_FACTOR * (q3 - q1), q3 + OUTLIER_IQR_FACTOR * (q3 - q1)
         outside = values[(values < low) | (values > high)]
         if len(outside):
-            findings.append(Finding("outliers", col.name, "info", {
-                "count": len(outside), "low": float(low), "high": float(high),
-                "examples": [float(v) for v in outside.head(3)],
-            }))
+            findings.append(
+                Finding(
+                    "outliers",
+                    col.name,
+                    "info",
+                    {
+                        "count": len(outside),
+                        "low": float(low),
+                        "high": float(high),
+                        "examples": [float(v) for v in outside.head(3)],
+                    },
+                )
+            )
     return findings
 
 
@@ -216,7 +253,9 @@ def apply_handling(
         repeated = int(df[id_col.name].duplicated().sum())
         if repeated and handling.duplicate_ids == "drop":
             result = result[~result[id_col.name].duplicated()]
-            actions.append(Finding("dropped_duplicate_ids", id_col.name, "info", {"rows": repeated}))
+            actions.append(
+                Finding("dropped_duplicate_ids", id_col.name, "info", {"rows": repeated})
+            )
         elif repeated:
             actions.append(Finding("kept_duplicate_ids", id_col.name, "info", {"rows": repeated}))
     if handling.missing == "drop":

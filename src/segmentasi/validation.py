@@ -68,20 +68,25 @@ def validate(
     problem raises ValidationError; with strict=False bad cells become missing and the
     problems come back as warnings (used when placing new customers).
     """
+    raw = raw.reset_index(drop=True)  # problems and results are by row position
     required = list(schema.names if columns is None else columns)
     problems: list[Problem] = []
     if len(raw) == 0:
         problems.append(Problem(None, "the table has no data rows"))
     missing = [c for c in required if c not in raw.columns]
     for name in missing:
-        problems.append(Problem(name, f"required column is missing{_did_you_mean(name, raw.columns)}"))
+        problems.append(
+            Problem(name, f"required column is missing{_did_you_mean(name, raw.columns)}")
+        )
     extra = [c for c in raw.columns if c not in schema.names]
     if extra and not allow_extra:
-        problems.append(Problem(
-            None,
-            f"unexpected column(s) {', '.join(repr(c) for c in extra)} are not in schema "
-            f"'{schema.name}' (add them to the schema file, or pass --allow-extra-columns)",
-        ))
+        problems.append(
+            Problem(
+                None,
+                f"unexpected column(s) {', '.join(repr(c) for c in extra)} are not in schema "
+                f"'{schema.name}' (add them to the schema file, or pass --allow-extra-columns)",
+            )
+        )
     present = [schema.column(c) for c in schema.names if c in raw.columns]
     typed = {}
     for col in present:
@@ -129,14 +134,18 @@ def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[P
         )
         more = f" and {len(counts) - 5} other value(s)" if len(counts) > 5 else ""
         rows, count = _rows_where(unknown)
-        problems.append(Problem(
-            col.name,
-            f"unknown level(s) {shown}{more}; allowed: {', '.join(col.levels)}",
-            rows, count,
-        ))
+        problems.append(
+            Problem(
+                col.name,
+                f"unknown level(s) {shown}{more}; allowed: {', '.join(col.levels)}",
+                rows,
+                count,
+            )
+        )
     typed = pd.Categorical(
         text.where(~unknown).to_numpy(dtype=object, na_value=None),
-        categories=list(col.levels), ordered=col.role == "ordinal",
+        categories=list(col.levels),
+        ordered=col.role == "ordinal",
     )
     return pd.Series(typed, index=series.index, name=col.name), problems
 
@@ -163,7 +172,9 @@ def _type_numeric(series: pd.Series, col: Column) -> tuple[pd.Series, list[Probl
     if col.role in ("product", "derived_count") and numbers.isna().any():
         rows, count = _rows_where(numbers.isna() & ~bad)
         if count:
-            problems.append(Problem(col.name, "missing value(s); product columns must be filled", rows, count))
+            problems.append(
+                Problem(col.name, "missing value(s); product columns must be filled", rows, count)
+            )
     if col.role == "product":
         not_flag = numbers.notna() & ~numbers.isin([0.0, 1.0])
         if not_flag.any():
@@ -193,14 +204,14 @@ def _check_derived_counts(clean: pd.DataFrame, schema: Schema) -> list[Problem]:
         mismatch = clean[col.name].notna() & total.notna() & (clean[col.name] != total)
         if mismatch.any():
             rows, count = _rows_where(mismatch)
-            problems.append(Problem(
-                col.name, f"does not equal the sum of {', '.join(col.of)}", rows, count
-            ))
+            problems.append(
+                Problem(col.name, f"does not equal the sum of {', '.join(col.of)}", rows, count)
+            )
     return problems
 
 
 def _blank_bad_cells(clean: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """In lenient mode, numbers outside their valid range become missing (unknown levels already are)."""
+    """Lenient mode: numbers outside their valid range become missing (as unknown levels are)."""
     result = clean.copy()
     for col in schema.by_role("numeric"):
         if col.name in result:

@@ -1,0 +1,41 @@
+"""segmentasi: customer segmentation for banks.
+
+    import segmentasi
+    result = segmentasi.run("customers.csv", experiments=["demografi"])
+    result.save("runs/today")
+"""
+
+from .errors import InputError, UserError
+from .io import read_table
+from .model import SavedModel, load_model
+from .pipeline import ExperimentResult, RunResult, run
+from .quality import Handling, QualityReport, assess
+from .schema import Schema, SchemaError, builtin_schema, load_schema
+from .sweep import SweepOptions
+from .synth import synthesize
+from .validation import ValidationError, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ExperimentResult",
+    "Handling",
+    "InputError",
+    "QualityReport",
+    "RunResult",
+    "SavedModel",
+    "Schema",
+    "SchemaError",
+    "SweepOptions",
+    "UserError",
+    "ValidationError",
+    "__version__",
+    "assess",
+    "builtin_schema",
+    "load_model",
+    "load_schema",
+    "read_table",
+    "run",
+    "synthesize",
+    "validate",
+]

@@ -1,0 +1,416 @@
+"""Command line: parses arguments, calls the Python API, prints. No logic of its own.
+
+Exit codes: 0 done, 2 the user's input is wrong (message, no traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import io
+from .errors import UserError
+from .i18n import describe, num, pct
+from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
+from .pipeline import RunResult, run
+from .quality import Handling, assess
+from .recommend import campaign_targets
+from .report import REPORT_FILE
+from .run_folder import read_campaign_tables
+from .schema import load_schema
+from .search import (
+    Guardrails,
+    SearchOptions,
+    SearchRun,
+    base_schema_for,
+    load_config,
+    reproduction_note,
+    search,
+)
+from .sweep import SweepOptions
+from .synth import synthesize
+from .validation import ValidationError, validate
+
+app = typer.Typer(
+    help="Customer segmentation for banks: validate a customer table, segment it, profile the "
+         "segments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+SchemaOption = Annotated[
+    Path | None, typer.Option("--schema", help="Schema TOML file (default: built-in FundFusion).")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the result path.")]
+ReportLangOption = Annotated[str, typer.Option(
+    "--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English).")]
+
+
+def main() -> None:
+    """Console-script entry point: usage errors exit 2 (typer); our errors are mapped here."""
+    try:
+        app()
+    except Exception as exc:
+        sys.exit(_report_failure(exc))
+
+
+def _report_failure(exc: BaseException) -> int:
+    if isinstance(exc, ValidationError):
+        err_console.print(f"[bold red]Invalid table.[/] {exc.explain()}", highlight=False)
+        return 2
+    if isinstance(exc, UserError):
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        return 2
+    if os.environ.get("SEGMENTASI_DEBUG"):
+        raise exc
+    err_console.print(
+        f"[bold red]Internal error[/] ({type(exc).__name__}: {exc}). This is a bug in "
+        "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback.", highlight=False,
+    )
+    return 1
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    if quiet:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            key = step.rsplit(":", 1)[0]
+            if key not in tasks:
+                tasks[key] = bar.add_task(step, total=total)
+            bar.update(tasks[key], description=step, completed=done, total=total)
+
+        yield update
+
+
+@app.command("validate")
+def validate_command(
+    data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
+    schema: SchemaOption = None,
+    lang: Annotated[str, typer.Option(help="Language of the findings: id or en.")] = "en",
+    allow_extra_columns: Annotated[bool, typer.Option(help="Ignore columns the schema does not declare.")] = False,
+) -> None:
+    """Check a table against the schema and print its data-quality report.
+
+    Example: segmentasi validate clustering_data.csv
+    """
+    loaded = load_schema(schema)
+    table, _ = validate(io.read_table(data), loaded, allow_extra=allow_extra_columns,
+                        source=str(data))
+    report = assess(table, loaded)
+    out_console.print(f"[bold green]{data}[/]: {report.rows:,} rows, all "
+                      f"{len(report.columns)} columns valid for schema '{loaded.name}'.")
+    summary = Table("column", "role", "missing", "range / levels", title="Columns")
+    for rec in report.columns.to_dict(orient="records"):
+        if isinstance(rec["levels"], str):
+            spread = rec["levels"]
+        elif pd.notna(rec["min"]):
+            spread = f"{num(rec['min'])} .. {num(rec['max'])}"
+        else:
+            spread = ""
+        summary.add_row(rec["column"], rec["role"], pct(rec["missing_share"]), spread)
+    out_console.print(summary)
+    out_console.print("[bold]Findings[/]")
+    for finding in report.findings:
+        out_console.print(f"  - {describe(finding, lang)}", highlight=False)
+
+
+@app.command("run")
+def run_command(
+    data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path("runs/latest"),
+    schema: SchemaOption = None,
+    experiment: Annotated[list[str] | None, typer.Option(
+        "--experiment", "-e", help="Experiment to run (repeatable; default: all in the schema).")] = None,
+    algorithm: Annotated[list[str] | None, typer.Option(
+        "--algorithm", "-a", help="kmeans and/or kmedoids (default: both).")] = None,
+    k_min: Annotated[int, typer.Option(help="Smallest k in the sweep.")] = 2,
+    k_max: Annotated[int, typer.Option(help="Largest k in the sweep.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
+    target_silhouette: Annotated[float, typer.Option(help="Silhouette the segmentation should reach.")] = 0.7,
+    where: Annotated[str | None, typer.Option(
+        help="Keep only rows matching a pandas expression, e.g. \"Jalur_Pembukaan == 'Telemarketing'\".")] = None,
+    missing: Annotated[str, typer.Option(help="Missing feature values: impute or drop.")] = "impute",
+    duplicate_ids: Annotated[str, typer.Option(help="Rows with a repeated ID: keep or drop.")] = "keep",
+    allow_extra_columns: Annotated[bool, typer.Option(help="Ignore columns the schema does not declare.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace the run folder if it exists.")] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Run exactly this configuration (a TOML written by `segmentasi search`): "
+                         "its experiment, features, scales, encoding, algorithm, metric, k and "
+                         "seed replace --experiment, --algorithm, --k-min, --k-max and --seed.")
+    ] = None,
+    lang: ReportLangOption = "id",
+    quiet: QuietOption = False,
+) -> None:
+    """Segment a customer table: k-sweep with K-Means and K-Medoids, profiles, run folder.
+
+    Example: segmentasi run clustering_data.csv --out runs/fundfusion --experiment demografi
+    """
+    io.check_output_folder(out, overwrite)
+    options = SweepOptions(
+        ks=tuple(range(k_min, k_max + 1)),
+        algorithms=tuple(algorithm) if algorithm else SweepOptions().algorithms,
+        seed=seed, target_silhouette=target_silhouette,
+    )
+    refined = load_config(config) if config else None
+    if refined is not None:
+        if experiment or algorithm:
+            raise io.InputError("--config names the experiment and algorithm; drop --experiment "
+                                "and --algorithm")
+        schema = refined.schema_for(base_schema_for(refined, schema))
+        experiment, options = [refined.experiment], refined.sweep_options()
+    with _progress(quiet) as progress:
+        result = run(data, schema=schema, experiments=experiment or None, options=options,
+                     handling=Handling(missing=missing, duplicate_ids=duplicate_ids), where=where,
+                     allow_extra_columns=allow_extra_columns, progress=progress, lang=lang)
+        folder = result.save(out, overwrite=overwrite)
+    if not quiet:
+        _print_summary(result)
+    note = reproduction_note(refined, result) if refined is not None else None
+    if note:
+        out_console.print(note, highlight=False)
+    _print_paths(folder)
+
+
+@app.command("search")
+def search_command(
+    data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results and configs.")
+                   ] = Path("runs/search"),
+    schema: SchemaOption = None,
+    experiment: Annotated[list[str] | None, typer.Option(
+        "--experiment", "-e", help="Experiment to search (repeatable; default: all).")] = None,
+    target_silhouette: Annotated[float, typer.Option(help="Silhouette to reach.")] = 0.7,
+    time_budget: Annotated[float, typer.Option(
+        help="Seconds for the whole search (shared by the experiments).")
+    ] = SearchOptions().time_budget,
+    seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
+    min_segment_share: Annotated[float, typer.Option(
+        help="Guardrail: every segment holds at least this share of customers.")
+    ] = Guardrails().min_segment_share,
+    k_min: Annotated[int, typer.Option(help="Guardrail: smallest k.")] = Guardrails().k_min,
+    k_max: Annotated[int, typer.Option(help="Guardrail: largest k.")] = Guardrails().k_max,
+    min_features: Annotated[int, typer.Option(
+        help="Guardrail: fewest features a configuration may use.")] = Guardrails().min_features,
+    min_stability: Annotated[float, typer.Option(
+        help="Guardrail: lowest mean ARI under resampling.")] = Guardrails().min_stability,
+    overwrite: Annotated[bool, typer.Option(help="Replace the folder if it exists.")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Search an experiment's configurations (features, scaling, encoding, algorithm, distance,
+    k) for the best segmentation under guardrails, and say whether the target is reachable.
+
+    Example: segmentasi search clustering_data.csv --experiment demografi --target-silhouette 0.7
+    """
+    io.check_output_folder(out, overwrite)
+    guardrails = Guardrails(min_segment_share=min_segment_share, k_min=k_min, k_max=k_max,
+                            min_features=min_features, min_stability=min_stability)
+    options = SearchOptions(target_silhouette=target_silhouette, time_budget=time_budget,
+                            seed=seed)
+    with _progress(quiet) as progress:
+        result = search(data, schema=schema, experiments=experiment or None, options=options,
+                        guardrails=guardrails, progress=progress)
+        folder = result.save(out, overwrite=overwrite)
+    _print_search(result, folder, data, quiet)
+
+
+def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> None:
+    for name, found in result.experiments.items():
+        out_console.print(f"[bold]{found.verdict}[/]", highlight=False)
+        if quiet:
+            continue
+        for reason in found.reasons:
+            out_console.print(f"  - {reason}", highlight=False)
+        out_console.print(f"  Pareto front of {name} (silhouette on all rows in each "
+                          "configuration's own space; null = same method on shuffled columns):")
+        for evaluation in found.front:
+            config, null = evaluation.config, evaluation.null_silhouette
+            out_console.print(
+                f"    {evaluation.id}: silhouette {evaluation.silhouette:.3f}"
+                f"{'' if null is None else f' (null {null:.3f})'}, information kept "
+                f"{pct(evaluation.information_kept)}, {config.algorithms[0]} k={evaluation.k} "
+                f"{config.metric} on the {config.encoding} encoding, smallest segment "
+                f"{pct(evaluation.smallest_segment_share)}, stability "
+                f"{evaluation.stability_ari:.2f}; features: {', '.join(config.features)}",
+                highlight=False,
+            )
+        if found.best is not None:
+            out_console.print(
+                f"Rerun the best: segmentasi run {data} --config {folder / name / 'best.toml'}",
+                highlight=False)
+    out_console.print(f"Search folder: {folder}", highlight=False)
+
+
+def _print_paths(folder: Path) -> None:
+    out_console.print(f"Run folder: {folder}")
+    out_console.print(f"Report (open in a browser): {folder / REPORT_FILE}", highlight=False)
+
+
+def _print_summary(result: RunResult) -> None:
+    for name, exp in result.experiments.items():
+        sweep = exp.sweep
+        table = Table("algorithm", "k", "silhouette", "Davies-Bouldin", "smallest segment",
+                      title=f"{name}: sweep (silhouette in the space each algorithm clustered)")
+        for row in sweep.table.itertuples():
+            mark = " *" if row.chosen else ""
+            table.add_row(row.algorithm, f"{row.k}{mark}", f"{row.silhouette:.3f}",
+                          f"{row.davies_bouldin:.2f}", pct(row.smallest_segment_share))
+        out_console.print(table)
+        algorithm, k = sweep.recommended
+        verdict = "met" if sweep.target_met else "NOT met"
+        out_console.print(
+            f"{name}: recommended {algorithm} k={k}, silhouette "
+            f"{sweep.recommended_silhouette:.3f}; target {sweep.target} {verdict}.",
+            highlight=False,
+        )
+
+
+@app.command("synth")
+def synth_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (.csv or .parquet).")],
+    rows: Annotated[int, typer.Option(help="Number of customers.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    schema: SchemaOption = None,
+) -> None:
+    """Write a synthetic customer table calibrated to the real FundFusion table.
+
+    Example: segmentasi synth --rows 100000 --seed 1 --out customers.csv
+    """
+    if rows < 1:
+        raise io.InputError("--rows must be at least 1")
+    frame = synthesize(load_schema(schema), rows=rows, seed=seed)
+    io.write_file_atomically(out, lambda path: io.write_table(frame, path))
+    out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path("demo-run"),
+    rows: Annotated[int, typer.Option(help="Synthetic customers to generate.")] = 4000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    lang: ReportLangOption = "id",
+    quiet: QuietOption = False,
+) -> None:
+    """Generate demo customers and run both experiments on them, end to end.
+
+    Example: segmentasi demo --out demo-run
+    """
+    schema = load_schema(None)
+    frame = synthesize(schema, rows=rows, seed=seed)
+    with _progress(quiet) as progress:
+        result = run(frame, schema=schema, options=SweepOptions(seed=seed), progress=progress,
+                     lang=lang)
+        folder = result.save(out, overwrite=True)
+    if not quiet:
+        _print_summary(result)
+    _print_paths(folder)
+
+
+@app.command("assign")
+def assign_command(
+    model: Annotated[Path, typer.Argument(
+        help="Saved segmentation: RUN/<experiment>/segmentation.model (or that folder).")],
+    data: Annotated[Path, typer.Argument(help="Customers or prospects: .csv, .parquet or .xlsx.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .csv or .parquet.")],
+    lang: Annotated[str, typer.Option(help="Language of the segment names: id or en.")] = "id",
+    top_offers: Annotated[int, typer.Option(
+        help="Products to recommend per row.")] = DEFAULT_TOP_OFFERS,
+    chunk_rows: Annotated[int, typer.Option(
+        help="Rows encoded and assigned at a time (bounds memory; same result).")
+    ] = DEFAULT_CHUNK_ROWS,
+    impute_absent_columns: Annotated[bool, typer.Option(
+        help="Fill a feature column the table lacks with its training value (with a warning).")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Place new customers or prospects in a saved segmentation's segments.
+
+    Adds segment, segment_name, distance, recommended_products (demographic segments), imputed
+    and reason to every row. No row is dropped: a row that cannot be placed says why.
+
+    Example: segmentasi assign runs/today/demografi/segmentation.model leads.csv --out placed.csv
+    """
+    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise io.InputError(f"{out}: output must be .csv or .parquet")
+    if out.resolve() == data.resolve():
+        raise io.InputError(f"{out}: would overwrite the input table; choose another --out")
+    saved = load_model(model)
+    result = saved.assign(io.read_table(data), lang=lang, top_offers=top_offers,
+                          chunk_rows=chunk_rows, impute_absent_columns=impute_absent_columns)
+    io.write_file_atomically(out, lambda path: io.write_table(result.table, path))
+    if not quiet:
+        total = result.placed + result.unplaced
+        out_console.print(
+            f"Placed {result.placed:,} of {total:,} rows in the {saved.k} segments of "
+            f"'{saved.experiment.name}' ({saved.algorithm}).", highlight=False,
+        )
+        sizes = result.table["segment"].value_counts().sort_index()
+        table = Table("segment", "name", "rows", title="Rows per segment")
+        for segment, rows in sizes.items():
+            table.add_row(str(segment), saved.segment_name(int(segment), lang), f"{rows:,}")
+        out_console.print(table)
+        if result.unplaced:
+            out_console.print(f"{result.unplaced:,} row(s) could not be placed; the 'reason' "
+                              "column says why.", highlight=False)
+        if result.warnings:
+            err_console.print(f"[bold yellow]{len(result.warnings)} warning(s):[/]")
+            for warning in result.warnings:
+                err_console.print(f"  - {warning}", highlight=False)
+    out_console.print(f"Wrote {out}")
+
+
+@app.command("targets")
+def targets_command(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder made by `segmentasi run`.")],
+    segment: Annotated[int, typer.Option("--segment", "-s", help="Segment number (from 1).")],
+    product: Annotated[str, typer.Option(
+        "--product", "-p", help="Product column name or its label, e.g. deposito.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
+        "targets.csv"),
+    experiment: Annotated[str, typer.Option(
+        "--experiment", "-e", help="Experiment whose segments to use.")] = "demografi",
+    quiet: QuietOption = False,
+) -> None:
+    """Write a call list: customers in a segment who do not own a product, with its propensity.
+
+    Example: segmentasi targets runs/fundfusion --segment 2 --product deposito --out calls.csv
+    """
+    if out.suffix.lower() != ".csv":
+        raise io.InputError(f"{out}: the call list is written as .csv")
+    schema, segments, offers = read_campaign_tables(run_dir, experiment)
+    targets = campaign_targets(segments, offers, schema, experiment, segment, product)
+    io.write_file_atomically(out, lambda path: targets.customers.to_csv(path, index=False))
+    if not quiet:
+        out_console.print(
+            f"{len(targets.customers):,} customers in segment {segment} of '{experiment}' do not "
+            f"own {targets.product}.", highlight=False,
+        )
+        if not targets.offered:
+            err_console.print(
+                f"[bold yellow]Note:[/] the run does not recommend this offer for segment "
+                f"{segment} ({targets.reason}); see offers.csv and offer_validation.csv.",
+                highlight=False,
+            )
+    out_console.print(f"Wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""The whole job as one call: table -> validated table -> feature spaces -> sweep -> profiles."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import io
+from .diagnostics import Diagnostics, diagnose_experiment
+from .features import FeatureSpace
+from .i18n import LANGUAGES
+from .narrative import Insights, build_insights
+from .profile import Profile, profile, segment_numbers
+from .quality import Finding, Handling, QualityReport, apply_handling, assess
+from .schema import Experiment, Schema, load_schema
+from .sweep import Progress, Space, SweepOptions, SweepResult, run_sweep
+from .validation import validate
+
+PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    experiment: Experiment
+    spaces: dict[str, FeatureSpace]  # by algorithm (the same object where they share a space)
+    sweep: SweepResult
+    rows: pd.Index  # rows of the table the experiment clustered (after the handling rules)
+    profile: Profile
+    actions: tuple[Finding, ...]
+    insights: Insights  # of the recommended model
+    diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Labels of the recommended model, aligned with `rows`."""
+        return self.sweep.fits[self.sweep.recommended].labels
+
+
+@dataclass(frozen=True)
+class RunResult:
+    schema: Schema
+    table: pd.DataFrame
+    quality: QualityReport
+    experiments: dict[str, ExperimentResult]
+    options: dict[str, Any]
+    timings: dict[str, float]
+    source: dict[str, Any] = field(default_factory=dict)
+
+    def segments_table(self) -> pd.DataFrame:
+        """The input table with one segment column per experiment (empty where a row was left out)."""
+        out = self.table.copy()
+        for name, result in self.experiments.items():
+            column = pd.Series(pd.NA, index=out.index, dtype="Int64")
+            column.loc[result.rows] = segment_numbers(result.labels)
+            out[f"segment_{name}"] = column
+        return out
+
+    def save(self, out: str | Path, overwrite: bool = False) -> Path:
+        """Write the run folder; it appears whole or not at all."""
+        from .run_folder import write_run_folder
+
+        return write_run_folder(self, out, overwrite=overwrite)
+
+
+def run(
+    data: pd.DataFrame | str | Path,
+    *,
+    schema: Schema | str | Path | None = None,
+    experiments: list[str] | None = None,
+    options: SweepOptions | None = None,
+    handling: Handling | None = None,
+    where: str | None = None,
+    allow_extra_columns: bool = False,
+    progress: Progress | None = None,
+    lang: str = "id",
+    diagnose: bool = True,
+) -> RunResult:
+    """Validate the table, run each experiment's sweep and profile its recommended segments.
+
+    `lang` (id or en) is the language of the run folder's report. `diagnose` adds each
+    experiment's clusterability diagnostics (a few seconds on a sample of rows).
+    """
+    if lang not in LANGUAGES:
+        raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    schema = schema if isinstance(schema, Schema) else load_schema(schema)
+    options = options or SweepOptions()
+    handling = handling or Handling()
+    names = experiments or list(schema.experiments)
+    chosen = [schema.experiment(n) for n in names]
+    raw, source = _read(data)
+    table, _ = validate(raw, schema, allow_extra=allow_extra_columns,
+                        source=source.get("path", "table"))
+    if where:
+        table = _filter(table, where)
+    quality = assess(table, schema)
+    timings["validate_s"] = time.perf_counter() - started
+    results = {}
+    for experiment in chosen:
+        step = time.perf_counter()
+        results[experiment.name] = _run_experiment(
+            table, schema, experiment, options, handling, progress, diagnose
+        )
+        timings[f"{experiment.name}_s"] = time.perf_counter() - step
+    timings["total_s"] = time.perf_counter() - started
+    recorded = {
+        "experiments": names, "where": where, "handling": asdict(handling),
+        "sweep": asdict(options), "allow_extra_columns": allow_extra_columns, "lang": lang,
+    }
+    return RunResult(schema, table, quality, results, recorded, timings, source)
+
+
+def _read(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    if isinstance(data, pd.DataFrame):
+        return data, {"path": "DataFrame", "rows": len(data)}
+    path = Path(data)
+    frame = io.read_table(path)
+    return frame, {"path": str(path), "sha256": io.file_sha256(path), "rows": len(frame)}
+
+
+def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    try:
+        kept = table.query(where, engine="python")
+    except Exception as exc:  # pandas raises many types for a bad expression
+        raise io.InputError(f"--where {where!r} is not a valid filter: {exc}") from None
+    if kept.empty:
+        raise io.InputError(f"--where {where!r} keeps no rows")
+    return kept
+
+
+def _run_experiment(
+    table: pd.DataFrame,
+    schema: Schema,
+    experiment: Experiment,
+    options: SweepOptions,
+    handling: Handling,
+    progress: Progress | None,
+    diagnose: bool = True,
+) -> ExperimentResult:
+    used, actions = apply_handling(table, schema, handling, list(experiment.features))
+    if len(used) <= max(options.ks):
+        raise io.InputError(
+            f"experiment '{experiment.name}': {len(used)} usable rows is too few for k up to "
+            f"{max(options.ks)}"
+        )
+    standard = FeatureSpace(schema, experiment).fit(used)
+    actions += [
+        Finding("imputed", enc.column, "info",
+                {"rows": standard.imputed_[enc.column], "value": enc.fill_text()})
+        for enc in standard.encoders_ if enc.column in standard.imputed_
+    ]
+    X = standard.transform(used)
+    spaces = {"kmeans": standard, "kmedoids": standard}
+    sweep_spaces = {
+        "kmeans": Space(X, "euclidean", "standard"),
+        "kmedoids": Space(X, experiment.metric, "standard"),
+    }
+    if experiment.metric == "gower":
+        gower = FeatureSpace(schema, experiment, encoding="gower").fit(used)
+        spaces["kmedoids"] = gower
+        sweep_spaces["kmedoids"] = Space(gower.transform(used), gower.metric, "gower")
+
+    def report(step: str, done: int, total: int) -> None:
+        if progress:
+            progress(f"{experiment.name}: {step}", done, total)
+
+    sweep = run_sweep(sweep_spaces, options, report)
+    labels = sweep.fits[sweep.recommended].labels
+    algorithm = sweep.recommended[0]
+    segment_profile = profile(used, labels, schema)
+    insights = build_insights(used, schema, experiment, segment_profile,
+                              sweep.fits[sweep.recommended], spaces[algorithm], options.seed)
+    diagnostics = None
+    if diagnose:
+        report("diagnostics", 0, 1)
+        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed)
+    return ExperimentResult(
+        experiment, spaces, sweep, used.index, segment_profile, tuple(actions), insights,
+        diagnostics,
+    )
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

@@ -1,0 +1,157 @@
+"""The run folder: every table, matrix and record a run produces, written whole or not at all.
+
+Layout (one sub-folder per experiment):
+    manifest.json            versions, seed, schema, options, input checksum, timings
+    report.html              the report for people, self-contained (see report/)
+    segments.csv             the input table plus segment_<experiment> columns
+    quality.json             findings, per-column summary, and what was done about them
+    quality_columns.csv
+    <experiment>/sweep.csv, sweep.json     metrics per (algorithm, k) and the k rule's choice
+    <experiment>/labels.csv                every fitted labeling (one column per algorithm_k)
+    <experiment>/features_<space>.npy      the matrix each algorithm clustered on (float32)
+    <experiment>/features.json             feature names, fitted encoding, which space each algorithm used
+    <experiment>/models.json               centres / medoids of the chosen model per algorithm
+    <experiment>/segmentation.model        the recommended model, to place new rows (see model.py)
+    <experiment>/models/<algorithm>.model  each algorithm's chosen model
+    <experiment>/profile_*.csv             segment profiles
+    <experiment>/distinguishing.csv        every column ranked by how it sets each segment apart
+    <experiment>/offers.csv, offer_validation.csv   offers per segment and their held-out check
+    <experiment>/segment_names.json        segment names and narratives in both languages
+    <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import io
+from .model import write_experiment_models
+from .profile import segment_numbers
+from .report import REPORT_FILE, write_report
+from .schema import Schema, schema_from_dict
+
+if TYPE_CHECKING:
+    from .pipeline import ExperimentResult, RunResult
+
+FORMAT_VERSION = 1
+
+
+def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
+    def fill(folder: Path) -> None:
+        result.segments_table().to_csv(folder / "segments.csv", index=False)
+        quality = result.quality.to_dict()
+        quality["actions"] = {
+            name: [asdict(a) for a in exp.actions] for name, exp in result.experiments.items()
+        }
+        io.write_json(quality, folder / "quality.json")
+        result.quality.columns.to_csv(folder / "quality_columns.csv", index=False)
+        for name, exp in result.experiments.items():
+            _write_experiment(exp, folder / name)
+            write_experiment_models(result, name, folder / name)
+        write_report(result, folder / REPORT_FILE, lang=result.options.get("lang", "id"))
+        io.write_json(_manifest(result), folder / "manifest.json")
+
+    return io.write_folder_atomically(out, fill, overwrite)
+
+
+def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
+    folder.mkdir()
+    sweep = exp.sweep
+    sweep.table.to_csv(folder / "sweep.csv", index=False)
+    io.write_json({
+        "experiment": exp.experiment.name,
+        "target_silhouette": sweep.target,
+        "target_met": sweep.target_met,
+        "recommended": {"algorithm": sweep.recommended[0], "k": sweep.recommended[1],
+                        "silhouette": sweep.recommended_silhouette},
+        "chosen_k": sweep.chosen, "knee": sweep.knees, "reasons": sweep.reasons,
+        "rows": sweep.table.to_dict(orient="records"),
+    }, folder / "sweep.json")
+    labels = pd.DataFrame({
+        f"{algorithm}_k{k}": segment_numbers(fit.labels) for (algorithm, k), fit in sweep.fits.items()
+    })
+    labels.insert(0, "row", exp.rows.to_numpy() + 1)
+    labels.to_csv(folder / "labels.csv", index=False)
+    spaces: dict[str, Any] = {}
+    for algorithm, space in sweep.spaces.items():
+        path = folder / f"features_{space.name}.npy"
+        if not path.exists():
+            np.save(path, space.X)
+        spaces[algorithm] = {"file": path.name, "metric": space.metric}
+    io.write_json({
+        "feature_names": {a: fs.feature_names_ for a, fs in exp.spaces.items()},
+        "encoding": {a: fs.describe() for a, fs in exp.spaces.items()},
+        "spaces": spaces,
+        "rows": "features row i is labels.csv row i; 'row' there is the 1-based input row",
+    }, folder / "features.json")
+    io.write_json({
+        algorithm: {
+            "k": k, "metric": sweep.fits[(algorithm, k)].metric,
+            "centers": sweep.fits[(algorithm, k)].centers,
+            "medoid_rows": sweep.fits[(algorithm, k)].medoid_rows,
+            "method": sweep.fits[(algorithm, k)].method,
+        }
+        for algorithm, k in sweep.chosen.items()
+    }, folder / "models.json")
+    for table_name, table in exp.profile.tables().items():
+        table.to_csv(folder / f"profile_{table_name}.csv", index=False)
+    _write_insights(exp, folder)
+    diagnostics = getattr(exp, "diagnostics", None)
+    if diagnostics is not None:
+        io.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
+
+
+def _write_insights(exp: ExperimentResult, folder: Path) -> None:
+    insights = exp.insights
+    insights.distinguishing.to_csv(folder / "distinguishing.csv", index=False)
+    insights.offers.to_csv(folder / "offers.csv", index=False)
+    insights.offer_validation.to_csv(folder / "offer_validation.csv", index=False)
+    io.write_json({"names": insights.names, "narratives": insights.narratives},
+                  folder / "segment_names.json")
+
+
+def read_campaign_tables(
+    run_dir: str | Path, experiment: str
+) -> tuple[Schema, pd.DataFrame, pd.DataFrame]:
+    """A run folder's schema, segments table and one experiment's offers, for call lists."""
+    run_dir = Path(run_dir)
+    manifest_path, segments_path = run_dir / "manifest.json", run_dir / "segments.csv"
+    if not (manifest_path.is_file() and segments_path.is_file()):
+        raise io.InputError(f"{run_dir}: not a run folder (no manifest.json and segments.csv); "
+                            "create one with `segmentasi run`")
+    try:
+        schema = schema_from_dict(json.loads(manifest_path.read_text(encoding="utf-8"))["schema"],
+                                  origin=str(manifest_path))
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise io.InputError(f"{manifest_path}: not a readable run manifest") from None
+    offers_path = run_dir / experiment / "offers.csv"
+    if not offers_path.is_file():
+        found = sorted(p.parent.name for p in run_dir.glob("*/offers.csv"))
+        raise io.InputError(f"{run_dir}: no offers for experiment '{experiment}' "
+                            f"(experiments with offers: {', '.join(found) or 'none'})")
+    id_column = schema.id_column.name if schema.id_column else None
+    segments = pd.read_csv(segments_path, dtype={id_column: str} if id_column else None,
+                           keep_default_na=False, na_values=[""])
+    return schema, segments, pd.read_csv(offers_path)
+
+
+def _manifest(result: RunResult) -> dict[str, Any]:
+    from .pipeline import package_versions
+
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+        "input": result.source,
+        "rows_validated": len(result.table),
+        "schema": result.schema.to_dict(),
+        "options": result.options,
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+    }

@@ -1,0 +1,189 @@
+"""The k-sweep: fit every (algorithm, k), score each fit, and pick k by a stated rule.
+
+The rule that picks k, per algorithm:
+1. Only k whose smallest segment holds at least `min_segment_share` of the customers count
+   (a segment of a handful of customers is not a marketing segment).
+2. Among those, take the best silhouette; every k within `silhouette_tolerance` of it is a
+   near-tie.
+3. If the elbow's knee is among the near-ties, pick the knee (the cost curve and the
+   silhouette agree); otherwise pick the k with the best silhouette.
+The recommended model of the experiment is the algorithm whose chosen k has the higher
+silhouette (K-Means on a tie, since its centres place new customers most simply).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .algorithms import Clustering, assign, fit_kmeans, fit_kmedoids, fit_sweep
+from .errors import InputError
+from .metrics import (
+    calinski_harabasz,
+    davies_bouldin,
+    find_knee,
+    mean_pairwise_ari,
+    silhouette_estimates,
+)
+
+ALGORITHMS = ("kmeans", "kmedoids")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    ks: tuple[int, ...] = tuple(range(2, 11))
+    algorithms: tuple[str, ...] = ALGORITHMS
+    seed: int = 0
+    target_silhouette: float = 0.7
+    min_segment_share: float = 0.02
+    silhouette_tolerance: float = 0.02
+    silhouette_sample: int = 50_000
+    stability_runs: int = 3
+    stability_rows: int = 2_000
+
+    def __post_init__(self) -> None:
+        unknown = [a for a in self.algorithms if a not in ALGORITHMS]
+        if unknown:
+            raise InputError(f"unknown algorithm(s) {unknown}; choose from {', '.join(ALGORITHMS)}")
+        if not self.ks or min(self.ks) < 2:
+            raise InputError("k must be at least 2")
+
+
+@dataclass(frozen=True)
+class Space:
+    """The matrix an algorithm clusters on and the distance it uses there."""
+
+    X: np.ndarray
+    metric: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    table: pd.DataFrame  # one row per (algorithm, k)
+    fits: dict[tuple[str, int], Clustering]
+    knees: dict[str, int | None]
+    chosen: dict[str, int]
+    reasons: dict[str, str]
+    recommended: tuple[str, int]
+    target: float
+    spaces: dict[str, Space] = field(repr=False, default_factory=dict)
+
+    @property
+    def best_silhouette(self) -> float:
+        return float(self.table["silhouette"].max())
+
+    @property
+    def recommended_silhouette(self) -> float:
+        algorithm, k = self.recommended
+        row = self.table[(self.table.algorithm == algorithm) & (self.table.k == k)]
+        return float(row["silhouette"].iloc[0])
+
+    @property
+    def target_met(self) -> bool:
+        return self.recommended_silhouette >= self.target
+
+
+def run_sweep(
+    spaces: dict[str, Space], options: SweepOptions, progress: Progress | None = None
+) -> SweepResult:
+    """Fit and score every (algorithm, k); `spaces` maps each algorithm to its space."""
+    rows, fits, knees, chosen, reasons = [], {}, {}, {}, {}
+    for algorithm in options.algorithms:
+        space = spaces[algorithm]
+        started = time.perf_counter()
+        fitted = fit_sweep(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
+        fit_seconds = time.perf_counter() - started
+        if progress:
+            progress(f"{algorithm}: scoring", 0, 1)
+        scores = silhouette_estimates(
+            space.X, [f.labels for f in fitted], space.metric,
+            sample_size=options.silhouette_sample, seed=options.seed,
+        )
+        for fit, score in zip(fitted, scores, strict=True):
+            fits[(algorithm, fit.k)] = fit
+            shares = np.bincount(fit.labels, minlength=fit.k) / len(fit.labels)
+            rows.append({
+                "algorithm": algorithm, "k": fit.k, "space": space.name, "metric": space.metric,
+                "cost": fit.cost, "silhouette": score.value,
+                "silhouette_ci_low": score.ci_low, "silhouette_ci_high": score.ci_high,
+                "silhouette_exact": score.exact, "silhouette_rows": score.n_sampled,
+                "davies_bouldin": davies_bouldin(space.X, fit.labels),
+                "calinski_harabasz": calinski_harabasz(space.X, fit.labels),
+                "smallest_segment_share": float(shares.min()),
+                "stability_ari": stability(space, algorithm, fit.k, options),
+                "method": fit.method, "fit_seconds": fit_seconds / len(fitted),
+            })
+        if progress:
+            progress(f"{algorithm}: scored", 1, 1)
+        table = pd.DataFrame(rows)
+        mine = table[table.algorithm == algorithm]
+        knees[algorithm] = find_knee(mine.k.tolist(), mine.cost.tolist())
+        chosen[algorithm], reasons[algorithm] = choose_k(mine, knees[algorithm], options)
+    table = pd.DataFrame(rows)
+    table["chosen"] = [chosen[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
+    table["knee"] = [knees[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
+    recommended = _recommend(table, chosen, options.algorithms)
+    return SweepResult(table, fits, knees, chosen, reasons, recommended,
+                       options.target_silhouette, dict(spaces))
+
+
+def stability(space: Space, algorithm: str, k: int, options: SweepOptions) -> float:
+    """Mean adjusted Rand index between fits on random subsamples, compared on shared rows.
+
+    Each run fits on its own subsample of `stability_rows` rows and labels one common
+    evaluation sample by nearest centre; 1.0 means every subsample finds the same segments.
+    NaN when there are too few rows to subsample or stability_runs < 2.
+    """
+    n = len(space.X)
+    size = min(options.stability_rows, n // 2)
+    if options.stability_runs < 2 or size <= 2 * k:
+        return float("nan")
+    rng = np.random.default_rng([options.seed, k])
+    evaluation = space.X[rng.choice(n, size=size, replace=False)]
+    labelings = []
+    for run in range(options.stability_runs):
+        sample = space.X[rng.choice(n, size=size, replace=False)]
+        seed = options.seed + run + 1
+        if algorithm == "kmeans":
+            fit = fit_kmeans(sample, k, seed=seed, n_init=3)
+        else:
+            fit = fit_kmedoids(sample, k, metric=space.metric, seed=seed)
+        labelings.append(assign(evaluation, fit.centers, space.metric)[0])
+    return mean_pairwise_ari(labelings)
+
+
+def choose_k(rows: pd.DataFrame, knee: int | None, options: SweepOptions) -> tuple[int, str]:
+    """Apply the module's rule to one algorithm's sweep; returns k and the reason in words."""
+    eligible = rows[rows.smallest_segment_share >= options.min_segment_share]
+    note = ""
+    if eligible.empty:
+        eligible = rows
+        note = (f" (no k keeps every segment above {options.min_segment_share:.0%}; "
+                "the size rule was set aside)")
+    best = eligible.silhouette.max()
+    near = eligible[eligible.silhouette >= best - options.silhouette_tolerance]
+    if knee is not None and knee in set(near.k):
+        return int(knee), (
+            f"the elbow's knee k={knee} is within {options.silhouette_tolerance} of the best "
+            f"silhouette ({best:.3f}){note}"
+        )
+    top = near.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]
+    knee_text = "no knee was found" if knee is None else f"the knee (k={knee}) scores lower"
+    return int(top.k), f"best silhouette ({top.silhouette:.3f}); {knee_text}{note}"
+
+
+def _recommend(
+    table: pd.DataFrame, chosen: dict[str, int], algorithms: Sequence[str]
+) -> tuple[str, int]:
+    def score(algorithm: str) -> float:
+        row = table[(table.algorithm == algorithm) & (table.k == chosen[algorithm])]
+        return float(row.silhouette.iloc[0])
+
+    best = max(algorithms, key=lambda a: (score(a), a == "kmeans"))
+    return best, chosen[best]
