@@ -1,0 +1,228 @@
+"""Segment names and narratives: true to the tables, in both languages."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentasi import SweepOptions, run, synthesize
+from segmentasi.i18n import pct
+from segmentasi.narrative import Insights, Narrator, build_insights, count, number, ratio
+from segmentasi.profile import distinguishing, profile
+from segmentasi.recommend import VALIDATION_COLUMNS, offers
+from segmentasi.schema import Schema
+from segmentasi.validation import validate
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+
+
+def stated_numbers(text: str, schema: Schema) -> list[str]:
+    """Every number in a text, after removing level names and labels that contain digits."""
+    words = [level for col in schema.columns for level in col.levels]
+    words += [col.display(lang) for col in schema.columns for lang in ("id", "en")]
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return NUMBER.findall(text)
+
+
+def table_numbers(tables: list[pd.DataFrame]) -> set[str]:
+    """Every number in the tables, in each rounding the narratives state numbers with."""
+    found: set[str] = set()
+    for table in tables:
+        for column in table.columns:
+            values = pd.to_numeric(table[column], errors="coerce")
+            if table[column].dtype == bool:
+                continue
+            for value in values.dropna().unique():
+                value = float(value)
+                found |= {count(value), number(value), ratio(value), pct(value)}
+    return found
+
+
+def insight_tables(result_profile, insights: Insights) -> list[pd.DataFrame]:
+    return [*result_profile.tables().values(), insights.distinguishing, insights.offers,
+            insights.offer_validation]
+
+
+def assert_every_number_is_in_the_tables(schema, prof, insights: Insights) -> None:
+    known = table_numbers(insight_tables(prof, insights))
+    for lang in ("id", "en"):
+        for kind in ("names", "narratives"):
+            for segment, text in getattr(insights, kind)[lang].items():
+                unknown = [n for n in stated_numbers(text, schema) if n not in known]
+                assert not unknown, f"{lang} {kind} {segment}: {unknown} not in tables: {text}"
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(schema):
+    table = synthesize(schema, rows=1500, seed=3)
+    return run(table, schema=schema, options=SweepOptions(ks=(2, 3, 4), stability_runs=0))
+
+
+def test_every_number_in_names_and_narratives_is_in_the_tables(synthetic_run):
+    for exp in synthetic_run.experiments.values():
+        assert_every_number_is_in_the_tables(synthetic_run.schema, exp.profile, exp.insights)
+
+
+def test_the_number_check_catches_an_invented_number(synthetic_run):
+    exp = synthetic_run.experiments["demografi"]
+    known = table_numbers(insight_tables(exp.profile, exp.insights))
+    invented = exp.insights.narratives["en"][1] + " Ages 17–99 own 12.34% more."
+    assert [n for n in stated_numbers(invented, synthetic_run.schema) if n not in known]
+
+
+def test_both_languages_name_every_segment_distinctly(synthetic_run):
+    for exp in synthetic_run.experiments.values():
+        segments = set(exp.profile.segments.segment)
+        for lang in ("id", "en"):
+            names = exp.insights.names[lang]
+            assert set(names) == segments == set(exp.insights.narratives[lang])
+            assert len(set(names.values())) == len(names)
+        assert exp.insights.names["id"] != exp.insights.names["en"]
+        first = exp.insights.narratives
+        assert first["id"][1].startswith("Segmen 1:") and first["en"][1].startswith("Segment 1:")
+
+
+def test_product_groups_are_named_by_their_products(synthetic_run, schema):
+    insights = synthetic_run.experiments["produk"].insights
+    labels = [c.display("en") for c in schema.products]
+    for name in insights.names["en"].values():
+        assert any(label in name for label in labels), name
+
+
+@pytest.fixture()
+def designed(other_schema):
+    """Segment 1: ages 20-29, all with a card, 90% north; segment 2: ages 50-59, no card,
+    90% south."""
+    ages = np.r_[np.repeat(np.arange(20, 30), 10), np.repeat(np.arange(50, 60), 10)]
+    card = np.r_[np.ones(100), np.zeros(100)].astype(int)
+    loan = np.tile([1, 0], 100)
+    region = ["north"] * 90 + ["south"] * 10 + ["north"] * 10 + ["south"] * 90
+    frame = pd.DataFrame({
+        "cust_no": [f"C{i}" for i in range(200)], "region": region, "age_years": ages,
+        "segment_tier": "gold", "has_card": card, "has_loan": loan, "n_products": card + loan,
+    })
+    table = validate(frame, other_schema)[0]
+    return table, np.r_[np.zeros(100), np.ones(100)].astype(int)
+
+
+def narrator(table, labels, schema, features, lang, verdict="weak") -> Narrator:
+    prof = profile(table, labels, schema)
+    products = [c.name for c in schema.products]
+    validation = pd.DataFrame({
+        "product": products, "auc": 0.55, "ci_low": 0.51, "ci_high": 0.59, "n_test": 60,
+        "verdict": verdict, "used_in_clustering": False, "basis": "segment",
+    })[VALIDATION_COLUMNS]
+    return Narrator(schema, features, prof, distinguishing(table, labels, schema, features),
+                    offers(table, labels, schema, validation=validation), validation, lang)
+
+
+def test_names_are_built_from_the_strongest_traits(designed, other_schema):
+    table, labels = designed
+    english = narrator(table, labels, other_schema, ["age_years", "region"], "en")
+    # strongest first: age (d = -10.4), the card (h = pi), the product count (d = 2.0), region
+    assert english.names([1, 2]) == {
+        1: "Age_years 20–29 · has has_card · high n_products",
+        2: "Age_years 50–59 · no has_card · low n_products",
+    }
+    bahasa = narrator(table, labels, other_schema, ["age_years", "region"], "id")
+    assert bahasa.names([1, 2])[2] == "Age_years 50–59 · tanpa has_card · n_products rendah"
+    assert bahasa.name_parts(1)[3] == "region north"
+
+
+def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
+    table, labels = designed
+    text = narrator(table, labels, other_schema, ["age_years", "region"], "en").narrative(1)
+    assert text.startswith("Segment 1: 100 customers (50% of all customers). What forms this "
+                           "segment: age_years 20–29 (median 24; all customers 40);")
+    assert "region north more common: 90% (all customers 50%)" in text
+    assert "Beyond the clustering variables, what sets it apart most: has_card owned by 100% " \
+           "(all customers 50%)" in text
+    # has_loan is 50% everywhere: the closest candidate, honestly not offered
+    assert text.endswith("Closest candidate: has_loan. 50% of this segment own it (all "
+                         "customers 50%, lift 1.00); customers like these do not own it more "
+                         "often than others.")
+
+
+def test_an_offer_supported_by_the_data_is_stated_with_its_check(other_schema, designed):
+    table, labels = designed
+    table = table.copy()
+    table["has_loan"] = np.r_[np.ones(70), np.zeros(130)]
+    text = narrator(table, labels, other_schema, ["age_years", "region"], "id",
+                    verdict="useful").narrative(1)
+    assert text.endswith("Penawaran berikutnya: has_loan. 70% nasabah segmen ini memilikinya "
+                         "(semua nasabah 35%, lift 2.00); 30 nasabah segmen ini belum "
+                         "memilikinya. Pada nasabah yang disisihkan untuk uji, segmen "
+                         "memprediksi siapa pemiliknya dengan AUC 0.55 (interval 0.51–0.59).")
+
+
+def test_a_segment_without_recorded_ages_says_so(schema):
+    table = validate(synthesize(schema, rows=1500, seed=3), schema)[0]
+    widowed = (table["Status_Perkawinan"] == "Janda/Duda").to_numpy().astype(int)
+    assert table.loc[widowed == 1, "Usia"].isna().all()  # as in the real table
+    features = schema.experiment("demografi").features
+    for lang, phrase in (("id", "usia tidak tercatat"), ("en", "age not recorded")):
+        writer = narrator(table, widowed, schema, features, lang)
+        assert phrase in writer.names([1, 2])[2]
+        text = writer.narrative(2)
+        missing = pct(1.0)
+        assert (f"usia sebagian besar tidak tercatat: kosong untuk {missing}" in text
+                or f"age mostly not recorded: missing for {missing}" in text)
+        assert not re.search(r"(usia|age) \d", text)  # no invented age range
+
+
+def real_insights(path, schema, name: str, fit_model):
+    from segmentasi import io
+    from segmentasi.features import FeatureSpace
+
+    table = validate(io.read_table(path), schema)[0]
+    experiment = schema.experiment(name)
+    space = FeatureSpace(schema, experiment).fit(table)
+    fit = fit_model(space.transform(table))
+    prof = profile(table, fit.labels, schema)
+    return prof, build_insights(table, schema, experiment, prof, fit, space, seed=0)
+
+
+def test_real_table_demographic_insights_are_true_to_the_tables(real_table_path, schema):
+    from segmentasi.algorithms import fit_kmeans
+
+    prof, insights = real_insights(real_table_path, schema, "demografi",
+                                   lambda X: fit_kmeans(X, 2, seed=0, n_init=3))
+    assert_every_number_is_in_the_tables(schema, prof, insights)
+    validation = insights.offer_validation.set_index("product")
+    assert validation.loc["Produk_Tabungan", "verdict"] == "useful"
+    older = int(prof.numeric.query("column == 'Usia'").sort_values("median").segment.iloc[-1])
+    assert "tabungan" in insights.names["id"][older]
+    assert "savings account" in insights.names["en"][older]
+    assert insights.names["en"][older].startswith("Age ")
+
+
+def test_real_table_product_group_insights_are_true_to_the_tables(real_table_path, schema):
+    from segmentasi.algorithms import fit_kmedoids
+
+    prof, insights = real_insights(real_table_path, schema, "produk",
+                                   lambda X: fit_kmedoids(X, 8, metric="manhattan", seed=0))
+    assert_every_number_is_in_the_tables(schema, prof, insights)
+    validation = insights.offer_validation
+    assert validation.used_in_clustering.all() and (validation.auc < 0.7).all()
+    useful = set(validation[validation.verdict == "useful"]["product"])
+    assert set(insights.offers[insights.offers.offered]["product"]) <= useful
+
+
+def test_segments_that_would_share_a_name_get_their_number(other_schema):
+    card = np.r_[np.zeros(100), np.ones(100)].astype(int)
+    frame = pd.DataFrame({
+        "cust_no": [f"C{i}" for i in range(200)], "region": "north", "age_years": 40,
+        "segment_tier": "gold", "has_card": card, "has_loan": 0, "n_products": card,
+    })
+    labels = np.r_[np.zeros(100), np.ones(50), np.full(50, 2)].astype(int)
+    writer = narrator(validate(frame, other_schema)[0], labels, other_schema, ["region"], "en")
+    # segment 1's count is 0 against a constant 1: no spread, so no standardised difference
+    assert writer.names([1, 2, 3]) == {
+        1: "No has_card",
+        2: "Has has_card · n_products 1 (segment 2)",
+        3: "Has has_card · n_products 1 (segment 3)",
+    }
