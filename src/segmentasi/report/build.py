@@ -1,0 +1,635 @@
+"""From a RunResult to the report's context: every number is read from the run's tables here.
+
+The template only lays out what this module hands it; the charts only draw what it passes.
+So a sentence, a card and a chart that show the same number take it from the same cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import PCA
+
+from ..i18n import describe, num, pct
+from ..metrics import silhouette_samples_many
+from ..profile import segment_numbers
+from ..quality import Finding
+from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
+from ..sweep import SweepOptions
+from . import plots
+from .plots import AxisTexts, segment_color
+from .wording import ALGORITHMS, ROLES, compact, say
+
+if TYPE_CHECKING:
+    from ..pipeline import ExperimentResult, RunResult
+    from ..schema import Schema
+
+# Rows drawn in the per-customer silhouette plot and the PCA map; more only blurs the picture
+# and costs time (the silhouette of each drawn row is still computed against every row).
+PLOT_ROWS = 10_000
+TOP_OFFERS = 3
+STABILITY_HIGH = 0.9
+STABILITY_MID = 0.75
+# Colour scale of the profile heatmap, in Cohen's d / h: 0.8 is already a large effect.
+EFFECT_LIMIT = 1.2
+# Kaufman & Rousseeuw's reading of a mean silhouette.
+WEAK_SILHOUETTE = 0.25
+SILHOUETTE_BANDS = ((WEAK_SILHOUETTE, "band_none"), (0.5, "band_weak"),
+                    (0.7, "band_reasonable"))
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    src: str
+    alt: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list[Any]]  # cells are text, or Segment for a coloured segment cell
+    numeric: list[bool] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Segment:
+    number: int
+    color: str
+    label: str  # "Segmen 3": charts and table cells
+    name: str  # the insight module's name for it, or ""
+
+
+@dataclass(frozen=True)
+class Card:
+    segment: Segment
+    size: int
+    share: float
+    size_text: str
+    narrative: str
+    offers_title: str
+    offers: list[str]
+
+
+def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[str, Any]:
+    """Everything the template shows, in `lang`."""
+    from .. import __version__
+
+    sweep_options = _sweep_options(result)
+    created_text = created.strftime("%Y-%m-%d %H:%M UTC")
+    experiments = [
+        ExperimentView(result, name, exp, lang, sweep_options).context()
+        for name, exp in result.experiments.items()
+    ]
+    source = Path(str(result.source.get("path", "table"))).name
+    return {
+        "lang": lang,
+        "title": say("title", lang),
+        "subtitle": say("subtitle", lang, source=source, rows=num(result.quality.rows),
+                        schema=result.schema.name, created=created_text),
+        "nav": [("summary", say("nav_summary", lang)), ("quality", say("nav_quality", lang)),
+                ("method", say("nav_method", lang))]
+               + [(e["id"], e["name"]) for e in experiments]
+               + [("limitations", say("nav_limitations", lang))],
+        "experiments": experiments,
+        "quality": _quality(result, lang),
+        "method": _method(result, lang, sweep_options),
+        "limitations": [(e["title"], e["limitations"]) for e in experiments],
+        "footer": say("footer", lang, version=__version__, seed=sweep_options.seed,
+                      created=created_text),
+    }
+
+
+def _sweep_options(result: RunResult) -> SweepOptions:
+    recorded = dict(result.options.get("sweep", {}))
+    if "ks" in recorded:
+        recorded["ks"] = tuple(recorded["ks"])
+    if "algorithms" in recorded:
+        recorded["algorithms"] = tuple(recorded["algorithms"])
+    return SweepOptions(**recorded)
+
+
+class ExperimentView:
+    """One experiment's part of the report: summary cards, charts, tables and limitations."""
+
+    def __init__(
+        self, result: RunResult, name: str, exp: ExperimentResult, lang: str,
+        options: SweepOptions,
+    ) -> None:
+        self.result, self.name, self.exp, self.lang, self.options = result, name, exp, lang, options
+        self.schema: Schema = result.schema
+        self.sweep = exp.sweep
+        self.algorithm, self.k = self.sweep.recommended
+        table = self.sweep.table
+        self.chosen_row = table[(table.algorithm == self.algorithm) & (table.k == self.k)].iloc[0]
+        self.space = self.sweep.spaces[self.algorithm]
+        self.insights = exp.insights
+        sizes = exp.profile.segments
+        self.numbers = [int(n) for n in sizes.segment]
+        self.segments = {
+            n: Segment(n, segment_color(n), self.t("segment", number=n),
+                       self._insight_text("names", n))
+            for n in self.numbers
+        }
+        self.sample = self._plot_sample()
+
+    def t(self, key: str, **params: Any) -> str:
+        return say(key, self.lang, **params)
+
+    def column_label(self, name: str) -> str:
+        return _column_display(self.schema, name, self.lang)
+
+    def space_text(self, algorithm: str | None = None) -> str:
+        space = self.sweep.spaces[algorithm or self.algorithm]
+        return self.t("space_short", space=self.t(f"space_{space.name}"),
+                      metric=self.t(f"metric_{space.metric}"))
+
+    def context(self) -> dict[str, Any]:
+        silhouettes, sampled_segments = self._silhouette_samples()
+        coords, ratios, jittered = self._pca()
+        explained = float(ratios.sum())
+        shares = {"negative": float((silhouettes < 0).mean()),
+                  "weak": float((silhouettes < WEAK_SILHOUETTE).mean()),
+                  "below": float((silhouettes < self.sweep.target).mean())}
+        return {
+            "name": self.name,
+            "id": f"exp-{self.name}",
+            "title": self.t("experiment_title", name=self.name,
+                            description=self.exp.experiment.describe(self.lang)),
+            "lead": self._lead(),
+            "target_met": self.sweep.target_met,
+            "badge": self.t("badge", target=f"{self.sweep.target:g}",
+                            verdict=self.t("target_met" if self.sweep.target_met
+                                           else "target_not_met")),
+            "cards": self._cards(),
+            "k_charts": [self._elbow_chart(), self._silhouette_k_chart()],
+            "reasons": self._reasons(),
+            "sweep_table": self._sweep_table(),
+            "model_lead": self._model_lead(),
+            "model_charts": [
+                self._silhouette_samples_chart(silhouettes, sampled_segments,
+                                               shares["negative"]),
+                self._map_chart(coords, ratios, jittered),
+            ],
+            "profile_charts": [self._profile_heatmap(), self._product_heatmap()],
+            "sizes_table": self._sizes_table(),
+            "offers": self._offers(),
+            "limitations": self._limitations(shares, explained),
+        }
+
+    # --- summary -------------------------------------------------------------------------
+
+    def _lead(self) -> str:
+        row = self.chosen_row
+        return self.t(
+            "summary_lead", k=self.k, customers=num(len(self.exp.rows)),
+            algorithm=ALGORITHMS[self.algorithm], silhouette=f"{row.silhouette:.3f}",
+            space=self.space_text(),
+        )
+
+    def _cards(self) -> list[Card]:
+        cards = []
+        offered = self._offer_rows(offered_only=True)
+        for record in self.exp.profile.segments.itertuples():
+            number = int(record.segment)
+            mine = offered[offered.segment == number].head(TOP_OFFERS)
+            cards.append(Card(
+                segment=self.segments[number],
+                size=int(record.size),
+                share=float(record.share),
+                size_text=self.t("card_size", size=num(record.size), share=pct(record.share)),
+                narrative=self._insight_text("narratives", number),
+                offers_title=self.t("card_offers"),
+                offers=[self._offer_line(o) for o in mine.itertuples()]
+                       or [self.t("card_no_offer")],
+            ))
+        return cards
+
+    def _insight_text(self, kind: str, number: int) -> str:
+        return str(getattr(self.insights, kind).get(self.lang, {}).get(number, ""))
+
+    def _offer_rows(self, offered_only: bool) -> pd.DataFrame:
+        """The offer table per segment, best rank first; only the offers made, or all rows."""
+        offers = self.insights.offers
+        if offered_only:
+            offers = offers[offers.offered]
+        return offers.sort_values(["segment", "rank"], kind="stable").reset_index(drop=True)
+
+    def _offer_line(self, offer: Any) -> str:
+        key = "offer_line_alike" if offer.basis == BASIS_OTHER_FEATURES else "offer_line_segment"
+        return self.t(key, product=self.column_label(offer.product), rate=pct(offer.propensity),
+                      overall=pct(offer.overall_rate), lift=f"{offer.propensity_lift:.2f}",
+                      non_owners=num(offer.non_owners))
+
+    # --- choosing k ----------------------------------------------------------------------
+
+    def _curves(self) -> dict[str, pd.DataFrame]:
+        table = self.sweep.table
+        return {a: table[table.algorithm == a].sort_values("k") for a in table.algorithm.unique()}
+
+    def _elbow_chart(self) -> Chart:
+        curves = self._curves()
+        knees = [
+            self.t("knee_at", algorithm=ALGORITHMS[a], k=self.sweep.knees[a])
+            if self.sweep.knees.get(a) is not None else self.t("knee_none", algorithm=ALGORITHMS[a])
+            for a in curves
+        ]
+        title = self.t("elbow_title")
+        src = plots.elbow_chart(
+            {a: (c.k.tolist(), c.cost.tolist()) for a, c in curves.items()},
+            self.sweep.knees, self.sweep.chosen, title, self.t("elbow_x"),
+            {a: self.t(f"elbow_y_{a}") for a in curves}, ALGORITHMS,
+            {"knee": self.t("legend_knee"), "chosen": self.t("legend_chosen")},
+        )
+        return Chart(f"elbow-{self.name}", src, title,
+                     self.t("elbow_caption", knees=" ".join(knees)))
+
+    def _silhouette_k_chart(self) -> Chart:
+        curves = self._curves()
+        title = self.t("silk_title")
+        src = plots.silhouette_k_chart(
+            {a: {"k": c.k.tolist(), "silhouette": c.silhouette.tolist(),
+                 "ci_low": c.silhouette_ci_low.tolist(), "ci_high": c.silhouette_ci_high.tolist()}
+             for a, c in curves.items()},
+            self.sweep.chosen, self.sweep.recommended, self.sweep.target,
+            AxisTexts(title, self.t("elbow_x"), self.t("silk_y")), ALGORITHMS,
+            {"chosen": self.t("legend_chosen"), "recommended": self.t("legend_recommended"),
+             "target": self.t("legend_target", target=f"{self.sweep.target:g}")},
+        )
+        interval = "" if self.sweep.table.silhouette_exact.all() else self.t("silk_interval")
+        return Chart(f"silhouette-k-{self.name}", src, title,
+                     self.t("silk_caption", target=f"{self.sweep.target:g}", interval=interval))
+
+    def _reasons(self) -> list[str]:
+        """Why each algorithm's k was chosen, restated from the sweep table by sweep.py's rule."""
+        reasons = []
+        for algorithm, rows in self._curves().items():
+            k, knee = self.sweep.chosen[algorithm], self.sweep.knees.get(algorithm)
+            eligible = rows[rows.smallest_segment_share >= self.options.min_segment_share]
+            waived = eligible.empty
+            best = float((rows if waived else eligible).silhouette.max())
+            params = {"algorithm": ALGORITHMS[algorithm], "k": k, "best": f"{best:.3f}"}
+            if knee is not None and k == knee:
+                text = self.t("reason_knee", tolerance=f"{self.options.silhouette_tolerance:g}",
+                              **params)
+            else:
+                knee_text = (self.t("reason_no_knee") if knee is None
+                             else self.t("reason_knee_lower", knee=knee))
+                text = self.t("reason_best", knee=knee_text, **params)
+            if waived:
+                text += self.t("reason_size_waived", min_share=pct(self.options.min_segment_share))
+            reasons.append(text)
+        reasons.append(self.t("reason_recommended", algorithm=ALGORITHMS[self.algorithm], k=self.k,
+                              silhouette=f"{self.chosen_row.silhouette:.3f}"))
+        return reasons
+
+    def _sweep_table(self) -> Table:
+        header = [self.t(key) for key in (
+            "th_algorithm", "th_k", "th_cost", "th_silhouette", "th_ci", "th_db", "th_ch",
+            "th_smallest", "th_stability", "th_note")]
+        rows = []
+        for row in self.sweep.table.itertuples():
+            notes = [self.t(key) for key, flag in (
+                ("note_knee", row.knee), ("note_chosen", row.chosen),
+                ("note_recommended", (row.algorithm, row.k) == self.sweep.recommended),
+            ) if flag]
+            interval = "" if row.silhouette_exact else (
+                f"{row.silhouette_ci_low:.3f}–{row.silhouette_ci_high:.3f}")
+            rows.append([
+                ALGORITHMS[row.algorithm], str(row.k), f"{row.cost:,.1f}",
+                f"{row.silhouette:.3f}", interval, f"{row.davies_bouldin:.2f}",
+                f"{row.calinski_harabasz:,.0f}", pct(row.smallest_segment_share),
+                _ratio(row.stability_ari), ", ".join(notes),
+            ])
+        return Table(header, rows, [False] + [True] * 8 + [False])
+
+    # --- the chosen model ----------------------------------------------------------------
+
+    def _plot_sample(self) -> np.ndarray | None:
+        """Rows drawn in the per-customer charts: all, or a seeded sample of PLOT_ROWS."""
+        n = len(self.space.X)
+        if n <= PLOT_ROWS:
+            return None
+        rng = np.random.default_rng(self.options.seed)
+        return np.sort(rng.choice(n, size=PLOT_ROWS, replace=False))
+
+    def _sample_note(self, all_key: str, sample_key: str) -> str:
+        total = len(self.space.X)
+        if self.sample is None:
+            return self.t(all_key, rows=num(total))
+        return self.t(sample_key, rows=num(len(self.sample)), total=num(total),
+                      seed=self.options.seed)
+
+    def _silhouette_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        labels = self.exp.labels
+        values = silhouette_samples_many(self.space.X, [labels], self.space.metric,
+                                         rows=self.sample)[0]
+        drawn = labels if self.sample is None else labels[self.sample]
+        return values, segment_numbers(drawn)
+
+    def _pca(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Two principal components of the clustering matrix: drawn rows' coordinates, shares."""
+        X = self.space.X.astype(np.float64)
+        pca = PCA(n_components=2, random_state=self.options.seed).fit(X)
+        drawn = X if self.sample is None else X[self.sample]
+        coords = pca.transform(drawn)
+        distinct = len(np.unique(drawn, axis=0))
+        # Few distinct rows (0/1 flags) stack thousands of customers on one dot: spread them.
+        jittered = distinct < 0.05 * len(drawn)
+        if jittered:
+            rng = np.random.default_rng(self.options.seed)
+            coords = coords + rng.normal(0, 0.04 * coords.std(axis=0) + 1e-3, coords.shape)
+        return coords, pca.explained_variance_ratio_, jittered
+
+    def _model_lead(self) -> str:
+        return self.t("model_lead", algorithm=ALGORITHMS[self.algorithm], k=self.k,
+                      silhouette=f"{self.chosen_row.silhouette:.3f}", space=self.space_text(),
+                      stability=_ratio(self.chosen_row.stability_ari))
+
+    def _silhouette_samples_chart(
+        self, values: np.ndarray, segments: np.ndarray, negative: float
+    ) -> Chart:
+        title = self.t("silsamples_title", algorithm=ALGORITHMS[self.algorithm], k=self.k)
+        mean = float(self.chosen_row.silhouette)
+        src = plots.silhouette_samples_chart(
+            values, segments, mean, self.sweep.target,
+            AxisTexts(title, self.t("silsamples_x"), self.t("silsamples_y")),
+            {n: s.label for n, s in self.segments.items()},
+            {"mean": self.t("legend_mean", mean=f"{mean:.3f}"),
+             "target": self.t("legend_target", target=f"{self.sweep.target:g}")},
+        )
+        caption = self.t("silsamples_caption", negative=pct(negative),
+                         rows=self._sample_note("silsamples_all", "silsamples_sample"))
+        return Chart(f"silhouette-samples-{self.name}", src, title, caption)
+
+    def _map_chart(self, coords: np.ndarray, ratios: np.ndarray, jittered: bool) -> Chart:
+        title = self.t("map_title")
+        drawn = self.exp.labels if self.sample is None else self.exp.labels[self.sample]
+        src = plots.segment_map(
+            coords, segment_numbers(drawn),
+            AxisTexts(title, self.t("map_axis", n=1, share=pct(ratios[0])),
+                      self.t("map_axis", n=2, share=pct(ratios[1]))),
+            {n: s.label for n, s in self.segments.items()},
+        )
+        caption = self.t("map_caption", share=pct(float(ratios.sum())),
+                         rows=self._sample_note("map_all", "map_sample"))
+        if jittered:
+            caption += self.t("map_jitter")
+        return Chart(f"map-{self.name}", src, title, caption)
+
+    # --- profiles ------------------------------------------------------------------------
+
+    def _profile_heatmap(self) -> Chart:
+        """Medians and shares per segment, coloured by how strongly each sets it apart."""
+        effects = self.insights.distinguishing
+        rows, colours, cells = [], [], []
+        numeric = self.exp.profile.numeric
+        for column in dict.fromkeys(numeric.column):
+            mine = numeric[numeric.column == column].set_index("segment").reindex(self.numbers)
+            unit = self.schema.column(column).unit_text(self.lang)
+            rows.append(self.t("profile_row_numeric", label=self.column_label(column),
+                               unit=f", {unit}" if unit else "",
+                               overall=compact(float(mine.overall_median.iloc[0]), self.lang)))
+            colours.append(self._effects(effects, column, None))
+            cells.append([compact(v, self.lang) if pd.notna(v) else "–" for v in mine["median"]])
+        categories = self.exp.profile.categories
+        for column in dict.fromkeys(categories.column):
+            level = self._most_distinctive_level(effects, column)
+            at_level = categories[(categories.column == column) & (categories.level == level)] \
+                .set_index("segment").reindex(self.numbers)
+            rows.append(self.t("profile_row_level", label=self.column_label(column), level=level,
+                               overall=pct(float(at_level.overall_share.iloc[0]))))
+            colours.append(self._effects(effects, column, level))
+            cells.append([pct(v) for v in at_level.share])
+        title = self.t("profile_heatmap_title")
+        src = plots.heatmap(np.vstack(colours), cells, rows, self.numbers,
+                            self.t("th_segment"), title,
+                            self.t("profile_colour"), limit=EFFECT_LIMIT)
+        return Chart(f"profile-heatmap-{self.name}", src, title, self.t("profile_caption"))
+
+    def _effects(self, effects: pd.DataFrame, column: str, level: str | None) -> np.ndarray:
+        mine = effects[effects.column == column]
+        if level is not None:
+            mine = mine[mine.level == level]
+        return mine.set_index("segment").effect.reindex(self.numbers).to_numpy(dtype=float)
+
+    @staticmethod
+    def _most_distinctive_level(effects: pd.DataFrame, column: str) -> str:
+        mine = effects[effects.column == column]
+        return str(mine.loc[mine.effect.abs().fillna(-1).idxmax(), "level"])
+
+    def _product_heatmap(self) -> Chart:
+        products = self.exp.profile.products
+        rows, lifts, cells = [], [], []
+        for product in dict.fromkeys(products["product"]):
+            mine = products[products["product"] == product].set_index("segment") \
+                .reindex(self.numbers)
+            rows.append(self.t("product_row", label=self.column_label(product),
+                               overall=pct(float(mine.overall_rate.iloc[0]))))
+            lifts.append(mine.lift.to_numpy())
+            cells.append([f"{pct(r)}\n×{lift:.2f}" if pd.notna(lift) else pct(r)
+                          for r, lift in zip(mine.rate, mine.lift, strict=True)])
+        title = self.t("product_heatmap_title")
+        src = plots.heatmap(np.vstack(lifts), cells, rows, self.numbers,
+                            self.t("th_segment"), title,
+                            self.t("product_colour"), limit=2.0, log=True)
+        return Chart(f"product-heatmap-{self.name}", src, title, self.t("product_caption"))
+
+    def _sizes_table(self) -> Table:
+        rows = [[self.segments[int(r.segment)], self.segments[int(r.segment)].name, num(r.size),
+                 pct(r.share)] for r in self.exp.profile.segments.itertuples()]
+        return Table([self.t(k) for k in ("th_segment", "th_name", "th_size", "th_share")], rows,
+                     [False, False, True, True])
+
+    # --- offers --------------------------------------------------------------------------
+
+    def _basis(self, basis: str) -> str:
+        return self.t("basis_alike" if basis == BASIS_OTHER_FEATURES else "basis_segment")
+
+    def _offers(self) -> dict[str, Any]:
+        made = Table(
+            [self.t(k) for k in ("th_segment", "th_product", "th_basis", "th_propensity",
+                                 "th_overall_rate", "th_lift", "th_non_owners", "th_rank")],
+            [[self.segments[int(o.segment)], self.column_label(o.product), self._basis(o.basis),
+              pct(o.propensity), pct(o.overall_rate), f"{o.propensity_lift:.2f}",
+              num(o.non_owners), str(int(o.rank))]
+             for o in self._offer_rows(offered_only=True).itertuples()],
+            [False, False, False, True, True, True, True, True],
+        )
+        every = Table(
+            [self.t(k) for k in ("th_segment", "th_product", "th_rate", "th_propensity",
+                                 "th_lift", "th_non_owners", "th_rank", "th_decision")],
+            [[self.segments[int(o.segment)], self.column_label(o.product), pct(o.rate),
+              pct(o.propensity), _ratio(o.propensity_lift), num(o.non_owners), str(int(o.rank)),
+              self.t("decision_offered") if o.offered else self.t(f"reason_{o.reason}")]
+             for o in self._offer_rows(offered_only=False).itertuples()],
+            [False, False, True, True, True, True, True, False],
+        )
+        validation = self.insights.offer_validation
+        checked = Table(
+            [self.t(k) for k in ("th_product", "th_used", "th_auc", "th_ci", "th_n_test",
+                                 "th_verdict")],
+            [[self.column_label(v.product), self.t("yes" if v.used_in_clustering else "no"),
+              _ratio(v.auc), "–" if pd.isna(v.ci_low) else f"{v.ci_low:.2f}–{v.ci_high:.2f}",
+              num(v.n_test), self.t(f"verdict_{v.verdict}")]
+             for v in validation.itertuples()],
+            [False, False, True, True, True, False],
+        )
+        return {"made": made, "every": every, "validation": checked,
+                "validation_lead": self.t("validation_lead", train=pct(1 - TEST_SHARE))}
+
+    # --- limitations ---------------------------------------------------------------------
+
+    def _limitations(self, shares: dict[str, float], explained: float) -> list[str]:
+        """Target met or not and why, data handling, estimate precision, stability, circularity.
+
+        `shares` are the shares of customers below 0, below WEAK_SILHOUETTE and below the
+        target in the per-customer silhouettes of the chosen model.
+        """
+        table, sweep = self.sweep.table, self.sweep
+        best = table.loc[table.silhouette.idxmax()]
+        items = []
+        if sweep.target_met:
+            items.append(self.t("lim_target_met", target=f"{sweep.target:g}",
+                                recommended=f"{self.chosen_row.silhouette:.3f}",
+                                space=self.space_text()))
+        else:
+            band = next((key for limit, key in SILHOUETTE_BANDS if best.silhouette < limit),
+                        None)
+            items.append(self.t(
+                "lim_target_not_met", target=f"{sweep.target:g}",
+                best=f"{best.silhouette:.3f}", algorithm=ALGORITHMS[best.algorithm], k=best.k,
+                space=self.space_text(best.algorithm),
+                recommended=f"{self.chosen_row.silhouette:.3f}",
+                band=self.t(band) if band else ""))
+            items.append(self.t(
+                "lim_diagnostics", target=f"{sweep.target:g}",
+                **{key: pct(share) for key, share in shares.items()},
+                pca=pct(explained), k_min=min(table.k), k_max=max(table.k),
+                best=f"{best.silhouette:.3f}"))
+        items += self._handling_notes()
+        row = self.chosen_row
+        if row.silhouette_exact:
+            items.append(self.t("lim_exact", rows=num(row.silhouette_rows)))
+        else:
+            items.append(self.t("lim_sampled", rows=num(row.silhouette_rows),
+                                total=num(len(self.exp.rows)), low=f"{row.silhouette_ci_low:.3f}",
+                                high=f"{row.silhouette_ci_high:.3f}"))
+        items.append(self.t("lim_stability", ari=_ratio(row.stability_ari),
+                            verdict=self.t(_stability_key(row.stability_ari))))
+        products = {c.name for c in self.schema.products}
+        if products & set(self.exp.experiment.features):
+            items.append(self.t("lim_circular"))
+        return items
+
+    def _handling_notes(self) -> list[str]:
+        concentrated = {f.column: f for f in self.result.quality.findings
+                        if f.kind == "missing_concentrated"}
+        notes = []
+        for action in self.exp.actions:
+            group = concentrated.get(action.column) if action.kind == "imputed" else None
+            if group is not None:
+                notes.append(_capitalised(self.t(
+                    "lim_imputed_group", column=self.column_label(group.column),
+                    by=self.column_label(group.params["by"]), level=group.params["level"],
+                    rows=num(group.params["rows_level"]), value=action.params["value"])))
+            else:
+                notes.append(describe(action, self.lang))
+        return notes
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _ratio(value: float) -> str:
+    """A lift, an AUC or an ARI as the report prints it (two decimals), '–' where none."""
+    return "–" if pd.isna(value) else f"{value:.2f}"
+
+
+def _stability_key(value: float) -> str:
+    if pd.isna(value):
+        return "stability_unknown"
+    if value >= STABILITY_HIGH:
+        return "stability_high"
+    return "stability_mid" if value >= STABILITY_MID else "stability_low"
+
+
+def _quality(result: RunResult, lang: str) -> dict[str, Any]:
+    quality = result.quality
+    columns = []
+    for rec in quality.columns.to_dict(orient="records"):
+        if isinstance(rec["levels"], str):
+            spread = rec["levels"]
+        elif rec["min"] is not None and pd.notna(rec["min"]):
+            spread = f"{num(rec['min'])} – {num(rec['max'])}"
+        else:
+            spread = ""
+        label = _column_display(result.schema, rec["column"], lang)
+        columns.append([f"{label} ({rec['column']})", ROLES[rec["role"]][lang],
+                        pct(rec["missing_share"]), spread])
+    return {
+        "lead": say("quality_lead", lang, rows=num(quality.rows), schema=result.schema.name),
+        "findings": [_finding(f, lang) for f in quality.findings],
+        "actions": [
+            (say("quality_actions", lang, name=name), [describe(a, lang) for a in exp.actions])
+            for name, exp in result.experiments.items() if exp.actions
+        ],
+        "columns": Table([say(k, lang) for k in ("col_column", "col_role", "col_missing",
+                                                   "col_spread")],
+                         columns, [False, False, True, False]),
+    }
+
+
+def _finding(finding: Finding, lang: str) -> dict[str, str]:
+    return {"severity": finding.severity, "label": say(f"severity_{finding.severity}", lang),
+            "text": describe(finding, lang)}
+
+
+def _column_display(schema: Schema, name: str, lang: str) -> str:
+    try:
+        return schema.column(name).display(lang)
+    except KeyError:
+        return name
+
+
+def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, Any]:
+    rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
+    sampled = [r for r in rows if not r.silhouette_exact]
+    rows_text = (say("rows_sampled", lang, rows=num(sampled[0].silhouette_rows)) if sampled
+                 else say("rows_exact", lang))
+    paragraphs = [
+        say("method_algorithms", lang, k_min=min(options.ks), k_max=max(options.ks),
+            seed=options.seed),
+        say("method_encoding", lang),
+        say("method_rule", lang, min_share=pct(options.min_segment_share),
+            tolerance=f"{options.silhouette_tolerance:g}"),
+        say("method_silhouette", lang, rows_text=rows_text),
+        say("method_stability", lang, runs=options.stability_runs,
+            rows=num(options.stability_rows)),
+        say("method_profiles", lang),
+    ]
+    experiments = []
+    for name, exp in result.experiments.items():
+        features = ", ".join(_column_display(result.schema, f, lang)
+                             for f in exp.experiment.features)
+        by_space: dict[tuple[str, str], list[str]] = {}
+        for algorithm, space in exp.sweep.spaces.items():
+            by_space.setdefault((space.name, space.metric), []).append(ALGORITHMS[algorithm])
+        spaces = "; ".join(
+            say("space_for", lang, algorithm=say("and", lang).join(algorithms),
+                space=say(f"space_{space_name}", lang), metric=say(f"metric_{metric}", lang))
+            for (space_name, metric), algorithms in by_space.items()
+        )
+        experiments.append(
+            say("method_experiment", lang, name=name,
+                description=exp.experiment.describe(lang), features=features)
+            + " " + say("method_spaces", lang, spaces=spaces)
+        )
+    return {"paragraphs": paragraphs, "experiments": experiments}

@@ -1,0 +1,299 @@
+"""The report's charts: matplotlib (Agg) figures returned as base64 PNG data URIs.
+
+Every function takes numbers and finished texts (titles, labels, legends) and draws; nothing
+here computes a statistic or chooses words, so a chart can never disagree with the tables.
+Segment colours come from `segment_color`, keyed by segment number, in every chart and in
+the HTML, so a colour means the same segment throughout the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap, Normalize, TwoSlopeNorm
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+# tab10 then tab20's lighter shades: 20 distinguishable colours before they repeat.
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+)
+# Lines that are not segments (algorithms, target) are black and grey, never a palette colour.
+ALGORITHM_STYLE = {
+    "kmeans": {"color": "#222222", "linestyle": "-", "marker": "o"},
+    "kmedoids": {"color": "#888888", "linestyle": "--", "marker": "s"},
+}
+TARGET_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 2.0}
+DIVERGING = LinearSegmentedColormap.from_list(
+    "below_above", ["#3b6fb6", "#f7f7f7", "#c0504d"]
+)
+DPI = 100
+MAX_WIDTH = 10.4  # inches: at DPI, the report's content width, so no chart is scaled down
+FONT = "DejaVu Sans"
+STYLE = {
+    "font.family": FONT,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#e5e5e5",
+    "grid.linewidth": 0.8,
+}
+
+
+def segment_color(number: int) -> str:
+    """The colour of segment `number` (1-based), the same in every chart and table."""
+    return PALETTE[(int(number) - 1) % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class AxisTexts:
+    title: str
+    x: str
+    y: str
+
+
+def elbow_chart(
+    curves: dict[str, tuple[Sequence[int], Sequence[float]]],
+    knees: dict[str, int | None],
+    chosen: dict[str, int],
+    title: str,
+    x_label: str,
+    y_labels: dict[str, str],
+    names: dict[str, str],
+    legend: dict[str, str],
+) -> str:
+    """Cost against k, one panel per algorithm (their costs are on different scales)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.8), squeeze=False,
+                                 layout="constrained")
+        for ax, (algorithm, (ks, costs)) in zip(axes[0], curves.items(), strict=True):
+            style = ALGORITHM_STYLE[algorithm]
+            ax.plot(ks, costs, **style)
+            handles = [Line2D([], [], label=names[algorithm], **style)]
+            knee = knees.get(algorithm)
+            if knee is not None:
+                ax.axvline(knee, color="#555555", linestyle="-.", linewidth=1.2)
+                ax.plot([knee], [costs[list(ks).index(knee)]], marker="o", markersize=14,
+                        markerfacecolor="none", markeredgecolor="#000000", markeredgewidth=1.8,
+                        linestyle="none")
+                handles.append(Line2D([], [], marker="o", markersize=10, markerfacecolor="none",
+                                      markeredgecolor="#000000", linestyle="-.", color="#555555",
+                                      label=legend["knee"]))
+            pick = chosen[algorithm]
+            ax.plot([pick], [costs[list(ks).index(pick)]], marker="*", markersize=15,
+                    color="#000000", linestyle="none")
+            handles.append(Line2D([], [], marker="*", markersize=12, color="#000000",
+                                  linestyle="none", label=legend["chosen"]))
+            ax.set_title(names[algorithm], fontsize=10)
+            ax.set_xlabel(x_label)
+            ax.set_ylabel(y_labels[algorithm])
+            ax.set_xticks(list(ks))
+            ax.legend(handles=handles, loc="upper right")
+        fig.suptitle(title, fontweight="bold", fontsize=12)
+        return _encode(fig)
+
+
+def silhouette_k_chart(
+    curves: dict[str, dict[str, Sequence[float]]],
+    chosen: dict[str, int],
+    recommended: tuple[str, int],
+    target: float,
+    texts: AxisTexts,
+    names: dict[str, str],
+    legend: dict[str, str],
+) -> str:
+    """Silhouette against k per algorithm, with 95% intervals where sampled and the target line.
+
+    curves[algorithm] holds equal-length sequences: k, silhouette, ci_low, ci_high.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(8.0, 4.0), layout="constrained")
+        lowest, highest = 0.0, 0.0
+        for algorithm, curve in curves.items():
+            ks = np.asarray(curve["k"])
+            values = np.asarray(curve["silhouette"], dtype=float)
+            spread = np.vstack([values - np.asarray(curve["ci_low"]),
+                                np.asarray(curve["ci_high"]) - values])
+            style = ALGORITHM_STYLE[algorithm]
+            ax.errorbar(ks, values, yerr=np.clip(spread, 0, None), capsize=3,
+                        label=names[algorithm], **style)
+            pick = chosen[algorithm]
+            ax.plot([pick], [values[list(ks).index(pick)]], marker="*", markersize=15,
+                    color=style["color"], linestyle="none")
+            lowest = min(lowest, float(values.min()))
+            highest = max(highest, float(np.max(curve["ci_high"])))
+        algorithm, k = recommended
+        position = list(curves[algorithm]["k"]).index(k)
+        rec_value = np.asarray(curves[algorithm]["silhouette"])[position]
+        ax.plot([k], [rec_value], marker="o", markersize=18, markerfacecolor="none",
+                markeredgecolor="#000000", markeredgewidth=1.8, linestyle="none")
+        ax.axhline(target, **TARGET_STYLE)
+        ax.set_ylim(min(lowest - 0.05, 0.0), min(max(target, highest) + 0.1, 1.05))
+        ax.set_title(texts.title)
+        ax.set_xlabel(texts.x)
+        ax.set_ylabel(texts.y)
+        ax.set_xticks(sorted({int(k) for c in curves.values() for k in c["k"]}))
+        handles = [Line2D([], [], label=names[a], **ALGORITHM_STYLE[a]) for a in curves]
+        handles += [
+            Line2D([], [], marker="*", markersize=12, color="#000000", linestyle="none",
+                   label=legend["chosen"]),
+            Line2D([], [], marker="o", markersize=12, markerfacecolor="none",
+                   markeredgecolor="#000000", linestyle="none", label=legend["recommended"]),
+            Line2D([], [], label=legend["target"], **TARGET_STYLE),
+        ]
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        return _encode(fig)
+
+
+def silhouette_samples_chart(
+    values: np.ndarray,
+    segments: np.ndarray,
+    mean: float,
+    target: float,
+    texts: AxisTexts,
+    segment_names: dict[int, str],
+    legend: dict[str, str],
+) -> str:
+    """The classic silhouette plot: each customer's silhouette, sorted within its segment."""
+    with plt.rc_context(STYLE):
+        numbers = sorted(segment_names)
+        fig, ax = plt.subplots(figsize=(8.0, 2.9 + 0.45 * len(numbers)), layout="constrained")
+        gap = max(len(values) // 60, 10)
+        bottom = 0
+        ticks = []
+        for number in numbers:
+            mine = np.sort(values[segments == number])
+            rows = np.arange(bottom, bottom + len(mine))
+            ax.fill_betweenx(rows, 0, mine, color=segment_color(number), linewidth=0)
+            ticks.append(bottom + len(mine) / 2)
+            bottom += len(mine) + gap
+        ax.axvline(mean, color="#000000", linestyle="--", linewidth=1.5)
+        ax.axvline(target, **TARGET_STYLE)
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        ax.set_yticks(ticks, [segment_names[n] for n in numbers])
+        ax.set_ylim(bottom, -gap)
+        ax.set_xlim(min(-0.2, float(values.min()) - 0.02), 1.0)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(texts.title)
+        ax.set_xlabel(texts.x)
+        ax.set_ylabel(texts.y)
+        handles = [Patch(color=segment_color(n), label=segment_names[n]) for n in numbers]
+        handles += [
+            Line2D([], [], color="#000000", linestyle="--", linewidth=1.5, label=legend["mean"]),
+            Line2D([], [], label=legend["target"], **TARGET_STYLE),
+        ]
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        return _encode(fig)
+
+
+def segment_map(
+    coords: np.ndarray, segments: np.ndarray, texts: AxisTexts, segment_names: dict[int, str]
+) -> str:
+    """Customers on two principal components, coloured by segment."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(8.0, 5.6), layout="constrained")
+        numbers = sorted(segment_names)
+        # Draw in a fixed shuffled order so no segment is always painted over by the others.
+        order = np.random.default_rng(0).permutation(len(coords))
+        colors = np.array([segment_color(n) for n in segments[order]])
+        size = float(np.clip(20_000 / max(len(coords), 1), 4, 24))
+        ax.scatter(coords[order, 0], coords[order, 1], c=colors, s=size, alpha=0.6, linewidths=0)
+        ax.set_title(texts.title)
+        ax.set_xlabel(texts.x)
+        ax.set_ylabel(texts.y)
+        ax.legend(handles=[
+            Line2D([], [], marker="o", linestyle="none", markersize=8,
+                   color=segment_color(n), label=segment_names[n]) for n in numbers
+        ], loc="center left", bbox_to_anchor=(1.01, 0.5))
+        return _encode(fig)
+
+
+def heatmap(
+    colour_values: np.ndarray,
+    annotations: list[list[str]],
+    row_labels: Sequence[str],
+    segment_numbers: Sequence[int],
+    segment_axis: str,
+    title: str,
+    colour_label: str,
+    centre: float = 0.0,
+    limit: float = 2.0,
+    log: bool = False,
+) -> str:
+    """Rows are variables, columns are segments (numbers in their colours); cells are annotated.
+
+    The colour shows how far a cell is from `centre` (below in blue, above in red), clipped to
+    +-limit; with log=True the distance is measured on a log2 scale (for lift).
+    """
+    values = np.asarray(colour_values, dtype=float)
+    shown = np.log2(np.clip(values, 2.0 ** -limit, 2.0 ** limit)) if log else np.clip(
+        values, centre - limit, centre + limit)
+    middle = 0.0 if log else centre
+    norm = TwoSlopeNorm(vcenter=middle, vmin=middle - limit, vmax=middle + limit)
+    n_rows, n_cols = values.shape
+    with plt.rc_context(STYLE):
+        width = min(MAX_WIDTH, max(7.5, 4.2 + 0.95 * n_cols))
+        fig, ax = plt.subplots(figsize=(width, 1.6 + 0.55 * n_rows), layout="constrained")
+        image = ax.imshow(np.ma.masked_invalid(shown), cmap=DIVERGING, norm=norm, aspect="auto")
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_yticks(range(n_rows), list(row_labels))
+        ax.set_xticks(range(n_cols), [str(n) for n in segment_numbers])
+        ax.set_xlabel(segment_axis, labelpad=10)
+        ax.xaxis.set_label_position("top")
+        ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False,
+                       length=0)
+        ax.tick_params(axis="y", length=0)
+        for tick, number in zip(ax.get_xticklabels(), segment_numbers, strict=True):
+            tick.set_bbox({"facecolor": segment_color(number), "edgecolor": "none",
+                           "boxstyle": "round,pad=0.3"})
+            tick.set_color(_text_colour_on(segment_color(number)))
+            tick.set_fontweight("bold")
+        scale = Normalize(vmin=norm.vmin, vmax=norm.vmax)
+        for i in range(n_rows):
+            for j in range(n_cols):
+                cell = shown[i, j]
+                background = DIVERGING(scale(cell)) if np.isfinite(cell) else (1, 1, 1, 1)
+                ax.text(j, i, annotations[i][j], ha="center", va="center", fontsize=9,
+                        color=_text_colour_on(background))
+        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)), aspect=25,
+                           pad=0.02)
+        bar.set_label(colour_label)
+        if log:
+            ticks = np.arange(-limit, limit + 1)
+            bar.set_ticks(ticks, labels=[f"×{2.0 ** t:g}" for t in ticks])
+        fig.suptitle(title, fontweight="bold", fontsize=12)
+        return _encode(fig)
+
+
+def _text_colour_on(background: str | tuple[float, ...]) -> str:
+    """Black or white, whichever reads better on the background colour."""
+    r, g, b = matplotlib.colors.to_rgb(background)
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
+
+
+def _encode(fig: plt.Figure) -> str:
+    """The figure as a PNG data URI (no Software tag, so the bytes depend only on the chart)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,288 @@
+"""The HTML report's structure, on a small synthetic run: sections, images, numbers, colours."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import io
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from matplotlib import font_manager
+from PIL import Image
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_samples
+
+import segmentasi
+from segmentasi.errors import InputError
+from segmentasi.i18n import num, pct
+from segmentasi.profile import segment_numbers
+from segmentasi.report import REPORT_FILE, render_report
+from segmentasi.report.plots import FONT, PALETTE, segment_color
+
+CREATED = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+SECTIONS = ("summary", "quality", "method", "limitations")
+PER_EXPERIMENT = ("exp", "k", "model", "profiles", "offers")
+CHARTS = ("elbow", "silhouette-k", "silhouette-samples", "map", "profile-heatmap",
+          "product-heatmap")
+HEADINGS = {
+    "id": ("Ringkasan", "Kualitas data", "Metode", "Keterbatasan", "Memilih jumlah segmen",
+           "Model terpilih", "Profil segmen", "Penawaran dan validasinya"),
+    "en": ("Summary", "Data quality", "Method", "Limitations", "Choosing the number of segments",
+           "The chosen model", "Segment profiles", "Offers and their validation"),
+}
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs, self.children, self.parts = tag, attrs, [], []
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.parts + [c.text for c in self.children]).split())
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            yield from child.iter()
+
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        return [e for e in self.iter() if (tag is None or e.tag == tag)
+                and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+
+class Page(HTMLParser):
+    """A minimal DOM of the report, enough to find elements and read their text."""
+
+    VOID = frozenset({"meta", "img", "br", "hr", "link", "input"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.root = Element("document", {})
+        self.stack = [self.root]
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(element)
+        if tag not in self.VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag):
+        while len(self.stack) > 1:
+            if self.stack.pop().tag == tag:
+                break
+
+    def handle_data(self, data):
+        self.stack[-1].parts.append(data)
+
+
+@pytest.fixture(scope="module")
+def result() -> segmentasi.RunResult:
+    schema = segmentasi.builtin_schema("fundfusion")
+    options = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
+    return segmentasi.run(segmentasi.synthesize(schema, rows=600, seed=7), schema=schema,
+                          options=options)
+
+
+@pytest.fixture(scope="module")
+def html(result) -> dict[str, str]:
+    return {lang: render_report(result, lang, CREATED) for lang in ("id", "en")}
+
+
+@pytest.fixture(scope="module")
+def pages(html) -> dict[str, Element]:
+    return {lang: Page(text).root for lang, text in html.items()}
+
+
+def decoded_images(page: Element) -> dict[str, Image.Image]:
+    """Every chart by its figure id, decoded from its data URI."""
+    images = {}
+    for figure in page.find_all("figure"):
+        (img,) = figure.find_all("img")
+        prefix, payload = img.attrs["src"].split(",", 1)
+        assert prefix == "data:image/png;base64"
+        images[figure.attrs["id"]] = Image.open(io.BytesIO(base64.b64decode(payload)))
+    return images
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_section_and_chart_is_present_in_both_languages(result, pages, lang):
+    page = pages[lang]
+    ids = {e.attrs["id"] for e in page.iter() if "id" in e.attrs}
+    expected = set(SECTIONS)
+    for name in result.experiments:
+        expected |= {f"{part}-{name}" for part in PER_EXPERIMENT + CHARTS}
+    assert expected <= ids
+    headings = {h.text for h in page.iter() if h.tag in ("h2", "h3")}
+    assert set(HEADINGS[lang]) <= headings
+    assert page.find_all("html")[0].attrs["lang"] == lang
+
+
+def test_the_two_languages_differ_only_in_words(html, pages):
+    assert html["id"] != html["en"]
+    shape = {lang: [e.tag for e in page.iter()] for lang, page in pages.items()}
+    assert shape["id"] == shape["en"]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_images_are_embedded_pngs_that_decode(result, pages, lang):
+    images = decoded_images(pages[lang])
+    assert len(images) == len(CHARTS) * len(result.experiments)
+    for chart_id, image in images.items():
+        image.load()
+        assert image.format == "PNG", chart_id
+        assert image.width >= 400 and image.height >= 200, chart_id
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_nothing_is_loaded_from_outside_the_file(html, lang):
+    text = html[lang]
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
+    assert "url(" not in text
+    assert "<script" not in text and "<link" not in text
+    assert "@import" not in text
+
+
+def test_summary_cards_show_the_profile_table_of_the_recommended_model(result, pages):
+    for lang, page in pages.items():
+        for name, exp in result.experiments.items():
+            (summary,) = page.find_all(id=f"summary-{name}")
+            cards = summary.find_all("article")
+            sizes = exp.profile.segments
+            assert [int(c.attrs["data-segment"]) for c in cards] == sizes.segment.tolist()
+            counted = np.bincount(segment_numbers(exp.labels))[1:]
+            for card, row, size in zip(cards, sizes.itertuples(), counted, strict=True):
+                (line,) = card.find_all("p", class_="size")
+                assert int(line.attrs["data-size"]) == row.size == size
+                assert float(line.attrs["data-share"]) == row.share
+                assert num(row.size) in line.text and pct(row.share) in line.text
+                names = exp.insights.names[lang]
+                assert names[row.segment] in card.text
+                assert exp.insights.narratives[lang][row.segment] in card.text
+
+
+def test_summary_states_the_recommended_silhouette_and_the_verdict(result, pages):
+    for name, exp in result.experiments.items():
+        (summary,) = pages["en"].find_all(id=f"summary-{name}")
+        lead = summary.find_all("p", class_="lead")[0].text
+        assert f"silhouette {exp.sweep.recommended_silhouette:.3f}" in lead
+        assert f"k = {exp.sweep.recommended[1]}" in lead
+        verdict = "met" if exp.sweep.target_met else "not met"
+        assert f"target {exp.sweep.target:g} {verdict}" in lead
+
+
+def test_card_offers_are_the_offered_rows_of_the_offer_table(result, pages):
+    for name, exp in result.experiments.items():
+        (summary,) = pages["en"].find_all(id=f"summary-{name}")
+        offers = exp.insights.offers
+        for card in summary.find_all("article"):
+            segment = int(card.attrs["data-segment"])
+            lines = [li.text for li in card.find_all("li")]
+            made = offers[(offers.segment == segment) & offers.offered].sort_values("rank")
+            if made.empty:
+                assert lines == ["No offer is supported by the data (see above)."]
+                continue
+            for line, offer in zip(lines, made.itertuples(), strict=False):
+                label = result.schema.column(offer.product).display("en")
+                assert line.startswith(f"{label}: owned by {pct(offer.propensity)}")
+                assert f"lift {offer.propensity_lift:.2f}" in line
+                assert f"{num(offer.non_owners)} " in line
+
+
+def test_sizes_table_and_sweep_table_match_the_run(result, pages):
+    for name, exp in result.experiments.items():
+        (section,) = pages["id"].find_all(id=f"profiles-{name}")
+        rows = section.find_all("table")[0].find_all("tr")[1:]
+        cells = [[td.text for td in tr.find_all("td")] for tr in rows]
+        names = exp.insights.names["id"]
+        assert cells == [[f"Segmen {r.segment}", names[r.segment], num(r.size), pct(r.share)]
+                         for r in exp.profile.segments.itertuples()]
+        (k_section,) = pages["id"].find_all(id=f"k-{name}")
+        sweep_rows = k_section.find_all("table")[0].find_all("tr")[1:]
+        assert [tr.find_all("td")[3].text for tr in sweep_rows] == [
+            f"{s:.3f}" for s in exp.sweep.table.silhouette]
+
+
+def test_captions_state_what_sklearn_computes_on_the_clustering_matrix(result, pages):
+    for name, exp in result.experiments.items():
+        space = exp.sweep.spaces[exp.sweep.recommended[0]]
+        per_customer = silhouette_samples(space.X, exp.labels, metric=space.metric)
+        assert per_customer.mean() == pytest.approx(exp.sweep.recommended_silhouette, abs=1e-4)
+        (figure,) = pages["en"].find_all(id=f"silhouette-samples-{name}")
+        assert f"{pct((per_customer < 0).mean())} of customers are negative" in figure.text
+        assert "Computed for all 600 customers." in figure.text
+        explained = PCA(n_components=2).fit(space.X.astype(float)).explained_variance_ratio_
+        (figure,) = pages["en"].find_all(id=f"map-{name}")
+        assert f"together they show {pct(explained.sum())} of all variance" in figure.text
+
+
+def test_limitations_name_the_space_and_the_best_silhouette(result, pages):
+    (section,) = pages["en"].find_all(id="limitations")
+    text = section.text
+    for exp in result.experiments.values():
+        best = exp.sweep.table.silhouette.max()
+        assert not exp.sweep.target_met
+        assert f"The target silhouette {exp.sweep.target:g} is not met" in text
+        assert f"The best found is {best:.3f}" in text
+        metric = exp.sweep.spaces[exp.sweep.recommended[0]].metric
+        assert f"{metric.capitalize()} distance" in text
+    assert "Janda/Duda" in text  # the age missing for a whole marital-status group
+    assert "kept as separate customers" in text
+
+
+def test_a_met_target_is_reported_as_met(result):
+    exp = result.experiments["produk"]
+    easy = dataclasses.replace(exp, sweep=dataclasses.replace(exp.sweep, target=0.05))
+    met = dataclasses.replace(result, experiments={"produk": easy})
+    page = Page(render_report(met, "en", CREATED)).root
+    (summary,) = page.find_all(id="summary-produk")
+    assert "target 0.05 met" in summary.text
+    assert "The target silhouette 0.05 is met" in page.find_all(id="limitations")[0].text
+
+
+def test_segment_colours_are_one_palette_keyed_by_segment_number(result, pages):
+    for page in pages.values():
+        tagged = [e for e in page.iter() if "data-segment" in e.attrs]
+        assert tagged
+        for element in tagged:
+            number = int(element.attrs["data-segment"])
+            assert element.attrs["style"] == f"--seg: {PALETTE[number - 1]}"
+    images = decoded_images(pages["id"])
+    for name, exp in result.experiments.items():
+        pixels = np.asarray(images[f"silhouette-samples-{name}"].convert("RGB")).reshape(-1, 3)
+        present = {"#{:02x}{:02x}{:02x}".format(*p) for p in np.unique(pixels, axis=0)}
+        numbers = exp.profile.segments.segment.tolist()
+        assert {segment_color(n) for n in numbers} <= present
+        # Greys are left out: anti-aliased black text on white makes every grey.
+        unused = {segment_color(n) for n in range(len(numbers) + 1, len(PALETTE) + 1)
+                  if len(set(segment_color(n)[1:].upper()[i:i + 2] for i in (0, 2, 4))) > 1}
+        assert not unused & present
+
+
+def test_page_and_charts_use_one_font(html):
+    families = re.findall(r"font-family:\s*([^;]+);", html["id"])
+    assert families and {f.split(",")[0].strip().strip('"') for f in families} == {FONT}
+    found = font_manager.findfont(FONT, fallback_to_default=False)
+    assert "DejaVuSans" in found
+
+
+def test_rendering_is_deterministic_apart_from_the_timestamp(result, html):
+    later = render_report(result, "id", CREATED + dt.timedelta(days=1))
+    assert later != html["id"]
+    assert later.replace("2026-01-03", "2026-01-02") == html["id"]
+
+
+def test_unknown_language_is_refused(result):
+    with pytest.raises(InputError, match="id, en"):
+        render_report(result, "fr")
+
+
+def test_run_folder_holds_the_report_in_the_runs_language(result, tmp_path):
+    english = dataclasses.replace(result, options={**result.options, "lang": "en"})
+    folder = english.save(tmp_path / "run")
+    page = Page((folder / REPORT_FILE).read_text(encoding="utf-8")).root
+    assert page.find_all("html")[0].attrs["lang"] == "en"
