@@ -1,0 +1,399 @@
+"""K-Means and K-Medoids behind one small interface: fit, assign, cost.
+
+Works on a float32 feature matrix X (n x d), already encoded and scaled. Every row-to-centre
+distance is computed by scipy's cdist in float64, pair by pair, so a row's nearest centre never
+depends on which rows share its chunk; fitted labels are always assign()'s answer on the training X.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import kmedoids
+import numpy as np
+from scipy.spatial.distance import cdist
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+METRICS = ("euclidean", "manhattan")
+ALGORITHMS = ("kmeans", "kmedoids")
+
+# K-Medoids strategy, measured on the real table (28,129 rows) on 2 shared cores:
+# - Full FasterPAM holds an n x n float32 matrix; for k=2..10 on one thread it took 14 s at
+#   n=4096 and 50 s at n=8192, so it runs only while that matrix fits MATRIX_BUDGET_BYTES.
+# - Beyond that, CLARA with CLARA_SAMPLES samples of CLARA_SAMPLE_ROWS rows (capped by the budget).
+#   On the 22-column demographic matrix, 8 samples of 3000 came within 0.42% of full FasterPAM's
+#   total deviation at every k=2..10 (3 seeds) in ~7 s; 5 samples of 4000 within 0.50% in 10-17 s;
+#   independent samples, not carrying the best medoids over, only within 0.9-1.2%. Benchmark
+#   (benchmarks/bench_kmedoids.py): within 0.40% in 6.5-15 s, 90 MB above the loaded table.
+# - A table with duplicates and at most WEIGHTED_MAX_ROWS distinct rows is solved as the equivalent
+#   weighted problem on its distinct rows. On the product flags (63 distinct rows) this takes 0.07 s
+#   for k=2..10 and reaches the proven optimum (checked with a scipy MILP) at every k, up to 5%
+#   below full FasterPAM. The numpy search costs ~1 s for k=2..10 at 400 distinct rows, ~9 s at 600.
+MATRIX_BUDGET_BYTES = 64 * 2**20
+CLARA_SAMPLES = 8
+CLARA_SAMPLE_ROWS = 3000
+WEIGHTED_MAX_ROWS = 400
+WEIGHTED_RESTARTS = 10
+
+# K-Means strategy, measured for k=2..10 (scikit-learn Lloyd, one thread, 2 cores, varying load):
+# - Up to KMEANS_SAMPLE_ROWS rows: n_init runs on all rows (real table, 28,129 x 22: 3-11 s).
+# - Above it: n_init runs on a random sample of KMEANS_SAMPLE_ROWS rows, then Lloyd on all rows
+#   from the best sample centres (converged in 5-10 iterations). On 1,000,000 x 22 synthetic rows
+#   that took 12-38 s (as load varied); in one run samples of 20,000 / 50,000 / 100,000 took
+#   23 / 38 / 52 s, their inertias within +-0.1% of each other.
+#   Lloyd on all rows with n_init=1 was up to 0.6% worse; MiniBatchKMeans (n_init=3) 1-2.5% worse
+#   and slower; Elkan no faster than Lloyd on these ~20 dense dimensions.
+# - Duplicated rows (product flags: 63 distinct) are fitted once each, weighted by their count.
+# scikit-learn runs on one OpenMP thread: it merges per-thread partial centres in lock order, so
+# its result depends on the thread count and, past two threads, can vary from run to run. On this
+# 2-core machine one thread was faster anyway: k=6, n_init=10 on the real table took 0.4 s instead
+# of 7 s idle (4 s vs 40 s loaded); k=8 on 1,000,000 rows (sample + polish) 1.4 s instead of 10 s.
+KMEANS_SAMPLE_ROWS = 50_000
+
+# cdist names: the distance itself, and what _nearest compares (squared euclidean skips a sqrt).
+_CDIST_DISTANCE = {"euclidean": "euclidean", "manhattan": "cityblock"}
+_CDIST_RAW = {"euclidean": "sqeuclidean", "manhattan": "cityblock"}
+_PAIRWISE_BLOCK_ROWS = 1024
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """A fitted clustering; cluster 0 is the largest, and row j of centers is cluster j."""
+
+    algorithm: str
+    k: int
+    metric: str
+    labels: np.ndarray
+    centers: np.ndarray
+    medoid_rows: np.ndarray | None
+    cost: float
+    method: str
+
+
+def fit_kmeans(X: np.ndarray, k: int, *, seed: int, n_init: int = 10) -> Clustering:
+    """K-Means (scikit-learn) with k clusters; labels are the nearest-centroid assignment."""
+    features = _as_features(X)
+    distinct = _distinct_rows(features)
+    _check_ks([k], len(distinct[0]))
+    return _fit_kmeans_sweep(features, [k], seed, n_init, distinct)[0]
+
+
+def fit_kmedoids(X: np.ndarray, k: int, *, metric: str = "euclidean", seed: int) -> Clustering:
+    """K-Medoids (FasterPAM) with k clusters; no n x n matrix when the table is large."""
+    return fit_sweep(X, [k], "kmedoids", metric=metric, seed=seed)[0]
+
+
+def fit_sweep(
+    X: np.ndarray,
+    ks: Sequence[int],
+    algorithm: str,
+    *,
+    metric: str = "euclidean",
+    seed: int,
+) -> list[Clustering]:
+    """All k at once, sharing work across k (one distance matrix, or the same CLARA samples)."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    _check_metric(metric)
+    if algorithm == "kmeans" and metric != "euclidean":
+        raise ValueError(f"K-Means minimises squared euclidean distance; got metric={metric!r}")
+    features = _as_features(X)
+    ks = [int(k) for k in ks]
+    distinct = _distinct_rows(features)
+    _check_ks(ks, len(distinct[0]))
+    if algorithm == "kmeans":
+        return _fit_kmeans_sweep(features, ks, seed, 10, distinct)
+    return _fit_kmedoids_sweep(features, ks, metric, seed, distinct)
+
+
+def assign(
+    X: np.ndarray, centers: np.ndarray, metric: str, chunk_rows: int = 65536
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre for each row: (labels int32, distance to it float32), in chunks of rows.
+
+    Ties go to the lowest centre index. Reproduces the fitted labels exactly on the training X.
+    """
+    _check_metric(metric)
+    labels, raw, _ = _nearest(_as_features(X), _as_features(centers), metric, chunk_rows)
+    return labels, _distances(raw, metric).astype(np.float32)
+
+
+def _as_features(X: np.ndarray) -> np.ndarray:
+    features = np.ascontiguousarray(X, dtype=np.float32)
+    if features.ndim != 2 or features.shape[0] == 0 or features.shape[1] == 0:
+        raise ValueError(f"expected a non-empty 2-D feature matrix, got shape {features.shape}")
+    if not np.isfinite(features).all():
+        raise ValueError("the feature matrix contains NaN or infinite values")
+    return features
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+
+
+def _check_ks(ks: list[int], n_distinct: int) -> None:
+    if not ks:
+        raise ValueError("no k given")
+    if min(ks) < 2:
+        raise ValueError(f"k must be at least 2, got k={min(ks)}")
+    if max(ks) > n_distinct:
+        raise ValueError(
+            f"k={max(ks)} exceeds the number of distinct rows ({n_distinct}); "
+            f"at most {n_distinct} clusters can be formed"
+        )
+
+
+def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first occurrence of each distinct row, and how many times each occurs."""
+    # Rows compared as raw bytes: ~4x faster than np.unique(axis=0). Adding 0 turns -0.0 into 0.0.
+    row_bytes = np.dtype((np.void, X.dtype.itemsize * X.shape[1]))
+    rows = np.ascontiguousarray(X + np.float32(0)).view(row_bytes).ravel()
+    _, first_rows, counts = np.unique(rows, return_index=True, return_counts=True)
+    return first_rows, counts
+
+
+def _distances(raw: np.ndarray, metric: str) -> np.ndarray:
+    return np.sqrt(raw) if metric == "euclidean" else raw
+
+
+def _nearest(
+    X: np.ndarray, centers: np.ndarray, metric: str, chunk_rows: int = 65536
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Nearest centre of each row, its raw float64 distance (squared if euclidean), and whether
+    any row was exactly as near to another centre."""
+    if centers.ndim != 2 or centers.shape[1] != X.shape[1]:
+        raise ValueError(f"centers of shape {centers.shape} do not match X of shape {X.shape}")
+    labels = np.empty(len(X), dtype=np.int32)
+    raw = np.empty(len(X), dtype=np.float64)
+    tied = False
+    for start in range(0, len(X), chunk_rows):
+        block = cdist(X[start : start + chunk_rows], centers, _CDIST_RAW[metric])
+        nearest = block.argmin(axis=1)
+        best = block[np.arange(len(block)), nearest]
+        labels[start : start + chunk_rows] = nearest
+        raw[start : start + chunk_rows] = best
+        tied = tied or bool(((block == best[:, None]).sum(axis=1) > 1).any())
+    return labels, raw, tied
+
+
+def _finalise(
+    X: np.ndarray, centers: np.ndarray, metric: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Assign rows to centres, numbering clusters by size (largest first; ties: earliest first row).
+
+    Returns labels, raw distances and the new order of the given centres. A tied row goes to the
+    lowest centre index, so renumbering can move it; rows are reassigned until the order is stable.
+    That terminates: the cluster numbered first takes every row it ties for, so the sizes, sorted
+    descending, grow lexicographically with each pass until the assignment stops changing.
+    """
+    k = len(centers)
+    order = np.arange(k)
+    labels, raw, tied = _nearest(X, centers, metric)
+    while True:
+        counts = np.bincount(labels, minlength=k)
+        if (counts == 0).any():
+            raise RuntimeError("a centre is nearest to no row: two centres coincide")
+        first_rows = np.unique(labels, return_index=True)[1]
+        by_size = np.lexsort((first_rows, -counts))
+        if (by_size == np.arange(k)).all():
+            return labels, raw, order
+        order = order[by_size]
+        if tied:
+            labels, raw, tied = _nearest(X, centers[order], metric)
+        else:
+            new_label = np.empty(k, dtype=np.int32)
+            new_label[by_size] = np.arange(k, dtype=np.int32)
+            labels = new_label[labels]
+
+
+def _fit_kmeans_sweep(
+    X: np.ndarray,
+    ks: list[int],
+    seed: int,
+    n_init: int,
+    distinct: tuple[np.ndarray, np.ndarray],
+) -> list[Clustering]:
+    first_rows, counts = distinct
+    polish = False
+    if len(first_rows) < len(X) and len(first_rows) <= KMEANS_SAMPLE_ROWS:
+        # Same objective as on all rows: each distinct row weighted by how often it occurs.
+        fit_rows, weights = X[first_rows], counts.astype(np.float64)
+        method = f"kmeans-lloyd n_init={n_init} distinct_rows={len(first_rows)} weighted"
+    elif len(X) <= KMEANS_SAMPLE_ROWS:
+        fit_rows, weights = X, None
+        method = f"kmeans-lloyd n_init={n_init}"
+    else:
+        sample = np.random.default_rng(seed).choice(len(X), size=KMEANS_SAMPLE_ROWS, replace=False)
+        fit_rows, weights, polish = X[np.sort(sample)], None, True
+        method = f"kmeans-lloyd n_init={n_init} sample={KMEANS_SAMPLE_ROWS} + full-data lloyd"
+    results = []
+    with threadpool_limits(limits=1):
+        for k in ks:
+            model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+            centers = model.fit(fit_rows, sample_weight=weights).cluster_centers_
+            if polish:
+                centers = KMeans(n_clusters=k, init=centers, n_init=1).fit(X).cluster_centers_
+            results.append(_kmeans_result(X, k, centers.astype(np.float32), method))
+    return results
+
+
+def _kmeans_result(X: np.ndarray, k: int, centers: np.ndarray, method: str) -> Clustering:
+    labels, raw, order = _finalise(X, centers, "euclidean")
+    return Clustering(
+        algorithm="kmeans",
+        k=k,
+        metric="euclidean",
+        labels=labels,
+        centers=centers[order],
+        medoid_rows=None,
+        cost=float(raw.sum()),
+        method=method,
+    )
+
+
+def _fit_kmedoids_sweep(
+    X: np.ndarray,
+    ks: list[int],
+    metric: str,
+    seed: int,
+    distinct: tuple[np.ndarray, np.ndarray],
+) -> list[Clustering]:
+    first_rows, counts = distinct
+    if len(first_rows) < len(X) and len(first_rows) <= WEIGHTED_MAX_ROWS:
+        D = cdist(X[first_rows], X[first_rows], _CDIST_DISTANCE[metric])
+        weights = counts.astype(np.float64)
+        medoids = {k: first_rows[_weighted_pam(D, weights, k, seed)] for k in ks}
+        method = f"weighted-pam distinct_rows={len(first_rows)}"
+    elif len(X) ** 2 * 4 <= MATRIX_BUDGET_BYTES:
+        D = _pairwise(X, metric)
+        medoids = {k: _fasterpam(D, k, seed) for k in ks}
+        method = "fasterpam"
+    else:
+        medoids, method = _clara(X, ks, metric, seed)
+    return [_kmedoids_result(X, k, metric, medoids[k], method) for k in ks]
+
+
+def _kmedoids_result(
+    X: np.ndarray, k: int, metric: str, medoid_rows: np.ndarray, method: str
+) -> Clustering:
+    labels, raw, order = _finalise(X, X[medoid_rows], metric)
+    return Clustering(
+        algorithm="kmedoids",
+        k=k,
+        metric=metric,
+        labels=labels,
+        centers=X[medoid_rows[order]],
+        medoid_rows=medoid_rows[order],
+        cost=float(_distances(raw, metric).sum()),
+        method=method,
+    )
+
+
+def _pairwise(X: np.ndarray, metric: str) -> np.ndarray:
+    """Full float32 distance matrix, filled in blocks of rows: no n x n float64 copy is made."""
+    D = np.empty((len(X), len(X)), dtype=np.float32)
+    for start in range(0, len(X), _PAIRWISE_BLOCK_ROWS):
+        stop = start + _PAIRWISE_BLOCK_ROWS
+        D[start:stop] = cdist(X[start:stop], X, _CDIST_DISTANCE[metric])
+    return D
+
+
+def _fasterpam(D: np.ndarray, medoids: int | np.ndarray, seed: int | None) -> np.ndarray:
+    """FasterPAM from k seeded random medoids, or from the given medoid indices (seed None)."""
+    start = medoids.astype(np.uintp) if isinstance(medoids, np.ndarray) else medoids
+    # One thread: the parallel version adds per-thread float partial sums in arrival order,
+    # so its swaps, and so its result, can change from run to run.
+    result = kmedoids.fasterpam(D, start, random_state=seed, n_cpu=1)
+    return np.asarray(result.medoids, dtype=np.int64)
+
+
+def _clara(
+    X: np.ndarray, ks: list[int], metric: str, seed: int
+) -> tuple[dict[int, np.ndarray], str]:
+    """CLARA as Kaufman and Rousseeuw defined it: FasterPAM on random samples, every later sample
+    holding the best medoids so far (of every k) and starting from them; a k's medoids are replaced
+    only when their total deviation over all rows is lower. One sample matrix serves every k."""
+    rng = np.random.default_rng(seed)
+    size = min(CLARA_SAMPLE_ROWS, math.isqrt(MATRIX_BUDGET_BYTES // 4), len(X))
+    best_cost = dict.fromkeys(ks, math.inf)
+    best_medoids: dict[int, np.ndarray] = {}
+    for _ in range(CLARA_SAMPLES):
+        kept = (
+            np.unique(np.concatenate(list(best_medoids.values())))
+            if best_medoids
+            else np.zeros(0, dtype=np.int64)
+        )
+        others = np.setdiff1d(np.arange(len(X)), kept, assume_unique=True)
+        drawn = rng.choice(others, size=size - len(kept), replace=False)
+        sample = np.sort(np.concatenate([kept, drawn]))
+        D = _pairwise(X[sample], metric)
+        for k in ks:
+            if k in best_medoids:
+                found = _fasterpam(D, np.searchsorted(sample, best_medoids[k]), None)
+            else:
+                found = _fasterpam(D, k, seed)
+            candidate = sample[found]
+            cost = _distances(_nearest(X, X[candidate], metric)[1], metric).sum()
+            if cost < best_cost[k]:
+                best_cost[k], best_medoids[k] = cost, candidate
+    return best_medoids, f"clara samples={CLARA_SAMPLES} size={size}"
+
+
+def _weighted_pam(D: np.ndarray, weights: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """k medoids minimising sum_o weights[o] * min_m D[o, m]: PAM swaps from a weighted BUILD and
+    from WEIGHTED_RESTARTS random starts, keeping the cheapest. kmedoids takes no row weights; on a
+    few hundred distinct rows this numpy search over the exact objective is cheap."""
+    rng = np.random.default_rng(seed)
+    starts = [_weighted_build(D, weights, k)]
+    starts += [rng.choice(len(D), size=k, replace=False) for _ in range(WEIGHTED_RESTARTS)]
+    best_medoids, best_cost = starts[0], math.inf
+    for start in starts:
+        medoids = _weighted_swap(D, weights, start)
+        cost = float(weights @ D[:, medoids].min(axis=1))
+        if cost < best_cost:
+            best_medoids, best_cost = medoids, cost
+    return best_medoids
+
+
+def _weighted_build(D: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """PAM BUILD with row weights: greedily add the medoid that lowers the cost most."""
+    medoids = [int(np.argmin(weights @ D))]
+    nearest = D[:, medoids[0]].copy()
+    for _ in range(1, k):
+        gains = weights @ np.maximum(nearest[:, None] - D, 0)
+        gains[medoids] = -math.inf
+        medoids.append(int(np.argmax(gains)))
+        nearest = np.minimum(nearest, D[:, medoids[-1]])
+    return np.array(medoids)
+
+
+def _weighted_swap(D: np.ndarray, weights: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """PAM SWAP with row weights: make the best improving medoid swap until none improves."""
+    medoids = np.array(start)
+    k, rows = len(medoids), np.arange(len(D))
+    tolerance = 1e-12 * max(float(weights @ D[:, medoids].min(axis=1)), 1.0)
+    while True:
+        to_medoids = D[:, medoids]
+        ranked = np.argsort(to_medoids, axis=1, kind="stable")[:, :2]
+        nearest, d1, d2 = (
+            ranked[:, 0],
+            to_medoids[rows, ranked[:, 0]],
+            to_medoids[rows, ranked[:, 1]],
+        )
+        # Cost change of replacing medoid slot i by candidate c (the FastPAM1 decomposition): a row
+        # not served by slot i moves to c if c is nearer; a row served by slot i goes to c or to its
+        # second-nearest medoid, whichever is nearer.
+        to_candidate = np.minimum(D - d1[:, None], 0) * weights[:, None]
+        served_change = (np.minimum(D, d2[:, None]) - d1[:, None]) * weights[:, None] - to_candidate
+        served_by_slot = np.zeros((k, len(D)))
+        served_by_slot[nearest, rows] = 1
+        change = to_candidate.sum(axis=0)[None, :] + served_by_slot @ served_change
+        change[:, medoids] = math.inf
+        slot, candidate = np.unravel_index(np.argmin(change), change.shape)
+        if change[slot, candidate] >= -tolerance:
+            return medoids
+        medoids[slot] = candidate
