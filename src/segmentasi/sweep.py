@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .algorithms import Clustering, assign, fit_kmeans, fit_kmedoids, fit_sweep
+from .algorithms import Clustering, assign, fit_sweep
 from .errors import InputError
 from .metrics import (
+    SilhouetteEstimate,
     calinski_harabasz,
     davies_bouldin,
     find_knee,
@@ -44,7 +45,7 @@ class SweepOptions:
     silhouette_tolerance: float = 0.02
     silhouette_sample: int = 50_000
     stability_runs: int = 3
-    stability_rows: int = 2_000
+    stability_rows: int = 1_500
 
     def __post_init__(self) -> None:
         unknown = [a for a in self.algorithms if a not in ALGORITHMS]
@@ -93,20 +94,27 @@ def run_sweep(
     spaces: dict[str, Space], options: SweepOptions, progress: Progress | None = None
 ) -> SweepResult:
     """Fit and score every (algorithm, k); `spaces` maps each algorithm to its space."""
+    fitted: dict[str, list[Clustering]] = {}
+    seconds: dict[str, float] = {}
+    for step, algorithm in enumerate(options.algorithms):
+        if progress:
+            progress(f"fitting {algorithm}", step, len(options.algorithms) + 1)
+        space = spaces[algorithm]
+        started = time.perf_counter()
+        fitted[algorithm] = fit_sweep(
+            space.X, options.ks, algorithm, metric=space.metric, seed=options.seed
+        )
+        seconds[algorithm] = (time.perf_counter() - started) / len(options.ks)
+    if progress:
+        progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
+    scores = _silhouettes(spaces, fitted, options)
     rows, fits, knees, chosen, reasons = [], {}, {}, {}, {}
     for algorithm in options.algorithms:
         space = spaces[algorithm]
-        started = time.perf_counter()
-        fitted = fit_sweep(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
-        fit_seconds = time.perf_counter() - started
-        if progress:
-            progress(f"{algorithm}: scoring", 0, 1)
-        scores = silhouette_estimates(
-            space.X, [f.labels for f in fitted], space.metric,
-            sample_size=options.silhouette_sample, seed=options.seed,
-        )
-        for fit, score in zip(fitted, scores, strict=True):
+        stable = stability(space, algorithm, options)
+        for fit in fitted[algorithm]:
             fits[(algorithm, fit.k)] = fit
+            score = scores[(algorithm, fit.k)]
             shares = np.bincount(fit.labels, minlength=fit.k) / len(fit.labels)
             rows.append({
                 "algorithm": algorithm, "k": fit.k, "space": space.name, "metric": space.metric,
@@ -116,15 +124,14 @@ def run_sweep(
                 "davies_bouldin": davies_bouldin(space.X, fit.labels),
                 "calinski_harabasz": calinski_harabasz(space.X, fit.labels),
                 "smallest_segment_share": float(shares.min()),
-                "stability_ari": stability(space, algorithm, fit.k, options),
-                "method": fit.method, "fit_seconds": fit_seconds / len(fitted),
+                "stability_ari": stable[fit.k],
+                "method": fit.method, "fit_seconds": seconds[algorithm],
             })
-        if progress:
-            progress(f"{algorithm}: scored", 1, 1)
-        table = pd.DataFrame(rows)
-        mine = table[table.algorithm == algorithm]
+        mine = pd.DataFrame(rows[-len(fitted[algorithm]):])
         knees[algorithm] = find_knee(mine.k.tolist(), mine.cost.tolist())
         chosen[algorithm], reasons[algorithm] = choose_k(mine, knees[algorithm], options)
+    if progress:
+        progress("scoring", len(options.algorithms) + 1, len(options.algorithms) + 1)
     table = pd.DataFrame(rows)
     table["chosen"] = [chosen[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     table["knee"] = [knees[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
@@ -133,29 +140,55 @@ def run_sweep(
                        options.target_silhouette, dict(spaces))
 
 
-def stability(space: Space, algorithm: str, k: int, options: SweepOptions) -> float:
-    """Mean adjusted Rand index between fits on random subsamples, compared on shared rows.
+def _silhouettes(
+    spaces: dict[str, Space], fitted: dict[str, list[Clustering]], options: SweepOptions
+) -> dict[tuple[str, int], SilhouetteEstimate]:
+    """Score every labeling; algorithms that share a matrix and metric share one pass."""
+    groups: dict[tuple[int, str], list[str]] = {}
+    for algorithm in fitted:
+        space = spaces[algorithm]
+        groups.setdefault((id(space.X), space.metric), []).append(algorithm)
+    scores = {}
+    for algorithms in groups.values():
+        space = spaces[algorithms[0]]
+        keys = [(a, fit.k) for a in algorithms for fit in fitted[a]]
+        labelings = [fit.labels for a in algorithms for fit in fitted[a]]
+        estimates = silhouette_estimates(
+            space.X, labelings, space.metric,
+            sample_size=options.silhouette_sample, seed=options.seed,
+        )
+        scores.update(zip(keys, estimates, strict=True))
+    return scores
 
-    Each run fits on its own subsample of `stability_rows` rows and labels one common
-    evaluation sample by nearest centre; 1.0 means every subsample finds the same segments.
-    NaN when there are too few rows to subsample or stability_runs < 2.
+
+def stability(space: Space, algorithm: str, options: SweepOptions) -> dict[int, float]:
+    """Per k, the mean adjusted Rand index between fits on random subsamples.
+
+    Each run fits every k on its own subsample of `stability_rows` rows (one fit_sweep, so
+    K-Medoids shares one distance matrix across k) and labels one common evaluation sample by
+    nearest centre; 1.0 means every subsample finds the same segments. Subsamples are small,
+    so the figure is a conservative, cheap estimate. NaN where there are too few rows.
     """
     n = len(space.X)
     size = min(options.stability_rows, n // 2)
-    if options.stability_runs < 2 or size <= 2 * k:
-        return float("nan")
-    rng = np.random.default_rng([options.seed, k])
+    ks = [k for k in options.ks if size > 2 * k]
+    result = dict.fromkeys(options.ks, float("nan"))
+    if options.stability_runs < 2 or not ks:
+        return result
+    rng = np.random.default_rng(options.seed)
     evaluation = space.X[rng.choice(n, size=size, replace=False)]
-    labelings = []
+    labelings: dict[int, list[np.ndarray]] = {k: [] for k in ks}
     for run in range(options.stability_runs):
         sample = space.X[rng.choice(n, size=size, replace=False)]
-        seed = options.seed + run + 1
-        if algorithm == "kmeans":
-            fit = fit_kmeans(sample, k, seed=seed, n_init=3)
-        else:
-            fit = fit_kmedoids(sample, k, metric=space.metric, seed=seed)
-        labelings.append(assign(evaluation, fit.centers, space.metric)[0])
-    return mean_pairwise_ari(labelings)
+        try:
+            fitted = fit_sweep(sample, ks, algorithm, metric=space.metric,
+                               seed=options.seed + run + 1)
+        except ValueError:  # a subsample with fewer distinct rows than k
+            return result
+        for fit in fitted:
+            labelings[fit.k].append(assign(evaluation, fit.centers, space.metric)[0])
+    result.update({k: mean_pairwise_ari(runs) for k, runs in labelings.items()})
+    return result
 
 
 def choose_k(rows: pd.DataFrame, knee: int | None, options: SweepOptions) -> tuple[int, str]:
