@@ -23,12 +23,12 @@ import pandas as pd
 from .algorithms import Clustering, assign, fit_sweep
 from .errors import InputError
 from .metrics import (
-    SilhouetteEstimate,
     calinski_harabasz,
     davies_bouldin,
     find_knee,
     mean_pairwise_ari,
-    silhouette_estimates,
+    silhouette_rows,
+    summarise_silhouettes,
 )
 
 ALGORITHMS = ("kmeans", "kmedoids")
@@ -43,7 +43,8 @@ class SweepOptions:
     target_silhouette: float = 0.7
     min_segment_share: float = 0.02
     silhouette_tolerance: float = 0.02
-    silhouette_sample: int = 50_000
+    silhouette_exact_max_rows: int = 50_000  # exact silhouettes up to here, sampled above
+    silhouette_sample: int = 8_000  # rows scored (each against all rows) when sampled
     stability_runs: int = 3
     stability_rows: int = 1_500
 
@@ -74,6 +75,10 @@ class SweepResult:
     recommended: tuple[str, int]
     target: float
     spaces: dict[str, Space] = field(repr=False, default_factory=dict)
+    # Per-row silhouettes behind the table: rows scored per algorithm (None = all rows), and
+    # the values per (algorithm, k); the report's per-customer chart reuses them.
+    scored_rows: dict[str, np.ndarray | None] = field(repr=False, default_factory=dict)
+    row_silhouettes: dict[tuple[str, int], np.ndarray] = field(repr=False, default_factory=dict)
 
     @property
     def best_silhouette(self) -> float:
@@ -107,7 +112,11 @@ def run_sweep(
         seconds[algorithm] = (time.perf_counter() - started) / len(options.ks)
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
-    scores = _silhouettes(spaces, fitted, options)
+    scored_rows, row_silhouettes = _silhouettes(spaces, fitted, options)
+    scores = {
+        key: summarise_silhouettes(values[None, :], exact=scored_rows[key[0]] is None)[0]
+        for key, values in row_silhouettes.items()
+    }
     rows, fits, knees, chosen, reasons = [], {}, {}, {}, {}
     for algorithm in options.algorithms:
         space = spaces[algorithm]
@@ -137,28 +146,30 @@ def run_sweep(
     table["knee"] = [knees[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     recommended = _recommend(table, chosen, options.algorithms)
     return SweepResult(table, fits, knees, chosen, reasons, recommended,
-                       options.target_silhouette, dict(spaces))
+                       options.target_silhouette, dict(spaces), scored_rows, row_silhouettes)
 
 
 def _silhouettes(
     spaces: dict[str, Space], fitted: dict[str, list[Clustering]], options: SweepOptions
-) -> dict[tuple[str, int], SilhouetteEstimate]:
-    """Score every labeling; algorithms that share a matrix and metric share one pass."""
+) -> tuple[dict[str, np.ndarray | None], dict[tuple[str, int], np.ndarray]]:
+    """Per-row silhouettes of every labeling; algorithms sharing a matrix share one pass."""
     groups: dict[tuple[int, str], list[str]] = {}
     for algorithm in fitted:
         space = spaces[algorithm]
         groups.setdefault((id(space.X), space.metric), []).append(algorithm)
-    scores = {}
+    scored_rows, values = {}, {}
     for algorithms in groups.values():
         space = spaces[algorithms[0]]
         keys = [(a, fit.k) for a in algorithms for fit in fitted[a]]
-        labelings = [fit.labels for a in algorithms for fit in fitted[a]]
-        estimates = silhouette_estimates(
-            space.X, labelings, space.metric,
-            sample_size=options.silhouette_sample, seed=options.seed,
+        exact = len(space.X) <= options.silhouette_exact_max_rows
+        rows, samples = silhouette_rows(
+            space.X, [fit.labels for a in algorithms for fit in fitted[a]],
+            space.metric, sample_size=len(space.X) if exact else options.silhouette_sample,
+            seed=options.seed,
         )
-        scores.update(zip(keys, estimates, strict=True))
-    return scores
+        scored_rows.update(dict.fromkeys(algorithms, rows))
+        values.update(zip(keys, samples, strict=True))
+    return scored_rows, values
 
 
 def stability(space: Space, algorithm: str, options: SweepOptions) -> dict[int, float]:

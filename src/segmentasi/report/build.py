@@ -16,7 +16,6 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from ..i18n import describe, num, pct
-from ..metrics import silhouette_samples_many
 from ..profile import segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
@@ -312,8 +311,12 @@ class ExperimentView:
     # --- the chosen model ----------------------------------------------------------------
 
     def _plot_sample(self) -> np.ndarray | None:
-        """Rows drawn in the per-customer charts: all, or a seeded sample of PLOT_ROWS."""
+        """Rows drawn in the per-customer charts: all, the rows the sweep scored when it
+        sampled, or a seeded sample of PLOT_ROWS."""
         n = len(self.space.X)
+        scored = self.sweep.scored_rows.get(self.sweep.recommended[0])
+        if scored is not None:
+            return scored
         if n <= PLOT_ROWS:
             return None
         rng = np.random.default_rng(self.options.seed)
@@ -327,9 +330,11 @@ class ExperimentView:
                       seed=self.options.seed)
 
     def _silhouette_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-customer silhouettes of the chosen model, as the sweep computed them."""
         labels = self.exp.labels
-        values = silhouette_samples_many(self.space.X, [labels], self.space.metric,
-                                         rows=self.sample)[0]
+        values = self.sweep.row_silhouettes[self.sweep.recommended]
+        if self.sample is not None and self.sweep.scored_rows[self.sweep.recommended[0]] is None:
+            values = values[self.sample]
         drawn = labels if self.sample is None else labels[self.sample]
         return values, segment_numbers(drawn)
 
