@@ -239,8 +239,13 @@ def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> N
             continue
         for reason in found.reasons:
             out_console.print(f"  - {reason}", highlight=False)
-        out_console.print(f"  Pareto front of {name} (silhouette on all rows in each "
-                          "configuration's own space; null = same method on shuffled columns):")
+        if not found.front:
+            out_console.print(f"  Pareto front of {name}: empty (no configuration passed the "
+                              "guardrails).", highlight=False)
+        else:
+            out_console.print(f"  Pareto front of {name} (silhouette on all rows in each "
+                              "configuration's own space; null = same method on shuffled "
+                              "columns):", highlight=False)
         for evaluation in found.front:
             config, null = evaluation.config, evaluation.null_silhouette
             out_console.print(
@@ -256,6 +261,9 @@ def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> N
             out_console.print(
                 f"Rerun the best: segmentasi run {data} --config {folder / name / 'best.toml'}",
                 highlight=False)
+        elif found.closest is not None:
+            path = folder / name / "configs" / f"{found.closest.id}.toml"
+            out_console.print(f"The closest (it breaks a guardrail): {path}", highlight=False)
     out_console.print(f"Search folder: {folder}", highlight=False)
 
 
