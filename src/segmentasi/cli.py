@@ -43,7 +43,7 @@ from .validation import ValidationError, validate
 
 app = typer.Typer(
     help="Customer segmentation for banks: validate a customer table, segment it, profile the "
-         "segments.",
+    "segments.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -54,9 +54,13 @@ err_console = Console(stderr=True, soft_wrap=True)
 SchemaOption = Annotated[
     Path | None, typer.Option("--schema", help="Schema TOML file (default: built-in FundFusion).")
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the result path.")]
-ReportLangOption = Annotated[str, typer.Option(
-    "--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English).")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only errors and the result path.")
+]
+ReportLangOption = Annotated[
+    str,
+    typer.Option("--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English)."),
+]
 
 
 def main() -> None:
@@ -78,7 +82,8 @@ def _report_failure(exc: BaseException) -> int:
         raise exc
     err_console.print(
         f"[bold red]Internal error[/] ({type(exc).__name__}: {exc}). This is a bug in "
-        "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback.", highlight=False,
+        "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback.",
+        highlight=False,
     )
     return 1
 
@@ -106,18 +111,23 @@ def validate_command(
     data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
     schema: SchemaOption = None,
     lang: Annotated[str, typer.Option(help="Language of the findings: id or en.")] = "en",
-    allow_extra_columns: Annotated[bool, typer.Option(help="Ignore columns the schema does not declare.")] = False,
+    allow_extra_columns: Annotated[
+        bool, typer.Option(help="Ignore columns the schema does not declare.")
+    ] = False,
 ) -> None:
     """Check a table against the schema and print its data-quality report.
 
     Example: segmentasi validate clustering_data.csv
     """
     loaded = load_schema(schema)
-    table, _ = validate(io.read_table(data), loaded, allow_extra=allow_extra_columns,
-                        source=str(data))
+    table, _ = validate(
+        io.read_table(data), loaded, allow_extra=allow_extra_columns, source=str(data)
+    )
     report = assess(table, loaded)
-    out_console.print(f"[bold green]{data}[/]: {report.rows:,} rows, all "
-                      f"{len(report.columns)} columns valid for schema '{loaded.name}'.")
+    out_console.print(
+        f"[bold green]{data}[/]: {report.rows:,} rows, all "
+        f"{len(report.columns)} columns valid for schema '{loaded.name}'."
+    )
     summary = Table("column", "role", "missing", "range / levels", title="Columns")
     for rec in report.columns.to_dict(orient="records"):
         if isinstance(rec["levels"], str):
@@ -136,26 +146,51 @@ def validate_command(
 @app.command("run")
 def run_command(
     data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path("runs/latest"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path(
+        "runs/latest"
+    ),
     schema: SchemaOption = None,
-    experiment: Annotated[list[str] | None, typer.Option(
-        "--experiment", "-e", help="Experiment to run (repeatable; default: all in the schema).")] = None,
-    algorithm: Annotated[list[str] | None, typer.Option(
-        "--algorithm", "-a", help="kmeans and/or kmedoids (default: both).")] = None,
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--experiment", "-e", help="Experiment to run (repeatable; default: all in the schema)."
+        ),
+    ] = None,
+    algorithm: Annotated[
+        list[str] | None,
+        typer.Option("--algorithm", "-a", help="kmeans and/or kmedoids (default: both)."),
+    ] = None,
     k_min: Annotated[int, typer.Option(help="Smallest k in the sweep.")] = 2,
     k_max: Annotated[int, typer.Option(help="Largest k in the sweep.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
-    target_silhouette: Annotated[float, typer.Option(help="Silhouette the segmentation should reach.")] = 0.7,
-    where: Annotated[str | None, typer.Option(
-        help="Keep only rows matching a pandas expression, e.g. \"Jalur_Pembukaan == 'Telemarketing'\".")] = None,
-    missing: Annotated[str, typer.Option(help="Missing feature values: impute or drop.")] = "impute",
-    duplicate_ids: Annotated[str, typer.Option(help="Rows with a repeated ID: keep or drop.")] = "keep",
-    allow_extra_columns: Annotated[bool, typer.Option(help="Ignore columns the schema does not declare.")] = False,
+    target_silhouette: Annotated[
+        float, typer.Option(help="Silhouette the segmentation should reach.")
+    ] = 0.7,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep only rows matching a pandas expression, "
+            "e.g. \"Jalur_Pembukaan == 'Telemarketing'\"."
+        ),
+    ] = None,
+    missing: Annotated[
+        str, typer.Option(help="Missing feature values: impute or drop.")
+    ] = "impute",
+    duplicate_ids: Annotated[
+        str, typer.Option(help="Rows with a repeated ID: keep or drop.")
+    ] = "keep",
+    allow_extra_columns: Annotated[
+        bool, typer.Option(help="Ignore columns the schema does not declare.")
+    ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace the run folder if it exists.")] = False,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="Run exactly this configuration (a TOML written by `segmentasi search`): "
-                         "its experiment, features, scales, encoding, algorithm, metric, k and "
-                         "seed replace --experiment, --algorithm, --k-min, --k-max and --seed.")
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Run exactly this configuration (a TOML written by `segmentasi search`): "
+            "its experiment, features, scales, encoding, algorithm, metric, k and "
+            "seed replace --experiment, --algorithm, --k-min, --k-max and --seed.",
+        ),
     ] = None,
     lang: ReportLangOption = "id",
     quiet: QuietOption = False,
@@ -168,19 +203,29 @@ def run_command(
     options = SweepOptions(
         ks=tuple(range(k_min, k_max + 1)),
         algorithms=tuple(algorithm) if algorithm else SweepOptions().algorithms,
-        seed=seed, target_silhouette=target_silhouette,
+        seed=seed,
+        target_silhouette=target_silhouette,
     )
     refined = load_config(config) if config else None
     if refined is not None:
         if experiment or algorithm:
-            raise io.InputError("--config names the experiment and algorithm; drop --experiment "
-                                "and --algorithm")
+            raise io.InputError(
+                "--config names the experiment and algorithm; drop --experiment and --algorithm"
+            )
         schema = refined.schema_for(base_schema_for(refined, schema))
         experiment, options = [refined.experiment], refined.sweep_options()
     with _progress(quiet) as progress:
-        result = run(data, schema=schema, experiments=experiment or None, options=options,
-                     handling=Handling(missing=missing, duplicate_ids=duplicate_ids), where=where,
-                     allow_extra_columns=allow_extra_columns, progress=progress, lang=lang)
+        result = run(
+            data,
+            schema=schema,
+            experiments=experiment or None,
+            options=options,
+            handling=Handling(missing=missing, duplicate_ids=duplicate_ids),
+            where=where,
+            allow_extra_columns=allow_extra_columns,
+            progress=progress,
+            lang=lang,
+        )
         folder = result.save(out, overwrite=overwrite)
     if not quiet:
         _print_summary(result)
@@ -193,25 +238,30 @@ def run_command(
 @app.command("search")
 def search_command(
     data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results and configs.")
-                   ] = Path("runs/search"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the results and configs.")
+    ] = Path("runs/search"),
     schema: SchemaOption = None,
-    experiment: Annotated[list[str] | None, typer.Option(
-        "--experiment", "-e", help="Experiment to search (repeatable; default: all).")] = None,
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", "-e", help="Experiment to search (repeatable; default: all)."),
+    ] = None,
     target_silhouette: Annotated[float, typer.Option(help="Silhouette to reach.")] = 0.7,
-    time_budget: Annotated[float, typer.Option(
-        help="Seconds for the whole search (shared by the experiments).")
+    time_budget: Annotated[
+        float, typer.Option(help="Seconds for the whole search (shared by the experiments).")
     ] = SearchOptions().time_budget,
     seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
-    min_segment_share: Annotated[float, typer.Option(
-        help="Guardrail: every segment holds at least this share of customers.")
+    min_segment_share: Annotated[
+        float, typer.Option(help="Guardrail: every segment holds at least this share of customers.")
     ] = Guardrails().min_segment_share,
     k_min: Annotated[int, typer.Option(help="Guardrail: smallest k.")] = Guardrails().k_min,
     k_max: Annotated[int, typer.Option(help="Guardrail: largest k.")] = Guardrails().k_max,
-    min_features: Annotated[int, typer.Option(
-        help="Guardrail: fewest features a configuration may use.")] = Guardrails().min_features,
-    min_stability: Annotated[float, typer.Option(
-        help="Guardrail: lowest mean ARI under resampling.")] = Guardrails().min_stability,
+    min_features: Annotated[
+        int, typer.Option(help="Guardrail: fewest features a configuration may use.")
+    ] = Guardrails().min_features,
+    min_stability: Annotated[
+        float, typer.Option(help="Guardrail: lowest mean ARI under resampling.")
+    ] = Guardrails().min_stability,
     overwrite: Annotated[bool, typer.Option(help="Replace the folder if it exists.")] = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -221,13 +271,23 @@ def search_command(
     Example: segmentasi search clustering_data.csv --experiment demografi --target-silhouette 0.7
     """
     io.check_output_folder(out, overwrite)
-    guardrails = Guardrails(min_segment_share=min_segment_share, k_min=k_min, k_max=k_max,
-                            min_features=min_features, min_stability=min_stability)
-    options = SearchOptions(target_silhouette=target_silhouette, time_budget=time_budget,
-                            seed=seed)
+    guardrails = Guardrails(
+        min_segment_share=min_segment_share,
+        k_min=k_min,
+        k_max=k_max,
+        min_features=min_features,
+        min_stability=min_stability,
+    )
+    options = SearchOptions(target_silhouette=target_silhouette, time_budget=time_budget, seed=seed)
     with _progress(quiet) as progress:
-        result = search(data, schema=schema, experiments=experiment or None, options=options,
-                        guardrails=guardrails, progress=progress)
+        result = search(
+            data,
+            schema=schema,
+            experiments=experiment or None,
+            options=options,
+            guardrails=guardrails,
+            progress=progress,
+        )
         folder = result.save(out, overwrite=overwrite)
     _print_search(result, folder, data, quiet)
 
@@ -240,12 +300,17 @@ def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> N
         for reason in found.reasons:
             out_console.print(f"  - {reason}", highlight=False)
         if not found.front:
-            out_console.print(f"  Pareto front of {name}: empty (no configuration passed the "
-                              "guardrails).", highlight=False)
+            out_console.print(
+                f"  Pareto front of {name}: empty (no configuration passed the guardrails).",
+                highlight=False,
+            )
         else:
-            out_console.print(f"  Pareto front of {name} (silhouette on all rows in each "
-                              "configuration's own space; null = same method on shuffled "
-                              "columns):", highlight=False)
+            out_console.print(
+                f"  Pareto front of {name} (silhouette on all rows in each "
+                "configuration's own space; null = same method on shuffled "
+                "columns):",
+                highlight=False,
+            )
         for evaluation in found.front:
             config, null = evaluation.config, evaluation.null_silhouette
             out_console.print(
@@ -260,7 +325,8 @@ def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> N
         if found.best is not None:
             out_console.print(
                 f"Rerun the best: segmentasi run {data} --config {folder / name / 'best.toml'}",
-                highlight=False)
+                highlight=False,
+            )
         elif found.closest is not None:
             path = folder / name / "configs" / f"{found.closest.id}.toml"
             out_console.print(f"The closest (it breaks a guardrail): {path}", highlight=False)
@@ -275,12 +341,23 @@ def _print_paths(folder: Path) -> None:
 def _print_summary(result: RunResult) -> None:
     for name, exp in result.experiments.items():
         sweep = exp.sweep
-        table = Table("algorithm", "k", "silhouette", "Davies-Bouldin", "smallest segment",
-                      title=f"{name}: sweep (silhouette in the space each algorithm clustered)")
+        table = Table(
+            "algorithm",
+            "k",
+            "silhouette",
+            "Davies-Bouldin",
+            "smallest segment",
+            title=f"{name}: sweep (silhouette in the space each algorithm clustered)",
+        )
         for row in sweep.table.itertuples():
             mark = " *" if row.chosen else ""
-            table.add_row(row.algorithm, f"{row.k}{mark}", f"{row.silhouette:.3f}",
-                          f"{row.davies_bouldin:.2f}", pct(row.smallest_segment_share))
+            table.add_row(
+                row.algorithm,
+                f"{row.k}{mark}",
+                f"{row.silhouette:.3f}",
+                f"{row.davies_bouldin:.2f}",
+                pct(row.smallest_segment_share),
+            )
         out_console.print(table)
         algorithm, k = sweep.recommended
         verdict = "met" if sweep.target_met else "NOT met"
@@ -311,7 +388,9 @@ def synth_command(
 
 @app.command("demo")
 def demo_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path("demo-run"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path(
+        "demo-run"
+    ),
     rows: Annotated[int, typer.Option(help="Synthetic customers to generate.")] = 4000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     lang: ReportLangOption = "id",
@@ -324,8 +403,9 @@ def demo_command(
     schema = load_schema(None)
     frame = synthesize(schema, rows=rows, seed=seed)
     with _progress(quiet) as progress:
-        result = run(frame, schema=schema, options=SweepOptions(seed=seed), progress=progress,
-                     lang=lang)
+        result = run(
+            frame, schema=schema, options=SweepOptions(seed=seed), progress=progress, lang=lang
+        )
         folder = result.save(out, overwrite=True)
     if not quiet:
         _print_summary(result)
@@ -334,18 +414,26 @@ def demo_command(
 
 @app.command("assign")
 def assign_command(
-    model: Annotated[Path, typer.Argument(
-        help="Saved segmentation: RUN/<experiment>/segmentation.model (or that folder).")],
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="Saved segmentation: RUN/<experiment>/segmentation.model (or that folder)."
+        ),
+    ],
     data: Annotated[Path, typer.Argument(help="Customers or prospects: .csv, .parquet or .xlsx.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .csv or .parquet.")],
     lang: Annotated[str, typer.Option(help="Language of the segment names: id or en.")] = "id",
-    top_offers: Annotated[int, typer.Option(
-        help="Products to recommend per row.")] = DEFAULT_TOP_OFFERS,
-    chunk_rows: Annotated[int, typer.Option(
-        help="Rows encoded and assigned at a time (bounds memory; same result).")
+    top_offers: Annotated[
+        int, typer.Option(help="Products to recommend per row.")
+    ] = DEFAULT_TOP_OFFERS,
+    chunk_rows: Annotated[
+        int, typer.Option(help="Rows encoded and assigned at a time (bounds memory; same result).")
     ] = DEFAULT_CHUNK_ROWS,
-    impute_absent_columns: Annotated[bool, typer.Option(
-        help="Fill a feature column the table lacks with its training value (with a warning).")
+    impute_absent_columns: Annotated[
+        bool,
+        typer.Option(
+            help="Fill a feature column the table lacks with its training value (with a warning)."
+        ),
     ] = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -361,14 +449,20 @@ def assign_command(
     if out.resolve() == data.resolve():
         raise io.InputError(f"{out}: would overwrite the input table; choose another --out")
     saved = load_model(model)
-    result = saved.assign(io.read_table(data), lang=lang, top_offers=top_offers,
-                          chunk_rows=chunk_rows, impute_absent_columns=impute_absent_columns)
+    result = saved.assign(
+        io.read_table(data),
+        lang=lang,
+        top_offers=top_offers,
+        chunk_rows=chunk_rows,
+        impute_absent_columns=impute_absent_columns,
+    )
     io.write_file_atomically(out, lambda path: io.write_table(result.table, path))
     if not quiet:
         total = result.placed + result.unplaced
         out_console.print(
             f"Placed {result.placed:,} of {total:,} rows in the {saved.k} segments of "
-            f"'{saved.experiment.name}' ({saved.algorithm}).", highlight=False,
+            f"'{saved.experiment.name}' ({saved.algorithm}).",
+            highlight=False,
         )
         sizes = result.table["segment"].value_counts().sort_index()
         table = Table("segment", "name", "rows", title="Rows per segment")
@@ -376,8 +470,10 @@ def assign_command(
             table.add_row(str(segment), saved.segment_name(int(segment), lang), f"{rows:,}")
         out_console.print(table)
         if result.unplaced:
-            out_console.print(f"{result.unplaced:,} row(s) could not be placed; the 'reason' "
-                              "column says why.", highlight=False)
+            out_console.print(
+                f"{result.unplaced:,} row(s) could not be placed; the 'reason' column says why.",
+                highlight=False,
+            )
         if result.warnings:
             err_console.print(f"[bold yellow]{len(result.warnings)} warning(s):[/]")
             for warning in result.warnings:
@@ -389,12 +485,16 @@ def assign_command(
 def targets_command(
     run_dir: Annotated[Path, typer.Argument(help="Run folder made by `segmentasi run`.")],
     segment: Annotated[int, typer.Option("--segment", "-s", help="Segment number (from 1).")],
-    product: Annotated[str, typer.Option(
-        "--product", "-p", help="Product column name or its label, e.g. deposito.")],
+    product: Annotated[
+        str,
+        typer.Option("--product", "-p", help="Product column name or its label, e.g. deposito."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
-        "targets.csv"),
-    experiment: Annotated[str, typer.Option(
-        "--experiment", "-e", help="Experiment whose segments to use.")] = "demografi",
+        "targets.csv"
+    ),
+    experiment: Annotated[
+        str, typer.Option("--experiment", "-e", help="Experiment whose segments to use.")
+    ] = "demografi",
     quiet: QuietOption = False,
 ) -> None:
     """Write a call list: customers in a segment who do not own a product, with its propensity.
@@ -409,7 +509,8 @@ def targets_command(
     if not quiet:
         out_console.print(
             f"{len(targets.customers):,} customers in segment {segment} of '{experiment}' do not "
-            f"own {targets.product}.", highlight=False,
+            f"own {targets.product}.",
+            highlight=False,
         )
         if not targets.offered:
             err_console.print(

@@ -54,7 +54,7 @@ class RunResult:
     source: dict[str, Any] = field(default_factory=dict)
 
     def segments_table(self) -> pd.DataFrame:
-        """The input table with one segment column per experiment (empty where a row was left out)."""
+        """The input table plus a segment column per experiment (empty for rows left out)."""
         out = self.table.copy()
         for name, result in self.experiments.items():
             column = pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -97,8 +97,9 @@ def run(
     names = experiments or list(schema.experiments)
     chosen = [schema.experiment(n) for n in names]
     raw, source = _read(data)
-    table, _ = validate(raw, schema, allow_extra=allow_extra_columns,
-                        source=source.get("path", "table"))
+    table, _ = validate(
+        raw, schema, allow_extra=allow_extra_columns, source=source.get("path", "table")
+    )
     if where:
         table = _filter(table, where)
     quality = assess(table, schema)
@@ -107,13 +108,17 @@ def run(
     for experiment in chosen:
         step = time.perf_counter()
         results[experiment.name] = _run_experiment(
-            table, schema, experiment, options, handling, progress, diagnose
+            table, schema, experiment, options, handling, progress, timings, diagnose
         )
         timings[f"{experiment.name}_s"] = time.perf_counter() - step
     timings["total_s"] = time.perf_counter() - started
     recorded = {
-        "experiments": names, "where": where, "handling": asdict(handling),
-        "sweep": asdict(options), "allow_extra_columns": allow_extra_columns, "lang": lang,
+        "experiments": names,
+        "where": where,
+        "handling": asdict(handling),
+        "sweep": asdict(options),
+        "allow_extra_columns": allow_extra_columns,
+        "lang": lang,
     }
     return RunResult(schema, table, quality, results, recorded, timings, source)
 
@@ -143,8 +148,10 @@ def _run_experiment(
     options: SweepOptions,
     handling: Handling,
     progress: Progress | None,
+    timings: dict[str, float],
     diagnose: bool = True,
 ) -> ExperimentResult:
+    """Fit, score and profile one experiment; sub-step seconds go into `timings`."""
     used, actions = apply_handling(table, schema, handling, list(experiment.features))
     if len(used) <= max(options.ks):
         raise io.InputError(
@@ -153,9 +160,14 @@ def _run_experiment(
         )
     standard = FeatureSpace(schema, experiment).fit(used)
     actions += [
-        Finding("imputed", enc.column, "info",
-                {"rows": standard.imputed_[enc.column], "value": enc.fill_text()})
-        for enc in standard.encoders_ if enc.column in standard.imputed_
+        Finding(
+            "imputed",
+            enc.column,
+            "info",
+            {"rows": standard.imputed_[enc.column], "value": enc.fill_text()},
+        )
+        for enc in standard.encoders_
+        if enc.column in standard.imputed_
     ]
     X = standard.transform(used)
     spaces = {"kmeans": standard, "kmedoids": standard}
@@ -172,18 +184,37 @@ def _run_experiment(
         if progress:
             progress(f"{experiment.name}: {step}", done, total)
 
+    clock = time.perf_counter()
     sweep = run_sweep(sweep_spaces, options, report)
+    timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     labels = sweep.fits[sweep.recommended].labels
     algorithm = sweep.recommended[0]
     segment_profile = profile(used, labels, schema)
-    insights = build_insights(used, schema, experiment, segment_profile,
-                              sweep.fits[sweep.recommended], spaces[algorithm], options.seed)
+    insights = build_insights(
+        used,
+        schema,
+        experiment,
+        segment_profile,
+        sweep.fits[sweep.recommended],
+        spaces[algorithm],
+        options.seed,
+    )
+    timings[f"{experiment.name}_profile_insights_s"] = time.perf_counter() - clock
     diagnostics = None
     if diagnose:
         report("diagnostics", 0, 1)
+        clock = time.perf_counter()
         diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed)
+        timings[f"{experiment.name}_diagnostics_s"] = time.perf_counter() - clock
     return ExperimentResult(
-        experiment, spaces, sweep, used.index, segment_profile, tuple(actions), insights,
+        experiment,
+        spaces,
+        sweep,
+        used.index,
+        segment_profile,
+        tuple(actions),
+        insights,
         diagnostics,
     )
 

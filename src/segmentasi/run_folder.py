@@ -9,7 +9,7 @@ Layout (one sub-folder per experiment):
     <experiment>/sweep.csv, sweep.json     metrics per (algorithm, k) and the k rule's choice
     <experiment>/labels.csv                every fitted labeling (one column per algorithm_k)
     <experiment>/features_<space>.npy      the matrix each algorithm clustered on (float32)
-    <experiment>/features.json             feature names, fitted encoding, which space each algorithm used
+    <experiment>/features.json             feature names, fitted encoding, each algorithm's space
     <experiment>/models.json               centres / medoids of the chosen model per algorithm
     <experiment>/segmentation.model        the recommended model, to place new rows (see model.py)
     <experiment>/models/<algorithm>.model  each algorithm's chosen model
@@ -65,18 +65,29 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     folder.mkdir()
     sweep = exp.sweep
     sweep.table.to_csv(folder / "sweep.csv", index=False)
-    io.write_json({
-        "experiment": exp.experiment.name,
-        "target_silhouette": sweep.target,
-        "target_met": sweep.target_met,
-        "recommended": {"algorithm": sweep.recommended[0], "k": sweep.recommended[1],
-                        "silhouette": sweep.recommended_silhouette},
-        "chosen_k": sweep.chosen, "knee": sweep.knees, "reasons": sweep.reasons,
-        "rows": sweep.table.to_dict(orient="records"),
-    }, folder / "sweep.json")
-    labels = pd.DataFrame({
-        f"{algorithm}_k{k}": segment_numbers(fit.labels) for (algorithm, k), fit in sweep.fits.items()
-    })
+    io.write_json(
+        {
+            "experiment": exp.experiment.name,
+            "target_silhouette": sweep.target,
+            "target_met": sweep.target_met,
+            "recommended": {
+                "algorithm": sweep.recommended[0],
+                "k": sweep.recommended[1],
+                "silhouette": sweep.recommended_silhouette,
+            },
+            "chosen_k": sweep.chosen,
+            "knee": sweep.knees,
+            "reasons": sweep.reasons,
+            "rows": sweep.table.to_dict(orient="records"),
+        },
+        folder / "sweep.json",
+    )
+    labels = pd.DataFrame(
+        {
+            f"{algorithm}_k{k}": segment_numbers(fit.labels)
+            for (algorithm, k), fit in sweep.fits.items()
+        }
+    )
     labels.insert(0, "row", exp.rows.to_numpy() + 1)
     labels.to_csv(folder / "labels.csv", index=False)
     spaces: dict[str, Any] = {}
@@ -85,21 +96,28 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
         if not path.exists():
             np.save(path, space.X)
         spaces[algorithm] = {"file": path.name, "metric": space.metric}
-    io.write_json({
-        "feature_names": {a: fs.feature_names_ for a, fs in exp.spaces.items()},
-        "encoding": {a: fs.describe() for a, fs in exp.spaces.items()},
-        "spaces": spaces,
-        "rows": "features row i is labels.csv row i; 'row' there is the 1-based input row",
-    }, folder / "features.json")
-    io.write_json({
-        algorithm: {
-            "k": k, "metric": sweep.fits[(algorithm, k)].metric,
-            "centers": sweep.fits[(algorithm, k)].centers,
-            "medoid_rows": sweep.fits[(algorithm, k)].medoid_rows,
-            "method": sweep.fits[(algorithm, k)].method,
-        }
-        for algorithm, k in sweep.chosen.items()
-    }, folder / "models.json")
+    io.write_json(
+        {
+            "feature_names": {a: fs.feature_names_ for a, fs in exp.spaces.items()},
+            "encoding": {a: fs.describe() for a, fs in exp.spaces.items()},
+            "spaces": spaces,
+            "rows": "features row i is labels.csv row i; 'row' there is the 1-based input row",
+        },
+        folder / "features.json",
+    )
+    io.write_json(
+        {
+            algorithm: {
+                "k": k,
+                "metric": sweep.fits[(algorithm, k)].metric,
+                "centers": sweep.fits[(algorithm, k)].centers,
+                "medoid_rows": sweep.fits[(algorithm, k)].medoid_rows,
+                "method": sweep.fits[(algorithm, k)].method,
+            }
+            for algorithm, k in sweep.chosen.items()
+        },
+        folder / "models.json",
+    )
     for table_name, table in exp.profile.tables().items():
         table.to_csv(folder / f"profile_{table_name}.csv", index=False)
     _write_insights(exp, folder)
@@ -113,8 +131,9 @@ def _write_insights(exp: ExperimentResult, folder: Path) -> None:
     insights.distinguishing.to_csv(folder / "distinguishing.csv", index=False)
     insights.offers.to_csv(folder / "offers.csv", index=False)
     insights.offer_validation.to_csv(folder / "offer_validation.csv", index=False)
-    io.write_json({"names": insights.names, "narratives": insights.narratives},
-                  folder / "segment_names.json")
+    io.write_json(
+        {"names": insights.names, "narratives": insights.narratives}, folder / "segment_names.json"
+    )
 
 
 def read_campaign_tables(
@@ -124,21 +143,31 @@ def read_campaign_tables(
     run_dir = Path(run_dir)
     manifest_path, segments_path = run_dir / "manifest.json", run_dir / "segments.csv"
     if not (manifest_path.is_file() and segments_path.is_file()):
-        raise io.InputError(f"{run_dir}: not a run folder (no manifest.json and segments.csv); "
-                            "create one with `segmentasi run`")
+        raise io.InputError(
+            f"{run_dir}: not a run folder (no manifest.json and segments.csv); "
+            "create one with `segmentasi run`"
+        )
     try:
-        schema = schema_from_dict(json.loads(manifest_path.read_text(encoding="utf-8"))["schema"],
-                                  origin=str(manifest_path))
+        schema = schema_from_dict(
+            json.loads(manifest_path.read_text(encoding="utf-8"))["schema"],
+            origin=str(manifest_path),
+        )
     except (json.JSONDecodeError, KeyError, TypeError):
         raise io.InputError(f"{manifest_path}: not a readable run manifest") from None
     offers_path = run_dir / experiment / "offers.csv"
     if not offers_path.is_file():
         found = sorted(p.parent.name for p in run_dir.glob("*/offers.csv"))
-        raise io.InputError(f"{run_dir}: no offers for experiment '{experiment}' "
-                            f"(experiments with offers: {', '.join(found) or 'none'})")
+        raise io.InputError(
+            f"{run_dir}: no offers for experiment '{experiment}' "
+            f"(experiments with offers: {', '.join(found) or 'none'})"
+        )
     id_column = schema.id_column.name if schema.id_column else None
-    segments = pd.read_csv(segments_path, dtype={id_column: str} if id_column else None,
-                           keep_default_na=False, na_values=[""])
+    segments = pd.read_csv(
+        segments_path,
+        dtype={id_column: str} if id_column else None,
+        keep_default_na=False,
+        na_values=[""],
+    )
     return schema, segments, pd.read_csv(offers_path)
 
 
