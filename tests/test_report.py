@@ -22,6 +22,9 @@ from segmentasi.i18n import num, pct
 from segmentasi.profile import segment_numbers
 from segmentasi.report import REPORT_FILE, render_report
 from segmentasi.report.plots import FONT, PALETTE, segment_color
+from segmentasi.schema import schema_from_dict
+
+from .conftest import make_other_bank
 
 CREATED = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 SECTIONS = ("summary", "quality", "method", "limitations")
@@ -33,6 +36,24 @@ HEADINGS = {
            "Model terpilih", "Profil segmen", "Penawaran dan validasinya"),
     "en": ("Summary", "Data quality", "Method", "Limitations", "Choosing the number of segments",
            "The chosen model", "Segment profiles", "Offers and their validation"),
+}
+
+NULL_LEGEND = {"id": "{}: data tanpa struktur (kolom diacak)",
+               "en": "{}: structureless data (columns shuffled)"}
+# The wording of each Hopkins level as the report renders it.
+HOPKINS_LEVELS = {
+    "id": {"clustered": "kecenderungan berkelompok yang jelas",
+           "weak": "kecenderungan berkelompok yang lemah",
+           "random": "tidak ada kecenderungan berkelompok, seperti data tanpa struktur",
+           "regular": "lebih merata daripada data acak",
+           "unknown": "tidak dapat diukur",
+           "discrete": "hanya {distinct} baris berbeda di antara {rows}"},
+    "en": {"clustered": "a clear cluster tendency",
+           "weak": "a weak cluster tendency",
+           "random": "no cluster tendency, like data without structure",
+           "regular": "more evenly spread than random data",
+           "unknown": "not measurable",
+           "discrete": "only {distinct} distinct rows among {rows}"},
 }
 
 
@@ -286,3 +307,85 @@ def test_run_folder_holds_the_report_in_the_runs_language(result, tmp_path):
     folder = english.save(tmp_path / "run")
     page = Page((folder / REPORT_FILE).read_text(encoding="utf-8")).root
     assert page.find_all("html")[0].attrs["lang"] == "en"
+
+
+def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pages):
+    for name, exp in result.experiments.items():
+        diagnostics = exp.diagnostics
+        table = diagnostics.silhouettes
+        algorithm, k = exp.sweep.recommended
+        row = table[(table.algorithm == algorithm) & (table.k == k)].iloc[0]
+        observed, null, excess = (f"{v:.3f}" for v in (row.silhouette, row.null_silhouette,
+                                                       row.excess))
+        expected = {
+            "id": [f"silhouette {observed}, sedangkan", f"mencapai {null}; selisih {excess}.",
+                   "bukan kegagalan metode"],
+            "en": [f"silhouette {observed}, while", f"reach {null}; difference {excess}.",
+                   "not a failure of the method"],
+        }
+        for space in diagnostics.spaces:
+            permuted, uniform = f"{space.hopkins_permuted:.2f}", f"{space.hopkins_uniform:.2f}"
+            level = {lang: words[space.level].format(distinct=num(space.distinct_rows),
+                                                     rows=num(space.sample_rows))
+                     for lang, words in HOPKINS_LEVELS.items()}
+            expected["id"] += [f"Hopkins {permuted} terhadap kolom yang sama diacak dan "
+                               f"{uniform} terhadap titik acak seragam; {level['id']}"]
+            expected["en"] += [f"Hopkins {permuted} against the same columns shuffled and "
+                               f"{uniform} against uniform random points; {level['en']}"]
+        for lang, page in pages.items():
+            (block,) = page.find_all(id=f"diagnostics-{name}")
+            (k_section,) = page.find_all(id=f"k-{name}")
+            assert block in list(k_section.iter())
+            for fragment in expected[lang]:
+                assert fragment in block.text, (lang, fragment)
+        (block,) = pages["id"].find_all(id=f"diagnostics-{name}")
+        assert not any(s.interpretation in block.text for s in diagnostics.spaces)
+    assert {s.level for e in result.experiments.values() for s in e.diagnostics.spaces} == {
+        "random", "discrete"}
+
+
+def test_silhouette_chart_legend_names_the_null_line_per_algorithm(result, pages):
+    for lang, page in pages.items():
+        for name, exp in result.experiments.items():
+            (figure,) = page.find_all(id=f"silhouette-k-{name}")
+            (img,) = figure.find_all("img")
+            names = {"kmeans": "K-Means", "kmedoids": "K-Medoids"}
+            drawn = exp.diagnostics.silhouettes.algorithm.unique()
+            assert len(drawn) == 2
+            for algorithm in drawn:
+                assert NULL_LEGEND[lang].format(names[algorithm]) in img.attrs["alt"]
+
+
+def test_without_diagnostics_neither_paragraph_nor_null_line(result):
+    bare = dataclasses.replace(result, experiments={
+        name: dataclasses.replace(exp, diagnostics=None)
+        for name, exp in result.experiments.items()})
+    html = render_report(bare, "en", CREATED)
+    page = Page(html).root
+    assert not [e for e in page.iter() if e.attrs.get("id", "").startswith("diagnostics-")]
+    assert "structureless" not in html
+    for name in result.experiments:
+        assert page.find_all(id=f"silhouette-k-{name}")
+
+
+def test_a_schema_without_products_renders_without_product_sections():
+    schema = schema_from_dict({
+        "name": "noproducts",
+        "columns": [
+            {"name": "cust_no", "role": "id"},
+            {"name": "region", "role": "nominal", "levels": ["north", "south", "east"]},
+            {"name": "age_years", "role": "numeric", "min": 18, "max": 99, "integer": True},
+        ],
+        "experiments": {"people": {"features": ["region", "age_years"]}},
+    })
+    table = make_other_bank(rows=120)[["cust_no", "region", "age_years"]]
+    options = segmentasi.SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=60)
+    run = segmentasi.run(table, schema=schema, options=options)
+    for lang in ("id", "en"):
+        page = Page(render_report(run, lang, CREATED)).root
+        ids = {e.attrs["id"] for e in page.iter() if "id" in e.attrs}
+        assert {"profile-heatmap-people", "silhouette-k-people", "diagnostics-people"} <= ids
+        assert not ids & {"product-heatmap-people", "offers-people"}
+        cards = page.find_all(id="summary-people")[0].find_all("article")
+        assert len(cards) == run.experiments["people"].sweep.recommended[1]
+        assert not any(card.find_all("ul") for card in cards)

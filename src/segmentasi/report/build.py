@@ -25,6 +25,7 @@ from .plots import AxisTexts, segment_color
 from .wording import ALGORITHMS, ROLES, compact, say
 
 if TYPE_CHECKING:
+    from ..diagnostics import SpaceDiagnostics
     from ..pipeline import ExperimentResult, RunResult
     from ..schema import Schema
 
@@ -137,6 +138,8 @@ class ExperimentView:
             for n in self.numbers
         }
         self.sample = self._plot_sample()
+        # A bank whose table has no product flags has no product profile and no offers.
+        self.has_products = not exp.profile.products.empty
 
     def t(self, key: str, **params: Any) -> str:
         return say(key, self.lang, **params)
@@ -169,6 +172,7 @@ class ExperimentView:
             "cards": self._cards(),
             "k_charts": [self._elbow_chart(), self._silhouette_k_chart()],
             "reasons": self._reasons(),
+            "diagnostics": self._diagnostics(),
             "sweep_table": self._sweep_table(),
             "model_lead": self._model_lead(),
             "model_charts": [
@@ -176,9 +180,10 @@ class ExperimentView:
                                                shares["negative"]),
                 self._map_chart(coords, ratios, jittered),
             ],
-            "profile_charts": [self._profile_heatmap(), self._product_heatmap()],
+            "profile_charts": [self._profile_heatmap()]
+                              + ([self._product_heatmap()] if self.has_products else []),
             "sizes_table": self._sizes_table(),
-            "offers": self._offers(),
+            "offers": self._offers() if self.has_products else None,
             "limitations": self._limitations(shares, explained),
         }
 
@@ -205,8 +210,8 @@ class ExperimentView:
                 size_text=self.t("card_size", size=num(record.size), share=pct(record.share)),
                 narrative=self._insight_text("narratives", number),
                 offers_title=self.t("card_offers"),
-                offers=[self._offer_line(o) for o in mine.itertuples()]
-                       or [self.t("card_no_offer")],
+                offers=([self._offer_line(o) for o in mine.itertuples()]
+                        or [self.t("card_no_offer")]) if self.has_products else [],
             ))
         return cards
 
@@ -249,21 +254,62 @@ class ExperimentView:
         return Chart(f"elbow-{self.name}", src, title,
                      self.t("elbow_caption", knees=" ".join(knees)))
 
+    def _null_curves(self) -> dict[str, tuple[list[int], list[float]]]:
+        """Per algorithm, the null silhouette (structureless data) against k, from diagnostics."""
+        if self.exp.diagnostics is None:
+            return {}
+        table = self.exp.diagnostics.silhouettes
+        return {a: (rows.k.tolist(), rows.null_silhouette.tolist())
+                for a, rows in table.sort_values("k").groupby("algorithm", sort=False)}
+
     def _silhouette_k_chart(self) -> Chart:
         curves = self._curves()
+        nulls = self._null_curves()
         title = self.t("silk_title")
+        legend = {"chosen": self.t("legend_chosen"), "recommended": self.t("legend_recommended"),
+                  "target": self.t("legend_target", target=f"{self.sweep.target:g}")}
+        legend |= {f"null_{a}": self.t("legend_null", algorithm=ALGORITHMS[a]) for a in nulls}
         src = plots.silhouette_k_chart(
             {a: {"k": c.k.tolist(), "silhouette": c.silhouette.tolist(),
                  "ci_low": c.silhouette_ci_low.tolist(), "ci_high": c.silhouette_ci_high.tolist()}
              for a, c in curves.items()},
             self.sweep.chosen, self.sweep.recommended, self.sweep.target,
-            AxisTexts(title, self.t("elbow_x"), self.t("silk_y")), ALGORITHMS,
-            {"chosen": self.t("legend_chosen"), "recommended": self.t("legend_recommended"),
-             "target": self.t("legend_target", target=f"{self.sweep.target:g}")},
+            AxisTexts(title, self.t("elbow_x"), self.t("silk_y")), ALGORITHMS, legend, nulls,
         )
         interval = "" if self.sweep.table.silhouette_exact.all() else self.t("silk_interval")
-        return Chart(f"silhouette-k-{self.name}", src, title,
-                     self.t("silk_caption", target=f"{self.sweep.target:g}", interval=interval))
+        caption = self.t("silk_caption", target=f"{self.sweep.target:g}", interval=interval)
+        if nulls:
+            caption += " " + self.t("silk_null")
+        alt = f"{title}: " + "; ".join([ALGORITHMS[a] for a in curves] + list(legend.values()))
+        return Chart(f"silhouette-k-{self.name}", src, alt, caption)
+
+    def _diagnostics(self) -> list[str]:
+        """Hopkins per clustering space and the recommended model against its null silhouette."""
+        diagnostics = self.exp.diagnostics
+        if diagnostics is None:
+            return []
+        hopkins = " ".join([self.t("hopkins_lead")]
+                           + [self._hopkins_sentence(space) for space in diagnostics.spaces])
+        table = diagnostics.silhouettes
+        row = table[(table.algorithm == self.algorithm) & (table.k == self.k)].iloc[0]
+        text = self.t("null_model", algorithm=ALGORITHMS[self.algorithm], k=self.k,
+                      observed=_score(row.silhouette), null=_score(row.null_silhouette),
+                      runs=int(row.n_perm), rows=num(row.null_rows), excess=_score(row.excess))
+        if not self.sweep.target_met:
+            text += " " + self.t("null_reading", null=_score(row.null_silhouette),
+                                 excess=_score(row.excess))
+        return [hopkins, text]
+
+    def _hopkins_sentence(self, space: SpaceDiagnostics) -> str:
+        level = self.t(f"hopkins_{space.level}", distinct=num(space.distinct_rows),
+                       rows=num(space.sample_rows))
+        return self.t(
+            "hopkins_space",
+            algorithms=self.t("and").join(ALGORITHMS[a] for a in space.algorithms),
+            space=self.t("space_short", space=self.t(f"space_{space.space}"),
+                         metric=self.t(f"metric_{space.metric}")),
+            permuted=_ratio(space.hopkins_permuted), uniform=_ratio(space.hopkins_uniform),
+            level=level)
 
     def _reasons(self) -> list[str]:
         """Why each algorithm's k was chosen, restated from the sweep table by sweep.py's rule."""
@@ -556,6 +602,11 @@ def _capitalised(text: str) -> str:
 def _ratio(value: float) -> str:
     """A lift, an AUC or an ARI as the report prints it (two decimals), '–' where none."""
     return "–" if pd.isna(value) else f"{value:.2f}"
+
+
+def _score(value: float) -> str:
+    """A silhouette as the report prints it (three decimals), '–' where none."""
+    return "–" if pd.isna(value) else f"{value:.3f}"
 
 
 def _stability_key(value: float) -> str:

@@ -36,6 +36,8 @@ ALGORITHM_STYLE = {
     "kmedoids": {"color": "#888888", "linestyle": "--", "marker": "s"},
 }
 TARGET_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 2.0}
+# The null silhouette (same algorithm on structureless data): the algorithm's colour, thin dashes.
+NULL_STYLE = {"linestyle": (0, (5, 3)), "marker": "x", "linewidth": 1.2, "alpha": 0.8}
 DIVERGING = LinearSegmentedColormap.from_list(
     "below_above", ["#3b6fb6", "#f7f7f7", "#c0504d"]
 )
@@ -119,11 +121,14 @@ def silhouette_k_chart(
     texts: AxisTexts,
     names: dict[str, str],
     legend: dict[str, str],
+    nulls: dict[str, tuple[Sequence[int], Sequence[float]]] | None = None,
 ) -> str:
     """Silhouette against k per algorithm, with 95% intervals where sampled and the target line.
 
     curves[algorithm] holds equal-length sequences: k, silhouette, ci_low, ci_high.
+    nulls[algorithm] is (k, null silhouette), drawn dashed and labelled legend[f"null_{algorithm}"].
     """
+    nulls = nulls or {}
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8.0, 4.0), layout="constrained")
         lowest, highest = 0.0, 0.0
@@ -140,6 +145,10 @@ def silhouette_k_chart(
                     color=style["color"], linestyle="none")
             lowest = min(lowest, float(values.min()))
             highest = max(highest, float(np.max(curve["ci_high"])))
+        for algorithm, (ks, values) in nulls.items():
+            ax.plot(ks, values, color=ALGORITHM_STYLE[algorithm]["color"], **NULL_STYLE)
+            lowest = min(lowest, float(np.nanmin(values, initial=0.0)))
+            highest = max(highest, float(np.nanmax(values, initial=0.0)))
         algorithm, k = recommended
         position = list(curves[algorithm]["k"]).index(k)
         rec_value = np.asarray(curves[algorithm]["silhouette"])[position]
@@ -152,6 +161,8 @@ def silhouette_k_chart(
         ax.set_ylabel(texts.y)
         ax.set_xticks(sorted({int(k) for c in curves.values() for k in c["k"]}))
         handles = [Line2D([], [], label=names[a], **ALGORITHM_STYLE[a]) for a in curves]
+        handles += [Line2D([], [], color=ALGORITHM_STYLE[a]["color"], label=legend[f"null_{a}"],
+                           **NULL_STYLE) for a in nulls]
         handles += [
             Line2D([], [], marker="*", markersize=12, color="#000000", linestyle="none",
                    label=legend["chosen"]),

@@ -186,6 +186,63 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "silk_interval": {"id": "Garis vertikal kecil: selang kepercayaan 95% dari sampel.",
                       "en": "Small vertical bars: 95% confidence intervals of the sample."},
+    "silk_null": {
+        "id": "Garis putus-putus tipis (×): silhouette algoritma yang sama pada data tanpa "
+              "struktur (kolom yang sama, masing-masing diacak).",
+        "en": "Thin dashed lines (×): the same algorithm's silhouette on structureless data "
+              "(the same columns, each shuffled).",
+    },
+    "legend_null": {"id": "{algorithm}: data tanpa struktur (kolom diacak)",
+                    "en": "{algorithm}: structureless data (columns shuffled)"},
+    "hopkins_lead": {
+        "id": "Apakah ada struktur kelompok untuk ditemukan? Statistik Hopkins membandingkan "
+              "data dengan data pembanding: sekitar 0.5 berarti seperti data tanpa struktur, "
+              "mendekati 1 berarti nasabah bergerombol.",
+        "en": "Is there group structure to find? The Hopkins statistic compares the data with "
+              "reference data: about 0.5 means like data without structure, near 1 means "
+              "customers clump together.",
+    },
+    "hopkins_space": {
+        "id": "{algorithms} ({space}): Hopkins {permuted} terhadap kolom yang sama diacak dan "
+              "{uniform} terhadap titik acak seragam; {level}.",
+        "en": "{algorithms} ({space}): Hopkins {permuted} against the same columns shuffled and "
+              "{uniform} against uniform random points; {level}.",
+    },
+    "hopkins_clustered": {"id": "kecenderungan berkelompok yang jelas",
+                          "en": "a clear cluster tendency"},
+    "hopkins_weak": {"id": "kecenderungan berkelompok yang lemah",
+                     "en": "a weak cluster tendency"},
+    "hopkins_random": {"id": "tidak ada kecenderungan berkelompok, seperti data tanpa struktur",
+                       "en": "no cluster tendency, like data without structure"},
+    "hopkins_regular": {
+        "id": "lebih merata daripada data acak, jadi tidak ada kecenderungan berkelompok",
+        "en": "more evenly spread than random data, so no cluster tendency",
+    },
+    "hopkins_unknown": {"id": "tidak dapat diukur karena hampir semua jarak nol",
+                        "en": "not measurable, as (nearly) every distance is zero"},
+    "hopkins_discrete": {
+        "id": "hanya {distinct} baris berbeda di antara {rows}, jadi Hopkins tidak dapat "
+              "membedakan kelompok dari nasabah yang identik; bandingkan silhouette dengan "
+              "nilainya pada data tanpa struktur",
+        "en": "only {distinct} distinct rows among {rows}, so Hopkins cannot tell groups from "
+              "identical customers; compare the silhouette with its value on structureless data",
+    },
+    "null_model": {
+        "id": "Model rekomendasi {algorithm} k = {k}: silhouette {observed}, sedangkan "
+              "algoritma dan k yang sama pada data tanpa struktur (kolom diacak; rata-rata "
+              "{runs} pengacakan, {rows} baris) mencapai {null}; selisih {excess}.",
+        "en": "Recommended model {algorithm} k = {k}: silhouette {observed}, while the same "
+              "algorithm and k on structureless data (columns shuffled; mean of {runs} "
+              "shuffles, {rows} rows) reach {null}; difference {excess}.",
+    },
+    "null_reading": {
+        "id": "Data tanpa struktur pun mencapai {null}, jadi hanya selisih {excess} yang berasal "
+              "dari struktur kelompok di data: silhouette yang rendah mencerminkan sedikitnya "
+              "struktur itu, bukan kegagalan metode.",
+        "en": "Even structureless data reach {null}, so only the difference of {excess} comes "
+              "from group structure in the data: the low silhouette reflects how little of it "
+              "there is, not a failure of the method.",
+    },
     "reason_knee": {
         "id": "{algorithm}: k = {k}, karena siku k = {k} berada dalam {tolerance} dari "
               "silhouette terbaik ({best}).",
