@@ -43,7 +43,7 @@ FLAGS = product_flags(800, seed=2)
 # (algorithm, metric, data, expected start of Clustering.method): every fitting path.
 FIT_CASES = [
     ("kmeans", "euclidean", GROUPS, "kmeans-lloyd n_init=10"),
-    ("kmeans", "euclidean", FLAGS, "kmeans-lloyd n_init=10 distinct_rows="),
+    ("kmeans", "euclidean", FLAGS, "kmeans-lloyd n_init=300 distinct_rows="),
     ("kmedoids", "euclidean", GROUPS, "fasterpam"),
     ("kmedoids", "manhattan", GROUPS, "fasterpam"),
     ("kmedoids", "euclidean", FLAGS, "weighted-pam"),
