@@ -94,8 +94,12 @@ def fit_sweep(
     *,
     metric: str = "euclidean",
     seed: int,
+    n_init: int | None = None,
 ) -> list[Clustering]:
-    """All k at once, sharing work across k (one distance matrix, or the same CLARA samples)."""
+    """All k at once, sharing work across k (one distance matrix, or the same CLARA samples).
+
+    n_init: K-Means restarts; None means 10, or DISTINCT_ROWS_N_INIT on few distinct rows.
+    """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     _check_metric(metric)
@@ -106,7 +110,7 @@ def fit_sweep(
     distinct = _distinct_rows(features)
     _check_ks(ks, len(distinct[0]))
     if algorithm == "kmeans":
-        return _fit_kmeans_sweep(features, ks, seed, 10, distinct)
+        return _fit_kmeans_sweep(features, ks, seed, n_init, distinct)
     return _fit_kmedoids_sweep(features, ks, metric, seed, distinct)
 
 
@@ -215,7 +219,7 @@ def _fit_kmeans_sweep(
     X: np.ndarray,
     ks: list[int],
     seed: int,
-    n_init: int,
+    n_init: int | None,
     distinct: tuple[np.ndarray, np.ndarray],
 ) -> list[Clustering]:
     first_rows, counts = distinct
@@ -226,12 +230,14 @@ def _fit_kmeans_sweep(
         # seeds gets stuck more often: with n_init=10 the product flags (63 distinct rows)
         # ended 1-4% above the inertia of n_init=10 on all rows; DISTINCT_ROWS_N_INIT beat it.
         fit_rows, weights = X[first_rows], counts.astype(np.float64)
-        n_init = max(n_init, DISTINCT_ROWS_N_INIT)
+        n_init = DISTINCT_ROWS_N_INIT if n_init is None else n_init
         method = f"kmeans-lloyd n_init={n_init} distinct_rows={len(first_rows)} weighted"
     elif len(X) <= KMEANS_SAMPLE_ROWS:
+        n_init = 10 if n_init is None else n_init
         fit_rows, weights = X, None
         method = f"kmeans-lloyd n_init={n_init}"
     else:
+        n_init = 10 if n_init is None else n_init
         sample = np.random.default_rng(seed).choice(len(X), size=KMEANS_SAMPLE_ROWS, replace=False)
         fit_rows, weights, polish = X[np.sort(sample)], None, True
         method = f"kmeans-lloyd n_init={n_init} sample={KMEANS_SAMPLE_ROWS} + full-data lloyd"

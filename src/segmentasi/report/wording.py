@@ -445,14 +445,16 @@ TEXT: dict[str, dict[str, str]] = {
               "{target}, {weak} di bawah 0.25 (dekat ke batas segmen lain) dan {negative} "
               "negatif; peta PCA menampilkan {pca} variasi; dan di semua k dari {k_min} sampai "
               "{k_max} dengan kedua algoritma silhouette tidak pernah melebihi {best}. Dengan "
-              "fitur ini tidak ada pilihan k dalam rentang itu yang mencapai target; menaikkan "
-              "angka dengan membuang atau merekayasa fitur tidak akan jujur.",
+              "fitur ini tidak ada pilihan k dalam rentang itu yang mencapai target. Membuang "
+              "fitur atau mengubah skala hanya jujur bila segmennya tetap stabil dan bukan "
+              "sekadar tabulasi silang satu-dua kolom: `segmentasi search` memeriksa itu.",
         "en": "Why: in the chosen model {below} of customers have a silhouette below the target "
               "{target}, {weak} below 0.25 (close to another segment's border) and {negative} "
               "below 0; the PCA map shows {pca} of the variance; and over every k from {k_min} "
               "to {k_max} with both algorithms the silhouette never exceeds {best}. With these "
-              "features no k in that range reaches the target; raising the number by dropping "
-              "or engineering features would not be honest.",
+              "features no k in that range reaches the target. Dropping features or changing "
+              "scales is honest only if the segments stay stable and are more than a "
+              "cross-tabulation of one or two columns: `segmentasi search` checks that.",
     },
     "lim_imputed_group": {
         "id": "{column} tidak tercatat untuk seluruh kelompok {by} = {level} ({rows} nasabah); "
