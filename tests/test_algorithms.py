@@ -4,6 +4,7 @@ import kmedoids
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
+from sklearn.cluster import KMeans
 
 from segmentasi import algorithms
 from segmentasi.algorithms import Clustering, assign, fit_kmeans, fit_kmedoids, fit_sweep
@@ -181,6 +182,23 @@ def test_weighted_distinct_rows_match_or_beat_full_fasterpam(k):
     clustering = fit_kmedoids(X, k, metric="manhattan", seed=0)
     assert clustering.method == f"weighted-pam distinct_rows={len(np.unique(X, axis=0))}"
     assert clustering.cost <= full_fasterpam_deviation(X, k, "manhattan")
+
+
+@pytest.mark.parametrize("k", [3, 5, 8])
+def test_weighted_kmeans_on_distinct_rows_matches_or_beats_kmeans_on_all_rows(k):
+    X = product_flags(3000, seed=7)
+    clustering = fit_kmeans(X, k, seed=0)
+    assert "weighted" in clustering.method
+    all_rows = KMeans(k, n_init=10, random_state=0).fit(X.astype(np.float64))
+    assert clustering.cost <= all_rows.inertia_ * (1 + 1e-9)
+
+
+def test_weighted_kmeans_finds_the_means_of_separated_repeated_points():
+    points = np.array([[0, 0], [0, 1], [9, 9], [9, 10], [20, 0]], dtype=np.float32)
+    X = np.repeat(points, [5, 3, 2, 2, 4], axis=0)
+    clustering = fit_kmeans(X, 3, seed=0)
+    np.testing.assert_allclose(clustering.centers, [[0, 0.375], [9, 9.5], [20, 0]], atol=1e-6)
+    assert clustering.cost == pytest.approx(8 * 0.375 * 0.625 + 4 * 0.25, rel=1e-6)
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
