@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,19 +28,63 @@ BASELINE = SHARED / "bench" / "baseline_sklearn.py"
 SILHOUETTE_SLACK = 0.01
 
 
+def tree_rss_mb(root: int) -> float:
+    """Resident memory (MB) of a process and all its descendants, read from /proc.
+
+    Forked workers share unchanged pages with their parent and each counts them, so the sum is
+    an upper bound on what the tree holds."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    total_kb = 0
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total_kb += next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+    return total_kb / 1024
+
+
+def _sample_tree_peak(pid: int, peak: list[float], done: threading.Event) -> None:
+    while not done.wait(0.1):
+        peak[0] = max(peak[0], tree_rss_mb(pid))
+
+
 def measure(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process (its own rusage via wait4)."""
+    """Wall seconds, peak RSS (MB) and stdout of one child process.
+
+    Peak RSS is the larger of the child's own rusage (wait4) and the summed RSS of its process
+    tree sampled every 100 ms, so worker processes count too."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        tree_peak, done = [0.0], threading.Event()
+        sampler = threading.Thread(target=_sample_tree_peak, args=(child.pid, tree_peak, done))
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if child.returncode:
             sys.exit(f"{' '.join(command[:4])} failed ({child.returncode}):\n{err.read()[-2000:]}")
-        return wall, usage.ru_maxrss / 1024, out.read()
+        return wall, max(usage.ru_maxrss / 1024, tree_peak[0]), out.read()
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from sklearn.cluster import KMeans
 
 from segmentasi import algorithms
 from segmentasi.algorithms import Clustering, assign, fit_kmeans, fit_kmedoids, fit_sweep
+from segmentasi.metrics import silhouette_scores
 
 
 def overlapping_groups(n: int, d: int, seed: int) -> np.ndarray:
@@ -180,8 +181,34 @@ def test_clara_is_within_one_percent_of_full_fasterpam(small_budget, k, metric):
 def test_weighted_distinct_rows_match_or_beat_full_fasterpam(k):
     X = product_flags(2000, seed=6)
     clustering = fit_kmedoids(X, k, metric="manhattan", seed=0)
-    assert clustering.method == f"weighted-pam distinct_rows={len(np.unique(X, axis=0))}"
+    assert clustering.method.startswith(f"weighted-pam distinct_rows={len(np.unique(X, axis=0))};")
     assert clustering.cost <= full_fasterpam_deviation(X, k, "manhattan")
+
+
+@pytest.mark.parametrize("k", [6, 7])
+def test_tied_rows_take_the_size_ordered_assignment_with_the_best_silhouette(k):
+    X = product_flags(2000, seed=6)
+    clustering = fit_kmedoids(X, k, metric="manhattan", seed=0)
+    lowest_index = algorithms._finalise(X, X[np.sort(clustering.medoid_rows)], "manhattan")[0]
+    assert (lowest_index != clustering.labels).sum() > 0  # the tie rule matters here
+    chosen, plain = silhouette_scores(X, [clustering.labels, lowest_index], "manhattan")
+    assert chosen > plain
+    _, lowest_cost, _ = algorithms._nearest(X, X[clustering.medoid_rows], "manhattan")
+    assert clustering.cost == pytest.approx(lowest_cost.sum(), rel=1e-12)  # same total deviation
+
+
+def test_tie_order_depends_on_the_medoid_set_not_on_the_order_it_was_found_in():
+    X = product_flags(2000, seed=6)
+    clustering = fit_kmedoids(X, 7, metric="manhattan", seed=0)
+    first_rows, counts = algorithms._distinct_rows(X)
+    by_first_use = np.argsort(first_rows)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        shuffled = rng.permutation(clustering.medoid_rows)
+        weights = counts[by_first_use].astype(float)
+        ordered = algorithms._tie_order(X, first_rows[by_first_use], weights, shuffled,
+                                        "manhattan", seed=0)
+        np.testing.assert_array_equal(ordered, clustering.medoid_rows)
 
 
 @pytest.mark.parametrize("k", [3, 5, 8])

@@ -82,15 +82,24 @@ def test_every_silhouette_matches_sklearn_on_the_saved_matrix(run_dir):
             assert row.silhouette == pytest.approx(expected, abs=1e-4), (experiment, row)
 
 
-def test_same_seed_gives_byte_identical_outputs(tmp_path, table_file, run_dir):
+def test_same_seed_gives_byte_identical_outputs_with_any_number_of_workers(
+    tmp_path, table_file, run_dir
+):
+    """run_dir ran in one process (a small table); this run uses two worker processes."""
     again = tmp_path / "again"
-    done = cli("run", str(table_file), "--out", str(again), "--k-max", "5", "--quiet")
+    done = cli("run", str(table_file), "--out", str(again), "--k-max", "5", "--quiet",
+               "--workers", "2")
     assert done.returncode == 0, done.stderr
+    assert json.loads((again / "manifest.json").read_text())["options"]["workers"] == 2
     for name in [
         "segments.csv",
         "demografi/sweep.csv",
         "produk/labels.csv",
         "demografi/profile_products.csv",
+        "demografi/diagnostics.json",
+        "demografi/models/kmeans.model",
+        "demografi/models/kmedoids.model",
+        "produk/segmentation.model",
         "quality.json",
     ]:
         first = (run_dir / name).read_bytes()

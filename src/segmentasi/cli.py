@@ -193,6 +193,14 @@ def run_command(
         ),
     ] = None,
     lang: ReportLangOption = "id",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes for independent steps (default: one per core from 10,000 rows); "
+            "results are the same for any number.",
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Segment a customer table: k-sweep with K-Means and K-Medoids, profiles, run folder.
@@ -225,6 +233,7 @@ def run_command(
             allow_extra_columns=allow_extra_columns,
             progress=progress,
             lang=lang,
+            workers=workers,
         )
         folder = result.save(out, overwrite=overwrite)
     if not quiet:

@@ -30,6 +30,7 @@ from scipy.spatial.distance import cdist
 
 from .algorithms import fit_sweep
 from .metrics import silhouette_scores
+from .parallel import INLINE, Workers
 
 if TYPE_CHECKING:
     from .features import FeatureSpace
@@ -225,11 +226,20 @@ def diagnose(
     seed: int = 0,
     sample_rows: int = DIAGNOSTIC_ROWS,
     n_perm: int = NULL_PERMUTATIONS,
+    workers: Workers = INLINE,
 ) -> Diagnostics:
     """Hopkins per distinct space and the null silhouette per (algorithm, k), on at most
     sample_rows rows. `spaces` maps each algorithm to its space, as the sweep does; `observed`
-    (the sweep table) supplies the silhouettes to set next to the nulls."""
+    (the sweep table) supplies the silhouettes to set next to the nulls. The null fits, the
+    slow part, run side by side in `workers`."""
     groups = groups or {}
+    nulls = {
+        algorithm: workers.submit(
+            null_reference_silhouette, space.X, ks, algorithm, space.metric, seed, n_perm,
+            groups.get(algorithm), sample_rows,
+        )
+        for algorithm, space in spaces.items()
+    }
     by_space: dict[tuple[str, str], list[str]] = {}
     for algorithm, space in spaces.items():
         by_space.setdefault((space.name, space.metric), []).append(algorithm)
@@ -241,10 +251,7 @@ def diagnose(
         ))
     tables = []
     for algorithm, space in spaces.items():
-        null = null_reference_silhouette(
-            space.X, ks, algorithm, space.metric, seed=seed, n_perm=n_perm,
-            groups=groups.get(algorithm), sample_rows=sample_rows,
-        )
+        null = nulls[algorithm].result()
         null.insert(0, "algorithm", algorithm)
         null.insert(2, "space", space.name)
         null.insert(3, "metric", space.metric)
@@ -268,6 +275,7 @@ def diagnose_experiment(
     seed: int = 0,
     sample_rows: int = DIAGNOSTIC_ROWS,
     n_perm: int = NULL_PERMUTATIONS,
+    workers: Workers = INLINE,
 ) -> Diagnostics:
     """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes."""
     ks = sorted(sweep.table["k"].unique().tolist())
@@ -275,7 +283,7 @@ def diagnose_experiment(
     spaces = {a: space for a, space in sweep.spaces.items() if a in swept}
     groups = {a: feature_groups(feature_spaces[a]) for a in spaces}
     return diagnose(spaces, ks, groups=groups, observed=sweep.table, seed=seed,
-                    sample_rows=sample_rows, n_perm=n_perm)
+                    sample_rows=sample_rows, n_perm=n_perm, workers=workers)
 
 
 def describe_hopkins(

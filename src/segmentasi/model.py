@@ -125,6 +125,8 @@ class SavedModel:
         recommended = (algorithm, k) == sweep.recommended
         if recommended:
             profile, insights = exp.profile, exp.insights
+        elif algorithm in exp.alternatives:
+            profile, insights = exp.alternatives[algorithm]
         else:
             used = result.table.loc[exp.rows]
             profile = profile_segments(used, fit.labels, result.schema)

@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from . import io
+from .algorithms import Clustering
 from .diagnostics import Diagnostics, diagnose_experiment
 from .features import FeatureSpace
 from .i18n import LANGUAGES
 from .narrative import Insights, build_insights
+from .parallel import Workers, default_workers
 from .profile import Profile, profile, segment_numbers
 from .quality import Finding, Handling, QualityReport, apply_handling, assess
 from .schema import Experiment, Schema, load_schema
@@ -36,6 +38,8 @@ class ExperimentResult:
     actions: tuple[Finding, ...]
     insights: Insights  # of the recommended model
     diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
+    # Profile and insights of each other algorithm's chosen model (saved in models/).
+    alternatives: dict[str, tuple[Profile, Insights]] = field(default_factory=dict)
 
     @property
     def labels(self) -> np.ndarray:
@@ -81,11 +85,14 @@ def run(
     progress: Progress | None = None,
     lang: str = "id",
     diagnose: bool = True,
+    workers: int | None = None,
 ) -> RunResult:
     """Validate the table, run each experiment's sweep and profile its recommended segments.
 
     `lang` (id or en) is the language of the run folder's report. `diagnose` adds each
-    experiment's clusterability diagnostics (a few seconds on a sample of rows).
+    experiment's clusterability diagnostics (a few seconds on a sample of rows). `workers`:
+    processes for independent steps (default: one per core on tables of 10,000 rows or more);
+    the results are the same for any number.
     """
     if lang not in LANGUAGES:
         raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
@@ -105,12 +112,14 @@ def run(
     quality = assess(table, schema)
     timings["validate_s"] = time.perf_counter() - started
     results = {}
-    for experiment in chosen:
-        step = time.perf_counter()
-        results[experiment.name] = _run_experiment(
-            table, schema, experiment, options, handling, progress, timings, diagnose
-        )
-        timings[f"{experiment.name}_s"] = time.perf_counter() - step
+    processes = default_workers(len(table)) if workers is None else workers
+    with Workers(processes) as pool:
+        for experiment in chosen:
+            step = time.perf_counter()
+            results[experiment.name] = _run_experiment(
+                table, schema, experiment, options, handling, progress, timings, diagnose, pool
+            )
+            timings[f"{experiment.name}_s"] = time.perf_counter() - step
     timings["total_s"] = time.perf_counter() - started
     recorded = {
         "experiments": names,
@@ -119,6 +128,7 @@ def run(
         "sweep": asdict(options),
         "allow_extra_columns": allow_extra_columns,
         "lang": lang,
+        "workers": processes,
     }
     return RunResult(schema, table, quality, results, recorded, timings, source)
 
@@ -149,7 +159,8 @@ def _run_experiment(
     handling: Handling,
     progress: Progress | None,
     timings: dict[str, float],
-    diagnose: bool = True,
+    diagnose: bool,
+    workers: Workers,
 ) -> ExperimentResult:
     """Fit, score and profile one experiment; sub-step seconds go into `timings`."""
     used, actions = apply_handling(table, schema, handling, list(experiment.features))
@@ -185,28 +196,24 @@ def _run_experiment(
             progress(f"{experiment.name}: {step}", done, total)
 
     clock = time.perf_counter()
-    sweep = run_sweep(sweep_spaces, options, report)
+    sweep = run_sweep(sweep_spaces, options, report, workers)
     timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    labels = sweep.fits[sweep.recommended].labels
-    algorithm = sweep.recommended[0]
-    segment_profile = profile(used, labels, schema)
-    insights = build_insights(
-        used,
-        schema,
-        experiment,
-        segment_profile,
-        sweep.fits[sweep.recommended],
-        spaces[algorithm],
-        options.seed,
-    )
-    timings[f"{experiment.name}_profile_insights_s"] = time.perf_counter() - clock
+    # Every algorithm's chosen model is profiled (models/ keeps each), side by side.
+    interpreted = {
+        algorithm: workers.submit(
+            _profile_and_insights, used, schema, experiment,
+            sweep.fits[(algorithm, k)], spaces[algorithm], options.seed,
+        )
+        for algorithm, k in sweep.chosen.items()
+    }
     diagnostics = None
     if diagnose:
         report("diagnostics", 0, 1)
-        clock = time.perf_counter()
-        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed)
-        timings[f"{experiment.name}_diagnostics_s"] = time.perf_counter() - clock
+        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed, workers=workers)
+    profiles = {algorithm: future.result() for algorithm, future in interpreted.items()}
+    timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
+    segment_profile, insights = profiles.pop(sweep.recommended[0])
     return ExperimentResult(
         experiment,
         spaces,
@@ -216,7 +223,21 @@ def _run_experiment(
         tuple(actions),
         insights,
         diagnostics,
+        profiles,
     )
+
+
+def _profile_and_insights(
+    used: pd.DataFrame,
+    schema: Schema,
+    experiment: Experiment,
+    fit: Clustering,
+    space: FeatureSpace,
+    seed: int,
+) -> tuple[Profile, Insights]:
+    segment_profile = profile(used, fit.labels, schema)
+    return segment_profile, build_insights(used, schema, experiment, segment_profile, fit, space,
+                                           seed)
 
 
 def package_versions() -> dict[str, str]:

@@ -30,6 +30,7 @@ from .metrics import (
     silhouette_rows,
     summarise_silhouettes,
 )
+from .parallel import INLINE, Workers
 
 ALGORITHMS = ("kmeans", "kmedoids")
 Progress = Callable[[str, int, int], None]
@@ -96,20 +97,25 @@ class SweepResult:
 
 
 def run_sweep(
-    spaces: dict[str, Space], options: SweepOptions, progress: Progress | None = None
+    spaces: dict[str, Space],
+    options: SweepOptions,
+    progress: Progress | None = None,
+    workers: Workers = INLINE,
 ) -> SweepResult:
-    """Fit and score every (algorithm, k); `spaces` maps each algorithm to its space."""
+    """Fit and score every (algorithm, k); `spaces` maps each algorithm to its space.
+
+    The algorithms are fitted (and their stability measured) side by side in `workers`."""
+    started = {
+        algorithm: workers.submit(_fit_algorithm, spaces[algorithm], algorithm, options)
+        for algorithm in options.algorithms
+    }
     fitted: dict[str, list[Clustering]] = {}
     seconds: dict[str, float] = {}
-    for step, algorithm in enumerate(options.algorithms):
+    stabilities: dict[str, dict[int, float]] = {}
+    for step, (algorithm, future) in enumerate(started.items()):
         if progress:
             progress(f"fitting {algorithm}", step, len(options.algorithms) + 1)
-        space = spaces[algorithm]
-        started = time.perf_counter()
-        fitted[algorithm] = fit_sweep(
-            space.X, options.ks, algorithm, metric=space.metric, seed=options.seed
-        )
-        seconds[algorithm] = (time.perf_counter() - started) / len(options.ks)
+        fitted[algorithm], seconds[algorithm], stabilities[algorithm] = future.result()
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
     scored_rows, row_silhouettes = _silhouettes(spaces, fitted, options)
@@ -120,7 +126,7 @@ def run_sweep(
     rows, fits, knees, chosen, reasons = [], {}, {}, {}, {}
     for algorithm in options.algorithms:
         space = spaces[algorithm]
-        stable = stability(space, algorithm, options)
+        stable = stabilities[algorithm]
         for fit in fitted[algorithm]:
             fits[(algorithm, fit.k)] = fit
             score = scores[(algorithm, fit.k)]
@@ -147,6 +153,16 @@ def run_sweep(
     recommended = _recommend(table, chosen, options.algorithms)
     return SweepResult(table, fits, knees, chosen, reasons, recommended,
                        options.target_silhouette, dict(spaces), scored_rows, row_silhouettes)
+
+
+def _fit_algorithm(
+    space: Space, algorithm: str, options: SweepOptions
+) -> tuple[list[Clustering], float, dict[int, float]]:
+    """Every k of one algorithm: the fits, seconds per fit, and stability per k."""
+    started = time.perf_counter()
+    fits = fit_sweep(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
+    seconds = (time.perf_counter() - started) / len(options.ks)
+    return fits, seconds, stability(space, algorithm, options)
 
 
 def _silhouettes(

@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from ..i18n import describe, num, pct
+from ..parallel import Workers
 from ..profile import segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
@@ -83,10 +84,12 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
 
     sweep_options = _sweep_options(result)
     created_text = created.strftime("%Y-%m-%d %H:%M UTC")
-    experiments = [
-        ExperimentView(result, name, exp, lang, sweep_options).context()
-        for name, exp in result.experiments.items()
-    ]
+    names = list(result.experiments)
+    # Drawing the charts is most of the report's time; each experiment's part in its own worker.
+    processes = min(len(names), int(result.options.get("workers", 1)))
+    with Workers(processes) as workers:
+        experiments = workers.map(_experiment_context, [result] * len(names), names,
+                                  [lang] * len(names), [sweep_options] * len(names))
     source = Path(str(result.source.get("path", "table"))).name
     return {
         "lang": lang,
@@ -113,6 +116,12 @@ def _sweep_options(result: RunResult) -> SweepOptions:
     if "algorithms" in recorded:
         recorded["algorithms"] = tuple(recorded["algorithms"])
     return SweepOptions(**recorded)
+
+
+def _experiment_context(
+    result: RunResult, name: str, lang: str, options: SweepOptions
+) -> dict[str, Any]:
+    return ExperimentView(result, name, result.experiments[name], lang, options).context()
 
 
 class ExperimentView:
