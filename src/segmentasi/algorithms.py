@@ -40,7 +40,7 @@ CLARA_SAMPLES = 8
 CLARA_SAMPLE_ROWS = 3000
 WEIGHTED_MAX_ROWS = 400
 WEIGHTED_RESTARTS = 30
-TIE_ORDERS = 300
+TIE_ORDERS = 100
 DISTINCT_ROWS_N_INIT = 300
 KMEANS_MAX_ITER = 300
 
@@ -485,6 +485,8 @@ def _tie_order(
     """
     points = X[first_rows]
     medoid_rows = np.sort(medoid_rows)
+    if not _nearest(points, X[medoid_rows], metric)[2]:  # no ties: one assignment
+        return medoid_rows[_finalise(points, X[medoid_rows], metric, weights)[2]]
     rng = np.random.default_rng(seed)
     starts = [np.arange(len(medoid_rows))]
     starts += [rng.permutation(len(medoid_rows)) for _ in range(TIE_ORDERS)]

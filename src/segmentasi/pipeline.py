@@ -22,7 +22,7 @@ from .parallel import Workers, default_workers
 from .profile import Profile, profile, segment_numbers
 from .quality import Finding, Handling, QualityReport, apply_handling, assess
 from .schema import Experiment, Schema, load_schema
-from .sweep import Progress, Space, SweepOptions, SweepResult, run_sweep
+from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
 from .validation import validate
 
 PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
@@ -114,12 +114,14 @@ def run(
     results = {}
     processes = default_workers(len(table)) if workers is None else workers
     with Workers(processes) as pool:
-        for experiment in chosen:
+        prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
+        started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
+        for p, started_sweep in zip(prepared, started_sweeps, strict=True):
             step = time.perf_counter()
-            results[experiment.name] = _run_experiment(
-                table, schema, experiment, options, handling, progress, timings, diagnose, pool
+            results[p.experiment.name] = _run_experiment(
+                p, started_sweep, schema, options, progress, timings, diagnose, pool
             )
-            timings[f"{experiment.name}_s"] = time.perf_counter() - step
+            timings[f"{p.experiment.name}_s"] = time.perf_counter() - step
     timings["total_s"] = time.perf_counter() - started
     recorded = {
         "experiments": names,
@@ -151,18 +153,24 @@ def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
     return kept
 
 
-def _run_experiment(
+@dataclass(frozen=True)
+class _Prepared:
+    """One experiment's rows and feature spaces, ready to sweep."""
+
+    experiment: Experiment
+    used: pd.DataFrame
+    actions: list[Finding]
+    spaces: dict[str, FeatureSpace]
+    sweep_spaces: dict[str, Space]
+
+
+def _prepare(
     table: pd.DataFrame,
     schema: Schema,
     experiment: Experiment,
-    options: SweepOptions,
     handling: Handling,
-    progress: Progress | None,
-    timings: dict[str, float],
-    diagnose: bool,
-    workers: Workers,
-) -> ExperimentResult:
-    """Fit, score and profile one experiment; sub-step seconds go into `timings`."""
+    options: SweepOptions,
+) -> _Prepared:
     used, actions = apply_handling(table, schema, handling, list(experiment.features))
     if len(used) <= max(options.ks):
         raise io.InputError(
@@ -190,13 +198,28 @@ def _run_experiment(
         gower = FeatureSpace(schema, experiment, encoding="gower").fit(used)
         spaces["kmedoids"] = gower
         sweep_spaces["kmedoids"] = Space(gower.transform(used), gower.metric, "gower")
+    return _Prepared(experiment, used, actions, spaces, sweep_spaces)
+
+
+def _run_experiment(
+    prepared: _Prepared,
+    started_sweep: StartedSweep,
+    schema: Schema,
+    options: SweepOptions,
+    progress: Progress | None,
+    timings: dict[str, float],
+    diagnose: bool,
+    workers: Workers,
+) -> ExperimentResult:
+    """Finish the sweep, then profile and diagnose one experiment; seconds go into `timings`."""
+    experiment, used, spaces = prepared.experiment, prepared.used, prepared.spaces
 
     def report(step: str, done: int, total: int) -> None:
         if progress:
             progress(f"{experiment.name}: {step}", done, total)
 
     clock = time.perf_counter()
-    sweep = run_sweep(sweep_spaces, options, report, workers)
+    sweep = run_sweep(prepared.sweep_spaces, options, report, workers, started_sweep)
     timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     # Every algorithm's chosen model is profiled (models/ keeps each), side by side.
@@ -220,7 +243,7 @@ def _run_experiment(
         sweep,
         used.index,
         segment_profile,
-        tuple(actions),
+        tuple(prepared.actions),
         insights,
         diagnostics,
         profiles,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,26 +97,52 @@ class SweepResult:
         return self.recommended_silhouette >= self.target
 
 
+@dataclass(frozen=True)
+class StartedSweep:
+    """The fits and stability runs of a sweep, submitted to workers and not yet collected."""
+
+    fits: dict[str, Future[tuple[list[Clustering], float]]]
+    stabilities: dict[str, Future[dict[int, float]]]
+
+
+def start_sweep(
+    spaces: dict[str, Space], options: SweepOptions, workers: Workers = INLINE
+) -> StartedSweep:
+    """Submit every algorithm's fits, then their stability runs, to `workers`.
+
+    Starting several experiments' sweeps before finishing any lets the workers fill the time the
+    slowest fit (K-Medoids on a large table) would leave idle."""
+    fits = {
+        algorithm: workers.submit(_fit_algorithm, spaces[algorithm], algorithm, options)
+        for algorithm in sorted(options.algorithms, key=_slowest_first)
+    }
+    stabilities = {
+        algorithm: workers.submit(stability, spaces[algorithm], algorithm, options)
+        for algorithm in options.algorithms
+    }
+    return StartedSweep(fits, stabilities)
+
+
 def run_sweep(
     spaces: dict[str, Space],
     options: SweepOptions,
     progress: Progress | None = None,
     workers: Workers = INLINE,
+    started: StartedSweep | None = None,
 ) -> SweepResult:
     """Fit and score every (algorithm, k); `spaces` maps each algorithm to its space.
 
-    The algorithms are fitted (and their stability measured) side by side in `workers`."""
-    started = {
-        algorithm: workers.submit(_fit_algorithm, spaces[algorithm], algorithm, options)
-        for algorithm in options.algorithms
-    }
+    The fits and stability runs go to `workers` (or come from `started`); silhouettes and the
+    choice of k happen here."""
+    started = started or start_sweep(spaces, options, workers)
     fitted: dict[str, list[Clustering]] = {}
     seconds: dict[str, float] = {}
     stabilities: dict[str, dict[int, float]] = {}
-    for step, (algorithm, future) in enumerate(started.items()):
+    for step, algorithm in enumerate(options.algorithms):
         if progress:
             progress(f"fitting {algorithm}", step, len(options.algorithms) + 1)
-        fitted[algorithm], seconds[algorithm], stabilities[algorithm] = future.result()
+        fitted[algorithm], seconds[algorithm] = started.fits[algorithm].result()
+        stabilities[algorithm] = started.stabilities[algorithm].result()
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
     scored_rows, row_silhouettes = _silhouettes(spaces, fitted, options)
@@ -157,12 +184,15 @@ def run_sweep(
 
 def _fit_algorithm(
     space: Space, algorithm: str, options: SweepOptions
-) -> tuple[list[Clustering], float, dict[int, float]]:
-    """Every k of one algorithm: the fits, seconds per fit, and stability per k."""
+) -> tuple[list[Clustering], float]:
+    """Every k of one algorithm: the fits and the seconds per fit."""
     started = time.perf_counter()
     fits = fit_sweep(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
-    seconds = (time.perf_counter() - started) / len(options.ks)
-    return fits, seconds, stability(space, algorithm, options)
+    return fits, (time.perf_counter() - started) / len(options.ks)
+
+
+def _slowest_first(algorithm: str) -> int:
+    return 0 if algorithm == "kmedoids" else 1
 
 
 def _silhouettes(
