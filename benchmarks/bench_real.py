@@ -29,10 +29,8 @@ SILHOUETTE_SLACK = 0.01
 
 
 def tree_rss_mb(root: int) -> float:
-    """Resident memory (MB) of a process and all its descendants, read from /proc.
-
-    Forked workers share unchanged pages with their parent and each counts them, so the sum is
-    an upper bound on what the tree holds."""
+    """Memory (MB) a process and all its descendants hold: the sum of their proportional set
+    sizes (PSS) from /proc, where a page shared by forked workers counts once in total."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -50,11 +48,11 @@ def tree_rss_mb(root: int) -> float:
     total_kb = 0
     for pid in tree:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
         total_kb += next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
         )
     return total_kb / 1024
 
@@ -67,7 +65,7 @@ def _sample_tree_peak(pid: int, peak: list[float], done: threading.Event) -> Non
 def measure(command: list[str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stdout of one child process.
 
-    Peak RSS is the larger of the child's own rusage (wait4) and the summed RSS of its process
+    Peak RSS is the larger of the child's own rusage (wait4) and the summed PSS of its process
     tree sampled every 100 ms, so worker processes count too."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()

@@ -21,6 +21,7 @@ Two references are reported:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -217,6 +218,28 @@ def feature_groups(space: FeatureSpace) -> list[list[int]]:
     return groups
 
 
+def start_null_references(
+    spaces: Mapping[str, Space],
+    ks: Sequence[int],
+    *,
+    groups: Mapping[str, Sequence[Sequence[int]]] | None = None,
+    seed: int = 0,
+    sample_rows: int = DIAGNOSTIC_ROWS,
+    n_perm: int = NULL_PERMUTATIONS,
+    workers: Workers = INLINE,
+) -> dict[str, Future[pd.DataFrame]]:
+    """Submit every algorithm's null_reference_silhouette to `workers`. They need no fitted
+    model, so a run starts them with the sweep."""
+    groups = groups or {}
+    return {
+        algorithm: workers.submit(
+            null_reference_silhouette, space.X, ks, algorithm, space.metric, seed, n_perm,
+            groups.get(algorithm), sample_rows,
+        )
+        for algorithm, space in spaces.items()
+    }
+
+
 def diagnose(
     spaces: Mapping[str, Space],
     ks: Sequence[int],
@@ -227,19 +250,17 @@ def diagnose(
     sample_rows: int = DIAGNOSTIC_ROWS,
     n_perm: int = NULL_PERMUTATIONS,
     workers: Workers = INLINE,
+    nulls: Mapping[str, Future[pd.DataFrame]] | None = None,
 ) -> Diagnostics:
     """Hopkins per distinct space and the null silhouette per (algorithm, k), on at most
     sample_rows rows. `spaces` maps each algorithm to its space, as the sweep does; `observed`
     (the sweep table) supplies the silhouettes to set next to the nulls. The null fits, the
-    slow part, run side by side in `workers`."""
+    slow part, run in `workers`, or come from start_null_references."""
     groups = groups or {}
-    nulls = {
-        algorithm: workers.submit(
-            null_reference_silhouette, space.X, ks, algorithm, space.metric, seed, n_perm,
-            groups.get(algorithm), sample_rows,
-        )
-        for algorithm, space in spaces.items()
-    }
+    nulls = nulls or start_null_references(
+        spaces, ks, groups=groups, seed=seed, sample_rows=sample_rows, n_perm=n_perm,
+        workers=workers,
+    )
     by_space: dict[tuple[str, str], list[str]] = {}
     for algorithm, space in spaces.items():
         by_space.setdefault((space.name, space.metric), []).append(algorithm)
@@ -276,14 +297,16 @@ def diagnose_experiment(
     sample_rows: int = DIAGNOSTIC_ROWS,
     n_perm: int = NULL_PERMUTATIONS,
     workers: Workers = INLINE,
+    nulls: Mapping[str, Future[pd.DataFrame]] | None = None,
 ) -> Diagnostics:
-    """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes."""
+    """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes. `nulls`:
+    the null references start_null_references started for these spaces and k values."""
     ks = sorted(sweep.table["k"].unique().tolist())
     swept = set(sweep.table["algorithm"])
     spaces = {a: space for a, space in sweep.spaces.items() if a in swept}
     groups = {a: feature_groups(feature_spaces[a]) for a in spaces}
     return diagnose(spaces, ks, groups=groups, observed=sweep.table, seed=seed,
-                    sample_rows=sample_rows, n_perm=n_perm, workers=workers)
+                    sample_rows=sample_rows, n_perm=n_perm, workers=workers, nulls=nulls)
 
 
 def describe_hopkins(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -14,13 +15,19 @@ import pandas as pd
 
 from . import io
 from .algorithms import Clustering
-from .diagnostics import Diagnostics, diagnose_experiment
+from .diagnostics import (
+    Diagnostics,
+    diagnose_experiment,
+    feature_groups,
+    start_null_references,
+)
 from .features import FeatureSpace
 from .i18n import LANGUAGES
 from .narrative import Insights, build_insights
 from .parallel import Workers, default_workers
 from .profile import Profile, profile, segment_numbers
 from .quality import Finding, Handling, QualityReport, apply_handling, assess
+from .report.build import experiment_section
 from .schema import Experiment, Schema, load_schema
 from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
 from .validation import validate
@@ -56,6 +63,9 @@ class RunResult:
     options: dict[str, Any]
     timings: dict[str, float]
     source: dict[str, Any] = field(default_factory=dict)
+    # Report sections per experiment, in options["lang"], drawn during the run when it had
+    # workers to spare; save() draws whatever is missing.
+    report_sections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def segments_table(self) -> pd.DataFrame:
         """The input table plus a segment column per experiment (empty for rows left out)."""
@@ -111,18 +121,7 @@ def run(
         table = _filter(table, where)
     quality = assess(table, schema)
     timings["validate_s"] = time.perf_counter() - started
-    results = {}
     processes = default_workers(len(table)) if workers is None else workers
-    with Workers(processes) as pool:
-        prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
-        started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
-        for p, started_sweep in zip(prepared, started_sweeps, strict=True):
-            step = time.perf_counter()
-            results[p.experiment.name] = _run_experiment(
-                p, started_sweep, schema, options, progress, timings, diagnose, pool
-            )
-            timings[f"{p.experiment.name}_s"] = time.perf_counter() - step
-    timings["total_s"] = time.perf_counter() - started
     recorded = {
         "experiments": names,
         "where": where,
@@ -132,7 +131,30 @@ def run(
         "lang": lang,
         "workers": processes,
     }
-    return RunResult(schema, table, quality, results, recorded, timings, source)
+    results = {}
+    sections = {}
+    with Workers(processes) as pool:
+        prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
+        started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
+        nulls = [_start_nulls(p, options, pool) if diagnose else None for p in prepared]
+        for p, started_sweep, started_nulls in zip(prepared, started_sweeps, nulls, strict=True):
+            name = p.experiment.name
+            step = time.perf_counter()
+            results[name] = _run_experiment(
+                p, started_sweep, started_nulls, schema, options, progress, timings, pool
+            )
+            timings[f"{name}_s"] = time.perf_counter() - step
+            if pool.processes > 1:  # a worker draws its charts while the next one computes
+                alone = {name: results[name]}
+                sections[name] = pool.submit(
+                    experiment_section,
+                    RunResult(schema, table, quality, alone, recorded, {}, source),
+                    name,
+                    lang,
+                )
+        report_sections = {name: future.result() for name, future in sections.items()}
+    timings["total_s"] = time.perf_counter() - started
+    return RunResult(schema, table, quality, results, recorded, timings, source, report_sections)
 
 
 def _read(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -201,17 +223,28 @@ def _prepare(
     return _Prepared(experiment, used, actions, spaces, sweep_spaces)
 
 
+def _start_nulls(
+    prepared: _Prepared, options: SweepOptions, workers: Workers
+) -> dict[str, Future[pd.DataFrame]]:
+    """The diagnostics' null references for the experiment's swept spaces: they need no fit."""
+    spaces = {a: prepared.sweep_spaces[a] for a in options.algorithms}
+    groups = {a: feature_groups(prepared.spaces[a]) for a in spaces}
+    return start_null_references(spaces, sorted(options.ks), groups=groups, seed=options.seed,
+                                 workers=workers)
+
+
 def _run_experiment(
     prepared: _Prepared,
     started_sweep: StartedSweep,
+    nulls: dict[str, Future[pd.DataFrame]] | None,
     schema: Schema,
     options: SweepOptions,
     progress: Progress | None,
     timings: dict[str, float],
-    diagnose: bool,
     workers: Workers,
 ) -> ExperimentResult:
-    """Finish the sweep, then profile and diagnose one experiment; seconds go into `timings`."""
+    """Finish the sweep, then profile and diagnose one experiment (diagnostics when `nulls`
+    were started); seconds go into `timings`."""
     experiment, used, spaces = prepared.experiment, prepared.used, prepared.spaces
 
     def report(step: str, done: int, total: int) -> None:
@@ -231,9 +264,10 @@ def _run_experiment(
         for algorithm, k in sweep.chosen.items()
     }
     diagnostics = None
-    if diagnose:
+    if nulls is not None:
         report("diagnostics", 0, 1)
-        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed, workers=workers)
+        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed, workers=workers,
+                                          nulls=nulls)
     profiles = {algorithm: future.result() for algorithm, future in interpreted.items()}
     timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
     segment_profile, insights = profiles.pop(sweep.recommended[0])

@@ -142,10 +142,11 @@ def run_sweep(
         if progress:
             progress(f"fitting {algorithm}", step, len(options.algorithms) + 1)
         fitted[algorithm], seconds[algorithm] = started.fits[algorithm].result()
-        stabilities[algorithm] = started.stabilities[algorithm].result()
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
     scored_rows, row_silhouettes = _silhouettes(spaces, fitted, options)
+    for algorithm in options.algorithms:  # the workers ran them during the silhouettes
+        stabilities[algorithm] = started.stabilities[algorithm].result()
     scores = {
         key: summarise_silhouettes(values[None, :], exact=scored_rows[key[0]] is None)[0]
         for key, values in row_silhouettes.items()

@@ -85,11 +85,15 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
     sweep_options = _sweep_options(result)
     created_text = created.strftime("%Y-%m-%d %H:%M UTC")
     names = list(result.experiments)
+    ready = result.report_sections if result.options.get("lang") == lang else {}
+    missing = [name for name in names if name not in ready]
     # Drawing the charts is most of the report's time; each experiment's part in its own worker.
-    processes = min(len(names), int(result.options.get("workers", 1)))
+    processes = min(len(missing), int(result.options.get("workers", 1)))
     with Workers(processes) as workers:
-        experiments = workers.map(_experiment_context, [result] * len(names), names,
-                                  [lang] * len(names), [sweep_options] * len(names))
+        drawn = workers.map(experiment_section, [result] * len(missing), missing,
+                            [lang] * len(missing))
+    sections = {**ready, **dict(zip(missing, drawn, strict=True))}
+    experiments = [sections[name] for name in names]
     source = Path(str(result.source.get("path", "table"))).name
     return {
         "lang": lang,
@@ -118,10 +122,11 @@ def _sweep_options(result: RunResult) -> SweepOptions:
     return SweepOptions(**recorded)
 
 
-def _experiment_context(
-    result: RunResult, name: str, lang: str, options: SweepOptions
-) -> dict[str, Any]:
-    return ExperimentView(result, name, result.experiments[name], lang, options).context()
+def experiment_section(result: RunResult, name: str, lang: str) -> dict[str, Any]:
+    """One experiment's part of the report, charts drawn; it needs no other experiment, so a
+    run can draw it while the next experiment computes (RunResult.report_sections)."""
+    exp = result.experiments[name]
+    return ExperimentView(result, name, exp, lang, _sweep_options(result)).context()
 
 
 class ExperimentView:
