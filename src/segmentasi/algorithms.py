@@ -157,6 +157,11 @@ def _check_ks(ks: list[int], n_distinct: int) -> None:
         )
 
 
+def distinct_row_count(X: np.ndarray) -> int:
+    """How many different rows X has (what the fitting cost grows with on discrete data)."""
+    return len(np.unique(_row_keys(_as_features(X))))
+
+
 def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the first occurrence of each distinct row, and how many times each occurs."""
     _, first_rows, counts = np.unique(_row_keys(X), return_index=True, return_counts=True)

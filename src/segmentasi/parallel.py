@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 # Below this many rows a run takes a few seconds; starting workers would cost more than it saves.
 MIN_ROWS = 10_000
+WORKER_NICENESS = 5
 
 
 def default_workers(rows: int) -> int:
@@ -79,3 +80,6 @@ INLINE = Workers(1)
 
 def _one_thread_each() -> None:
     threadpool_limits(limits=1)
+    # The calling process does the steps everything waits on (silhouettes, choosing k); a lower
+    # priority keeps workers from slowing it down, and they still get every idle cycle.
+    os.nice(WORKER_NICENESS)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from .algorithms import Clustering
+from .algorithms import Clustering, distinct_row_count
 from .diagnostics import (
     Diagnostics,
     diagnose_experiment,
@@ -135,6 +135,9 @@ def run(
     sections = {}
     with Workers(processes) as pool:
         prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
+        # Cheapest first (fewest distinct rows): its results and report are done while the
+        # workers still fit the expensive one, instead of after it.
+        prepared.sort(key=lambda p: distinct_row_count(p.sweep_spaces["kmeans"].X))
         started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
         nulls = [_start_nulls(p, options, pool) if diagnose else None for p in prepared]
         for p, started_sweep, started_nulls in zip(prepared, started_sweeps, nulls, strict=True):
@@ -154,6 +157,7 @@ def run(
                 )
         report_sections = {name: future.result() for name, future in sections.items()}
     timings["total_s"] = time.perf_counter() - started
+    results = {name: results[name] for name in names}
     return RunResult(schema, table, quality, results, recorded, timings, source, report_sections)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,16 +137,26 @@ def run_sweep(
     started = started or start_sweep(spaces, options, workers)
     fitted: dict[str, list[Clustering]] = {}
     seconds: dict[str, float] = {}
-    stabilities: dict[str, dict[int, float]] = {}
-    for step, algorithm in enumerate(options.algorithms):
+    separation: dict[str, list[tuple[float, float]]] = {}
+    scored_rows: dict[str, np.ndarray | None] = {}
+    row_silhouettes: dict[tuple[str, int], np.ndarray] = {}
+    # Each algorithm is scored as soon as its fits arrive (one silhouette pass per algorithm,
+    # whatever the timing, so the values never depend on the number of workers).
+    waiting = {started.fits[algorithm]: algorithm for algorithm in options.algorithms}
+    while waiting:
         if progress:
-            progress(f"fitting {algorithm}", step, len(options.algorithms) + 1)
-        fitted[algorithm], seconds[algorithm] = started.fits[algorithm].result()
+            done = len(options.algorithms) - len(waiting)
+            progress("fitting", done, len(options.algorithms) + 1)
+        future = next(as_completed(waiting))
+        algorithm = waiting.pop(future)
+        fitted[algorithm], seconds[algorithm], separation[algorithm] = future.result()
+        rows_scored, values = _silhouettes(spaces[algorithm], fitted[algorithm], options)
+        scored_rows[algorithm] = rows_scored
+        row_silhouettes.update({(algorithm, fit.k): v for fit, v in zip(fitted[algorithm], values,
+                                                                           strict=True)})
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
-    scored_rows, row_silhouettes = _silhouettes(spaces, fitted, options)
-    for algorithm in options.algorithms:  # the workers ran them during the silhouettes
-        stabilities[algorithm] = started.stabilities[algorithm].result()
+    stabilities = {a: started.stabilities[a].result() for a in options.algorithms}
     scores = {
         key: summarise_silhouettes(values[None, :], exact=scored_rows[key[0]] is None)[0]
         for key, values in row_silhouettes.items()
@@ -155,7 +165,7 @@ def run_sweep(
     for algorithm in options.algorithms:
         space = spaces[algorithm]
         stable = stabilities[algorithm]
-        for fit in fitted[algorithm]:
+        for fit, (db, ch) in zip(fitted[algorithm], separation[algorithm], strict=True):
             fits[(algorithm, fit.k)] = fit
             score = scores[(algorithm, fit.k)]
             shares = np.bincount(fit.labels, minlength=fit.k) / len(fit.labels)
@@ -164,8 +174,7 @@ def run_sweep(
                 "cost": fit.cost, "silhouette": score.value,
                 "silhouette_ci_low": score.ci_low, "silhouette_ci_high": score.ci_high,
                 "silhouette_exact": score.exact, "silhouette_rows": score.n_sampled,
-                "davies_bouldin": davies_bouldin(space.X, fit.labels),
-                "calinski_harabasz": calinski_harabasz(space.X, fit.labels),
+                "davies_bouldin": db, "calinski_harabasz": ch,
                 "smallest_segment_share": float(shares.min()),
                 "stability_ari": stable[fit.k],
                 "method": fit.method, "fit_seconds": seconds[algorithm],
@@ -179,17 +188,24 @@ def run_sweep(
     table["chosen"] = [chosen[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     table["knee"] = [knees[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     recommended = _recommend(table, chosen, options.algorithms)
+    scored_rows = {a: scored_rows[a] for a in options.algorithms}
+    row_silhouettes = {(a, fit.k): row_silhouettes[(a, fit.k)]
+                       for a in options.algorithms for fit in fitted[a]}
     return SweepResult(table, fits, knees, chosen, reasons, recommended,
                        options.target_silhouette, dict(spaces), scored_rows, row_silhouettes)
 
 
 def _fit_algorithm(
     space: Space, algorithm: str, options: SweepOptions
-) -> tuple[list[Clustering], float]:
-    """Every k of one algorithm: the fits and the seconds per fit."""
+) -> tuple[list[Clustering], float, list[tuple[float, float]]]:
+    """Every k of one algorithm: the fits, the seconds per fit, and each fit's Davies-Bouldin
+    and Calinski-Harabasz indices (computed here, in the worker, off the main process)."""
     started = time.perf_counter()
     fits = fit_sweep(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
-    return fits, (time.perf_counter() - started) / len(options.ks)
+    seconds = (time.perf_counter() - started) / len(options.ks)
+    separation = [(davies_bouldin(space.X, fit.labels), calinski_harabasz(space.X, fit.labels))
+                  for fit in fits]
+    return fits, seconds, separation
 
 
 def _slowest_first(algorithm: str) -> int:
@@ -197,26 +213,16 @@ def _slowest_first(algorithm: str) -> int:
 
 
 def _silhouettes(
-    spaces: dict[str, Space], fitted: dict[str, list[Clustering]], options: SweepOptions
-) -> tuple[dict[str, np.ndarray | None], dict[tuple[str, int], np.ndarray]]:
-    """Per-row silhouettes of every labeling; algorithms sharing a matrix share one pass."""
-    groups: dict[tuple[int, str], list[str]] = {}
-    for algorithm in fitted:
-        space = spaces[algorithm]
-        groups.setdefault((id(space.X), space.metric), []).append(algorithm)
-    scored_rows, values = {}, {}
-    for algorithms in groups.values():
-        space = spaces[algorithms[0]]
-        keys = [(a, fit.k) for a in algorithms for fit in fitted[a]]
-        exact = len(space.X) <= options.silhouette_exact_max_rows
-        rows, samples = silhouette_rows(
-            space.X, [fit.labels for a in algorithms for fit in fitted[a]],
-            space.metric, sample_size=len(space.X) if exact else options.silhouette_sample,
-            seed=options.seed,
-        )
-        scored_rows.update(dict.fromkeys(algorithms, rows))
-        values.update(zip(keys, samples, strict=True))
-    return scored_rows, values
+    space: Space, fits: list[Clustering], options: SweepOptions
+) -> tuple[np.ndarray | None, list[np.ndarray]]:
+    """Per-row silhouettes of one algorithm's fits in one pass: (rows scored or None for all,
+    one array per fit). Exact up to silhouette_exact_max_rows rows, sampled above."""
+    exact = len(space.X) <= options.silhouette_exact_max_rows
+    rows, samples = silhouette_rows(
+        space.X, [fit.labels for fit in fits], space.metric,
+        sample_size=len(space.X) if exact else options.silhouette_sample, seed=options.seed,
+    )
+    return rows, list(samples)
 
 
 def stability(space: Space, algorithm: str, options: SweepOptions) -> dict[int, float]:
