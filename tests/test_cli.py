@@ -126,6 +126,25 @@ def test_bad_table_exits_2_with_plain_words_and_writes_nothing(tmp_path, synthet
     assert not list(tmp_path.glob(".out*")), "no half-written staging folder is left"
 
 
+def test_too_few_distinct_portfolios_for_the_k_range_exits_2_and_writes_nothing(
+    tmp_path, synthetic
+):
+    table = synthetic.head(300).copy()
+    products = [c for c in table.columns if c.startswith("Produk_")]
+    table[products] = 0
+    table.loc[table.index[:100], "Produk_Tabungan"] = 1
+    table["Total_Kepemilikan_Produk"] = table[products].sum(axis=1)
+    path = tmp_path / "few.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "out"
+    done = cli("run", str(path), "--out", str(out), "--quiet")
+    assert done.returncode == 2, done.stderr
+    assert ("experiment 'produk': its features take only 2 different combination(s) among 300 "
+            "rows, too few for k up to 10; lower --k-max to 2") in done.stderr
+    assert not out.exists()
+    assert cli("run", str(path), "--out", str(out), "--quiet", "--k-max", "2").returncode == 0
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [

@@ -224,6 +224,15 @@ def _prepare(
         gower = FeatureSpace(schema, experiment, encoding="gower").fit(used)
         spaces["kmedoids"] = gower
         sweep_spaces["kmedoids"] = Space(gower.transform(used), gower.metric, "gower")
+    distinct = min(distinct_row_count(space.X) for space in sweep_spaces.values())
+    if distinct < max(options.ks):
+        remedy = (f"lower --k-max to {distinct}, or cluster on other columns" if distinct >= 2
+                  else "there is nothing to cluster")
+        raise io.InputError(
+            f"experiment '{experiment.name}': its features take only {distinct} different "
+            f"combination(s) among {len(used):,} rows, too few for k up to {max(options.ks)}; "
+            f"{remedy}"
+        )
     return _Prepared(experiment, used, actions, spaces, sweep_spaces)
 
 
