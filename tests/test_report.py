@@ -265,6 +265,17 @@ def test_a_met_target_is_reported_as_met(result):
     assert "The target silhouette 0.05 is met" in page.find_all(id="limitations")[0].text
 
 
+def test_method_names_log_scaled_columns_only_when_the_schema_logs_them(result):
+    income = result.schema.column("Pendapatan_Tahunan")
+    assert income.scale == "standard"
+    assert "log scale" not in Page(render_report(result, "en", CREATED)).root.text
+    logged = dataclasses.replace(result.schema, columns=tuple(
+        dataclasses.replace(c, scale="log") if c is income else c for c in result.schema.columns))
+    text = Page(render_report(dataclasses.replace(result, schema=logged), "en", CREATED)).root.text
+    expected = f"These columns are put on a log scale before standardising: {income.display('en')}."
+    assert expected in text
+
+
 def test_segment_colours_are_one_palette_keyed_by_segment_number(result, pages):
     for page in pages.values():
         tagged = [e for e in page.iter() if "data-segment" in e.attrs]

@@ -669,6 +669,14 @@ def _column_display(schema: Schema, name: str, lang: str) -> str:
         return name
 
 
+def _log_scaled(result: RunResult, lang: str) -> str:
+    """' These columns are on a log scale: ...' for the clustered columns the schema logs."""
+    clustered = {f for exp in result.experiments.values() for f in exp.experiment.features}
+    logged = [_column_display(result.schema, c.name, lang) for c in result.schema.columns
+              if c.name in clustered and c.scale == "log"]
+    return " " + say("method_log_scale", lang, columns=", ".join(logged)) if logged else ""
+
+
 def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, Any]:
     rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
     sampled = [r for r in rows if not r.silhouette_exact]
@@ -677,7 +685,7 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
     paragraphs = [
         say("method_algorithms", lang, k_min=min(options.ks), k_max=max(options.ks),
             seed=options.seed),
-        say("method_encoding", lang),
+        say("method_encoding", lang) + _log_scaled(result, lang),
         say("method_rule", lang, min_share=pct(options.min_segment_share),
             tolerance=f"{options.silhouette_tolerance:g}"),
         say("method_silhouette", lang, rows_text=rows_text),

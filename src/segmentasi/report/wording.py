@@ -84,13 +84,17 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "method_encoding": {
         "id": "Sebelum dikelompokkan, setiap kolom dijadikan angka yang sebanding: angka "
-              "distandarkan (uang memakai skala log), kategori berurutan diberi kode urut lalu "
-              "distandarkan, kategori lain dipecah menjadi kolom 0/1, dan kepemilikan produk "
-              "tetap 0/1. Nilai kosong diisi median atau kategori terbanyak.",
+              "distandarkan, kategori berurutan diberi kode urut lalu distandarkan, kategori "
+              "lain dipecah menjadi kolom 0/1, dan kepemilikan produk tetap 0/1. Nilai kosong "
+              "diisi median atau kategori terbanyak.",
         "en": "Before grouping, every column becomes a comparable number: numbers are "
-              "standardised (money on a log scale), ordered categories get their rank and are "
-              "standardised, other categories become 0/1 columns, and product ownership stays "
-              "0/1. Missing values are filled with the median or the most frequent level.",
+              "standardised, ordered categories get their rank and are standardised, other "
+              "categories become 0/1 columns, and product ownership stays 0/1. Missing values "
+              "are filled with the median or the most frequent level.",
+    },
+    "method_log_scale": {
+        "id": "Kolom berikut diubah ke skala log sebelum distandarkan: {columns}.",
+        "en": "These columns are put on a log scale before standardising: {columns}.",
     },
     "method_rule": {
         "id": "Jumlah segmen dipilih dengan aturan tertulis: (1) setiap segmen minimal berisi "
