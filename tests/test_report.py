@@ -276,6 +276,12 @@ def test_method_names_log_scaled_columns_only_when_the_schema_logs_them(result):
     assert expected in text
 
 
+def test_method_discloses_the_tie_rule_where_k_medoids_used_it(result, pages):
+    text = pages["en"].find_all(id="method")[0].text
+    assert "In produk, a customer exactly as near to two K-Medoids medoids" in text
+    assert "In demografi" not in text  # continuous features: no rule to disclose
+
+
 def test_segment_colours_are_one_palette_keyed_by_segment_number(result, pages):
     for page in pages.values():
         tagged = [e for e in page.iter() if "data-segment" in e.attrs]

@@ -41,6 +41,9 @@ CLARA_SAMPLE_ROWS = 3000
 WEIGHTED_MAX_ROWS = 400
 WEIGHTED_RESTARTS = 30
 TIE_ORDERS = 100
+TIE_RULE_MARK = (
+    "ties to equidistant medoids broken by the size-ordered assignment with the best silhouette"
+)
 DISTINCT_ROWS_N_INIT = 300
 KMEANS_MAX_ITER = 300
 
@@ -377,8 +380,7 @@ def _fit_kmedoids_sweep(
                           metric, seed)
             for k in ks
         }
-        method = (f"weighted-pam distinct_rows={len(first_rows)}; ties to equidistant medoids "
-                  "broken by the size-ordered assignment with the best silhouette")
+        method = f"weighted-pam distinct_rows={len(first_rows)}; {TIE_RULE_MARK}"
     elif len(X) ** 2 * 4 <= MATRIX_BUDGET_BYTES:
         D = _pairwise(X, metric)
         medoids = {k: _fasterpam(D, k, seed) for k in ks}

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from ..algorithms import TIE_RULE_MARK
 from ..i18n import describe, num, pct
 from ..parallel import Workers
 from ..profile import segment_numbers
@@ -669,6 +670,13 @@ def _column_display(schema: Schema, name: str, lang: str) -> str:
         return name
 
 
+def _tie_rule(result: RunResult, lang: str) -> str:
+    """A sentence on how K-Medoids placed equidistant customers, where the rule was used."""
+    used = [name for name, exp in result.experiments.items()
+            if exp.sweep.table["method"].str.contains(TIE_RULE_MARK, regex=False).any()]
+    return " " + say("method_ties", lang, experiments=", ".join(used)) if used else ""
+
+
 def _log_scaled(result: RunResult, lang: str) -> str:
     """' These columns are on a log scale: ...' for the clustered columns the schema logs."""
     clustered = {f for exp in result.experiments.values() for f in exp.experiment.features}
@@ -688,7 +696,7 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
         say("method_encoding", lang) + _log_scaled(result, lang),
         say("method_rule", lang, min_share=pct(options.min_segment_share),
             tolerance=f"{options.silhouette_tolerance:g}"),
-        say("method_silhouette", lang, rows_text=rows_text),
+        say("method_silhouette", lang, rows_text=rows_text) + _tie_rule(result, lang),
         say("method_stability", lang, runs=options.stability_runs,
             rows=num(options.stability_rows)),
         say("method_profiles", lang),

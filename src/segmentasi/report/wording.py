@@ -92,6 +92,18 @@ TEXT: dict[str, dict[str, str]] = {
               "categories become 0/1 columns, and product ownership stays 0/1. Missing values "
               "are filled with the median or the most frequent level.",
     },
+    "method_ties": {
+        "id": "Pada {experiments}, nasabah yang sama dekatnya ke dua medoid K-Medoids (sering "
+              "terjadi pada data 0/1 yang hanya punya sedikit kombinasi) masuk ke medoid pertama "
+              "dalam satu urutan tetap yang disimpan di model; dari urutan yang menjaga "
+              "penomoran segmen menurut ukuran, dipilih yang silhouette-nya terbaik. Total jarak "
+              "ke medoid (tujuan K-Medoids) tidak berubah.",
+        "en": "In {experiments}, a customer exactly as near to two K-Medoids medoids (common "
+              "when 0/1 data has few combinations) joins the first medoid in one fixed order, "
+              "saved in the model; of the orders that keep segments numbered by size, the one "
+              "with the best silhouette is used. The total distance to the medoids (what "
+              "K-Medoids minimises) is the same either way.",
+    },
     "method_log_scale": {
         "id": "Kolom berikut diubah ke skala log sebelum distandarkan: {columns}.",
         "en": "These columns are put on a log scale before standardising: {columns}.",
