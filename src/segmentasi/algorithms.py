@@ -26,10 +26,11 @@ ALGORITHMS = ("kmeans", "kmedoids")
 # - Full FasterPAM holds an n x n float32 matrix; for k=2..10 on one thread it took 14 s at
 #   n=4096 and 50 s at n=8192, so it runs only while that matrix fits MATRIX_BUDGET_BYTES.
 # - Beyond that, CLARA with CLARA_SAMPLES samples of CLARA_SAMPLE_ROWS rows (capped by the budget).
-#   On the 22-column demographic matrix, 8 samples of 3000 came within 0.42% of full FasterPAM's
-#   total deviation at every k=2..10 (3 seeds) in ~7 s; 5 samples of 4000 within 0.50% in 10-17 s;
-#   independent samples, not carrying the best medoids over, only within 0.9-1.2%. Benchmark
-#   (benchmarks/bench_kmedoids.py): within 0.40% in 6.5-15 s, 90 MB above the loaded table.
+#   On the 22-column demographic matrix (seeds 0, 1, 2; worst k of 2..10 against full FasterPAM's
+#   total deviation): 8 samples of 2500 rows within 0.83% in 4.4-4.7 s; 8 x 2750 within 0.66% in
+#   5.9-6.4 s; 8 x 3000 within 0.42% in 6.6-7.3 s; 6 x 3000 within 0.57% but its silhouette at
+#   k=5 fell 0.017 below full FasterPAM's; 5 x 4000 within 0.50% in 10-17 s; independent
+#   samples, not carrying the best medoids over, only within 0.9-1.2%.
 # - A table with duplicates and at most WEIGHTED_MAX_ROWS distinct rows is solved as the equivalent
 #   weighted problem on its distinct rows. On the product flags (63 distinct rows), swaps from a
 #   weighted BUILD and WEIGHTED_RESTARTS random starts reach the proven optimum (a scipy MILP; it is
@@ -37,7 +38,7 @@ ALGORITHMS = ("kmeans", "kmedoids")
 #   With the choice among tied assignments (_tie_order) this takes ~1 s for k=2..10.
 MATRIX_BUDGET_BYTES = 64 * 2**20
 CLARA_SAMPLES = 8
-CLARA_SAMPLE_ROWS = 3000
+CLARA_SAMPLE_ROWS = 2500
 WEIGHTED_MAX_ROWS = 400
 WEIGHTED_RESTARTS = 30
 TIE_ORDERS = 100
