@@ -7,9 +7,11 @@ request leaving the file; saves a full-page screenshot and prints its path.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -75,6 +77,7 @@ class Browser:
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helper processes share one group, closed together
         )
         self.socket = None
         self.events: list[dict[str, Any]] = []
@@ -151,14 +154,31 @@ class Browser:
         return path
 
     def close(self) -> None:
+        """Stop chromium and every helper process it started: a helper left running kept
+        writing to the profile folder while the test removed it."""
         if self.socket is not None:
             self.socket.close()
-        self.process.terminate()
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(group, signal.SIGKILL)
             self.process.wait()
+        deadline = time.monotonic() + 10
+        while _group_alive(group) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _group_alive(group):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def open_in_browser(executable: str, report: Path, screenshot: Path) -> dict[str, Any]:
