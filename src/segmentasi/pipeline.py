@@ -137,7 +137,7 @@ def run(
         prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
         # Cheapest first (fewest distinct rows): its results and report are done while the
         # workers still fit the expensive one, instead of after it.
-        prepared.sort(key=lambda p: distinct_row_count(p.sweep_spaces["kmeans"].X))
+        prepared.sort(key=lambda p: p.distinct_rows)
         started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
         nulls = [_start_nulls(p, options, pool) if diagnose else None for p in prepared]
         for p, started_sweep, started_nulls in zip(prepared, started_sweeps, nulls, strict=True):
@@ -188,6 +188,7 @@ class _Prepared:
     actions: list[Finding]
     spaces: dict[str, FeatureSpace]
     sweep_spaces: dict[str, Space]
+    distinct_rows: int  # in its sparsest space: what the fitting cost grows with
 
 
 def _prepare(
@@ -233,7 +234,7 @@ def _prepare(
             f"combination(s) among {len(used):,} rows, too few for k up to {max(options.ks)}; "
             f"{remedy}"
         )
-    return _Prepared(experiment, used, actions, spaces, sweep_spaces)
+    return _Prepared(experiment, used, actions, spaces, sweep_spaces, distinct)
 
 
 def _start_nulls(
