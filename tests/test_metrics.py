@@ -58,6 +58,27 @@ def test_many_labelings_match_sklearn_on_random_data(metric):
 
 
 @pytest.mark.parametrize("metric", METRIC_NAMES)
+def test_weighted_points_score_like_the_rows_they_stand_for(metric):
+    rng = np.random.default_rng(4)
+    points = rng.integers(0, 2, size=(12, 4)).astype(float) + rng.normal(0, 0.01, (12, 4))
+    weights = rng.integers(1, 6, size=12)
+    labelings = [rng.permutation(np.arange(12) % k) for k in (2, 3, 5)]
+    rows = np.repeat(points, weights, axis=0)
+    expected = [silhouette_score(rows, np.repeat(labels, weights), metric=metric)
+                for labels in labelings]
+    scores = silhouette_scores(points, labelings, metric=metric, weights=weights)
+    np.testing.assert_allclose(scores, expected, atol=1e-6)
+
+
+def test_weights_must_be_whole_rows():
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(ValueError, match="whole numbers of rows"):
+        silhouette_scores(X, [np.array([0, 0, 1, 1])], weights=np.array([1, 0.5, 2, 1]))
+    with pytest.raises(ValueError, match="weights has shape"):
+        silhouette_scores(X, [np.array([0, 0, 1, 1])], weights=np.ones(3))
+
+
+@pytest.mark.parametrize("metric", METRIC_NAMES)
 def test_small_tiles_and_several_workers_give_the_same_result(blobs, metric, monkeypatch):
     labelings = _kmeans_labelings(blobs, [2, 3, 5])
     one_tile = silhouette_samples_many(blobs, labelings, metric=metric)

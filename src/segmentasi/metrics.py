@@ -100,10 +100,32 @@ def silhouette_scores(
     labelings: Sequence[np.ndarray],
     metric: str = "euclidean",
     max_memory_mb: int = 256,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Exact mean silhouette per labeling; equals sklearn.metrics.silhouette_score to 1e-4."""
-    samples = silhouette_samples_many(X, labelings, metric=metric, max_memory_mb=max_memory_mb)
-    return samples.mean(axis=1)
+    """Exact mean silhouette per labeling; equals sklearn.metrics.silhouette_score to 1e-4.
+
+    weights: row i of X stands for weights[i] identical rows (positive integers), as if X held
+    that many copies; callers that already collapsed duplicates score them without expanding.
+    """
+    if weights is None:
+        samples = silhouette_samples_many(X, labelings, metric=metric,
+                                          max_memory_mb=max_memory_mb)
+        return samples.mean(axis=1)
+    X = _checked_matrix(X)
+    _check_metric(metric)
+    weights = _checked_weights(weights, X.shape[0])
+    n_rows = int(weights.sum())
+    labelings = [
+        _Labeling(codes, np.bincount(codes, weights=weights).astype(np.float64))
+        for codes in (_label_codes(labels, X.shape[0], position, n_rows)
+                      for position, labels in enumerate(labelings))
+    ]
+    if not labelings:
+        raise ValueError("labelings is empty; pass at least one labeling")
+    points = _Points(X, weights, np.arange(X.shape[0]), labelings)
+    query = np.arange(X.shape[0])
+    sums = _cluster_distance_sums(points, query, metric, max_memory_mb)
+    return _silhouettes_from_sums(sums, labelings, query) @ weights / n_rows
 
 
 def silhouette_estimates(
@@ -226,11 +248,25 @@ def _checked_rows(rows: np.ndarray, n_rows: int) -> np.ndarray:
     return rows
 
 
-def _label_codes(labels: np.ndarray, n_rows: int, position: int) -> np.ndarray:
+def _checked_weights(weights: np.ndarray, n_points: int) -> np.ndarray:
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n_points,):
+        raise ValueError(f"weights has shape {weights.shape}; expected ({n_points},)")
+    if not (np.all(weights >= 1) and np.array_equal(weights, np.round(weights))):
+        raise ValueError("weights must be whole numbers of rows, at least 1 each")
+    return weights
+
+
+def _label_codes(
+    labels: np.ndarray, n_points: int, position: int, n_rows: int | None = None
+) -> np.ndarray:
+    """Cluster codes 0..k-1 of one labeling of n_points points (standing for n_rows rows)."""
+    n_rows = n_points if n_rows is None else n_rows
     labels = np.asarray(labels)
-    if labels.shape != (n_rows,):
+    if labels.shape != (n_points,):
         raise ValueError(
-            f"labeling {position} has shape {labels.shape}; expected ({n_rows},), one label per row"
+            f"labeling {position} has shape {labels.shape}; expected ({n_points},), one label "
+            "per row"
         )
     _, codes = np.unique(labels, return_inverse=True)
     n_clusters = int(codes.max()) + 1
