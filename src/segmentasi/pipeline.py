@@ -140,13 +140,17 @@ def run(
         prepared.sort(key=lambda p: p.distinct_rows)
         started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
         nulls = [_start_nulls(p, options, pool) if diagnose else None for p in prepared]
-        for p, started_sweep, started_nulls in zip(prepared, started_sweeps, nulls, strict=True):
+        # Every experiment is scored before any is finished: waiting on one experiment's
+        # diagnostics would leave the next one's fits unscored while workers sit idle.
+        scored = [
+            _score_experiment(p, started_sweep, schema, options, progress, timings, pool)
+            for p, started_sweep in zip(prepared, started_sweeps, strict=True)
+        ]
+        for p, (sweep, profiles), started_nulls in zip(prepared, scored, nulls, strict=True):
             name = p.experiment.name
-            step = time.perf_counter()
-            results[name] = _run_experiment(
-                p, started_sweep, started_nulls, schema, options, progress, timings, pool
+            results[name] = _finish_experiment(
+                p, sweep, profiles, started_nulls, options, progress, timings, pool
             )
-            timings[f"{name}_s"] = time.perf_counter() - step
             if pool.processes > 1:  # a worker draws its charts while the next one computes
                 alone = {name: results[name]}
                 sections[name] = pool.submit(
@@ -247,55 +251,74 @@ def _start_nulls(
                                  workers=workers)
 
 
-def _run_experiment(
+def _score_experiment(
     prepared: _Prepared,
     started_sweep: StartedSweep,
-    nulls: dict[str, Future[pd.DataFrame]] | None,
     schema: Schema,
     options: SweepOptions,
     progress: Progress | None,
     timings: dict[str, float],
     workers: Workers,
+) -> tuple[SweepResult, dict[str, Future[tuple[Profile, Insights]]]]:
+    """Finish one experiment's sweep and start profiling every algorithm's chosen model."""
+    experiment = prepared.experiment
+    clock = time.perf_counter()
+    sweep = run_sweep(prepared.sweep_spaces, options, _reporter(progress, experiment), workers,
+                      started_sweep)
+    timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
+    # Every algorithm's chosen model is profiled (models/ keeps each), side by side.
+    profiles = {
+        algorithm: workers.submit(
+            _profile_and_insights, prepared.used, schema, experiment,
+            sweep.fits[(algorithm, k)], prepared.spaces[algorithm], options.seed,
+        )
+        for algorithm, k in sweep.chosen.items()
+    }
+    return sweep, profiles
+
+
+def _finish_experiment(
+    prepared: _Prepared,
+    sweep: SweepResult,
+    profiles: dict[str, Future[tuple[Profile, Insights]]],
+    nulls: dict[str, Future[pd.DataFrame]] | None,
+    options: SweepOptions,
+    progress: Progress | None,
+    timings: dict[str, float],
+    workers: Workers,
 ) -> ExperimentResult:
-    """Finish the sweep, then profile and diagnose one experiment (diagnostics when `nulls`
-    were started); seconds go into `timings`."""
-    experiment, used, spaces = prepared.experiment, prepared.used, prepared.spaces
+    """Collect one scored experiment's profiles and diagnostics (when `nulls` were started)."""
+    experiment, spaces = prepared.experiment, prepared.spaces
+    clock = time.perf_counter()
+    diagnostics = None
+    if nulls is not None:
+        _reporter(progress, experiment)("diagnostics", 0, 1)
+        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed, workers=workers,
+                                          nulls=nulls)
+    interpreted = {algorithm: future.result() for algorithm, future in profiles.items()}
+    timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
+    segment_profile, insights = interpreted.pop(sweep.recommended[0])
+    return ExperimentResult(
+        experiment,
+        spaces,
+        sweep,
+        prepared.used.index,
+        segment_profile,
+        tuple(prepared.actions),
+        insights,
+        diagnostics,
+        interpreted,
+    )
+
+
+def _reporter(progress: Progress | None, experiment: Experiment) -> Progress:
+    """Progress callback that names the experiment (a no-op without `progress`)."""
 
     def report(step: str, done: int, total: int) -> None:
         if progress:
             progress(f"{experiment.name}: {step}", done, total)
 
-    clock = time.perf_counter()
-    sweep = run_sweep(prepared.sweep_spaces, options, report, workers, started_sweep)
-    timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    # Every algorithm's chosen model is profiled (models/ keeps each), side by side.
-    interpreted = {
-        algorithm: workers.submit(
-            _profile_and_insights, used, schema, experiment,
-            sweep.fits[(algorithm, k)], spaces[algorithm], options.seed,
-        )
-        for algorithm, k in sweep.chosen.items()
-    }
-    diagnostics = None
-    if nulls is not None:
-        report("diagnostics", 0, 1)
-        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed, workers=workers,
-                                          nulls=nulls)
-    profiles = {algorithm: future.result() for algorithm, future in interpreted.items()}
-    timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
-    segment_profile, insights = profiles.pop(sweep.recommended[0])
-    return ExperimentResult(
-        experiment,
-        spaces,
-        sweep,
-        used.index,
-        segment_profile,
-        tuple(prepared.actions),
-        insights,
-        diagnostics,
-        profiles,
-    )
+    return report
 
 
 def _profile_and_insights(
