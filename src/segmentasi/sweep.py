@@ -140,8 +140,10 @@ def run_sweep(
     separation: dict[str, list[tuple[float, float]]] = {}
     scored_rows: dict[str, np.ndarray | None] = {}
     row_silhouettes: dict[tuple[str, int], np.ndarray] = {}
-    # Each algorithm is scored as soon as its fits arrive (one silhouette pass per algorithm,
-    # whatever the timing, so the values never depend on the number of workers).
+    # Algorithms that share a matrix and a distance are scored together in one silhouette
+    # pass (computing the distances is most of a pass), others as soon as their fits arrive;
+    # the passes never depend on timing, so neither do the values.
+    groups = _shared_spaces(spaces, options.algorithms)
     waiting = {started.fits[algorithm]: algorithm for algorithm in options.algorithms}
     while waiting:
         if progress:
@@ -150,10 +152,15 @@ def run_sweep(
         future = next(as_completed(waiting))
         algorithm = waiting.pop(future)
         fitted[algorithm], seconds[algorithm], separation[algorithm] = future.result()
-        rows_scored, values = _silhouettes(spaces[algorithm], fitted[algorithm], options)
-        scored_rows[algorithm] = rows_scored
-        row_silhouettes.update({(algorithm, fit.k): v for fit, v in zip(fitted[algorithm], values,
-                                                                           strict=True)})
+        group = groups[algorithm]
+        if not all(member in fitted for member in group):
+            continue
+        together = [(member, fit) for member in group for fit in fitted[member]]
+        rows_scored, values = _silhouettes(spaces[algorithm], [fit for _, fit in together],
+                                           options)
+        scored_rows.update(dict.fromkeys(group, rows_scored))
+        row_silhouettes.update({(member, fit.k): v
+                                for (member, fit), v in zip(together, values, strict=True)})
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
     stabilities = {a: started.stabilities[a].result() for a in options.algorithms}
@@ -206,6 +213,17 @@ def _fit_algorithm(
     separation = [(davies_bouldin(space.X, fit.labels), calinski_harabasz(space.X, fit.labels))
                   for fit in fits]
     return fits, seconds, separation
+
+
+def _shared_spaces(
+    spaces: dict[str, Space], algorithms: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    """For each algorithm, the algorithms (itself included) that cluster the same matrix with
+    the same distance."""
+    def same(a: str, b: str) -> bool:
+        return spaces[a].X is spaces[b].X and spaces[a].metric == spaces[b].metric
+
+    return {a: tuple(b for b in algorithms if same(a, b)) for a in algorithms}
 
 
 def _slowest_first(algorithm: str) -> int:
