@@ -235,6 +235,7 @@ class Narrator:
         self.distinguishing = distinguishing
         self.offers = offers
         self.validation = _indexed(validation, ["product"])
+        self._traits: dict[int, pd.DataFrame] = {}  # the names and the narratives share them
 
     def t(self, key: str, **values: str) -> str:
         return TEXT[self.lang][key].format(**values)
@@ -251,6 +252,11 @@ class Narrator:
         effect: Cohen's h of the missing shares), in place of statistics on the few values
         that were recorded.
         """
+        if segment not in self._traits:
+            self._traits[segment] = self._find_traits(segment)
+        return self._traits[segment]
+
+    def _find_traits(self, segment: int) -> pd.DataFrame:
         rows = self.distinguishing[self.distinguishing.segment == segment]
         rows = rows[rows.significant & (rows.effect.abs() >= MIN_EFFECT)]
         unrecorded = self._unrecorded(segment)
