@@ -139,14 +139,14 @@ def run(
         # workers still fit the expensive one, instead of after it.
         prepared.sort(key=lambda p: p.distinct_rows)
         started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
-        nulls = [_start_nulls(p, options, pool) if diagnose else None for p in prepared]
         # Every experiment is scored before any is finished: waiting on one experiment's
         # diagnostics would leave the next one's fits unscored while workers sit idle.
         scored = [
-            _score_experiment(p, started_sweep, schema, options, progress, timings, pool)
+            _score_experiment(p, started_sweep, schema, options, progress, timings, pool,
+                              diagnose)
             for p, started_sweep in zip(prepared, started_sweeps, strict=True)
         ]
-        for p, (sweep, profiles), started_nulls in zip(prepared, scored, nulls, strict=True):
+        for p, (sweep, profiles, started_nulls) in zip(prepared, scored, strict=True):
             name = p.experiment.name
             results[name] = _finish_experiment(
                 p, sweep, profiles, started_nulls, options, progress, timings, pool
@@ -259,8 +259,15 @@ def _score_experiment(
     progress: Progress | None,
     timings: dict[str, float],
     workers: Workers,
-) -> tuple[SweepResult, dict[str, Future[tuple[Profile, Insights]]]]:
-    """Finish one experiment's sweep and start profiling every algorithm's chosen model."""
+    diagnose: bool,
+) -> tuple[
+    SweepResult, dict[str, Future[tuple[Profile, Insights]]], dict[str, Future[pd.DataFrame]] | None
+]:
+    """Finish one experiment's sweep, then start profiling every algorithm's chosen model and,
+    when `diagnose`, the diagnostics' null references.
+
+    The null references need no fit, but they are queued after the profiles: the profiles are
+    on the way to the report, while the null fits can fill any worker's time until the end."""
     experiment = prepared.experiment
     clock = time.perf_counter()
     sweep = run_sweep(prepared.sweep_spaces, options, _reporter(progress, experiment), workers,
@@ -274,7 +281,8 @@ def _score_experiment(
         )
         for algorithm, k in sweep.chosen.items()
     }
-    return sweep, profiles
+    nulls = _start_nulls(prepared, options, workers) if diagnose else None
+    return sweep, profiles, nulls
 
 
 def _finish_experiment(
