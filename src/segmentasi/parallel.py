@@ -10,14 +10,20 @@ a fork server or spawned workers would re-import the caller's main script, which
 script without an `if __name__ == "__main__"` guard. The process has then used OpenMP at most on
 one thread (scikit-learn's K-Means is held to one), which a fork survives; libgomp's thread team
 would not. Each worker keeps BLAS and OpenMP to one thread: the workers already fill the cores.
+
+Tasks wait here, not in the pool's own queue, until a worker is free, and the calling process
+helps: when it waits for a result whose task no worker has taken yet, it runs that task itself,
+on one BLAS thread as a worker would, instead of idling while it queues behind others.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from functools import partial
 from typing import Any, TypeVar
 
 from threadpoolctl import threadpool_limits
@@ -42,6 +48,11 @@ class Workers:
     def __init__(self, processes: int) -> None:
         self.processes = max(1, int(processes))
         self._pool: ProcessPoolExecutor | None = None
+        # Tasks no worker has taken yet, oldest first, and how many more the workers can take.
+        # The pool's done-callbacks (in its manager thread) hand out the next task, hence the lock.
+        self._waiting: list[tuple[_Helped[Any], Callable[[], Any]]] = []
+        self._free = self.processes
+        self._lock = threading.Lock()
         if self.processes > 1:
             self._pool = ProcessPoolExecutor(
                 self.processes,
@@ -52,27 +63,101 @@ class Workers:
 
     def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         """Start function(*args) in a worker; inline (already done) without workers."""
-        if self._pool is not None:
-            return self._pool.submit(function, *args)
-        done: Future[T] = Future()
-        done.set_result(function(*args))
-        return done
+        if self._pool is None:
+            done: Future[T] = Future()
+            done.set_result(function(*args))
+            return done
+        ours: _Helped[T] = _Helped(self)
+        with self._lock:
+            self._waiting.append((ours, partial(function, *args)))
+        self._hand_out()
+        return ours
 
     def map(self, function: Callable[..., T], *iterables: Iterable[Any]) -> list[T]:
         """function over the items, in order."""
         futures = [self.submit(function, *args) for args in zip(*iterables, strict=True)]
         return [future.result() for future in futures]
 
+    def first_completed(self, futures: Iterable[Future[T]]) -> Future[T]:
+        """One of `futures` that is done; waiting tasks run here while none is."""
+        futures = list(futures)
+        self.help_until(futures)
+        return next(as_completed(futures))
+
+    def help_until(self, futures: Sequence[Future[Any]]) -> None:
+        """Run the awaited tasks no worker has taken yet in this process, until one of
+        `futures` is done. Other tasks are left to the workers: this process has its own
+        work to get back to as soon as what it waits for is done."""
+        while not any(future.done() for future in futures):
+            with self._lock:
+                awaited = [task for task in self._waiting if any(task[0] is f for f in futures)]
+                if not awaited:
+                    return
+                task = awaited[0]
+                self._waiting.remove(task)
+            ours, call = task
+            with threadpool_limits(limits=1):  # the numbers a worker would compute
+                try:
+                    result = call()
+                except Exception as exc:  # the caller gets it from the future, as from a worker
+                    ours.set_exception(exc)
+                else:
+                    ours.set_result(result)
+
+    def _hand_out(self) -> None:
+        """Give waiting tasks, oldest first, to free workers."""
+        with self._lock:
+            while self._pool is not None and self._free and self._waiting:
+                ours, call = self._waiting.pop(0)
+                try:
+                    theirs = self._pool.submit(call)
+                except Exception as exc:  # a broken pool (a worker died): no task will run
+                    for waiting in [ours, *(task[0] for task in self._waiting)]:
+                        waiting.set_exception(exc)
+                    self._waiting.clear()
+                    return
+                self._free -= 1
+                theirs.add_done_callback(partial(self._finished, ours))
+
+    def _finished(self, ours: Future[Any], theirs: Future[Any]) -> None:
+        error = theirs.exception()
+        if error is not None:
+            ours.set_exception(error)
+        else:
+            ours.set_result(theirs.result())
+        with self._lock:
+            self._free += 1
+        self._hand_out()
+
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+            with self._lock:
+                pool, self._pool = self._pool, None
+                self._waiting.clear()
+            pool.shutdown()
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Helped(Future[T]):
+    """A task's future whose result(), while the task waits in the queue, runs queued tasks in
+    the waiting process."""
+
+    def __init__(self, workers: Workers) -> None:
+        super().__init__()
+        self._workers = workers
+
+    def result(self, timeout: float | None = None) -> T:
+        self._workers.help_until([self])
+        return super().result(timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._workers.help_until([self])
+        return super().exception(timeout)
 
 
 INLINE = Workers(1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, as_completed
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,7 +149,7 @@ def run_sweep(
         if progress:
             done = len(options.algorithms) - len(waiting)
             progress("fitting", done, len(options.algorithms) + 1)
-        future = next(as_completed(waiting))
+        future = workers.first_completed(waiting)
         algorithm = waiting.pop(future)
         fitted[algorithm], seconds[algorithm], separation[algorithm] = future.result()
         group = groups[algorithm]
