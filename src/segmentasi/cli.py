@@ -64,11 +64,30 @@ ReportLangOption = Annotated[
 
 
 def main() -> None:
-    """Console-script entry point: usage errors exit 2 (typer); our errors are mapped here."""
+    """The command line in this process: usage errors exit 2 (typer); our errors are mapped
+    here. Ends with SystemExit, like every click command."""
     try:
         app()
     except Exception as exc:
         sys.exit(_report_failure(exc))
+
+
+def program() -> None:
+    """What the installed `segmentasi` command runs: main(), then os._exit once the output is
+    flushed. The interpreter's normal teardown, freeing every module pandas, scikit-learn and
+    matplotlib loaded, took 0.3-0.4 s after the work was done; nothing is left to clean up by
+    then (worker pools are closed, a run folder is moved into place whole)."""
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as done:
+        code = done.code
+    if isinstance(code, str):  # sys.exit("message") prints the message and exits 1
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
 
 
 def _report_failure(exc: BaseException) -> int:
@@ -531,4 +550,4 @@ def targets_command(
 
 
 if __name__ == "__main__":
-    main()
+    program()
