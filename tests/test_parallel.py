@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import wait
 from concurrent.futures.process import BrokenProcessPool
@@ -71,3 +72,26 @@ def test_a_dead_worker_fails_the_waiting_tasks_instead_of_hanging():
         done, _ = wait(later, timeout=30)
         assert len(done) == len(later)
         assert all(isinstance(future.exception(), BrokenProcessPool) for future in later)
+
+
+def test_a_task_that_finishes_before_its_callback_is_added_does_not_deadlock():
+    pool = Workers(2)
+    submit = pool._pool.submit
+
+    def submit_and_finish(*args):  # the worker is done before submit returns
+        future = submit(*args)
+        future.result()
+        return future
+
+    pool._pool.submit = submit_and_finish
+    outcome = []
+    caller = threading.Thread(target=lambda: outcome.append(pool.submit(_square, 3).result()),
+                              daemon=True)
+    caller.start()
+    caller.join(timeout=20)
+    deadlocked = caller.is_alive()
+    if not deadlocked:  # closing a deadlocked pool would hang the test too
+        pool._pool.submit = submit
+        pool.close()
+    assert not deadlocked, "submit deadlocked"
+    assert outcome == [9]

@@ -106,6 +106,7 @@ class Workers:
 
     def _hand_out(self) -> None:
         """Give waiting tasks, oldest first, to free workers."""
+        handed = []
         with self._lock:
             while self._pool is not None and self._free and self._waiting:
                 ours, call = self._waiting.pop(0)
@@ -115,9 +116,13 @@ class Workers:
                     for waiting in [ours, *(task[0] for task in self._waiting)]:
                         waiting.set_exception(exc)
                     self._waiting.clear()
-                    return
+                    break
                 self._free -= 1
-                theirs.add_done_callback(partial(self._finished, ours))
+                handed.append((ours, theirs))
+        # Outside the lock: on a task already done, add_done_callback calls _finished at once,
+        # in this thread, and _finished takes the lock.
+        for ours, theirs in handed:
+            theirs.add_done_callback(partial(self._finished, ours))
 
     def _finished(self, ours: Future[Any], theirs: Future[Any]) -> None:
         error = theirs.exception()
