@@ -95,3 +95,13 @@ def test_a_task_that_finishes_before_its_callback_is_added_does_not_deadlock():
         pool.close()
     assert not deadlocked, "submit deadlocked"
     assert outcome == [9]
+
+
+def test_closing_fails_the_tasks_no_worker_took():
+    pool = Workers(2)
+    running = [pool.submit(_pid_after, 0.5) for _ in range(2)]
+    never = pool.submit(_square, 4)
+    pool.close()
+    assert all(future.done() for future in running)
+    with pytest.raises(RuntimeError, match="closed before this task ran"):
+        never.result(timeout=5)

@@ -99,8 +99,10 @@ class Workers:
             with threadpool_limits(limits=1):  # the numbers a worker would compute
                 try:
                     result = call()
-                except Exception as exc:  # the caller gets it from the future, as from a worker
+                except BaseException as exc:  # the caller gets it from the future, as from a worker
                     ours.set_exception(exc)
+                    if not isinstance(exc, Exception):  # Ctrl-C and the like still stop the run
+                        raise
                 else:
                     ours.set_result(result)
 
@@ -125,20 +127,25 @@ class Workers:
             theirs.add_done_callback(partial(self._finished, ours))
 
     def _finished(self, ours: Future[Any], theirs: Future[Any]) -> None:
-        error = theirs.exception()
-        if error is not None:
-            ours.set_exception(error)
-        else:
-            ours.set_result(theirs.result())
-        with self._lock:
-            self._free += 1
-        self._hand_out()
+        try:
+            error = theirs.exception()
+            if error is not None:
+                ours.set_exception(error)
+            else:
+                ours.set_result(theirs.result())
+        finally:  # the worker is free whatever became of our future
+            with self._lock:
+                self._free += 1
+            self._hand_out()
 
     def close(self) -> None:
+        """Stop the workers; a task no worker took fails instead of staying pending."""
         if self._pool is not None:
             with self._lock:
                 pool, self._pool = self._pool, None
-                self._waiting.clear()
+                abandoned, self._waiting = self._waiting, []
+            for ours, _ in abandoned:
+                ours.set_exception(RuntimeError("the workers were closed before this task ran"))
             pool.shutdown()
 
     def __enter__(self) -> Workers:
