@@ -5,11 +5,12 @@ depends on the thread count), and kmedoids' FasterPAM holds the GIL, so threads 
 11.5 s on the real table. Worker processes do run them side by side. Each task is a pure function
 of its arguments and seed, so one worker or several give identical results.
 
-Workers are forked when the pool opens, at the start of a run, before that run does any work:
-a fork server or spawned workers would re-import the caller's main script, which breaks every
-script without an `if __name__ == "__main__"` guard. The process has then used OpenMP at most on
-one thread (scikit-learn's K-Means is held to one), which a fork survives; libgomp's thread team
-would not. Each worker keeps BLAS and OpenMP to one thread: the workers already fill the cores.
+Workers are forked when the pool opens, once a run has read and checked its table and before it
+fits anything: a fork server or spawned workers would re-import the caller's main script, which
+breaks every script without an `if __name__ == "__main__"` guard. The process has then used
+OpenMP at most on one thread (scikit-learn's K-Means is held to one), which a fork survives;
+libgomp's thread team would not. Each worker keeps BLAS and OpenMP to one thread: the workers
+already fill the cores.
 
 Tasks wait here, not in the pool's own queue, until a worker is free, and the calling process
 helps: when it waits for a result whose task no worker has taken yet, it runs that task itself,
