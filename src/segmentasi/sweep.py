@@ -233,8 +233,9 @@ def _slowest_first(algorithm: str) -> int:
 def _silhouettes(
     space: Space, fits: list[Clustering], options: SweepOptions
 ) -> tuple[np.ndarray | None, list[np.ndarray]]:
-    """Per-row silhouettes of one algorithm's fits in one pass: (rows scored or None for all,
-    one array per fit). Exact up to silhouette_exact_max_rows rows, sampled above."""
+    """Per-row silhouettes of fits on one space in one pass (one algorithm's, or those of every
+    algorithm sharing the space): (rows scored or None for all, one array per fit). Exact up to
+    silhouette_exact_max_rows rows, sampled above."""
     exact = len(space.X) <= options.silhouette_exact_max_rows
     rows, samples = silhouette_rows(
         space.X, [fit.labels for fit in fits], space.metric,
