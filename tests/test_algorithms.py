@@ -177,6 +177,16 @@ def test_clara_is_within_one_percent_of_full_fasterpam(small_budget, k, metric):
     assert clustering.cost <= 1.01 * full_fasterpam_deviation(X, k, metric)
 
 
+def test_clara_takes_as_many_samples_as_asked(small_budget):
+    X = overlapping_groups(3000, 6, seed=5)
+    fewer = fit_kmedoids(X, 4, seed=0, clara_samples=3)
+    assert fewer.method == "clara samples=3 size=1000"
+    # The first samples are the same, so more samples can only lower the total deviation.
+    assert fit_kmedoids(X, 4, seed=0).cost <= fewer.cost
+    with pytest.raises(ValueError, match="clara_samples must be at least 1"):
+        fit_kmedoids(X, 4, seed=0, clara_samples=0)
+
+
 @pytest.mark.parametrize("k", [3, 5, 8])
 def test_weighted_distinct_rows_match_or_beat_full_fasterpam(k):
     X = product_flags(2000, seed=6)

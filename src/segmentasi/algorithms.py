@@ -97,9 +97,16 @@ def fit_kmeans(X: np.ndarray, k: int, *, seed: int, n_init: int | None = None) -
     return _fit_kmeans_sweep(features, [k], seed, n_init, distinct)[0]
 
 
-def fit_kmedoids(X: np.ndarray, k: int, *, metric: str = "euclidean", seed: int) -> Clustering:
+def fit_kmedoids(
+    X: np.ndarray,
+    k: int,
+    *,
+    metric: str = "euclidean",
+    seed: int,
+    clara_samples: int = CLARA_SAMPLES,
+) -> Clustering:
     """K-Medoids (FasterPAM) with k clusters; no n x n matrix when the table is large."""
-    return fit_sweep(X, [k], "kmedoids", metric=metric, seed=seed)[0]
+    return fit_sweep(X, [k], "kmedoids", metric=metric, seed=seed, clara_samples=clara_samples)[0]
 
 
 def fit_sweep(
@@ -110,14 +117,18 @@ def fit_sweep(
     metric: str = "euclidean",
     seed: int,
     n_init: int | None = None,
+    clara_samples: int = CLARA_SAMPLES,
 ) -> list[Clustering]:
     """All k at once, sharing work across k (one distance matrix, or the same CLARA samples).
 
     n_init: K-Means restarts; None means 10, or DISTINCT_ROWS_N_INIT on few distinct rows.
+    clara_samples: K-Medoids samples when the table is too large for full FasterPAM.
     """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     _check_metric(metric)
+    if clara_samples < 1:
+        raise ValueError(f"clara_samples must be at least 1, got {clara_samples}")
     if algorithm == "kmeans" and metric != "euclidean":
         raise ValueError(f"K-Means minimises squared euclidean distance; got metric={metric!r}")
     features = _as_features(X)
@@ -126,7 +137,7 @@ def fit_sweep(
     _check_ks(ks, len(distinct[0]))
     if algorithm == "kmeans":
         return _fit_kmeans_sweep(features, ks, seed, n_init, distinct)
-    return _fit_kmedoids_sweep(features, ks, metric, seed, distinct)
+    return _fit_kmedoids_sweep(features, ks, metric, seed, distinct, clara_samples)
 
 
 def assign(
@@ -392,6 +403,7 @@ def _fit_kmedoids_sweep(
     metric: str,
     seed: int,
     distinct: tuple[np.ndarray, np.ndarray],
+    clara_samples: int,
 ) -> list[Clustering]:
     first_rows, counts = distinct
     if len(first_rows) < len(X) and len(first_rows) <= WEIGHTED_MAX_ROWS:
@@ -408,7 +420,7 @@ def _fit_kmedoids_sweep(
         medoids = _grown_fasterpam(_pairwise(X, metric), ks, seed)
         method = "fasterpam"
     else:
-        medoids, method = _clara(X, ks, metric, seed)
+        medoids, method = _clara(X, ks, metric, seed, clara_samples)
     return [_kmedoids_result(X, k, metric, medoids[k], method) for k in ks]
 
 
@@ -447,7 +459,7 @@ def _fasterpam(D: np.ndarray, medoids: int | np.ndarray, seed: int | None) -> np
 
 
 def _clara(
-    X: np.ndarray, ks: list[int], metric: str, seed: int
+    X: np.ndarray, ks: list[int], metric: str, seed: int, samples: int
 ) -> tuple[dict[int, np.ndarray], str]:
     """CLARA as Kaufman and Rousseeuw defined it: FasterPAM on random samples, every later sample
     holding the best medoids so far (of every k) and starting from them; a k's medoids are replaced
@@ -456,7 +468,7 @@ def _clara(
     size = min(CLARA_SAMPLE_ROWS, math.isqrt(MATRIX_BUDGET_BYTES // 4), len(X))
     best_cost = dict.fromkeys(ks, math.inf)
     best_medoids: dict[int, np.ndarray] = {}
-    for _ in range(CLARA_SAMPLES):
+    for _ in range(samples):
         kept = (
             np.unique(np.concatenate(list(best_medoids.values())))
             if best_medoids
@@ -475,7 +487,7 @@ def _clara(
             cost = _distances(_nearest(X, X[candidate], metric)[1], metric).sum()
             if cost < best_cost[k]:
                 best_cost[k], best_medoids[k] = cost, candidate
-    return best_medoids, f"clara samples={CLARA_SAMPLES} size={size}"
+    return best_medoids, f"clara samples={samples} size={size}"
 
 
 def _grown_fasterpam(D: np.ndarray, ks: list[int], seed: int) -> dict[int, np.ndarray]:

@@ -38,6 +38,10 @@ TEST_SHARE = 0.3
 BOOTSTRAP_RESAMPLES = 200
 MIN_TEST_ROWS = 20
 VALIDATION_KMEANS_STARTS = 3  # restarts only polish the optimum; 10 made this step 3x slower
+# CLARA samples of the K-Medoids refit on large tables (a run's sweep takes 8): on the real
+# table's demographics (k=2, 3, 5) the refit took 0.40-0.45 s instead of 0.92-1.06 s, and every
+# product's held-out AUC stayed within 0.03 of the 8-sample refit's, above and below it.
+VALIDATION_CLARA_SAMPLES = 3
 VERDICTS = ("useful", "weak", "no better than chance")
 BASIS_SEGMENT = "segment"
 BASIS_OTHER_FEATURES = "same other features"
@@ -207,7 +211,8 @@ def validate_offers(
         if algorithm == "kmeans":
             fit = fit_kmeans(X_train, k, seed=seed, n_init=VALIDATION_KMEANS_STARTS)
         else:
-            fit = fit_kmedoids(X_train, k, metric=metric, seed=seed)
+            fit = fit_kmedoids(X_train, k, metric=metric, seed=seed,
+                               clara_samples=VALIDATION_CLARA_SAMPLES)
     except ValueError:
         return _untested(products, n_test, space, schema)
     test_labels = assign(X_test, fit.centers, fit.metric)[0]
