@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from kneed import KneeLocator
 from scipy.spatial.distance import cdist
 from sklearn.metrics import (
     adjusted_rand_score,
@@ -214,6 +213,10 @@ def find_knee(ks: Sequence[int], costs: Sequence[float]) -> int | None:
         raise ValueError(f"ks has {len(ks)} values but costs has {len(costs)}")
     if len(ks) < 3:  # a curve of one or two points has no elbow
         return None
+    # Imported here: kneed pulls in scipy.signal (70 ms), which nothing else needs; a run finds
+    # its knees after the workers have started, so this no longer delays them.
+    from kneed import KneeLocator
+
     knee = KneeLocator(list(ks), list(costs), curve="convex", direction="decreasing").knee
     return None if knee is None else int(knee)
 
