@@ -133,6 +133,17 @@ def test_names_are_built_from_the_strongest_traits(designed, other_schema):
     assert bahasa.name_parts(1)[3] == "region north"
 
 
+def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(designed,
+                                                                         other_schema):
+    table, labels = designed
+    bahasa = narrator(table, labels, other_schema, ["age_years", "region"], "id")
+    english = bahasa.in_language("en")
+    assert english.traits(2) is bahasa.traits(2)  # found once, for both
+    assert english.names([1, 2]) == narrator(table, labels, other_schema,
+                                             ["age_years", "region"], "en").names([1, 2])
+    assert bahasa.names([1, 2])[2] == "Age_years 50–59 · tanpa has_card · n_products rendah"
+
+
 def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
     table, labels = designed
     text = narrator(table, labels, other_schema, ["age_years", "region"], "en").narrative(1)

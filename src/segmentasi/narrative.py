@@ -8,6 +8,7 @@ words can be checked against the tables. Column names come from the schema's lab
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,8 +178,8 @@ def build_insights(
         for product, columns in product_feature_columns(space, schema).items()
     }
     offer_table = offers(df, fit.labels, schema, groups, validation)
-    writer = {lang: Narrator(schema, features, profile, table, offer_table, validation, lang)
-              for lang in LANGUAGES}
+    narrator = Narrator(schema, features, profile, table, offer_table, validation)
+    writer = {lang: narrator.in_language(lang) for lang in LANGUAGES}
     numbers = [int(s) for s in np.unique(segment_numbers(fit.labels))]
     return Insights(
         distinguishing=table,
@@ -236,6 +237,13 @@ class Narrator:
         self.offers = offers
         self.validation = _indexed(validation, ["product"])
         self._traits: dict[int, pd.DataFrame] = {}  # the names and the narratives share them
+
+    def in_language(self, lang: str) -> Narrator:
+        """This narrator writing in `lang`: the traits it finds serve both (they are the same
+        in every language, and finding them is most of the work)."""
+        other = copy.copy(self)
+        other.lang = lang if lang in TEXT else "id"
+        return other
 
     def t(self, key: str, **values: str) -> str:
         return TEXT[self.lang][key].format(**values)

@@ -94,16 +94,27 @@ def _percentiles(observed: pd.Series) -> tuple[float, float, float]:
 
 def _categories(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFrame:
     columns = [c for c in schema.columns if c.is_categorical and c.name in df]
+    segments = segment.to_numpy()
     records = []
     for col in columns:
-        counts = pd.crosstab(segment, df[col.name]).reindex(columns=list(col.levels), fill_value=0)
-        overall = counts.sum(axis=0) / max(int(counts.to_numpy().sum()), 1)
-        for seg, row in counts.iterrows():
+        # Counts per (segment, level) by bincount: pd.crosstab took 10 ms a column. Segments
+        # with a recorded value come in order, levels in the schema's order; a value outside
+        # the levels counts for neither the level nor the segment's answers.
+        values = df[col.name]
+        present = np.unique(segments[values.notna().to_numpy()])
+        codes = np.asarray(pd.Categorical(values, categories=list(col.levels)).codes)
+        known = codes >= 0
+        cells = np.searchsorted(present, segments[known]) * len(col.levels) + codes[known]
+        counts = np.bincount(cells, minlength=len(present) * len(col.levels)).reshape(
+            len(present), len(col.levels)
+        )
+        overall = counts.sum(axis=0) / max(int(counts.sum()), 1)
+        for seg, row in zip(present, counts, strict=True):
             answered = max(int(row.sum()), 1)
             records += [
-                {"segment": seg, "column": col.name, "level": level, "count": int(row[level]),
-                 "share": row[level] / answered, "overall_share": float(overall[level])}
-                for level in col.levels
+                {"segment": seg, "column": col.name, "level": level, "count": int(row[j]),
+                 "share": row[j] / answered, "overall_share": float(overall[j])}
+                for j, level in enumerate(col.levels)
             ]
     return pd.DataFrame.from_records(
         records, columns=["segment", "column", "level", "count", "share", "overall_share"]
