@@ -101,12 +101,14 @@ class Page(HTMLParser):
         self.stack[-1].parts.append(data)
 
 
+OPTIONS = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
+
+
 @pytest.fixture(scope="module")
 def result() -> segmentasi.RunResult:
     schema = segmentasi.builtin_schema("fundfusion")
-    options = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
     return segmentasi.run(segmentasi.synthesize(schema, rows=600, seed=7), schema=schema,
-                          options=options)
+                          options=OPTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -324,6 +326,39 @@ def test_run_folder_holds_the_report_in_the_runs_language(result, tmp_path):
     folder = english.save(tmp_path / "run")
     page = Page((folder / REPORT_FILE).read_text(encoding="utf-8")).root
     assert page.find_all("html")[0].attrs["lang"] == "en"
+
+
+def test_a_run_given_its_folder_writes_what_saving_the_result_writes(result, tmp_path):
+    """With two workers the folder's data files are written while the workers draw the charts."""
+    schema = segmentasi.builtin_schema("fundfusion")
+    written = tmp_path / "written"
+    again = segmentasi.run(segmentasi.synthesize(schema, rows=600, seed=7), schema=schema,
+                           options=OPTIONS, workers=2, out=written)
+    saved = result.save(tmp_path / "saved")
+    assert set(again.report_sections) == set(result.experiments)  # drawn by the workers
+    assert again.timings["total_s"] > 0
+    files = sorted(p.relative_to(saved) for p in saved.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
+    for name in files:
+        if name.name not in ("manifest.json", "report.html", "sweep.csv", "sweep.json"):
+            assert (saved / name).read_bytes() == (written / name).read_bytes(), name
+    assert '<html lang="id"' in (written / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def _chart_that_fails(*args):
+    raise RuntimeError("the chart could not be drawn")
+
+
+def test_a_run_whose_charts_fail_leaves_no_folder(tmp_path, monkeypatch):
+    schema = segmentasi.builtin_schema("fundfusion")
+    monkeypatch.setattr(segmentasi.pipeline, "experiment_section", _chart_that_fails)
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="the chart could not be drawn"):
+        segmentasi.run(segmentasi.synthesize(schema, rows=300, seed=1), schema=schema,
+                       options=segmentasi.SweepOptions(ks=(2, 3), stability_runs=2,
+                                                       stability_rows=100),
+                       diagnose=False, workers=2, out=out)
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its staging copy
 
 
 def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pages):

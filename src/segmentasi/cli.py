@@ -253,8 +253,10 @@ def run_command(
             progress=progress,
             lang=lang,
             workers=workers,
+            out=out,
+            overwrite=overwrite,
         )
-        folder = result.save(out, overwrite=overwrite)
+    folder = out.resolve()
     if not quiet:
         _print_summary(result)
     note = reproduction_note(refined, result) if refined is not None else None
@@ -432,9 +434,10 @@ def demo_command(
     frame = synthesize(schema, rows=rows, seed=seed)
     with _progress(quiet) as progress:
         result = run(
-            frame, schema=schema, options=SweepOptions(seed=seed), progress=progress, lang=lang
+            frame, schema=schema, options=SweepOptions(seed=seed), progress=progress, lang=lang,
+            out=out, overwrite=True,
         )
-        folder = result.save(out, overwrite=True)
+    folder = out.resolve()
     if not quiet:
         _print_summary(result)
     _print_paths(folder)

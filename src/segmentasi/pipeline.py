@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -76,11 +77,17 @@ class RunResult:
             out[f"segment_{name}"] = column
         return out
 
-    def save(self, out: str | Path, overwrite: bool = False) -> Path:
-        """Write the run folder; it appears whole or not at all."""
+    def save(
+        self,
+        out: str | Path,
+        overwrite: bool = False,
+        *,
+        before_report: Callable[[], None] | None = None,
+    ) -> Path:
+        """Write the run folder; it appears whole or not at all (see write_run_folder)."""
         from .run_folder import write_run_folder
 
-        return write_run_folder(self, out, overwrite=overwrite)
+        return write_run_folder(self, out, overwrite=overwrite, before_report=before_report)
 
 
 def run(
@@ -96,16 +103,22 @@ def run(
     lang: str = "id",
     diagnose: bool = True,
     workers: int | None = None,
+    out: str | Path | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """Validate the table, run each experiment's sweep and profile its recommended segments.
 
     `lang` (id or en) is the language of the run folder's report. `diagnose` adds each
     experiment's clusterability diagnostics (a few seconds on a sample of rows). `workers`:
     processes for independent steps (default: one per core on tables of 10,000 rows or more);
-    the results are the same for any number.
+    the results are the same for any number. `out`: also write the run folder there, as
+    RunResult.save(out, overwrite) would; its data files are written while the workers draw
+    the report's charts, which is faster than saving after the run.
     """
     if lang not in LANGUAGES:
         raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
+    if out is not None:
+        io.check_output_folder(out, overwrite)
     started = time.perf_counter()
     timings: dict[str, float] = {}
     schema = schema if isinstance(schema, Schema) else load_schema(schema)
@@ -132,7 +145,13 @@ def run(
         "workers": processes,
     }
     results = {}
-    sections = {}
+    sections: dict[str, Future[dict[str, Any]]] = {}
+    report_sections: dict[str, dict[str, Any]] = {}
+
+    def charts_drawn() -> None:
+        report_sections.update({name: future.result() for name, future in sections.items()})
+        timings["total_s"] = time.perf_counter() - started
+
     with Workers(processes) as pool:
         prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
         # Cheapest first (fewest distinct rows): its results and report are done while the
@@ -159,10 +178,14 @@ def run(
                     name,
                     lang,
                 )
-        report_sections = {name: future.result() for name, future in sections.items()}
-    timings["total_s"] = time.perf_counter() - started
-    results = {name: results[name] for name in names}
-    return RunResult(schema, table, quality, results, recorded, timings, source, report_sections)
+        ordered = {name: results[name] for name in names}
+        result = RunResult(schema, table, quality, ordered, recorded, timings, source,
+                           report_sections)
+        if out is None:
+            charts_drawn()
+        else:
+            result.save(out, overwrite, before_report=charts_drawn)
+    return result
 
 
 def _read(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:

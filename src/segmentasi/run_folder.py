@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,20 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 
 
-def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
+def write_run_folder(
+    result: RunResult,
+    out: str | Path,
+    overwrite: bool = False,
+    *,
+    before_report: Callable[[], None] | None = None,
+) -> Path:
+    """Write the run folder; it appears whole or not at all.
+
+    `before_report` is called once every data file is written, before the report and the
+    manifest: a run passes one that waits for the report's charts (still being drawn by its
+    workers) and fills in result.report_sections and the run's total time.
+    """
+
     def fill(folder: Path) -> None:
         result.segments_table().to_csv(folder / "segments.csv", index=False)
         quality = result.quality.to_dict()
@@ -55,6 +69,8 @@ def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False
         for name, exp in result.experiments.items():
             _write_experiment(exp, folder / name)
             write_experiment_models(result, name, folder / name)
+        if before_report is not None:
+            before_report()
         write_report(result, folder / REPORT_FILE, lang=result.options.get("lang", "id"))
         io.write_json(_manifest(result), folder / "manifest.json")
 
