@@ -5,6 +5,7 @@ Exit codes: 0 done, 2 the user's input is wrong (message, no traceback), 1 inter
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -76,7 +77,11 @@ def program() -> None:
     """What the installed `segmentasi` command runs: main(), then os._exit once the output is
     flushed. The interpreter's normal teardown, freeing every module pandas, scikit-learn and
     matplotlib loaded, took 0.3-0.4 s after the work was done; nothing is left to clean up by
-    then (worker pools are closed, a run folder is moved into place whole)."""
+    then (worker pools are closed, a run folder is moved into place whole).
+
+    The modules imported by then live until that exit, so they are frozen out of the garbage
+    collector's full passes (workers do the same with what they inherit, see parallel.py)."""
+    gc.freeze()
     try:
         main()
         code: int | str | None = 0

@@ -19,6 +19,7 @@ on one BLAS thread as a worker would, instead of idling while it queues behind o
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -178,6 +179,9 @@ INLINE = Workers(1)
 
 def _one_thread_each() -> None:
     threadpool_limits(limits=1)
+    # What the worker inherits (every imported module, the table) lives as long as the worker;
+    # frozen, it is left out of the full garbage collections that drawing charts triggers.
+    gc.freeze()
     # The calling process does the steps everything waits on (silhouettes, choosing k); a lower
     # priority keeps workers from slowing it down, and they still get every idle cycle.
     os.nice(WORKER_NICENESS)
