@@ -35,7 +35,7 @@ import pandas as pd
 from . import io
 from .model import write_experiment_models
 from .profile import segment_numbers
-from .report import REPORT_FILE, write_report
+from .report import REPORT_FILE, report_template, write_report
 from .schema import Schema, schema_from_dict
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def write_run_folder(
             _write_experiment(exp, folder / name)
             write_experiment_models(result, name, folder / name)
         if before_report is not None:
+            report_template()  # compiled while the charts may still be drawing
             before_report()
         write_report(result, folder / REPORT_FILE, lang=result.options.get("lang", "id"))
         io.write_json(_manifest(result), folder / "manifest.json")
