@@ -231,7 +231,6 @@ def run_command(
 
     Example: segmentasi run clustering_data.csv --out runs/fundfusion --experiment demografi
     """
-    io.check_output_folder(out, overwrite)
     options = SweepOptions(
         ks=tuple(range(k_min, k_max + 1)),
         algorithms=tuple(algorithm) if algorithm else SweepOptions().algorithms,
