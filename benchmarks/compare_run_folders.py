@@ -1,0 +1,70 @@
+"""Compare two run folders byte for byte, apart from what records time.
+
+    python benchmarks/compare_run_folders.py BEFORE AFTER
+
+Ignored: the manifest's `created` and `timings_s`, the `fit_seconds` column of sweep.csv and
+sweep.json, and the creation date printed in report.html. Every other byte must match. Exits 1
+and lists the differing files when they do not; 0 when the folders are the same.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+REPORT_DATE = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+
+
+def comparable(path: Path) -> bytes:
+    """The file's bytes with everything that records time taken out."""
+    raw = path.read_bytes()
+    if path.name == "manifest.json":
+        manifest = json.loads(raw)
+        manifest.pop("created", None)
+        manifest.pop("timings_s", None)
+        return json.dumps(manifest, sort_keys=True).encode()
+    if path.name == "sweep.csv":
+        table = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+        return table.drop(columns="fit_seconds", errors="ignore").to_csv(index=False).encode()
+    if path.name == "sweep.json":
+        sweep = json.loads(raw)
+        for row in sweep.get("rows", []):
+            row.pop("fit_seconds", None)
+        return json.dumps(sweep, sort_keys=True).encode()
+    if path.suffix == ".html":
+        return REPORT_DATE.sub(b"<date>", raw)
+    return raw
+
+
+def differences(before: Path, after: Path) -> list[str]:
+    """Relative paths that are missing on one side or differ."""
+    names = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
+    names |= {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
+    found = []
+    for name in sorted(names):
+        left, right = before / name, after / name
+        if not (left.is_file() and right.is_file()):
+            found.append(f"{name}: only in {'before' if left.is_file() else 'after'}")
+        elif comparable(left) != comparable(right):
+            found.append(f"{name}: differs")
+    return found
+
+
+def main() -> int:
+    if len(sys.argv) != 3:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    found = differences(Path(sys.argv[1]), Path(sys.argv[2]))
+    for line in found:
+        print(line)
+    print("identical apart from timings" if not found else f"{len(found)} file(s) differ")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
