@@ -36,6 +36,17 @@ def test_unknown_experiment_names_the_known_ones(schema):
         ([{"name": "a", "role": "numeric", "colour": "red"}], "unknown keys \\['colour'\\]"),
         ([{"name": "a", "role": "numeric", "scale": "cube"}], "scale 'cube'"),
         ([], "declares no columns"),
+        ([{"name": "a", "role": "numeric", "min": "abc"}], "'min' must be a finite number"),
+        ([{"name": "a", "role": "numeric", "max": float("inf")}], "'max' must be a finite number"),
+        ([{"name": "a", "role": "numeric", "min": float("nan")}], "'min' must be a finite number"),
+        ([{"name": "a", "role": "numeric", "integer": "no"}], "'integer' must be true or false"),
+        ([{"name": "a", "role": "nominal", "levels": "ab"}], "'levels' must be a list"),
+        ([{"name": "a", "role": "nominal", "levels": ["x", "x"]}], "levels listed twice"),
+        ([{"name": "a", "role": "nominal", "levels": [["x"], "y"]}], "'levels' must list text"),
+        ([{"name": "", "role": "numeric"}], "columns\\[0\\]: the column name is empty"),
+        ([{"name": 3, "role": "numeric"}], "columns\\[0\\]: 'name' must be text"),
+        (["a"], "columns\\[0\\] must be a table"),
+        ("a", "'columns' must be a list"),
     ],
 )
 def test_bad_schemas_are_refused_with_the_entry_named(columns, message):
@@ -49,6 +60,22 @@ def test_experiment_with_unknown_feature_is_refused():
         "experiments": {"e": {"features": ["a", "zz"]}},
     }
     with pytest.raises(SchemaError, match="experiment 'e': features not in the schema: \\['zz'\\]"):
+        schema_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("experiments", "message"),
+    [
+        ({"e": {"features": "a"}}, "experiment 'e': 'features' must be a list"),
+        ({"e": {"features": ["a"], "metric": 3}}, "experiment 'e': 'metric' must be text"),
+        ({"e": {"features": ["a"], "colour": "red"}}, "experiment 'e': unknown keys"),
+        ({"e": "a"}, "experiment 'e' must be a table"),
+        (["e"], "'experiments' must be a table"),
+    ],
+)
+def test_malformed_experiments_are_refused_with_the_entry_named(experiments, message):
+    data = {"columns": [{"name": "a", "role": "numeric"}], "experiments": experiments}
+    with pytest.raises(SchemaError, match=message):
         schema_from_dict(data)
 
 

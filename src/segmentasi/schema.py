@@ -7,6 +7,7 @@ roles from here and never names a bank's column itself.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -148,58 +149,122 @@ def builtin_schema(name: str) -> Schema:
 
 
 def schema_from_dict(data: dict[str, Any], origin: str = "schema") -> Schema:
-    """Build a Schema from parsed TOML data, with errors that name the offending entry."""
+    """Build a Schema from parsed TOML data, with errors that name the offending entry.
+
+    The data is untrusted (a user's file, or the copy inside a run folder or model file): every
+    key's type is checked before it is used, so a malformed file is a SchemaError, never a crash.
+    """
     try:
-        columns = tuple(_column_from_dict(c) for c in data.get("columns", []))
+        _expect(data, dict, "the schema")
+        columns_data = data.get("columns", [])
+        _expect(columns_data, list, "'columns'")
+        columns = tuple(
+            _column_from_dict(spec, f"columns[{i}]") for i, spec in enumerate(columns_data)
+        )
+        experiments_data = data.get("experiments", {})
+        _expect(experiments_data, dict, "'experiments'")
         experiments = {
-            name: Experiment(
-                name=name,
-                features=tuple(spec.get("features", [])),
-                metric=spec.get("metric", "euclidean"),
-                description=spec.get("description", ""),
-                description_en=spec.get("description_en", ""),
-            )
-            for name, spec in data.get("experiments", {}).items()
+            name: _experiment_from_dict(name, spec) for name, spec in experiments_data.items()
         }
         return Schema(
-            name=str(data.get("name", origin)),
+            name=_text(data, "name", "the schema", default=origin),
             columns=columns,
             experiments=experiments,
-            description=str(data.get("description", "")),
+            description=_text(data, "description", "the schema"),
             source=data,
         )
     except SchemaError as exc:
         raise SchemaError(f"{origin}: {exc}") from None
-    except (TypeError, AttributeError) as exc:
-        raise SchemaError(f"{origin}: malformed entry ({exc})") from None
 
 
 _COLUMN_KEYS = {
     "name", "role", "levels", "unit", "unit_en", "min", "max", "integer", "scale", "of",
     "label", "label_en",
 }
+_EXPERIMENT_KEYS = {"features", "metric", "description", "description_en"}
 
 
-def _column_from_dict(spec: dict[str, Any]) -> Column:
+def _column_from_dict(spec: Any, where: str) -> Column:
+    _expect(spec, dict, where)
     if "name" not in spec or "role" not in spec:
-        raise SchemaError(f"every column needs a name and a role: {spec}")
+        raise SchemaError(f"every column needs a name and a role ({where} has {sorted(spec)})")
+    name = _text(spec, "name", where)
+    if not name.strip():
+        raise SchemaError(f"{where}: the column name is empty")
+    where = f"column '{name}'"
     unknown = set(spec) - _COLUMN_KEYS
     if unknown:
-        raise SchemaError(f"column '{spec['name']}': unknown keys {sorted(unknown)}")
+        raise SchemaError(f"{where}: unknown keys {sorted(unknown)}")
+    levels = _texts(spec, "levels", where, scalars=True)
+    if len(set(levels)) < len(levels):
+        twice = sorted({v for v in levels if levels.count(v) > 1})
+        raise SchemaError(f"{where}: levels listed twice: {twice}")
+    integer = spec.get("integer", False)
+    if not isinstance(integer, bool):
+        raise SchemaError(f"{where}: 'integer' must be true or false, not {integer!r}")
     return Column(
-        name=str(spec["name"]),
-        role=str(spec["role"]),
-        levels=tuple(str(v) for v in spec.get("levels", ())),
-        unit=str(spec.get("unit", "")),
-        unit_en=str(spec.get("unit_en", "")),
-        min=None if spec.get("min") is None else float(spec["min"]),
-        max=None if spec.get("max") is None else float(spec["max"]),
-        integer=bool(spec.get("integer", False)),
-        scale=str(spec.get("scale", "standard")),
-        of=tuple(str(v) for v in spec.get("of", ())),
-        label=str(spec.get("label", "")),
-        label_en=str(spec.get("label_en", "")),
+        name=name,
+        role=_text(spec, "role", where),
+        levels=levels,
+        unit=_text(spec, "unit", where),
+        unit_en=_text(spec, "unit_en", where),
+        min=_bound(spec, "min", where),
+        max=_bound(spec, "max", where),
+        integer=integer,
+        scale=_text(spec, "scale", where, default="standard"),
+        of=_texts(spec, "of", where),
+        label=_text(spec, "label", where),
+        label_en=_text(spec, "label_en", where),
     )
+
+
+def _experiment_from_dict(name: str, spec: Any) -> Experiment:
+    where = f"experiment '{name}'"
+    _expect(spec, dict, where)
+    unknown = set(spec) - _EXPERIMENT_KEYS
+    if unknown:
+        raise SchemaError(f"{where}: unknown keys {sorted(unknown)}")
+    return Experiment(
+        name=name,
+        features=_texts(spec, "features", where),
+        metric=_text(spec, "metric", where, default="euclidean"),
+        description=_text(spec, "description", where),
+        description_en=_text(spec, "description_en", where),
+    )
+
+
+_TYPE_WORDS = {dict: "a table", list: "a list", str: "text"}
+
+
+def _expect(value: Any, kind: type, where: str) -> None:
+    if not isinstance(value, kind):
+        raise SchemaError(f"{where} must be {_TYPE_WORDS[kind]}, not {type(value).__name__}")
+
+
+def _text(spec: dict[str, Any], key: str, where: str, default: str = "") -> str:
+    value = spec.get(key, default)
+    _expect(value, str, f"{where}: '{key}'")
+    return value
+
+
+def _texts(spec: dict[str, Any], key: str, where: str, scalars: bool = False) -> tuple[str, ...]:
+    """A list of text (`scalars`: numbers allowed too, read as their text)."""
+    values = spec.get(key, [])
+    _expect(values, list, f"{where}: '{key}'")
+    allowed = (str, int, float) if scalars else (str,)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            raise SchemaError(f"{where}: '{key}' must list text, not {value!r}")
+    return tuple(str(v) for v in values)
+
+
+def _bound(spec: dict[str, Any], key: str, where: str) -> float | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SchemaError(f"{where}: '{key}' must be a finite number, not {value!r}")
+    return float(value)
 
 
 def _check_schema(schema: Schema) -> None:
