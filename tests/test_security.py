@@ -1,14 +1,16 @@
-"""Untrusted input files that attack their parser (see SECURITY.md)."""
+"""Untrusted inputs that attack a parser or ask for the impossible (see SECURITY.md)."""
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from segmentasi import InputError, read_table
+from segmentasi import InputError, SweepOptions, UserError, read_table
+from segmentasi.cli import main
 
 
 def _excel_with_entity_bomb(path: Path, tmp_path: Path) -> None:
@@ -38,3 +40,43 @@ def test_excel_parsing_goes_through_defusedxml():
     from openpyxl import xml
 
     assert xml.DEFUSEDXML
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"ks": ()}, "the range of k is empty"),
+        ({"ks": (1, 2)}, "k must be at least 2"),
+        ({"ks": (2, 101)}, "k must be at most 100, not 101"),
+        ({"seed": -1}, "the seed must be from 0 to 4294967295, not -1"),
+        ({"seed": 2**40}, "the seed must be from 0"),
+        ({"target_silhouette": float("nan")}, "the target silhouette must be between -1 and 1"),
+        ({"target_silhouette": 7.0}, "the target silhouette must be between -1 and 1"),
+        ({"algorithms": ("dbscan",)}, "unknown algorithm"),
+    ],
+)
+def test_impossible_sweep_options_are_user_errors(options, message):
+    with pytest.raises(UserError, match=message):
+        SweepOptions(**options)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--k-max", "100000000000"], "Invalid value for '--k-max'"),
+        (["--k-min", "5", "--k-max", "3"], "the range of k is empty"),
+        (["--seed", "-1"], "the seed must be from 0"),
+        (["--target-silhouette", "nan"], "the target silhouette must be between -1 and 1"),
+    ],
+)
+def test_impossible_run_options_exit_2_before_reading_anything(
+    tmp_path, monkeypatch, capsys, args, message
+):
+    out = tmp_path / "out"
+    monkeypatch.setattr(sys, "argv", ["segmentasi", "run", str(tmp_path / "absent.csv"),
+                                      "--out", str(out), *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not out.exists()

@@ -38,7 +38,7 @@ from .search import (
     reproduction_note,
     search,
 )
-from .sweep import SweepOptions
+from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
 from .validation import ValidationError, validate
 
@@ -184,8 +184,8 @@ def run_command(
         list[str] | None,
         typer.Option("--algorithm", "-a", help="kmeans and/or kmedoids (default: both)."),
     ] = None,
-    k_min: Annotated[int, typer.Option(help="Smallest k in the sweep.")] = 2,
-    k_max: Annotated[int, typer.Option(help="Largest k in the sweep.")] = 10,
+    k_min: Annotated[int, typer.Option(min=2, max=MAX_K, help="Smallest k in the sweep.")] = 2,
+    k_max: Annotated[int, typer.Option(min=2, max=MAX_K, help="Largest k in the sweep.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
     target_silhouette: Annotated[
         float, typer.Option(help="Silhouette the segmentation should reach.")

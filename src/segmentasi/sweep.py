@@ -34,6 +34,8 @@ from .metrics import (
 from .parallel import INLINE, Workers
 
 ALGORITHMS = ("kmeans", "kmedoids")
+MAX_K = 100  # a segmentation beyond this many segments is no longer one a person can use
+MAX_SEED = 2**32 - 1  # numpy's seeds
 Progress = Callable[[str, int, int], None]
 
 
@@ -54,8 +56,18 @@ class SweepOptions:
         unknown = [a for a in self.algorithms if a not in ALGORITHMS]
         if unknown:
             raise InputError(f"unknown algorithm(s) {unknown}; choose from {', '.join(ALGORITHMS)}")
-        if not self.ks or min(self.ks) < 2:
+        if not self.ks:
+            raise InputError("the range of k is empty (is the smallest k above the largest?)")
+        if min(self.ks) < 2:
             raise InputError("k must be at least 2")
+        if max(self.ks) > MAX_K:
+            raise InputError(f"k must be at most {MAX_K}, not {max(self.ks)}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise InputError(f"the seed must be from 0 to {MAX_SEED}, not {self.seed}")
+        if not -1.0 <= self.target_silhouette <= 1.0:  # also refuses NaN
+            raise InputError(
+                f"the target silhouette must be between -1 and 1, not {self.target_silhouette}"
+            )
 
 
 @dataclass(frozen=True)
