@@ -191,6 +191,7 @@ def test_config_round_trip_and_schema_refinement(toy_schema, tmp_path):
     ({"encoding": "gower"}, "K-Means clusters the standard encoding"),
     ({"scales": {"q": "robust"}}, "not features"),
     ({"k_min": 5, "k_max": 4}, "k_min <= k_max"),
+    ({"k_min": 2, "k_max": 10**12}, "k_max <= 100"),
 ])
 def test_bad_configs_are_refused(changes, message):
     with pytest.raises(ConfigError, match=message):

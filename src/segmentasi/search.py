@@ -66,7 +66,7 @@ from .metrics import silhouette_estimates, silhouette_scores
 from .quality import Handling, apply_handling
 from .schema import SCALINGS as COLUMN_SCALINGS
 from .schema import Schema, load_schema, schema_from_dict
-from .sweep import ALGORITHMS, SweepOptions
+from .sweep import ALGORITHMS, MAX_K, SweepOptions
 from .validation import validate
 
 Progress = Callable[[str, int, int], None]
@@ -128,8 +128,10 @@ class Guardrails:
     def __post_init__(self) -> None:
         if not 0 <= self.min_segment_share < 0.5:
             raise InputError("the minimum segment share must be in [0, 0.5)")
-        if not 2 <= self.k_min <= self.k_max:
-            raise InputError(f"need 2 <= k_min <= k_max, got {self.k_min}..{self.k_max}")
+        if not 2 <= self.k_min <= self.k_max <= MAX_K:
+            raise InputError(
+                f"need 2 <= k_min <= k_max <= {MAX_K}, got {self.k_min}..{self.k_max}"
+            )
         if self.min_features < 1:
             raise InputError("the minimum number of features must be at least 1")
         if not -1 <= self.min_stability <= 1:
@@ -235,8 +237,8 @@ class SearchConfig:
         if self.encoding == "gower" and self.metric != "manhattan":
             problems.append("Gower's distance is manhattan on its encoding; use metric = "
                             "\"manhattan\"")
-        if not 2 <= self.k_min <= self.k_max:
-            problems.append("need 2 <= k_min <= k_max")
+        if not 2 <= self.k_min <= self.k_max <= MAX_K:  # checked before a range of k is built
+            problems.append(f"need 2 <= k_min <= k_max <= {MAX_K}")
         bad_scales = {c: s for c, s in self.scales.items() if s not in COLUMN_SCALINGS}
         if bad_scales:
             problems.append(f"scales must be one of {COLUMN_SCALINGS}: {bad_scales}")
