@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentasi import run, synthesize, validate
+from segmentasi import read_table, run, synthesize, validate
 from segmentasi.cli import main
 from segmentasi.filters import MAX_DEPTH, FilterError, filter_rows, parse_filter
 
@@ -112,6 +112,17 @@ def test_legitimate_filters_keep_what_pandas_query_kept(typed, text):
     assert filter_rows(typed, text).equals(typed.query(text, engine="python"))
 
 
+def test_the_real_table_keeps_what_pandas_query_kept(real_table_path, schema):
+    table, _ = validate(read_table(real_table_path), schema)
+    for text in [
+        "Jalur_Pembukaan == 'Telemarketing'",
+        "Usia > 40 and Area in ['Jakarta', 'Bogor']",
+        "Usia != 40 or Vintage >= '2 - 3 Tahun'",
+        "Pendidikan not in ['SD', 'SMP'] and Pendapatan_Tahunan < 100",
+    ]:
+        assert filter_rows(table, text).equals(table.query(text, engine="python")), text
+
+
 def test_names_levels_and_strings_are_quoted_and_escaped():
     table = pd.DataFrame({
         "Nama Kota": pd.Categorical(["Kota 'A'", 'Kota "B"', "C\\D", None]),
@@ -195,6 +206,8 @@ def test_syntax_errors_give_the_position_and_a_caret(typed):
     assert "the string opened with ' is never closed at position 8" in problem(typed, "Usia > 'x")
     assert "expected ')'" in problem(typed, "(Usia > 3")
     assert problem(typed, " ") == "the filter is empty"
+    assert problem(typed, ["Usia > 3"]) == "a filter is text, not list"
+    assert "the number 1e999 is too large at position 8" in problem(typed, "Usia > 1e999")
 
 
 def test_long_filters_show_the_problem_in_context(typed):
@@ -338,10 +351,22 @@ TOKENS = [
 spliced = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=3)), max_size=30).map(
     " ".join
 ) | st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)
+# Whole clauses, good and bad, so that the checks after parsing are reached too.
+CLAUSES = [
+    "Usia > 40", "Area == 'Solo'", "Usia is missing", "`Jalur_Pembukaan` != 'Cabang'",
+    "Usia > 1e999", "Area == 'bad \\q escape'", "GCIF in ['a', 1]", "Area < 'Solo'",
+    "Usai == 1", "Vintage between '< 1 Tahun' and '> 4 Tahun'", "Usia > 'x'", "Area == 1",
+]
+joined = st.builds(
+    lambda nots, clauses, joiner: "not " * nots + joiner.join(clauses),
+    st.integers(0, 2 * MAX_DEPTH),
+    st.lists(st.sampled_from(CLAUSES), min_size=1, max_size=5),
+    st.sampled_from([" and ", " or ", " and not (", ") or ("]),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=st.text(max_size=200) | spliced)
+@given(text=st.text(max_size=200) | spliced | joined)
 def test_any_text_is_a_filter_or_a_filter_error(typed, text):
     keeps(typed, "Usia > 0")  # lark is imported and the parser built before listening
     with nothing_runs():

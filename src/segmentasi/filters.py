@@ -6,31 +6,32 @@ anywhere but among the table's columns.
 
 Grammar (keywords are case-insensitive; spaces between tokens are free):
 
-    filter     := disjunct ( "or" disjunct )*
-    disjunct   := negation ( "and" negation )*
-    negation   := "not" negation | "(" filter ")" | test
-    test       := column OP value                       OP: == != < <= > >=  (= means ==)
-                | column [ "not" ] "in" "[" value ( "," value )* [ "," ] "]"
-                | column [ "not" ] "between" value "and" value      (both ends included)
-                | column "is" [ "not" ] "missing"
-    column     := Name | `any name`    Name: letters (any script), digits and _, not starting
+    filter      := conjunction ( "or" conjunction )*
+    conjunction := negation ( "and" negation )*
+    negation    := "not" negation | "(" filter ")" | test
+    test        := column OP value                    OP: == != < <= > >=  (= means ==)
+                 | column [ "not" ] "in" "[" value ( "," value )* [ "," ] "]"
+                 | column [ "not" ] "between" value "and" value   (both ends included)
+                 | column "is" [ "not" ] "missing"
+    column      := Name | `any name`   Name: letters (any script), digits and _, not starting
                                        with a digit; backquotes for any other name, `` inside
                                        them stands for one backquote; keywords need backquotes
-    value      := number | string      number: 12, 3.5, 1e6, -2 (no quotes)
+    value       := number | string     number: 12, 3.5, 1e6, -2 (no quotes)
                                        string: 'text' or "text"; \\', \\" and \\\\ stand for the
                                        quote or backslash, no other backslash escape exists
 
-`not` binds tighter than `and`, which binds tighter than `or`.
+`not` binds tighter than `and`, which binds tighter than `or`. A filter has at most
+10,000 characters and nests not / and / or at most 100 levels deep.
 
-Meaning, on the validated table: numeric columns compare with numbers; categorical columns
-compare with one of their levels (a level the column does not have is an error, so a typo
-cannot silently keep no rows); ordinal columns order by the schema's level order, nominal
-columns have no order; text columns (IDs) compare with strings, in character order. A missing
-value satisfies no `==`, `<`, `<=`, `>`, `>=`, `in` or `between`; `!=`, `not in` and
-`not between` are their exact opposites and so keep missing values (as pandas does). `is
-missing` and `is not missing` test for missing values.
+Meaning, on the validated table (its column types come from the schema): numeric columns
+compare with numbers; categorical columns compare with one of their levels (a level the
+column does not have is an error, so a typo cannot silently keep no rows); ordinal columns
+order by the schema's level order, nominal columns have no order; text columns (IDs) compare
+with strings, in character order. A missing value satisfies no `==`, `<`, `<=`, `>`, `>=`,
+`in` or `between`; `!=`, `not in` and `not between` are their exact opposites and so keep
+missing values (as pandas does). `is missing` and `is not missing` test for missing values.
 
-Example: Usia >= 40 and Area in ['Jakarta', 'Bogor'] and `Jalur_Pembukaan` != 'Cabang'
+Example: age >= 40 and city in ['Jakarta', 'Bogor'] and `opening channel` != 'Branch'
 """
 
 from __future__ import annotations
@@ -145,11 +146,13 @@ class Test:
     op: str
     values: tuple[Value, ...]
     negated: bool = False
-    depth = 0
+    depth = 0  # a leaf
 
 
 @dataclass(frozen=True)
 class Not:
+    """The operand does not hold."""
+
     operand: Node
     depth: int
 
@@ -185,6 +188,8 @@ def parse_filter(text: str) -> Filter:
     """Parse a filter; FilterError (with the position of the problem) if it is not one."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+    if not isinstance(text, str):
+        raise FilterError(f"a filter is text, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise FilterError(f"the filter is {len(text):,} characters long; the limit is "
                           f"{MAX_LENGTH:,}")
@@ -198,8 +203,8 @@ def parse_filter(text: str) -> Filter:
         raise _unexpected_character(text, exc.pos_in_stream) from None
     except UnexpectedToken as exc:
         raise _unexpected_token(text, exc.token, exc.expected) from None
-    except UnexpectedInput as exc:  # lark's remaining kind (end of input) has no token
-        raise _error(text, len(text) + 1, f"unexpected end of the filter ({exc})") from None
+    except UnexpectedInput:  # lark's remaining kind (end of input) has no token
+        raise _error(text, len(text) + 1, "the filter ends too early") from None
     return Filter(text, root)
 
 
