@@ -193,8 +193,11 @@ def run_command(
     where: Annotated[
         str | None,
         typer.Option(
-            help="Keep only rows matching a pandas expression, "
-            "e.g. \"Jalur_Pembukaan == 'Telemarketing'\"."
+            help="Keep only rows matching a filter (no code runs): comparisons "
+            "== != < <= > >=, `col in [...]`, `col between A and B`, `col is missing` "
+            "(each also with not), joined by and, or, not and parentheses; numbers bare, "
+            "levels and text quoted, column names with spaces in backquotes. "
+            "E.g. \"Usia >= 40 and Area in ['Jakarta', 'Bogor']\"."
         ),
     ] = None,
     missing: Annotated[

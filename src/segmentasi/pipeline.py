@@ -23,6 +23,7 @@ from .diagnostics import (
     start_null_references,
 )
 from .features import FeatureSpace
+from .filters import FilterError, filter_rows
 from .i18n import LANGUAGES
 from .narrative import Insights, build_insights
 from .parallel import Workers, default_workers
@@ -198,9 +199,9 @@ def _read(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, Any]
 
 def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
     try:
-        kept = table.query(where, engine="python")
-    except Exception as exc:  # pandas raises many types for a bad expression
-        raise io.InputError(f"--where {where!r} is not a valid filter: {exc}") from None
+        kept = filter_rows(table, where)
+    except FilterError as exc:
+        raise FilterError(f"--where is not a valid filter: {exc}") from None
     if kept.empty:
         raise io.InputError(f"--where {where!r} keeps no rows")
     return kept
