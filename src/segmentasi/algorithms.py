@@ -15,11 +15,10 @@ import kmedoids
 import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans, kmeans_plusplus
-from threadpoolctl import threadpool_limits
 
 from .metrics import silhouette_scores
+from .numeric import CDIST_NAME, check_metric, checked_matrix, one_thread
 
-METRICS = ("euclidean", "manhattan")
 ALGORITHMS = ("kmeans", "kmedoids")
 
 # K-Medoids strategy, measured on the real table (28,129 rows) on 2 shared cores:
@@ -69,8 +68,7 @@ KMEANS_MAX_ITER = 300
 # of 7 s idle (4 s vs 40 s loaded); k=8 on 1,000,000 rows (sample + polish) 1.4 s instead of 10 s.
 KMEANS_SAMPLE_ROWS = 50_000
 
-# cdist names: the distance itself, and what _nearest compares (squared euclidean skips a sqrt).
-_CDIST_DISTANCE = {"euclidean": "euclidean", "manhattan": "cityblock"}
+# What _nearest compares (squared euclidean skips a sqrt).
 _CDIST_RAW = {"euclidean": "sqeuclidean", "manhattan": "cityblock"}
 _PAIRWISE_BLOCK_ROWS = 1024
 
@@ -126,7 +124,7 @@ def fit_sweep(
     """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
-    _check_metric(metric)
+    check_metric(metric)
     if clara_samples < 1:
         raise ValueError(f"clara_samples must be at least 1, got {clara_samples}")
     if algorithm == "kmeans" and metric != "euclidean":
@@ -147,23 +145,13 @@ def assign(
 
     Ties go to the lowest centre index. Reproduces the fitted labels exactly on the training X.
     """
-    _check_metric(metric)
+    check_metric(metric)
     labels, raw, _ = _nearest(_as_features(X), _as_features(centers), metric, chunk_rows)
     return labels, _distances(raw, metric).astype(np.float32)
 
 
 def _as_features(X: np.ndarray) -> np.ndarray:
-    features = np.ascontiguousarray(X, dtype=np.float32)
-    if features.ndim != 2 or features.shape[0] == 0 or features.shape[1] == 0:
-        raise ValueError(f"expected a non-empty 2-D feature matrix, got shape {features.shape}")
-    if not np.isfinite(features).all():
-        raise ValueError("the feature matrix contains NaN or infinite values")
-    return features
-
-
-def _check_metric(metric: str) -> None:
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    return np.ascontiguousarray(checked_matrix(X, np.float32))
 
 
 def _check_ks(ks: list[int], n_distinct: int) -> None:
@@ -290,7 +278,7 @@ def _fit_kmeans_sweep(
     # callable init takes no sample weights, so weighted fits keep its own k-means++.
     init = "k-means++" if weights is not None else _kmeanspp_in_float64
     results = []
-    with threadpool_limits(limits=1):
+    with one_thread():
         for k in ks:
             model = KMeans(n_clusters=k, init=init, n_init=n_init, random_state=seed)
             centers = model.fit(fit_rows, sample_weight=weights).cluster_centers_
@@ -409,7 +397,7 @@ def _fit_kmedoids_sweep(
     if len(first_rows) < len(X) and len(first_rows) <= WEIGHTED_MAX_ROWS:
         by_first_use = np.argsort(first_rows)
         first_rows, weights = first_rows[by_first_use], counts[by_first_use].astype(np.float64)
-        D = cdist(X[first_rows], X[first_rows], _CDIST_DISTANCE[metric])
+        D = cdist(X[first_rows], X[first_rows], CDIST_NAME[metric])
         medoids = {
             k: _tie_order(X, first_rows, weights,
                           first_rows[_weighted_pam(D, weights, k, seed)], metric, seed)
@@ -445,7 +433,7 @@ def _pairwise(X: np.ndarray, metric: str) -> np.ndarray:
     D = np.empty((len(X), len(X)), dtype=np.float32)
     for start in range(0, len(X), _PAIRWISE_BLOCK_ROWS):
         stop = start + _PAIRWISE_BLOCK_ROWS
-        D[start:stop] = cdist(X[start:stop], X, _CDIST_DISTANCE[metric])
+        D[start:stop] = cdist(X[start:stop], X, CDIST_NAME[metric])
     return D
 
 
