@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import cdist
 
 from .algorithms import fit_sweep
+from .algorithms.assignment import nearest, raw_to_distance
 from .metrics import silhouette_scores
-from .numeric import CDIST_NAME, check_metric, checked_matrix
+from .numeric import check_metric, checked_matrix
 from .parallel import INLINE, Workers
 
 if TYPE_CHECKING:
@@ -130,8 +130,10 @@ def hopkins(
         references = np.empty((probes, data.shape[1]))
         for group in _groups(groups, data.shape[1]):
             references[:, group] = data[rng.choice(n_rows, size=probes, replace=False)][:, group]
-    u = _nearest_distances(references, data, metric)
-    w = _nearest_distances(data[probe_rows], data, metric, exclude=probe_rows)
+    u = raw_to_distance(nearest(references, data, metric, _QUERY_CHUNK)[1], metric)
+    w = raw_to_distance(
+        nearest(data[probe_rows], data, metric, _QUERY_CHUNK, exclude=probe_rows)[1], metric
+    )
     total = float(u.sum() + w.sum())
     return float(u.sum()) / total if total > 0 else float("nan")
 
@@ -393,16 +395,3 @@ def _groups(groups: Sequence[Sequence[int]] | None, n_columns: int) -> list[list
     if listed != list(range(n_columns)):
         raise ValueError("groups must cover every column exactly once")
     return [list(group) for group in groups]
-
-
-def _nearest_distances(
-    queries: np.ndarray, data: np.ndarray, metric: str, exclude: np.ndarray | None = None
-) -> np.ndarray:
-    """Distance from each query to its nearest data row; query i skips data row exclude[i]."""
-    nearest = np.empty(len(queries))
-    for start in range(0, len(queries), _QUERY_CHUNK):
-        block = cdist(queries[start : start + _QUERY_CHUNK], data, CDIST_NAME[metric])
-        if exclude is not None:
-            block[np.arange(len(block)), exclude[start : start + _QUERY_CHUNK]] = np.inf
-        nearest[start : start + _QUERY_CHUNK] = block.min(axis=1)
-    return nearest
