@@ -291,23 +291,16 @@ def diagnose(
 
 
 def diagnose_experiment(
-    sweep: SweepResult,
-    feature_spaces: Mapping[str, FeatureSpace],
-    *,
-    seed: int = 0,
-    sample_rows: int = DIAGNOSTIC_ROWS,
-    n_perm: int = NULL_PERMUTATIONS,
-    workers: Workers = INLINE,
-    nulls: Mapping[str, Future[pd.DataFrame]] | None = None,
+    sweep: SweepResult, feature_spaces: Mapping[str, FeatureSpace], **settings: Any
 ) -> Diagnostics:
-    """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes. `nulls`:
-    the null references start_null_references started for these spaces and k values."""
+    """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes. `settings`:
+    diagnose's seed, sample_rows, n_perm, workers and nulls (the null references
+    start_null_references started for these spaces and k values)."""
     ks = sorted(sweep.table["k"].unique().tolist())
     swept = set(sweep.table["algorithm"])
     spaces = {a: space for a, space in sweep.spaces.items() if a in swept}
     groups = {a: feature_groups(feature_spaces[a]) for a in spaces}
-    return diagnose(spaces, ks, groups=groups, observed=sweep.table, seed=seed,
-                    sample_rows=sample_rows, n_perm=n_perm, workers=workers, nulls=nulls)
+    return diagnose(spaces, ks, groups=groups, observed=sweep.table, **settings)
 
 
 def describe_hopkins(

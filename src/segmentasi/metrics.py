@@ -127,19 +127,15 @@ def silhouette_scores(
 
 
 def silhouette_estimates(
-    X: np.ndarray,
-    labelings: Sequence[np.ndarray],
-    metric: str = "euclidean",
-    sample_size: int = 20000,
-    seed: int = 0,
-    max_memory_mb: int = 256,
+    X: np.ndarray, labelings: Sequence[np.ndarray], metric: str = "euclidean", **sampling: int
 ) -> list[SilhouetteEstimate]:
     """Mean silhouette per labeling: exact when n <= sample_size, else sampled with a 95% CI.
+    `sampling`: silhouette_rows' sample_size, seed and max_memory_mb.
 
     The sample is a uniform random subset of rows, each scored against all rows, so the estimate
     is unbiased; the CI is value +- 1.96 * std / sqrt(sample_size).
     """
-    rows, samples = silhouette_rows(X, labelings, metric, sample_size, seed, max_memory_mb)
+    rows, samples = silhouette_rows(X, labelings, metric, **sampling)
     return summarise_silhouettes(samples, exact=rows is None)
 
 
