@@ -96,13 +96,13 @@ def _batched_weighted_kmeans(
     pair_sq = np.maximum(sq_norms[:, None] + sq_norms[None, :] - 2 * points @ points.T, 0)
     centers = points[_batched_kmeanspp(pair_sq, weights, k, restarts, rng)]
     restart_rows = np.arange(restarts)[:, None]
-    def squaredraw_to_distance(centers: np.ndarray) -> np.ndarray:  # restarts x rows x k
+    def squared_distances(centers: np.ndarray) -> np.ndarray:  # restarts x rows x k
         cross = np.einsum("md,rkd->rmk", points, centers)
         return sq_norms[None, :, None] - 2 * cross + (centers**2).sum(axis=2)[:, None, :]
 
     labels = None
     for _ in range(KMEANS_MAX_ITER):
-        to_centers = squaredraw_to_distance(centers)
+        to_centers = squared_distances(centers)
         if labels is None:
             # The seeds are rows, so on discrete data many rows tie for their nearest seed;
             # sending all of them to the lowest index left restarts 3% worse at the median
@@ -124,7 +124,7 @@ def _batched_weighted_kmeans(
             empty = np.flatnonzero(mass[restart, :, 0] == 0)
             own = to_centers[restart, np.arange(len(points)), labels[restart]]
             centers[restart, empty] = points[np.argsort(-own, kind="stable")[: len(empty)]]
-    inertia = np.maximum(squaredraw_to_distance(centers).min(axis=2), 0) @ weights
+    inertia = np.maximum(squared_distances(centers).min(axis=2), 0) @ weights
     return centers[int(np.argmin(inertia))].astype(np.float32)
 
 
