@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from contextlib import AbstractContextManager
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -26,11 +28,12 @@ def checked_matrix(X: np.ndarray, dtype: DTypeLike = None) -> np.ndarray:
 
 
 def check_metric(metric: str) -> None:
+    """Refuse a distance the algorithms do not offer."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
 
 
-def one_thread(user_api: str | None = None):
+def one_thread(user_api: str | None = None) -> AbstractContextManager[Any]:
     """Hold the native thread pools (only BLAS's with user_api="blas") to one thread: a context
     manager, or, called without `with`, for good."""
     return _controller().limit(limits=1, user_api=user_api)
