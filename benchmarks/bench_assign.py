@@ -17,9 +17,7 @@ Run: .venv/bin/python benchmarks/bench_assign.py [--rows N]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 import segmentasi
+from common import reset_peak, rss_mb
 from segmentasi import io
 from segmentasi.model import SavedModel
 
@@ -47,22 +46,6 @@ def fit_models(folder: Path) -> None:
     result = segmentasi.run(table, schema=schema, options=options)
     for experiment in result.experiments:
         SavedModel.from_run(result, experiment).save(folder / f"{experiment}.model")
-
-
-def rss_mib(field: str) -> float:
-    """VmRSS or VmHWM of this process in MiB (ru_maxrss when /proc is not there)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def reset_peak() -> None:
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")  # Linux: resets VmHWM to the current RSS
 
 
 def case_input(case: str, rows: int, folder: Path) -> tuple[str, pd.DataFrame | Path]:
@@ -89,7 +72,7 @@ def run_case(case: str, rows: int, folder: Path) -> dict[str, float]:
     """Time one case in this process; returns seconds, rows/s and memory."""
     experiment, data = case_input(case, rows, folder)
     model = segmentasi.load_model(folder / f"{experiment}.model")
-    before = rss_mib("VmRSS")
+    before = rss_mb("VmRSS")
     reset_peak()
     times = []
     for _ in range(REPEATS):
@@ -104,7 +87,7 @@ def run_case(case: str, rows: int, folder: Path) -> dict[str, float]:
     seconds = statistics.median(times)
     return {
         "seconds": seconds, "min_seconds": min(times), "rows_per_s": rows / seconds,
-        "rss_before_mib": before, "peak_rss_mib": rss_mib("VmHWM"),
+        "rss_before_mib": before, "peak_rss_mib": rss_mb("VmHWM"),
     }
 
 

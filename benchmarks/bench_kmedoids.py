@@ -1,8 +1,9 @@
 """Speed, peak memory and quality of segmentasi.algorithms on the real FundFusion table.
 
 K-Medoids: fit_sweep(k=2..10) against full FasterPAM on the whole n x n matrix (the quality
-reference), on the product flags (manhattan) and on a demographic matrix (euclidean).
-K-Means: fit_sweep(k=2..10) on both matrices and on 1,000,000 synthetic demographic rows.
+reference), on each experiment's matrix in its distance (built-in schema: produk, manhattan;
+demografi, euclidean). K-Means: fit_sweep(k=2..10) on the same matrices and on 1,000,000
+synthetic rows resampled from the demografi matrix.
 Every measurement runs in its own process, so each peak RSS belongs to that measurement alone.
 
     .venv/bin/python benchmarks/bench_kmedoids.py [--csv PATH] [--skip-reference]
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -20,66 +20,34 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_CSV = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "fundfusion" / "clustering_data.csv"
-)
+from common import REAL_TABLE, experiment_matrix, rss_mb
+from segmentasi import load_schema
+
 KS = list(range(2, 11))
 SYNTHETIC_ROWS = 1_000_000
-PRODUCTS = [
-    "Produk_Tabungan",
-    "Produk_Deposito",
-    "Produk_Kartu_Kredit",
-    "Produk_Kredit_Rumah",
-    "Produk_Kredit_Kendaraan",
-    "Produk_Kredit_Dana_Tunai",
-]
-NUMERIC = ["Usia", "Jumlah_Anak", "Pendapatan_Tahunan", "Total_Relationship_Balance"]
-ORDINAL = {
-    "Vintage": ["< 1 Tahun", "2 - 3 Tahun", "> 4 Tahun"],
-    "Pendidikan": ["Tidak Sekolah Formal", "SD", "SMP", "SMA", "Sarjana", "Magister", "Doktor"],
-}
-NOMINAL = ["Area", "Jalur_Pembukaan", "Jenis_Kelamin", "Status_Perkawinan"]
-KMEDOIDS_METRIC = {"products": "manhattan", "demographics": "euclidean", "synthetic": "euclidean"}
+SYNTHETIC_FROM = "demografi"  # the experiment whose matrix is resampled to SYNTHETIC_ROWS rows
 
 
-def standardised(values: np.ndarray) -> np.ndarray:
-    values = values.astype(np.float64)
-    return (values - values.mean()) / values.std()
-
-
-def load_matrix(csv: Path, name: str) -> np.ndarray:
-    """The product flags, the demographic matrix, or 1M resampled and jittered demographic rows."""
-    import pandas as pd
-
-    table = pd.read_csv(csv)
-    if name == "products":
-        return table[PRODUCTS].to_numpy(dtype=np.float32)
-    numeric = table[NUMERIC].fillna(table[NUMERIC].median())
-    columns = [standardised(numeric[column].to_numpy()) for column in NUMERIC]
-    for column, levels in ORDINAL.items():
-        codes = table[column].map({level: code for code, level in enumerate(levels)})
-        columns.append(standardised(codes.to_numpy()))
-    one_hot = pd.get_dummies(table[NOMINAL]).to_numpy(dtype=np.float64)
-    demographics = np.column_stack([*columns, one_hot]).astype(np.float32)
-    if name == "demographics":
-        return demographics
+def load_matrix(csv: Path, name: str) -> tuple[np.ndarray, str]:
+    """An experiment's matrix and distance as a run builds them, or "synthetic": SYNTHETIC_ROWS
+    rows resampled from SYNTHETIC_FROM's matrix and jittered."""
+    if name != "synthetic":
+        return experiment_matrix(csv, name)
+    X, metric = experiment_matrix(csv, SYNTHETIC_FROM)
     rng = np.random.default_rng(0)
-    rows = rng.integers(0, len(demographics), size=SYNTHETIC_ROWS)
-    jitter = rng.normal(scale=0.05, size=(SYNTHETIC_ROWS, demographics.shape[1]))
-    return (demographics[rows] + jitter).astype(np.float32)
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = rng.integers(0, len(X), size=SYNTHETIC_ROWS)
+    jitter = rng.normal(scale=0.05, size=(SYNTHETIC_ROWS, X.shape[1]))
+    return (X[rows] + jitter).astype(np.float32), metric
 
 
 def measure(csv: Path, part: str, name: str) -> dict:
     """One measurement, run inside a child process: fit_sweep or the full-FasterPAM reference."""
     from segmentasi import algorithms
 
-    X = load_matrix(csv, name)
-    metric = "euclidean" if part == "kmeans" else KMEDOIDS_METRIC[name]
-    rss_before = peak_rss_mb()
+    X, metric = load_matrix(csv, name)
+    if part == "kmeans":
+        metric = "euclidean"
+    rss_before = rss_mb("VmHWM")
     start = time.perf_counter()
     if part == "reference":
         costs, method = reference_costs(X, metric), "full fasterpam, random_state=0"
@@ -93,7 +61,7 @@ def measure(csv: Path, part: str, name: str) -> dict:
         "shape": list(X.shape),
         "seconds": time.perf_counter() - start,
         "rss_after_load_mb": rss_before,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": rss_mb("VmHWM"),
         "costs": costs,
         "method": method,
     }
@@ -137,7 +105,7 @@ def describe(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--csv", type=Path, default=REAL_TABLE)
     parser.add_argument("--skip-reference", action="store_true", help="skip full FasterPAM")
     parser.add_argument("--child", nargs=2, metavar=("PART", "MATRIX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -147,7 +115,7 @@ def main() -> None:
     if not args.csv.exists():
         print(f"real table not found at {args.csv}; nothing to benchmark")
         return
-    for name in ("products", "demographics"):
+    for name in load_schema().experiments:
         ours = run_child(args.csv, "kmedoids", name)
         print(describe(ours), flush=True)
         if args.skip_reference:
@@ -159,8 +127,7 @@ def main() -> None:
             print(f"    {k:3d} {cost:21.2f} {best:16.2f} {cost / best:7.4f}")
         print(flush=True)
     for part, name in [
-        ("kmeans", "products"),
-        ("kmeans", "demographics"),
+        *(("kmeans", name) for name in load_schema().experiments),
         ("kmeans", "synthetic"),
         ("kmedoids", "synthetic"),
     ]:

@@ -15,91 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pandas as pd
 
+from common import BASELINE, REAL_TABLE, measure
+
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[1] / "shared"
-DEFAULT_TABLE = SHARED / "data" / "fundfusion" / "clustering_data.csv"
-BASELINE = SHARED / "bench" / "baseline_sklearn.py"
 SILHOUETTE_SLACK = 0.01
-
-
-def tree_rss_mb(root: int) -> float:
-    """Memory (MB) a process and all its descendants hold: the sum of their proportional set
-    sizes (PSS) from /proc, where a page shared by forked workers counts once in total."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree.update(children)
-        frontier.extend(children)
-    total_kb = 0
-    for pid in tree:
-        try:
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        total_kb += next(
-            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
-        )
-    return total_kb / 1024
-
-
-# Reading a process's PSS costs about 5 ms of CPU (the kernel walks its pages): sampled every
-# 0.1 s, a tree of 3 processes took 20% of a core away from the run being measured, which on 2
-# cores made segmentasi's run about 10% slower. Every 0.5 s it takes 3%; the main process's own
-# peak (wait4) is exact whatever the interval.
-SAMPLE_SECONDS = 0.5
-
-
-def _sample_tree_peak(pid: int, peak: list[float], done: threading.Event) -> None:
-    while not done.wait(SAMPLE_SECONDS):
-        peak[0] = max(peak[0], tree_rss_mb(pid))
-
-
-def measure(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process.
-
-    Peak RSS is the larger of the child's own rusage (wait4) and the summed PSS of its process
-    tree sampled every SAMPLE_SECONDS, so worker processes count too."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        tree_peak, done = [0.0], threading.Event()
-        sampler = threading.Thread(target=_sample_tree_peak, args=(child.pid, tree_peak, done))
-        sampler.start()
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        done.set()
-        sampler.join()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if child.returncode:
-            sys.exit(f"{' '.join(command[:4])} failed ({child.returncode}):\n{err.read()[-2000:]}")
-        return wall, max(usage.ru_maxrss / 1024, tree_peak[0]), out.read()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", nargs="?", default=str(DEFAULT_TABLE))
+    parser.add_argument("table", nargs="?", default=str(REAL_TABLE))
     parser.add_argument(
         "--skip-baseline-kmedoids",
         action="store_true",

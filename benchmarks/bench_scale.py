@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from common import measure
 from segmentasi import load_schema, synthesize
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_real import measure
 
 
 def main() -> None:

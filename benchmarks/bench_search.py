@@ -19,7 +19,6 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,25 +28,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_score
 
+from common import REAL_TABLE, measure
 from segmentasi import builtin_schema, read_table, validate
 from segmentasi.features import FeatureSpace
 from segmentasi.search import load_config
-
-HERE = Path(__file__).resolve().parent
-DEFAULT_TABLE = HERE.parents[1] / "shared" / "data" / "fundfusion" / "clustering_data.csv"
-
-
-def run_child(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = child.communicate()
-    wall = time.perf_counter() - started
-    if child.returncode:
-        sys.exit(f"{command[:4]} failed ({child.returncode}):\n{stderr[-3000:]}")
-    import resource
-
-    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, stdout
 
 
 def crosstab_purity(table: pd.DataFrame, labels: np.ndarray, columns: list[str]) -> tuple:
@@ -97,7 +81,7 @@ def check_experiment(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", nargs="?", default=str(DEFAULT_TABLE))
+    parser.add_argument("table", nargs="?", default=str(REAL_TABLE))
     parser.add_argument("--time-budget", type=float, default=None)
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--all", action="store_true",
@@ -113,8 +97,8 @@ def main() -> None:
                str(out), "--target-silhouette", "0.7"]
     if args.time_budget:
         command += ["--time-budget", str(args.time_budget)]
-    wall, peak, stdout = run_child(command)
-    print(f"segmentasi search: {wall:.0f} s wall, peak RSS {peak:.0f} MB, "
+    wall, peak, stdout = measure(command)
+    print(f"segmentasi search: {wall:.0f} s wall, peak memory {peak:.0f} MB (all processes), "
           f"{os.cpu_count()} cores visible")
     print(stdout)
     summary = json.loads((out / "search.json").read_text())
@@ -134,7 +118,7 @@ def main() -> None:
         best = out / name / "best.toml"
         if not best.exists():
             continue
-        rerun_wall, _, rerun_out = run_child([
+        rerun_wall, _, rerun_out = measure([
             sys.executable, "-m", "segmentasi.cli", "run", str(table_path), "--config",
             str(best), "--out", str(work / f"rerun-{name}"), "--quiet"])
         note = next((line for line in rerun_out.splitlines() if "eproduce" in line), "")

@@ -1,8 +1,8 @@
 """Silhouette for a whole k-sweep: segmentasi.metrics against sklearn and against the GEMM floor.
 
-Builds the demographic feature matrix (about 28k x 22, float32) from the real FundFusion table when
-it is present (synthetic blobs of the same shape otherwise), makes 18 K-Means labelings (k=2..10,
-two seeds) and times:
+Builds the demografi matrix (28,129 x 22, float32) as a run does from the real FundFusion table
+when it is present (synthetic blobs of the same shape otherwise), makes 18 K-Means labelings
+(k=2..10, two seeds) and times:
   (a) sklearn.metrics.silhouette_score, once per labeling (2 timed, extrapolated to 18),
   (b) segmentasi.metrics.silhouette_scores for all 18 in one call,
   (c) the float32 GEMMs alone that (b) cannot avoid, tiled and threaded the same way,
@@ -13,59 +13,32 @@ Run: .venv/bin/python benchmarks/bench_silhouette.py
 from __future__ import annotations
 
 import time
-import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
 
+from common import REAL_TABLE, experiment_matrix, traced_peak_mb
 from segmentasi import metrics
+from segmentasi.numeric import blas_threads, one_thread
 
-DATA = Path(__file__).resolve().parents[2] / "shared/data/fundfusion/clustering_data.csv"
 N_ROWS = 28_129
 KS = range(2, 11)
 SEEDS = (0, 1)
 REPEATS = 3
-NUMERIC = ["Usia", "Jumlah_Anak", "Pendapatan_Tahunan", "Total_Relationship_Balance"]
-ORDINAL = {
-    "Vintage": ["< 1 Tahun", "2 - 3 Tahun", "> 4 Tahun"],
-    "Pendidikan": ["Tidak Sekolah Formal", "SD", "SMP", "SMA", "Sarjana", "Magister", "Doktor"],
-}
-NOMINAL = ["Area", "Jalur_Pembukaan", "Jenis_Kelamin", "Status_Perkawinan"]
-PRODUCTS = [
-    "Produk_Tabungan",
-    "Produk_Deposito",
-    "Produk_Kartu_Kredit",
-    "Produk_Kredit_Rumah",
-    "Produk_Kredit_Kendaraan",
-    "Produk_Kredit_Dana_Tunai",
-]
-
-
-def demographic_matrix(table: pd.DataFrame) -> np.ndarray:
-    """Standardised numeric and ordinal columns plus one-hot nominal columns, float32."""
-    numeric = table[NUMERIC].astype(float)
-    numeric = numeric.fillna(numeric.median())
-    for column, levels in ORDINAL.items():
-        numeric[column] = table[column].map({level: i for i, level in enumerate(levels)})
-    standardised = (numeric - numeric.mean()) / numeric.std(ddof=0)
-    one_hot = pd.get_dummies(table[NOMINAL]).astype(float)
-    return np.hstack([standardised.to_numpy(), one_hot.to_numpy()]).astype(np.float32)
 
 
 def load_matrices() -> tuple[str, np.ndarray, np.ndarray]:
-    """(source, demographic X, product flags X), real if the table is present."""
-    if DATA.exists():
-        table = pd.read_csv(DATA)
-        return "real FundFusion table", demographic_matrix(table), table[PRODUCTS].to_numpy()
+    """(source, demografi X, produk X): the run's matrices of the real table if it is present."""
+    if REAL_TABLE.exists():
+        demographic, _ = experiment_matrix(REAL_TABLE, "demografi")
+        flags, _ = experiment_matrix(REAL_TABLE, "produk")
+        return "real FundFusion table", demographic, flags
     demographic, _ = make_blobs(N_ROWS, n_features=22, centers=8, random_state=0)
     rng = np.random.default_rng(0)
-    flags = (rng.random((N_ROWS, len(PRODUCTS))) < [0.9, 0.3, 0.3, 0.1, 0.15, 0.2]).astype(int)
+    flags = (rng.random((N_ROWS, 6)) < [0.9, 0.3, 0.3, 0.1, 0.15, 0.2]).astype(int)
     return "synthetic blobs (real table absent)", demographic.astype(np.float32), flags
 
 
@@ -92,7 +65,7 @@ def gemm_floor(X: np.ndarray, labelings: list[np.ndarray]) -> None:
     one_hot = np.hstack(
         [np.eye(labels.max() + 1, dtype=np.float32)[labels] for labels in labelings]
     )
-    n_workers = metrics._blas_threads()
+    n_workers = blas_threads()
     tile = metrics._tile_size(n_rows, one_hot.shape[1], n_workers, 256)
     tiles = [(r, c) for r in range(0, n_rows, tile) for c in range(r, n_rows, tile)]
 
@@ -103,16 +76,8 @@ def gemm_floor(X: np.ndarray, labelings: list[np.ndarray]) -> None:
             if r != c:
                 distances.T @ one_hot[r : r + tile]
 
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(n_workers) as pool:
+    with one_thread("blas"), ThreadPoolExecutor(n_workers) as pool:
         list(pool.map(work, range(n_workers)))
-
-
-def peak_memory_mb(run) -> float:
-    tracemalloc.start()
-    run()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def uncollapsed(X: np.ndarray, codes: list[np.ndarray]) -> metrics._Points:
@@ -156,7 +121,7 @@ def bench_case(name: str, X: np.ndarray, metric: str) -> None:
 
     ours = metrics.silhouette_scores(X, labelings, metric=metric)
     reference = [silhouette_score(X, labels, metric=metric) for labels in labelings[:2]]
-    memory = peak_memory_mb(lambda: metrics.silhouette_scores(X, labelings, metric=metric))
+    memory = traced_peak_mb(lambda: metrics.silhouette_scores(X, labelings, metric=metric))
     duplicate_check = best_time(lambda: np.unique(X, axis=0, return_inverse=True))[0]
     print(
         f"max |ours - sklearn| on 2 labelings: {np.abs(ours[:2] - reference).max():.1e}; "
@@ -172,7 +137,7 @@ def bench_case(name: str, X: np.ndarray, metric: str) -> None:
 
 def main() -> None:
     source, demographic, flags = load_matrices()
-    print(f"data: {source}; BLAS threads: {metrics._blas_threads()}")
+    print(f"data: {source}; BLAS threads: {blas_threads()}")
     bench_case("demographic", demographic, "euclidean")
     bench_case("product flags", flags, "manhattan")
 

@@ -6,8 +6,16 @@ import pytest
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 
-from segmentasi import algorithms
-from segmentasi.algorithms import Clustering, assign, fit_kmeans, fit_kmedoids, fit_sweep
+from segmentasi.algorithms import (
+    Clustering,
+    assign,
+    assignment,
+    fit_kmeans,
+    fit_kmedoids,
+    fit_sweep,
+)
+from segmentasi.algorithms import kmeans as kmeans_fits
+from segmentasi.algorithms import kmedoids as kmedoids_fits
 from segmentasi.metrics import silhouette_scores
 
 
@@ -36,7 +44,7 @@ def direct_deviations(X: np.ndarray, clustering: Clustering) -> np.ndarray:
 @pytest.fixture
 def small_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """A distance-matrix budget of 1000 x 1000 float32, so 3000 rows must go through CLARA."""
-    monkeypatch.setattr(algorithms, "MATRIX_BUDGET_BYTES", 1000 * 1000 * 4)
+    monkeypatch.setattr(kmedoids_fits, "MATRIX_BUDGET_BYTES", 1000 * 1000 * 4)
 
 
 GROUPS = overlapping_groups(600, 5, seed=1)
@@ -74,7 +82,7 @@ def test_clara_labels_are_the_nearest_medoid_assignment(small_budget, metric):
 
 def test_kmeans_on_a_sample_then_all_rows(monkeypatch: pytest.MonkeyPatch):
     full = fit_kmeans(GROUPS, 4, seed=0)
-    monkeypatch.setattr(algorithms, "KMEANS_SAMPLE_ROWS", 200)
+    monkeypatch.setattr(kmeans_fits, "KMEANS_SAMPLE_ROWS", 200)
     first, second = (fit_kmeans(GROUPS, 4, seed=0) for _ in range(2))
     assert first.method == "kmeans-lloyd n_init=10 sample=200 + full-data lloyd"
     np.testing.assert_array_equal(assign(GROUPS, first.centers, "euclidean")[0], first.labels)
@@ -131,7 +139,7 @@ def test_renumbering_reassigns_a_tied_row_to_the_centre_now_numbered_first():
     # centre 1's first row comes first, so it becomes cluster 0 and now takes row 5 itself.
     X = np.array([[2.0], [2.0], [2.0], [0.0], [0.0], [1.0]], dtype=np.float32)
     centers = np.array([[0.0], [2.0]], dtype=np.float32)
-    labels, raw, order = algorithms._finalise(X, centers, "manhattan")
+    labels, raw, order = assignment.finalise(X, centers, "manhattan")
     np.testing.assert_array_equal(order, [1, 0])
     np.testing.assert_array_equal(labels, [0, 0, 0, 1, 1, 0])
     np.testing.assert_array_equal(raw, [0, 0, 0, 0, 0, 1])
@@ -199,25 +207,25 @@ def test_weighted_distinct_rows_match_or_beat_full_fasterpam(k):
 def test_tied_rows_take_the_size_ordered_assignment_with_the_best_silhouette(k):
     X = product_flags(2000, seed=6)
     clustering = fit_kmedoids(X, k, metric="manhattan", seed=0)
-    lowest_index = algorithms._finalise(X, X[np.sort(clustering.medoid_rows)], "manhattan")[0]
+    lowest_index = assignment.finalise(X, X[np.sort(clustering.medoid_rows)], "manhattan")[0]
     assert (lowest_index != clustering.labels).sum() > 0  # the tie rule matters here
     chosen, plain = silhouette_scores(X, [clustering.labels, lowest_index], "manhattan")
     assert chosen > plain
-    _, lowest_cost, _ = algorithms._nearest(X, X[clustering.medoid_rows], "manhattan")
+    _, lowest_cost, _ = assignment.nearest(X, X[clustering.medoid_rows], "manhattan")
     assert clustering.cost == pytest.approx(lowest_cost.sum(), rel=1e-12)  # same total deviation
 
 
 def test_tie_order_depends_on_the_medoid_set_not_on_the_order_it_was_found_in():
     X = product_flags(2000, seed=6)
     clustering = fit_kmedoids(X, 7, metric="manhattan", seed=0)
-    first_rows, counts = algorithms._distinct_rows(X)
+    first_rows, counts = assignment.distinct_rows(X)
     by_first_use = np.argsort(first_rows)
     rng = np.random.default_rng(0)
     for _ in range(3):
         shuffled = rng.permutation(clustering.medoid_rows)
         weights = counts[by_first_use].astype(float)
-        ordered = algorithms._tie_order(X, first_rows[by_first_use], weights, shuffled,
-                                        "manhattan", seed=0)
+        ordered = kmedoids_fits._tie_order(X, first_rows[by_first_use], weights, shuffled,
+                                           "manhattan", seed=0)
         np.testing.assert_array_equal(ordered, clustering.medoid_rows)
 
 

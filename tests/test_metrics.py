@@ -82,7 +82,7 @@ def test_weights_must_be_whole_rows():
 def test_small_tiles_and_several_workers_give_the_same_result(blobs, metric, monkeypatch):
     labelings = _kmeans_labelings(blobs, [2, 3, 5])
     one_tile = silhouette_samples_many(blobs, labelings, metric=metric)
-    monkeypatch.setattr(metrics, "_blas_threads", lambda: 3)
+    monkeypatch.setattr(metrics, "blas_threads", lambda: 3)
     # 1 MB leaves room for tiles of about 190 rows: 4 x 4 tiles, most of them off the diagonal.
     assert metrics._tile_size(600, 10, 3, 1) < 300
     many_tiles = silhouette_samples_many(blobs, labelings, metric=metric, max_memory_mb=1)

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import cdist
 
 from .algorithms import fit_sweep
+from .algorithms.assignment import nearest, raw_to_distance
 from .metrics import silhouette_scores
+from .numeric import check_metric, checked_matrix
 from .parallel import INLINE, Workers
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ HOPKINS_PROBES = 500
 DIAGNOSTIC_ROWS = 2000
 NULL_PERMUTATIONS = 2
 REFERENCES = ("uniform", "permuted")
-_CDIST = {"euclidean": "euclidean", "manhattan": "cityblock"}
 _QUERY_CHUNK = 256
 
 # (lower bound, level key, words); the first bound a value reaches gives its level.
@@ -114,11 +114,10 @@ def hopkins(
     reference "uniform" draws reference points uniformly in the bounding box; "permuted" draws
     them from X with its column groups (default: each column) shuffled independently.
     """
-    data = _matrix(X)
+    data = checked_matrix(X, np.float64)
     if reference not in REFERENCES:
         raise ValueError(f"reference must be one of {REFERENCES}, got {reference!r}")
-    if metric not in _CDIST:
-        raise ValueError(f"metric must be one of {tuple(_CDIST)}, got {metric!r}")
+    check_metric(metric)
     n_rows = len(data)
     if n_rows < 3:
         raise ValueError(f"the Hopkins statistic needs at least 3 rows, got {n_rows}")
@@ -131,8 +130,10 @@ def hopkins(
         references = np.empty((probes, data.shape[1]))
         for group in _groups(groups, data.shape[1]):
             references[:, group] = data[rng.choice(n_rows, size=probes, replace=False)][:, group]
-    u = _nearest_distances(references, data, metric)
-    w = _nearest_distances(data[probe_rows], data, metric, exclude=probe_rows)
+    u = raw_to_distance(nearest(references, data, metric, _QUERY_CHUNK)[1], metric)
+    w = raw_to_distance(
+        nearest(data[probe_rows], data, metric, _QUERY_CHUNK, exclude=probe_rows)[1], metric
+    )
     total = float(u.sum() + w.sum())
     return float(u.sum()) / total if total > 0 else float("nan")
 
@@ -175,7 +176,7 @@ def null_reference_silhouette(
     the exact silhouette in `metric`. Columns: k, null_silhouette (mean), null_sd, null_min,
     null_max, n_perm, null_rows. A k above the permuted data's distinct rows is NaN.
     """
-    data = _matrix(X).astype(np.float32)
+    data = checked_matrix(X, np.float64).astype(np.float32)
     if n_perm < 1:
         raise ValueError(f"n_perm must be at least 1, got {n_perm}")
     rng = np.random.default_rng(seed)
@@ -290,23 +291,16 @@ def diagnose(
 
 
 def diagnose_experiment(
-    sweep: SweepResult,
-    feature_spaces: Mapping[str, FeatureSpace],
-    *,
-    seed: int = 0,
-    sample_rows: int = DIAGNOSTIC_ROWS,
-    n_perm: int = NULL_PERMUTATIONS,
-    workers: Workers = INLINE,
-    nulls: Mapping[str, Future[pd.DataFrame]] | None = None,
+    sweep: SweepResult, feature_spaces: Mapping[str, FeatureSpace], **settings: Any
 ) -> Diagnostics:
-    """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes. `nulls`:
-    the null references start_null_references started for these spaces and k values."""
+    """Diagnostics of a finished sweep: its spaces, its k values, its silhouettes. `settings`:
+    diagnose's seed, sample_rows, n_perm, workers and nulls (the null references
+    start_null_references started for these spaces and k values)."""
     ks = sorted(sweep.table["k"].unique().tolist())
     swept = set(sweep.table["algorithm"])
     spaces = {a: space for a, space in sweep.spaces.items() if a in swept}
     groups = {a: feature_groups(feature_spaces[a]) for a in spaces}
-    return diagnose(spaces, ks, groups=groups, observed=sweep.table, seed=seed,
-                    sample_rows=sample_rows, n_perm=n_perm, workers=workers, nulls=nulls)
+    return diagnose(spaces, ks, groups=groups, observed=sweep.table, **settings)
 
 
 def describe_hopkins(
@@ -337,7 +331,7 @@ def _space_diagnostics(
     seed: int,
     sample_rows: int,
 ) -> SpaceDiagnostics:
-    data = _matrix(space.X)
+    data = checked_matrix(space.X, np.float64)
     rng = np.random.default_rng(seed)
     if len(data) > sample_rows:
         data = data[np.sort(rng.choice(len(data), size=sample_rows, replace=False))]
@@ -394,25 +388,3 @@ def _groups(groups: Sequence[Sequence[int]] | None, n_columns: int) -> list[list
     if listed != list(range(n_columns)):
         raise ValueError("groups must cover every column exactly once")
     return [list(group) for group in groups]
-
-
-def _matrix(X: np.ndarray) -> np.ndarray:
-    data = np.asarray(X, dtype=np.float64)
-    if data.ndim != 2 or data.shape[0] == 0 or data.shape[1] == 0:
-        raise ValueError(f"expected a non-empty 2-D matrix, got shape {data.shape}")
-    if not np.isfinite(data).all():
-        raise ValueError("the matrix contains NaN or infinite values")
-    return data
-
-
-def _nearest_distances(
-    queries: np.ndarray, data: np.ndarray, metric: str, exclude: np.ndarray | None = None
-) -> np.ndarray:
-    """Distance from each query to its nearest data row; query i skips data row exclude[i]."""
-    nearest = np.empty(len(queries))
-    for start in range(0, len(queries), _QUERY_CHUNK):
-        block = cdist(queries[start : start + _QUERY_CHUNK], data, _CDIST[metric])
-        if exclude is not None:
-            block[np.arange(len(block)), exclude[start : start + _QUERY_CHUNK]] = np.inf
-        nearest[start : start + _QUERY_CHUNK] = block.min(axis=1)
-    return nearest

@@ -9,7 +9,6 @@ Identical rows are first collapsed to unique rows with multiplicities when that 
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,9 +22,8 @@ from sklearn.metrics import (
     calinski_harabasz_score,
     davies_bouldin_score,
 )
-from threadpoolctl import ThreadpoolController
 
-METRICS = ("euclidean", "manhattan")
+from .numeric import blas_threads, check_metric, checked_matrix, one_thread
 
 # Side of a distance tile: small enough to stay in cache, large enough for efficient GEMMs
 # (measured in benchmarks/bench_silhouette.py).
@@ -76,8 +74,8 @@ def silhouette_samples_many(
     values agree with it to about 1e-6 per row. max_memory_mb bounds the working buffers (distance
     tiles and per-thread sums); the stacked one-hot (n x sum of k) and the result come on top.
     """
-    X = _checked_matrix(X)
-    _check_metric(metric)
+    X = checked_matrix(X)
+    check_metric(metric)
     codes = [
         _label_codes(labels, X.shape[0], position) for position, labels in enumerate(labelings)
     ]
@@ -111,8 +109,8 @@ def silhouette_scores(
         samples = silhouette_samples_many(X, labelings, metric=metric,
                                           max_memory_mb=max_memory_mb)
         return samples.mean(axis=1)
-    X = _checked_matrix(X)
-    _check_metric(metric)
+    X = checked_matrix(X)
+    check_metric(metric)
     weights = _checked_weights(weights, X.shape[0])
     n_rows = int(weights.sum())
     labelings = [
@@ -129,19 +127,15 @@ def silhouette_scores(
 
 
 def silhouette_estimates(
-    X: np.ndarray,
-    labelings: Sequence[np.ndarray],
-    metric: str = "euclidean",
-    sample_size: int = 20000,
-    seed: int = 0,
-    max_memory_mb: int = 256,
+    X: np.ndarray, labelings: Sequence[np.ndarray], metric: str = "euclidean", **sampling: int
 ) -> list[SilhouetteEstimate]:
     """Mean silhouette per labeling: exact when n <= sample_size, else sampled with a 95% CI.
+    `sampling`: silhouette_rows' sample_size, seed and max_memory_mb.
 
     The sample is a uniform random subset of rows, each scored against all rows, so the estimate
     is unbiased; the CI is value +- 1.96 * std / sqrt(sample_size).
     """
-    rows, samples = silhouette_rows(X, labelings, metric, sample_size, seed, max_memory_mb)
+    rows, samples = silhouette_rows(X, labelings, metric, **sampling)
     return summarise_silhouettes(samples, exact=rows is None)
 
 
@@ -158,7 +152,7 @@ def silhouette_rows(
     Callers that also draw the per-customer silhouette chart keep these values instead of
     computing them a second time.
     """
-    X = _checked_matrix(X)
+    X = checked_matrix(X)
     n_rows = X.shape[0]
     if sample_size < 2:
         raise ValueError(f"sample_size must be at least 2, got {sample_size}")
@@ -227,20 +221,6 @@ def mean_pairwise_ari(labelings: Sequence[np.ndarray]) -> float:
         raise ValueError(f"need at least 2 labelings to compare, got {len(labelings)}")
     pairs = itertools.combinations(labelings, 2)
     return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs]))
-
-
-def _checked_matrix(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array (rows x features), got shape {X.shape}")
-    if X.dtype.kind not in "biuf" or not np.all(np.isfinite(X)):
-        raise ValueError("X must be numeric with no NaN or infinite values")
-    return X
-
-
-def _check_metric(metric: str) -> None:
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
 
 
 def _checked_rows(rows: np.ndarray, n_rows: int) -> np.ndarray:
@@ -321,7 +301,7 @@ def _cluster_distance_sums(
     one_hot = _stacked_one_hot(points)
     distance_tile = _distance_tile_function(points.values, metric)
     n_points, n_columns = one_hot.shape
-    n_workers = _blas_threads()
+    n_workers = blas_threads()
     tile = _tile_size(query.size, n_columns, n_workers, max_memory_mb)
     # query holds sorted unique point indices, so it covers every point exactly when sizes match.
     symmetric = query.size == n_points
@@ -344,7 +324,7 @@ def _cluster_distance_sums(
         return sums
 
     # One BLAS thread per worker, so the elementwise work (cast, sqrt) runs in parallel too.
-    with _threadpools().limit(limits=1, user_api="blas"):
+    with one_thread("blas"):
         if n_workers == 1:  # no thread to start (the tie search scores many one-tile problems)
             partial_sums = [accumulate(0)]
         else:
@@ -425,19 +405,6 @@ def _gemm_tile_function(values: np.ndarray, binary: bool):
         return np.sqrt(distances, out=distances)
 
     return tile
-
-
-@functools.cache
-def _threadpools() -> ThreadpoolController:
-    """The process's BLAS and OpenMP libraries, found once (all are loaded by then): finding
-    them takes about 2 ms, more than scoring a small problem, and the K-Medoids tie search
-    scores 63-point problems about 60 times a run. A forked worker inherits the same libraries."""
-    return ThreadpoolController()
-
-
-def _blas_threads() -> int:
-    counts = [info["num_threads"] for info in _threadpools().select(user_api="blas").info()]
-    return max(1, max(counts, default=1))
 
 
 def _silhouettes_from_sums(
