@@ -279,10 +279,11 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(capsys, monkeypa
 
     def fill(folder: Path) -> None:
         (folder / "segments.csv").write_text("half")
-        full()
+        io.write_file_atomically(folder / "segmentation.model", full)
 
-    with pytest.raises(io.WriteRefused, match=r"cannot write .*new: no space left"):
+    with pytest.raises(io.WriteRefused) as refused:  # named as the user named it
         write_folder_atomically(tmp_path / "new", fill)
+    assert str(refused.value) == f"cannot write {tmp_path / 'new'}: no space left on the device"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
 
 
@@ -353,17 +354,19 @@ def test_a_folder_moved_aside_by_a_killed_writer_comes_back(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
-def test_a_stop_signal_while_the_folder_is_written_removes_the_staging_folder(tmp_path):
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_stop_signal_while_the_folder_is_written_removes_the_staging_folder(tmp_path, stop):
     def fill(folder: Path) -> None:
         (folder / "segments.csv").write_text("half")
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), getattr(signal, stop))
         time.sleep(10)  # the signal's exception ends this at once
 
     started = time.monotonic()
-    with _stop_signals_interrupt(), pytest.raises(Interrupted):
+    with _stop_signals_interrupt(), pytest.raises(Interrupted) as stopped:
         write_folder_atomically(tmp_path / "run", fill)
     assert time.monotonic() - started < 5
-    assert list(tmp_path.iterdir()) == []
+    assert str(stopped.value) == stop
+    assert list(tmp_path.iterdir()) == []  # neither the staging folder nor the lock file
 
 
 # --- stop signals, one writer, a closed pipe: as a user runs it -----------------------------

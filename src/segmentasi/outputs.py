@@ -320,8 +320,12 @@ def _make_folders(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
     missing.reverse()
-    for made in missing:
-        made.mkdir()
+    for position, folder in enumerate(missing):
+        try:
+            folder.mkdir()
+        except BaseException:
+            _remove_empty(missing[:position])
+            raise
     return missing
 
 

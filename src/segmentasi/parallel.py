@@ -80,7 +80,11 @@ class Workers:
             # until a worker has set its own handling: a fork inherits the parent's handlers.
             with _stop_signals_blocked():
                 forked = self._pool.submit(int)
-            forked.result()
+            try:
+                forked.result()
+            except BaseException:  # stopped while the workers start: no `with` will close them
+                self.close(at_once=True)
+                raise
 
     def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         """Start function(*args) in a worker; inline (already done) without workers."""
@@ -170,7 +174,7 @@ class Workers:
                 ours.set_exception(RuntimeError("the workers were closed before this task ran"))
             if at_once:
                 # The pool's own processes: Python 3.14's ProcessPoolExecutor.kill_workers().
-                for process in list(pool._processes.values()):
+                for process in list((pool._processes or {}).values()):
                     process.kill()
             pool.shutdown(cancel_futures=at_once)  # waits for the killed ones to be reaped
 

@@ -134,7 +134,8 @@ def run(
     processes for independent steps (default: one per core on tables of 10,000 rows or more);
     the results are the same for any number. `out`: also write the run folder there, as
     RunResult.save(out, overwrite) would; its data files are written while the workers draw
-    the report's charts, which is faster than saving after the run.
+    the report's charts, which is faster than saving after the run. `out` is checked first and
+    held for this call alone (see outputs.py for where a run folder may go).
     """
     if lang not in LANGUAGES:
         raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
