@@ -226,7 +226,7 @@ def test_where_filters_rows(tmp_path, table_file):
     assert done.returncode == 0, done.stderr
     segments = pd.read_csv(out / "segments.csv")
     assert set(segments["Jalur_Pembukaan"]) == {"Telemarketing"}
-    done = cli("run", str(table_file), "--out", str(out / "x"), "--where", "Nope ==")
+    done = cli("run", str(table_file), "--out", str(tmp_path / "x"), "--where", "Nope ==")
     assert done.returncode == 2 and "is not a valid filter" in done.stderr
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +109,54 @@ def test_closing_fails_the_tasks_no_worker_took():
     assert all(future.done() for future in running)
     with pytest.raises(RuntimeError, match="closed before this task ran"):
         never.result(timeout=5)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie waiting to be reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_a_failing_block_kills_the_workers_instead_of_waiting_for_their_tasks():
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the run failed"), Workers(2) as pool:
+        processes = list(pool._pool._processes.values())
+        pool.submit(_pid_after, 30.0)
+        pool.submit(_pid_after, 30.0)
+        raise RuntimeError("the run failed")
+    assert time.monotonic() - started < 10
+    assert not any(process.is_alive() for process in processes)
+
+
+def test_workers_leave_ctrl_c_to_their_parent():
+    with Workers(2) as pool:
+        for pid in pool._pool._processes:
+            os.kill(pid, signal.SIGINT)  # as a terminal sends Ctrl-C to the whole group
+        assert pool.map(_square, range(4)) == [0, 1, 4, 9]
+        assert all(_alive(pid) for pid in pool._pool._processes)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_their_parent_even_when_it_is_killed():
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time; from segmentasi.parallel import Workers\n"
+         "pool = Workers(2)\n"
+         "print(*pool._pool._processes, flush=True)\n"
+         "time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    parent.kill()
+    parent.wait(timeout=10)
+    assert _wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=5)

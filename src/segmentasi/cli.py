@@ -1,15 +1,19 @@
 """Command line: parses arguments, calls the Python API, prints. No logic of its own.
 
-Exit codes: 0 done, 2 the user's input is wrong (message, no traceback), 1 internal error.
+Exit codes: 0 done, 2 the user's input is wrong (message, no traceback), 1 internal error,
+128 + the signal's number when stopped by SIGINT (130), SIGTERM (143) or SIGHUP (129), and 141
+(as if by SIGPIPE) when the reader of the output went away (`segmentasi ... | head`).
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +27,8 @@ from . import io
 from .errors import UserError
 from .i18n import describe, num, pct
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
+from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
+from .parallel import STOP_SIGNALS
 from .pipeline import RunResult, run
 from .quality import Handling, assess
 from .recommend import campaign_targets
@@ -58,19 +64,56 @@ SchemaOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors and the result path.")
 ]
+OverwriteFileOption = Annotated[
+    bool, typer.Option(help="Replace the --out file if it exists (never an input file).")
+]
 ReportLangOption = Annotated[
     str,
     typer.Option("--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English)."),
 ]
 
 
+class Interrupted(BaseException):
+    """A stop signal, raised in the main thread so that the run unwinds: its workers are
+    killed, its staging folder and lock file removed. Not an Exception: nothing catches it
+    by accident."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.signal_number = signal_number
+
+
 def main() -> None:
-    """The command line in this process: usage errors exit 2 (typer); our errors are mapped
-    here. Ends with SystemExit, like every click command."""
+    """The command line in this process: usage errors exit 2 (typer); our errors and stop
+    signals are mapped here. Ends with SystemExit, like every click command."""
+    with _stop_signals_interrupt():
+        try:
+            app()
+        except Interrupted as stop:
+            err_console.print(
+                f"Interrupted by {stop}: stopped, no partial output left.", highlight=False
+            )
+            sys.exit(128 + stop.signal_number)
+        except Exception as exc:
+            sys.exit(_report_failure(exc))
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise Interrupted (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signal_number: int, frame: object) -> None:
+        raise Interrupted(signal_number)
+
+    previous = {stop: signal.signal(stop, interrupt) for stop in STOP_SIGNALS}
     try:
-        app()
-    except Exception as exc:
-        sys.exit(_report_failure(exc))
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 def program() -> None:
@@ -82,6 +125,7 @@ def program() -> None:
     The modules imported by then live until that exit, so they are frozen out of the garbage
     collector's full passes (workers do the same with what they inherit, see parallel.py)."""
     gc.freeze()
+    stdout, stdout_file = sys.stdout, _file_identity(sys.stdout)
     try:
         main()
         code: int | str | None = 0
@@ -90,9 +134,27 @@ def program() -> None:
     if isinstance(code, str):  # sys.exit("message") prints the message and exits 1
         print(code, file=sys.stderr)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    # A closed stdout (EPIPE: its reader went away, as in `segmentasi run ... | head`) ends
+    # the command quietly: rich points stdout at os.devnull, typer wraps sys.stdout, and both
+    # exit 1, which here would mean a bug. It ends as if by SIGPIPE instead, like Unix tools.
+    reader_gone = sys.stdout is not stdout or _file_identity(sys.stdout) != stdout_file
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        reader_gone = True
+    if reader_gone:
+        code = 128 + signal.SIGPIPE
+    with suppress(OSError):
+        sys.stderr.flush()
     os._exit(code or 0)
+
+
+def _file_identity(stream: Any) -> tuple[int, int] | None:
+    """The device and inode of the file behind `stream`, if any."""
+    with suppress(AttributeError, OSError, ValueError):
+        found = os.fstat(stream.fileno())
+        return found.st_dev, found.st_ino
+    return None
 
 
 def _report_failure(exc: BaseException) -> int:
@@ -209,7 +271,9 @@ def run_command(
     allow_extra_columns: Annotated[
         bool, typer.Option(help="Ignore columns the schema does not declare.")
     ] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace the run folder if it exists.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the run folder if it is one segmentasi wrote.")
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -299,7 +363,9 @@ def search_command(
     min_stability: Annotated[
         float, typer.Option(help="Guardrail: lowest mean ARI under resampling.")
     ] = Guardrails().min_stability,
-    overwrite: Annotated[bool, typer.Option(help="Replace the folder if it exists.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the folder if it is a search folder segmentasi wrote.")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Search an experiment's configurations (features, scaling, encoding, algorithm, distance,
@@ -307,7 +373,6 @@ def search_command(
 
     Example: segmentasi search clustering_data.csv --experiment demografi --target-silhouette 0.7
     """
-    io.check_output_folder(out, overwrite)
     guardrails = Guardrails(
         min_segment_share=min_segment_share,
         k_min=k_min,
@@ -316,7 +381,8 @@ def search_command(
         min_stability=min_stability,
     )
     options = SearchOptions(target_silhouette=target_silhouette, time_budget=time_budget, seed=seed)
-    with _progress(quiet) as progress:
+    reserved = reserve_folder(out, overwrite, kind=SEARCH_FOLDER, inputs=(data, schema))
+    with reserved, _progress(quiet) as progress:
         result = search(
             data,
             schema=schema,
@@ -473,6 +539,7 @@ def assign_command(
             help="Fill a feature column the table lacks with its training value (with a warning)."
         ),
     ] = False,
+    overwrite: OverwriteFileOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Place new customers or prospects in a saved segmentation's segments.
@@ -484,8 +551,7 @@ def assign_command(
     """
     if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise io.InputError(f"{out}: output must be .csv or .parquet")
-    if out.resolve() == data.resolve():
-        raise io.InputError(f"{out}: would overwrite the input table; choose another --out")
+    check_output_file(out, overwrite, inputs=(data, model))  # before the work, not only after
     saved = load_model(model)
     result = saved.assign(
         io.read_table(data),
@@ -494,7 +560,8 @@ def assign_command(
         chunk_rows=chunk_rows,
         impute_absent_columns=impute_absent_columns,
     )
-    io.write_file_atomically(out, lambda path: io.write_table(result.table, path))
+    with reserve_file(out, overwrite, inputs=(data, model)):
+        io.write_file_atomically(out, lambda path: io.write_table(result.table, path))
     if not quiet:
         total = result.placed + result.unplaced
         out_console.print(
@@ -533,6 +600,7 @@ def targets_command(
     experiment: Annotated[
         str, typer.Option("--experiment", "-e", help="Experiment whose segments to use.")
     ] = "demografi",
+    overwrite: OverwriteFileOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Write a call list: customers in a segment who do not own a product, with its propensity.
@@ -541,9 +609,11 @@ def targets_command(
     """
     if out.suffix.lower() != ".csv":
         raise io.InputError(f"{out}: the call list is written as .csv")
+    check_output_file(out, overwrite)  # before the work, not only after
     schema, segments, offers = read_campaign_tables(run_dir, experiment)
     targets = campaign_targets(segments, offers, schema, experiment, segment, product)
-    io.write_file_atomically(out, lambda path: targets.customers.to_csv(path, index=False))
+    with reserve_file(out, overwrite):
+        io.write_file_atomically(out, lambda path: targets.customers.to_csv(path, index=False))
     if not quiet:
         out_console.print(
             f"{len(targets.customers):,} customers in segment {segment} of '{experiment}' do not "

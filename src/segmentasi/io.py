@@ -1,14 +1,16 @@
-"""Reading tables and writing run folders: the only module that touches files."""
+"""Reading tables and writing files; outputs.py decides where outputs may go and writes
+folders whole."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -106,55 +108,70 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def check_output_folder(out: str | Path, overwrite: bool) -> Path:
-    """Refuse to clobber an existing, non-empty folder unless asked to."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise InputError(f"{out}: folder exists and is not empty (use --overwrite to replace it)")
-    return out
+# What the operating system says when it will not write somewhere: the user's to fix.
+REFUSALS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for the file system",
+    errno.ENAMETOOLONG: "file name too long",
+}
+# ... and what it says when the path itself is wrong (only while placing a file or folder:
+# inside a folder segmentasi is filling, these would be bugs).
+PATH_REFUSALS = {
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder",
+    errno.EEXIST: "it already exists",
+    errno.ENOTEMPTY: "it is a folder that is not empty",
+    errno.ELOOP: "too many symbolic links",
+}
 
 
-def write_folder_atomically(out: str | Path, fill: Callable[[Path], None], overwrite: bool) -> Path:
-    """Let `fill` write into a temporary sibling folder, then move it into place whole.
+class WriteRefused(InputError):
+    """The operating system would not write an output: permission, full disk, a file where a
+    folder must be, a name too long."""
 
-    If anything fails midway the temporary folder is removed and `out` is untouched.
-    """
-    out = check_output_folder(out, overwrite).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.reason = reason
+
+
+@contextmanager
+def writing(path: str | Path, *, placing: bool = True) -> Iterator[None]:
+    """Turn the operating system's refusals inside the block into WriteRefused naming `path`
+    (the outermost block's path, when blocks nest). `placing`: the block creates, moves or
+    replaces `path` itself, so refusals about the path count too (see PATH_REFUSALS)."""
     try:
-        fill(staging)
-        if out.exists():
-            retired = out.with_name(f".{out.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            os.replace(out, retired)
-            os.replace(staging, out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+        yield
+    except WriteRefused as refused:
+        raise WriteRefused(path, refused.reason) from None
+    except OSError as exc:
+        reason = REFUSALS.get(exc.errno) or (PATH_REFUSALS.get(exc.errno) if placing else None)
+        if reason is None:
+            raise
+        raise WriteRefused(path, reason) from None
 
 
 def write_file_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Write a single file through a temporary sibling so a failure leaves no partial file."""
-    path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
-    )
-    os.close(handle)
+    given, path = path, Path(path).resolve()
+    with writing(given):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
+        )
+        os.close(handle)
     temp = Path(temp_name)
     try:
-        write(temp)
-        umask = os.umask(0)
-        os.umask(umask)
-        temp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(temp, path)
+        with writing(given, placing=False):
+            write(temp)
+        with writing(given):
+            umask = os.umask(0)
+            os.umask(umask)
+            temp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+            os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -12,6 +12,11 @@ OpenMP at most on one thread (scikit-learn's K-Means is held to one), which a fo
 libgomp's thread team would not. Each worker keeps BLAS and OpenMP to one thread: the workers
 already fill the cores.
 
+Workers end with the run: the kernel kills them when their parent dies, even by SIGKILL
+(Linux), and a run that fails or is stopped kills them at once instead of letting them finish.
+Stop signals are the parent's to handle: a worker ignores Ctrl-C (the terminal sends it to the
+workers too) and dies at SIGTERM or SIGHUP without running anything of its parent's.
+
 Tasks wait here, not in the pool's own queue, until a worker is free, and the calling process
 helps: when it waits for a result whose task no worker has taken yet, it runs that task itself,
 on one BLAS thread as a worker would, instead of idling while it queues behind others.
@@ -19,12 +24,16 @@ on one BLAS thread as a worker would, instead of idling while it queues behind o
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
@@ -35,6 +44,11 @@ T = TypeVar("T")
 # Below this many rows a run takes a few seconds; starting workers would cost more than it saves.
 MIN_ROWS = 10_000
 WORKER_NICENESS = 5
+# Signals that stop a run; the parent handles them (see cli.main), workers do not.
+STOP_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def default_workers(rows: int) -> int:
@@ -59,9 +73,18 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("fork"),
-                initializer=_one_thread_each,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
-            self._pool.submit(int).result()  # forks every worker now, before any work
+            # Forks every worker now, before any work. A stop signal arriving meanwhile waits
+            # until a worker has set its own handling: a fork inherits the parent's handlers.
+            with _stop_signals_blocked():
+                forked = self._pool.submit(int)
+            try:
+                forked.result()
+            except BaseException:  # stopped while the workers start: no `with` will close them
+                self.close(at_once=True)
+                raise
 
     def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         """Start function(*args) in a worker; inline (already done) without workers."""
@@ -140,21 +163,26 @@ class Workers:
                 self._free += 1
             self._hand_out()
 
-    def close(self) -> None:
-        """Stop the workers; a task no worker took fails instead of staying pending."""
+    def close(self, *, at_once: bool = False) -> None:
+        """Stop the workers; a task no worker took fails instead of staying pending.
+        `at_once` kills them instead of waiting for their tasks (the run failed or was stopped)."""
         if self._pool is not None:
             with self._lock:
                 pool, self._pool = self._pool, None
                 abandoned, self._waiting = self._waiting, []
             for ours, _ in abandoned:
                 ours.set_exception(RuntimeError("the workers were closed before this task ran"))
-            pool.shutdown()
+            if at_once:
+                # The pool's own processes: Python 3.14's ProcessPoolExecutor.kill_workers().
+                for process in list((pool._processes or {}).values()):
+                    process.kill()
+            pool.shutdown(cancel_futures=at_once)  # waits for the killed ones to be reaped
 
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
+        self.close(at_once=failed is not None)
 
 
 class _Helped(Future[T]):
@@ -175,6 +203,30 @@ class _Helped(Future[T]):
 
 
 INLINE = Workers(1)
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Hold back the stop signals in this thread (and the threads and processes it starts)."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a forked worker: dies with `parent`, leaves stopping to it, one thread each."""
+    if sys.platform.startswith("linux"):
+        # The kernel kills this worker when the thread that forked it (the run's) ends.
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before that: nobody will collect our work
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stop in STOP_SIGNALS - {signal.SIGINT}:
+        signal.signal(stop, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    _one_thread_each()
 
 
 def _one_thread_each() -> None:

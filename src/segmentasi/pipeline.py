@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import time
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from .features import FeatureSpace
 from .filters import FilterError, filter_rows
 from .i18n import LANGUAGES
 from .narrative import Insights, build_insights
+from .outputs import reserve_folder
 from .parallel import Workers, default_workers
 from .profile import Profile, profile, segment_numbers
 from .quality import Finding, Handling, QualityReport, apply_handling, assess
@@ -35,6 +37,7 @@ from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run
 from .validation import validate
 
 PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,24 @@ class RunResult:
         return write_run_folder(self, out, overwrite=overwrite, before_report=before_report)
 
 
+def _holding_out(run_function: Callable[P, RunResult]) -> Callable[P, RunResult]:
+    """Reserve the run folder `out` for the whole call (outputs.reserve_folder: checked, then
+    locked from before the table is read until the folder is in place)."""
+
+    @functools.wraps(run_function)
+    def call(*args: P.args, **kwargs: P.kwargs) -> RunResult:
+        out = kwargs.get("out")
+        if out is None:
+            return run_function(*args, **kwargs)
+        data = args[0] if args else kwargs.get("data")
+        inputs = [item for item in (data, kwargs.get("schema")) if isinstance(item, str | Path)]
+        with reserve_folder(out, bool(kwargs.get("overwrite")), inputs=inputs):
+            return run_function(*args, **kwargs)
+
+    return call
+
+
+@_holding_out
 def run(
     data: pd.DataFrame | str | Path,
     *,
@@ -114,12 +135,11 @@ def run(
     processes for independent steps (default: one per core on tables of 10,000 rows or more);
     the results are the same for any number. `out`: also write the run folder there, as
     RunResult.save(out, overwrite) would; its data files are written while the workers draw
-    the report's charts, which is faster than saving after the run.
+    the report's charts, which is faster than saving after the run. `out` is checked first and
+    held for this call alone (see outputs.py for where a run folder may go).
     """
     if lang not in LANGUAGES:
         raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
-    if out is not None:
-        io.check_output_folder(out, overwrite)
     started = time.perf_counter()
     timings: dict[str, float] = {}
     schema = schema if isinstance(schema, Schema) else load_schema(schema)

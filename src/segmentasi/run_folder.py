@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import io
 from .model import write_experiment_models
+from .outputs import write_folder_atomically
 from .profile import segment_numbers
 from .report import REPORT_FILE, report_template, write_report
 from .schema import Schema, schema_from_dict
@@ -75,7 +76,8 @@ def write_run_folder(
         write_report(result, folder / REPORT_FILE, lang=result.options.get("lang", "id"))
         io.write_json(_manifest(result), folder / "manifest.json")
 
-    return io.write_folder_atomically(out, fill, overwrite)
+    source = result.source.get("path") if "sha256" in result.source else None
+    return write_folder_atomically(out, fill, overwrite, inputs=[source])
 
 
 def _write_experiment(exp: ExperimentResult, folder: Path) -> None:

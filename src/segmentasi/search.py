@@ -63,6 +63,7 @@ from .diagnostics import describe_hopkins, feature_groups, hopkins, null_referen
 from .errors import InputError, UserError
 from .features import ENCODINGS, FeatureSpace
 from .metrics import silhouette_estimates, silhouette_scores
+from .outputs import SEARCH_FOLDER, write_folder_atomically
 from .quality import Handling, apply_handling
 from .schema import SCALINGS as COLUMN_SCALINGS
 from .schema import Schema, load_schema, schema_from_dict
@@ -680,7 +681,8 @@ def write_search_folder(run: SearchRun, out: str | Path, overwrite: bool = False
         for name, result in run.experiments.items():
             _write_experiment_search(result, folder / name)
 
-    return io.write_folder_atomically(out, fill, overwrite)
+    source = run.source.get("path") if "sha256" in run.source else None
+    return write_folder_atomically(out, fill, overwrite, kind=SEARCH_FOLDER, inputs=[source])
 
 
 def _write_experiment_search(result: ExperimentSearch, folder: Path) -> None:

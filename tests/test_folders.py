@@ -1,0 +1,419 @@
+"""Where outputs go: never over what segmentasi did not write, one writer per output, clean
+stops (signals, a closed pipe), and the operating system's refusals as exit 2."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from segmentasi import io, outputs
+from segmentasi.cli import Interrupted, _stop_signals_interrupt, main
+from segmentasi.outputs import (
+    SEARCH_FOLDER,
+    check_output_folder,
+    write_folder_atomically,
+    written_by_segmentasi,
+)
+from segmentasi.search import Guardrails, SearchOptions, SearchRun
+
+QUICK_RUN = ("--experiment", "demografi", "--k-max", "3", "--quiet")
+
+
+def segmentasi(capsys, *args: str) -> tuple[int, str]:
+    """The command line in this process: its exit code and what it printed on stderr."""
+    argv = sys.argv
+    sys.argv = ["segmentasi", *args]
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        sys.argv = argv
+    return done.value.code or 0, capsys.readouterr().err
+
+
+def in_a_child(*args: str, **options) -> subprocess.Popen:
+    """The command line in a child process, as a user runs it."""
+    return subprocess.Popen([sys.executable, "-m", "segmentasi.cli", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under `root` (and `root`) with its modification time and size."""
+    return {
+        str(path.relative_to(root)): (path.lstat().st_mtime_ns, path.lstat().st_size)
+        for path in [root, *sorted(root.rglob("*"))]
+    }
+
+
+def children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(parent) == pid and state != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(condition, timeout: float = 120.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory, synthetic) -> Path:
+    path = tmp_path_factory.mktemp("data") / "customers.csv"
+    synthetic.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_table(tmp_path_factory, schema) -> Path:
+    """20,000 rows: a run starts worker processes for it and takes long enough to stop."""
+    from segmentasi import synthesize
+
+    path = tmp_path_factory.mktemp("big") / "customers.csv"
+    synthesize(schema, rows=20_000, seed=1).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_template(tmp_path_factory, table) -> Path:
+    """A real run folder, copied by the tests that need one."""
+    from segmentasi.pipeline import run
+    from segmentasi.sweep import SweepOptions
+
+    out = tmp_path_factory.mktemp("template") / "run"
+    run(table, experiments=["demografi"], options=SweepOptions(ks=(2, 3)), diagnose=False,
+        out=out)
+    return out
+
+
+@pytest.fixture
+def run_dir(tmp_path, run_template) -> Path:
+    return Path(shutil.copytree(run_template, tmp_path / "runs" / "latest"))
+
+
+# --- never over what segmentasi did not write -------------------------------------------------
+
+
+def test_run_and_search_folders_are_recognised_by_their_records(run_dir, tmp_path):
+    kind, names = written_by_segmentasi(run_dir)
+    assert kind.name == "run folder" and "demografi" in names and "segments.csv" in names
+    search_folder = SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy").save(
+        tmp_path / "search")
+    assert written_by_segmentasi(search_folder)[0] is SEARCH_FOLDER
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "manifest.json").write_text(json.dumps({"format_version": 1}))
+    assert written_by_segmentasi(tmp_path / "other") is None
+    (tmp_path / "other" / "manifest.json").write_text("[1, 2]")
+    assert written_by_segmentasi(tmp_path / "other") is None
+    assert written_by_segmentasi(tmp_path) is None
+
+
+def test_a_run_folder_is_replaced_with_overwrite_and_nothing_is_left_beside_it(
+    capsys, run_dir, table
+):
+    before = json.loads((run_dir / "manifest.json").read_text())
+    (run_dir / "manifest.json").write_text(json.dumps({**before, "created": "earlier"}))
+    code, err = segmentasi(capsys, "run", str(table), "--out", str(run_dir), *QUICK_RUN)
+    assert code == 2 and "folder exists and is not empty (use --overwrite" in err
+    code, err = segmentasi(capsys, "run", str(table), "--out", str(run_dir), "--overwrite",
+                           *QUICK_RUN)
+    assert code == 0, err
+    assert json.loads((run_dir / "manifest.json").read_text())["created"] != "earlier"
+    assert sorted(p.name for p in run_dir.parent.iterdir()) == ["latest"]
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("input inside", "holds the input"),
+        ("cwd inside", "holds the current folder"),
+        ("out is cwd", ": is the current folder; choose another --out"),
+        ("not a run folder", "is not a segmentasi run folder; --overwrite replaces only a run"),
+        ("a file of the user's", "which segmentasi did not write; --overwrite would delete it"),
+        ("inside a run folder", "is inside the segmentasi run folder"),
+        ("a search folder", "is not a segmentasi run folder"),
+        ("a file", "exists and is not a folder"),
+        ("under a file", "a part of the path is a file, not a folder"),
+        ("name too long", "file name too long"),
+    ],
+)
+def test_run_refuses_and_touches_nothing(capsys, monkeypatch, tmp_path, run_dir, table, case,
+                                         message):
+    data, out = str(table), str(run_dir)
+    if case == "input inside":
+        data = str(shutil.copy(table, run_dir / "demografi" / "customers.csv"))
+    elif case == "cwd inside":
+        monkeypatch.chdir(run_dir / "demografi")
+    elif case == "out is cwd":
+        monkeypatch.chdir(run_dir)
+        out = "."
+    elif case == "not a run folder":
+        (run_dir / "manifest.json").unlink()
+    elif case == "a file of the user's":
+        (run_dir / "notes.txt").write_text("mine")
+    elif case == "inside a run folder":
+        out = str(run_dir / "again")
+    elif case == "a search folder":
+        shutil.rmtree(run_dir)
+        SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy").save(run_dir)
+    elif case == "a file":
+        out = str(tmp_path / "notes.txt")
+        Path(out).write_text("mine")
+    elif case == "under a file":
+        out = str(tmp_path / "runs" / "latest" / "report.html" / "x")
+        (run_dir / "manifest.json").unlink()  # else: inside a run folder
+    elif case == "name too long":
+        out = str(tmp_path / ("x" * 300))
+    before = snapshot(tmp_path)
+    code, err = segmentasi(capsys, "run", data, "--out", out, "--overwrite", *QUICK_RUN)
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
+def test_an_empty_folder_is_used_without_overwrite(tmp_path):
+    (tmp_path / "empty").mkdir()
+    write_folder_atomically(tmp_path / "empty", lambda folder: (folder / "a").write_text("a"))
+    assert (tmp_path / "empty" / "a").read_text() == "a"
+
+
+def test_demo_does_not_replace_a_folder_it_did_not_write(capsys, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("years of work")
+    before = snapshot(tmp_path)
+    code, err = segmentasi(capsys, "demo", "--out", str(tmp_path / "mine"), "--rows", "100")
+    assert code == 2 and "not a segmentasi run folder" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_search_replaces_only_a_search_folder(tmp_path, run_dir, table):
+    found = SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy")
+    found.save(tmp_path / "search")
+    with pytest.raises(io.InputError, match="use --overwrite"):
+        found.save(tmp_path / "search")
+    found.save(tmp_path / "search", overwrite=True)
+    before = snapshot(tmp_path)
+    with pytest.raises(io.InputError, match="is not a segmentasi search folder"):
+        found.save(run_dir, overwrite=True)
+    with pytest.raises(io.InputError, match="holds the input"):
+        check_output_folder(tmp_path, True, kind=SEARCH_FOLDER, inputs=[table, tmp_path / "x"])
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["assign", "targets"])
+def test_file_outputs_refuse_existing_files_and_run_folders(capsys, tmp_path, run_dir, table,
+                                                            command):
+    model = run_dir / "demografi" / "segmentation.model"
+
+    def write(out: Path, *more: str) -> tuple[int, str]:
+        if command == "assign":
+            return segmentasi(capsys, "assign", str(model), str(table), "--out", str(out),
+                              "--quiet", *more)
+        return segmentasi(capsys, "targets", str(run_dir), "--segment", "1", "--product",
+                          "deposito", "--out", str(out), "--quiet", *more)
+
+    existing = tmp_path / "placed.csv"
+    existing.write_text("keep me")
+    (tmp_path / "folder.csv").mkdir()
+    before = snapshot(tmp_path)
+    for out, message in [
+        (run_dir / "segments.csv", "is inside the segmentasi run folder"),
+        (run_dir / "demografi" / "new.csv", "is inside the segmentasi run folder"),
+        (existing, "exists (use --overwrite to replace it)"),
+        (tmp_path / "folder.csv", "is a folder"),
+    ]:
+        code, err = write(out)
+        assert code == 2 and message in err, (out, err)
+        assert snapshot(tmp_path) == before
+    if command == "assign":
+        code, err = write(table, "--overwrite")
+        assert code == 2 and "would overwrite the input" in err
+        assert snapshot(tmp_path) == before
+    code, err = write(run_dir / "segments.csv", "--overwrite")
+    assert code == 2 and "is inside the segmentasi run folder" in err
+    code, err = write(existing, "--overwrite")
+    assert code == 0, err
+    assert existing.read_text() != "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "placed.csv", "runs"]
+
+
+# --- the operating system's refusals are the user's to fix ----------------------------------
+
+
+def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(capsys, monkeypatch, tmp_path,
+                                                                run_dir, table):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(io, "write_table", full)
+    model = run_dir / "demografi" / "segmentation.model"
+    out = tmp_path / "placed.csv"
+    code, err = segmentasi(capsys, "assign", str(model), str(table), "--out", str(out), "-q")
+    assert code == 2, err
+    assert f"cannot write {out}: no space left on the device" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+    def fill(folder: Path) -> None:
+        (folder / "segments.csv").write_text("half")
+        io.write_file_atomically(folder / "segmentation.model", full)
+
+    with pytest.raises(io.WriteRefused) as refused:  # named as the user named it
+        write_folder_atomically(tmp_path / "new", fill)
+    assert str(refused.value) == f"cannot write {tmp_path / 'new'}: no space left on the device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+
+def test_a_bug_inside_the_folder_stays_a_bug(tmp_path):
+    def fill(folder: Path) -> None:
+        (folder / "x").mkdir()
+        (folder / "x").mkdir()  # EEXIST while filling: segmentasi's mistake, not the user's
+
+    with pytest.raises(FileExistsError):
+        write_folder_atomically(tmp_path / "new", fill)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_permission_denied_is_exit_2(capsys, monkeypatch, tmp_path, table):
+    def refuse(folder: Path) -> None:  # as in a folder the user may not write
+        raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+
+    monkeypatch.setattr(outputs, "_make_folders", refuse)
+    out = tmp_path / "runs" / "x"
+    code, err = segmentasi(capsys, "run", str(table), "--out", str(out), *QUICK_RUN)
+    assert code == 2, err
+    assert f"cannot write {out}: permission denied" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_exit_2(capsys, tmp_path, table):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    code, err = segmentasi(capsys, "run", str(table), "--out", str(locked / "x"), *QUICK_RUN)
+    assert code == 2 and "permission denied" in err
+
+
+# --- what killed writers leave behind -------------------------------------------------------
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_later_writer_removes_only_what_proven_dead_writers_left(tmp_path):
+    me = f"{os.getpid()}-{outputs._start_time(os.getpid())}"
+    left = {
+        f".run.{dead_pid()}-123.abc_1.partial": False,  # its writer is gone
+        f".run.{os.getpid()}-1.abc_2.partial": False,  # its pid was reused by another process
+        f".run.{me}.abc_3.partial": True,  # its writer runs
+        ".run.abc_4.partial": True,  # no writer named: never removed
+        f".run.{dead_pid()}-123.abc_5.partial.mine": True,  # not a name segmentasi gives
+        f".other.{dead_pid()}-123.abc_6.partial": True,  # another output's
+    }
+    for name in left:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "segments.csv").write_text("half")
+    write_folder_atomically(tmp_path / "run", lambda folder: (folder / "a").write_text("a"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["run", *(name for name, kept in left.items() if kept)])
+
+
+def test_a_folder_moved_aside_by_a_killed_writer_comes_back(tmp_path):
+    old = tmp_path / f".run.{dead_pid()}-123.old"
+    old.mkdir()
+    (old / "manifest.json").write_text("the previous run")
+    with pytest.raises(io.InputError, match="folder exists"):
+        write_folder_atomically(tmp_path / "run", lambda folder: None)
+    assert (tmp_path / "run" / "manifest.json").read_text() == "the previous run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_stop_signal_while_the_folder_is_written_removes_the_staging_folder(tmp_path, stop):
+    def fill(folder: Path) -> None:
+        (folder / "segments.csv").write_text("half")
+        os.kill(os.getpid(), getattr(signal, stop))
+        time.sleep(10)  # the signal's exception ends this at once
+
+    started = time.monotonic()
+    with _stop_signals_interrupt(), pytest.raises(Interrupted) as stopped:
+        write_folder_atomically(tmp_path / "run", fill)
+    assert time.monotonic() - started < 5
+    assert str(stopped.value) == stop
+    assert list(tmp_path.iterdir()) == []  # neither the staging folder nor the lock file
+
+
+# --- stop signals, one writer, a closed pipe: as a user runs it -----------------------------
+
+
+def run_until_workers(big_table: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
+    """A run of the big table with two workers, once both exist."""
+    child = in_a_child("run", str(big_table), "--out", str(out), "--workers", "2", *QUICK_RUN)
+    wait_for(lambda: len(children(child.pid)) == 2 or child.poll() is not None, what="workers")
+    assert child.poll() is None, child.communicate()
+    return child, children(child.pid)
+
+
+def test_a_second_writer_is_refused_naming_the_first_and_sigterm_stops_the_first(
+    capsys, tmp_path, big_table
+):
+    out = tmp_path / "run"
+    first, workers = run_until_workers(big_table, out)
+    code, err = segmentasi(capsys, "run", str(big_table), "--out", str(out), *QUICK_RUN)
+    assert code == 2, err
+    assert f"another segmentasi process (pid {first.pid}) is writing it" in err
+    first.send_signal(signal.SIGTERM)
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 143, err
+    assert err.strip() == "Interrupted by SIGTERM: stopped, no partial output left."
+    wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10, what="workers to end")
+    assert list(tmp_path.iterdir()) == []  # no run folder, staging folder or lock file
+
+
+def test_ctrl_c_stops_the_run_and_its_workers(tmp_path, big_table):
+    run, workers = run_until_workers(big_table, tmp_path / "run")
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.strip() == "Interrupted by SIGINT: stopped, no partial output left."
+    wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10, what="workers to end")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_closed_pipe_ends_the_run_quietly(tmp_path, table):
+    child = in_a_child("run", str(table), "--out", str(tmp_path / "run"), "--workers", "2",
+                       "--experiment", "demografi", "--k-max", "3")
+    first_line = child.stdout.readline()
+    child.stdout.close()  # as `| head -1` does
+    child.stdout = None
+    _, err = child.communicate(timeout=300)
+    assert "demografi" in first_line
+    assert child.returncode == 128 + signal.SIGPIPE, err
+    assert "Traceback" not in err and "Error" not in err
+    assert (tmp_path / "run" / "manifest.json").is_file()
