@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
-from threadpoolctl import threadpool_limits
+from .numeric import one_thread
 
 T = TypeVar("T")
 
@@ -121,7 +121,7 @@ class Workers:
                 task = awaited[0]
                 self._waiting.remove(task)
             ours, call = task
-            with threadpool_limits(limits=1):  # the numbers a worker would compute
+            with one_thread():  # the numbers a worker would compute
                 try:
                     result = call()
                 except BaseException as exc:  # the caller gets it from the future, as from a worker
@@ -230,7 +230,7 @@ def _start_worker(parent: int) -> None:
 
 
 def _one_thread_each() -> None:
-    threadpool_limits(limits=1)
+    one_thread()
     # What the worker inherits (every imported module, the table) lives as long as the worker;
     # frozen, it is left out of the full garbage collections that drawing charts triggers.
     gc.freeze()
