@@ -58,6 +58,13 @@ SchemaOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors and the result path.")
 ]
+DecimalOption = Annotated[
+    str,
+    typer.Option(
+        "--decimal",
+        help="Decimal mark of numbers in a text table: auto (detect it), '.' or ','.",
+    ),
+]
 ReportLangOption = Annotated[
     str,
     typer.Option("--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English)."),
@@ -138,6 +145,7 @@ def validate_command(
     allow_extra_columns: Annotated[
         bool, typer.Option(help="Ignore columns the schema does not declare.")
     ] = False,
+    decimal: DecimalOption = "auto",
 ) -> None:
     """Check a table against the schema and print its data-quality report.
 
@@ -145,7 +153,7 @@ def validate_command(
     """
     loaded = load_schema(schema)
     table, _ = validate(
-        io.read_table(data), loaded, allow_extra=allow_extra_columns, source=str(data)
+        io.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
     )
     report = assess(table, loaded)
     out_console.print(
@@ -225,6 +233,7 @@ def run_command(
             "results are the same for any number.",
         ),
     ] = None,
+    decimal: DecimalOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Segment a customer table: k-sweep with K-Means and K-Medoids, profiles, run folder.
@@ -259,6 +268,7 @@ def run_command(
             workers=workers,
             out=out,
             overwrite=overwrite,
+            decimal=decimal,
         )
     folder = out.resolve()
     if not quiet:
@@ -297,6 +307,7 @@ def search_command(
         float, typer.Option(help="Guardrail: lowest mean ARI under resampling.")
     ] = Guardrails().min_stability,
     overwrite: Annotated[bool, typer.Option(help="Replace the folder if it exists.")] = False,
+    decimal: DecimalOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Search an experiment's configurations (features, scaling, encoding, algorithm, distance,
@@ -321,6 +332,7 @@ def search_command(
             options=options,
             guardrails=guardrails,
             progress=progress,
+            decimal=decimal,
         )
         folder = result.save(out, overwrite=overwrite)
     _print_search(result, folder, data, quiet)
@@ -470,6 +482,7 @@ def assign_command(
             help="Fill a feature column the table lacks with its training value (with a warning)."
         ),
     ] = False,
+    decimal: DecimalOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Place new customers or prospects in a saved segmentation's segments.
@@ -485,7 +498,7 @@ def assign_command(
         raise io.InputError(f"{out}: would overwrite the input table; choose another --out")
     saved = load_model(model)
     result = saved.assign(
-        io.read_table(data),
+        io.read_table(data, decimal),
         lang=lang,
         top_offers=top_offers,
         chunk_rows=chunk_rows,
