@@ -169,6 +169,25 @@ def test_badly_grouped_or_garbled_numbers_are_not_numbers(tmp_path, decimal, cel
         tiny_numbers(path, decimal=decimal)
 
 
+def test_excel_text_cells_take_the_mark_and_typed_cells_stay(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "amount": [1.5, "2,25", "NaN"],
+                          "balance": [1, 2, 3], "count": [1, 2, 3], "level": ["a", "nan", "b"]})
+    path = tmp_path / "sheet.xlsx"
+    frame.to_excel(path, index=False)
+    with pytest.raises(ValidationError, match=r"'amount': value\(s\) that are not finite numbers "
+                                              r"such as 'NaN'.*\(row 3\)"):
+        tiny_numbers(path)
+    clean, _ = validate(read_table(path), TINY, strict=False)
+    assert clean["amount"].tolist()[:2] == [1.5, 2.25] and clean["level"].isna().tolist() == [
+        False, True, False]
+
+
+def test_utf16_text_as_excel_saves_it_is_read(tmp_path):
+    path = tmp_path / "unicode.txt"
+    path.write_text("id\tamount\tbalance\tcount\tlevel\nA\t1,5\t2\t3\ta\n", encoding="utf-16")
+    assert tiny_numbers(path)["amount"].tolist() == [1.5]
+
+
 def money_schema(schema):
     """FundFusion with fractional money columns (the built-in one says they are whole)."""
     source = copy.deepcopy(schema.to_dict())

@@ -35,7 +35,7 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
 
     `decimal`: the mark of numbers written as text: auto (validation decides it from the
     table's numeric columns, see decimals.py), '.' or ','. It is recorded in the frame's
-    attrs for validate(); Excel and Parquet cells are typed, so auto means '.' there.
+    attrs for validate(). Cells that Excel or Parquet already hold as numbers stay as they are.
     """
     check_decimal(decimal)
     path = Path(path)
@@ -72,7 +72,7 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot be read as {kind}: {first_line}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame.attrs[DECIMAL_ATTR] = "." if kind != "csv" and decimal == "auto" else decimal
+    frame.attrs[DECIMAL_ATTR] = decimal
     return frame
 
 
