@@ -188,6 +188,15 @@ def test_utf16_text_as_excel_saves_it_is_read(tmp_path):
     assert tiny_numbers(path)["amount"].tolist() == [1.5]
 
 
+def test_a_column_named_twice_after_trimming_is_refused(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("id,amount, amount ,balance,count,level\nA,1,2,3,4,a\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"column name\(s\) 'amount' appear more than once"):
+        tiny_numbers(path)
+    code, output = invoke("validate", str(path))
+    assert code == 2 and "appear more than once" in output
+
+
 def money_schema(schema):
     """FundFusion with fractional money columns (the built-in one says they are whole)."""
     source = copy.deepcopy(schema.to_dict())
