@@ -176,7 +176,7 @@ def test_prospects_keep_every_row_in_order_with_counted_warnings(run_dir, prospe
         "column 'Usia': value(s) above the maximum 100 (row 16)",
         "column 'Pendidikan': unknown level(s) 'PhD' x1",
         "column 'Pendapatan_Tahunan': non-numeric value(s) such as 'banyak' (row 17)",
-        "column 'Total_Relationship_Balance': value(s) that are not finite numbers (row 19)",
+        "column 'Total_Relationship_Balance': value(s) that are not finite numbers such as 'inf'",
         "2 row(s) could not be placed: every feature is missing or invalid (rows 21, 31)",
     ]
     for text in expected:

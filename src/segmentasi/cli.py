@@ -67,6 +67,13 @@ QuietOption = Annotated[
 OverwriteFileOption = Annotated[
     bool, typer.Option(help="Replace the --out file if it exists (never an input file).")
 ]
+DecimalOption = Annotated[
+    str,
+    typer.Option(
+        "--decimal",
+        help="Decimal mark of numbers in a text table: auto (detect it), '.' or ','.",
+    ),
+]
 ReportLangOption = Annotated[
     str,
     typer.Option("--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English)."),
@@ -200,6 +207,7 @@ def validate_command(
     allow_extra_columns: Annotated[
         bool, typer.Option(help="Ignore columns the schema does not declare.")
     ] = False,
+    decimal: DecimalOption = "auto",
 ) -> None:
     """Check a table against the schema and print its data-quality report.
 
@@ -207,7 +215,7 @@ def validate_command(
     """
     loaded = load_schema(schema)
     table, _ = validate(
-        io.read_table(data), loaded, allow_extra=allow_extra_columns, source=str(data)
+        io.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
     )
     report = assess(table, loaded)
     out_console.print(
@@ -292,6 +300,7 @@ def run_command(
             "results are the same for any number.",
         ),
     ] = None,
+    decimal: DecimalOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Segment a customer table: k-sweep with K-Means and K-Medoids, profiles, run folder.
@@ -326,6 +335,7 @@ def run_command(
             workers=workers,
             out=out,
             overwrite=overwrite,
+            decimal=decimal,
         )
     folder = out.resolve()
     if not quiet:
@@ -366,6 +376,7 @@ def search_command(
     overwrite: Annotated[
         bool, typer.Option(help="Replace the folder if it is a search folder segmentasi wrote.")
     ] = False,
+    decimal: DecimalOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Search an experiment's configurations (features, scaling, encoding, algorithm, distance,
@@ -390,6 +401,7 @@ def search_command(
             options=options,
             guardrails=guardrails,
             progress=progress,
+            decimal=decimal,
         )
         folder = result.save(out, overwrite=overwrite)
     _print_search(result, folder, data, quiet)
@@ -540,6 +552,7 @@ def assign_command(
         ),
     ] = False,
     overwrite: OverwriteFileOption = False,
+    decimal: DecimalOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Place new customers or prospects in a saved segmentation's segments.
@@ -554,7 +567,7 @@ def assign_command(
     check_output_file(out, overwrite, inputs=(data, model))  # before the work, not only after
     saved = load_model(model)
     result = saved.assign(
-        io.read_table(data),
+        io.read_table(data, decimal),
         lang=lang,
         top_offers=top_offers,
         chunk_rows=chunk_rows,

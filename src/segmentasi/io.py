@@ -3,6 +3,7 @@ folders whole."""
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from .decimals import DECIMAL_ATTR, check_decimal
 from .errors import InputError
 
 READERS = {
@@ -23,12 +25,21 @@ READERS = {
     ".parquet": "parquet", ".pq": "parquet",
     ".xlsx": "excel", ".xlsm": "excel",
 }
-# Values read as missing in text files; "NA" is kept out so a level named "NA" survives.
-MISSING_MARKERS = ["", "nan", "NaN", "NULL", "null", "None", "#N/A", "N/A", "-"]
+# Values read as missing in text and Excel files; "NA" is kept out so a level named "NA" survives.
+MISSING_MARKERS = ["", "NULL", "null", "None", "#N/A", "N/A", "-"]
+# Read as text: validation takes it as missing in text columns and refuses it in numeric ones
+# (a number that is not finite, like inf).
+NAN_TEXT = ("nan", "NaN")
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, Parquet or Excel table; text cells stay text so validation sees them raw."""
+def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel table; text cells stay text so validation sees them raw.
+
+    `decimal`: the mark of numbers written as text: auto (validation decides it from the
+    table's numeric columns, see decimals.py), '.' or ','. It is recorded in the frame's
+    attrs for validate(). Cells that Excel or Parquet already hold as numbers stay as they are.
+    """
+    check_decimal(decimal)
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -40,31 +51,44 @@ def read_table(path: str | Path) -> pd.DataFrame:
             f"{path}: unsupported file type '{path.suffix or '(none)'}'; "
             "use .csv, .parquet or .xlsx"
         )
-    sep = _delimiter(path) if kind == "csv" else None
     try:
         if kind == "csv":
+            encoding = _text_encoding(path)
             frame = pd.read_csv(
-                path, dtype=str, sep=sep, keep_default_na=False,
-                na_values=MISSING_MARKERS, skipinitialspace=True, encoding="utf-8-sig",
+                path, dtype=str, sep=_delimiter(path, encoding), keep_default_na=False,
+                na_values=MISSING_MARKERS, skipinitialspace=True, encoding=encoding,
             )
         elif kind == "parquet":
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_excel(path, dtype=object)
+            frame = pd.read_excel(
+                path, dtype=object, keep_default_na=False, na_values=MISSING_MARKERS
+            )
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text table (it is not UTF-8 text)") from None
+        raise InputError(
+            f"{path}: not a text table (it is not UTF-8 text; in Excel save it as CSV UTF-8)"
+        ) from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
     except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile, ImportError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot be read as {kind}: {first_line}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs[DECIMAL_ATTR] = decimal
     return frame
 
 
-def _delimiter(path: Path) -> str:
+def _text_encoding(path: Path) -> str:
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"), else UTF-8
+    (with or without a byte-order mark)."""
+    with open(path, "rb") as handle:
+        start = handle.read(2)
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+
+
+def _delimiter(path: Path, encoding: str) -> str:
     """Comma, semicolon (Excel's CSV in Indonesian locales) or tab, judged from the header line."""
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+    with open(path, encoding=encoding, errors="replace") as handle:
         header = handle.readline()
     if not header.strip():
         raise InputError(f"{path}: the file is empty")

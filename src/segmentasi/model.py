@@ -309,19 +309,10 @@ class SavedModel:
         # validate() builds its result on a fresh 0..n-1 index, so the input must have one too.
         clean, problems = validate(data[needed].reset_index(drop=True), self.schema,
                                    columns=needed, allow_extra=True, strict=False)
-        warnings = list(problems)
-        for name in needed:
-            col = self.schema.column(name)
-            if not col.is_numeric:
-                continue
-            values = clean[name]
-            bad = values.notna() & ~np.isfinite(values)
-            if bad.any():
-                warnings.append(_problem(name, "value(s) that are not finite numbers", bad))
-            if col.role == "product":
-                bad |= values.notna() & ~values.isin([0.0, 1.0])
-            clean[name] = values.mask(bad)
-        return clean, warnings
+        for col in self.schema.products:  # validate() already blanked non-finite numbers
+            if col.name in needed:
+                clean[col.name] = clean[col.name].where(clean[col.name].isin([0.0, 1.0]))
+        return clean, list(problems)
 
     def _filled_warnings(
         self, features: list[str], missing: np.ndarray, reasons: np.ndarray

@@ -127,6 +127,7 @@ def run(
     workers: int | None = None,
     out: str | Path | None = None,
     overwrite: bool = False,
+    decimal: str = "auto",
 ) -> RunResult:
     """Validate the table, run each experiment's sweep and profile its recommended segments.
 
@@ -136,7 +137,9 @@ def run(
     the results are the same for any number. `out`: also write the run folder there, as
     RunResult.save(out, overwrite) would; its data files are written while the workers draw
     the report's charts, which is faster than saving after the run. `out` is checked first and
-    held for this call alone (see outputs.py for where a run folder may go).
+    held for this call alone (see outputs.py for where a run folder may go). `decimal`: the
+    decimal mark of numbers written as text (auto, '.' or ','; see io.read_table and
+    validation.validate).
     """
     if lang not in LANGUAGES:
         raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
@@ -147,9 +150,10 @@ def run(
     handling = handling or Handling()
     names = experiments or list(schema.experiments)
     chosen = [schema.experiment(n) for n in names]
-    raw, source = _read(data)
+    raw, source = _read(data, decimal)
     table, _ = validate(
-        raw, schema, allow_extra=allow_extra_columns, source=source.get("path", "table")
+        raw, schema, allow_extra=allow_extra_columns, source=source.get("path", "table"),
+        decimal=None if decimal == "auto" else decimal,
     )
     if where:
         table = _filter(table, where)
@@ -209,11 +213,14 @@ def run(
     return result
 
 
-def _read(data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _read(
+    data: pd.DataFrame | str | Path, decimal: str = "auto"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The raw table and where it came from; a DataFrame is used as it is."""
     if isinstance(data, pd.DataFrame):
         return data, {"path": "DataFrame", "rows": len(data)}
     path = Path(data)
-    frame = io.read_table(path)
+    frame = io.read_table(path, decimal)
     return frame, {"path": str(path), "sha256": io.file_sha256(path), "rows": len(frame)}
 
 

@@ -539,8 +539,12 @@ def search(
     options: SearchOptions | None = None,
     guardrails: Guardrails | None = None,
     progress: Progress | None = None,
+    decimal: str = "auto",
 ) -> SearchRun:
-    """Search each experiment's configurations; the time budget is shared across experiments."""
+    """Search each experiment's configurations; the time budget is shared across experiments.
+
+    `decimal`: the decimal mark of numbers written as text (auto, '.' or ','), as for run().
+    """
     options = options or SearchOptions()
     guardrails = guardrails or Guardrails()
     schema_origin = None if schema is None or isinstance(schema, Schema) else str(schema)
@@ -550,9 +554,11 @@ def search(
     if isinstance(data, pd.DataFrame):
         raw, source = data, {"path": "DataFrame", "rows": len(data)}
     else:
-        raw = io.read_table(data)
+        raw = io.read_table(data, decimal)
         source = {"path": str(data), "sha256": io.file_sha256(data), "rows": len(raw)}
-    table, _ = validate(raw, schema, source=source["path"])
+    table, _ = validate(
+        raw, schema, source=source["path"], decimal=None if decimal == "auto" else decimal
+    )
     started = time.perf_counter()
     results = {}
     for position, experiment in enumerate(chosen):

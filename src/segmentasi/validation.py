@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import UserError
+from . import decimals
+from .errors import InputError, UserError
+from .io import NAN_TEXT
 from .schema import Column, Schema
 
 MAX_ROWS_SHOWN = 5
@@ -61,14 +63,25 @@ def validate(
     allow_extra: bool = False,
     strict: bool = True,
     source: str = "table",
+    decimal: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the table by its schema and collect every problem.
 
     `columns` limits which schema columns are required (default: all). With strict=True any
     problem raises ValidationError; with strict=False bad cells become missing and the
-    problems come back as warnings (used when placing new customers).
+    problems come back as warnings (used when placing new customers). `decimal`: the decimal
+    mark of numbers written as text, '.', ',' or 'auto' (decide from the required numeric
+    columns, see decimals.py); None takes what read_table recorded, else '.' (then '1,234' is
+    1234, as pandas users write it).
     """
+    mark = decimals.check_decimal(decimal or raw.attrs.get(decimals.DECIMAL_ATTR, "."))
     raw = raw.reset_index(drop=True)  # problems and results are by row position
+    repeated = pd.unique(raw.columns[raw.columns.duplicated()].astype(str))
+    if len(repeated):
+        raise InputError(
+            f"{source}: column name(s) {', '.join(repr(c) for c in repeated)} appear more than "
+            "once in the header; rename or remove the copies"
+        )
     required = list(schema.names if columns is None else columns)
     problems: list[Problem] = []
     if len(raw) == 0:
@@ -88,9 +101,15 @@ def validate(
             )
         )
     present = [schema.column(c) for c in schema.names if c in raw.columns]
+    if mark == "auto":
+        mark = decimals.decide_decimal(
+            [(c.name, raw[c.name], _whole(c)) for c in present
+             if c.is_numeric and c.name in required],
+            source,
+        )
     typed = {}
     for col in present:
-        values, col_problems = _type_column(raw[col.name], col)
+        values, col_problems = _type_column(raw[col.name], col, mark)
         typed[col.name] = values
         problems += col_problems
     clean = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
@@ -113,18 +132,26 @@ def _rows_where(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
     return tuple(int(p) + 1 for p in positions[:MAX_ROWS_SHOWN]), len(positions)
 
 
-def _type_column(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
+def _type_column(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Problem]]:
     if col.role == "id":
-        text = series.astype("string").str.strip()
-        return text.mask(text == ""), []
+        return _text_cells(series), []
     if col.is_categorical:
         return _type_categorical(series, col)
-    return _type_numeric(series, col)
+    return _type_numeric(series, col, decimal)
+
+
+def _text_cells(series: pd.Series) -> pd.Series:
+    """Stripped text; empty cells and 'nan' spelled out are missing in text columns."""
+    text = series.astype("string").str.strip()
+    return text.mask(text.isin(["", *NAN_TEXT]))
+
+
+def _whole(col: Column) -> bool:
+    return col.integer or col.role in ("product", "derived_count")
 
 
 def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
-    text = series.astype("string").str.strip()
-    text = text.mask(text == "")
+    text = _text_cells(series)
     unknown = text.notna() & ~text.isin(col.levels)
     problems = []
     if unknown.any():
@@ -156,19 +183,23 @@ def _level_hint(value: str, levels: Sequence[str]) -> str:
     return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
 
 
-def _type_numeric(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
-    original = series.astype("string").str.strip() if series.dtype == object else series
-    numbers = pd.to_numeric(
-        original.str.replace(",", "", regex=False) if original.dtype == "string" else original,
-        errors="coerce",
-    ).astype("float64")
-    problems = []
-    given = original.notna() & (original.astype("string") != "")
-    bad = given & numbers.isna()
-    if bad.any():
-        examples = ", ".join(f"'{v}'" for v in pd.unique(original[bad].astype(str))[:3])
-        rows, count = _rows_where(bad)
-        problems.append(Problem(col.name, f"non-numeric value(s) such as {examples}", rows, count))
+def _type_numeric(
+    series: pd.Series, col: Column, decimal: str
+) -> tuple[pd.Series, list[Problem]]:
+    cells = decimals.read_numbers(series, decimal)
+    numbers = cells.numbers
+    problems = [
+        _cell_problem(col, cells.text, mask, message)
+        for mask, message in (
+            (cells.malformed, "non-numeric value(s) such as {}"),
+            (cells.not_finite, "value(s) that are not finite numbers such as {}; leave the cell "
+                               "empty for a missing value"),
+            (cells.too_large, "implausibly large value(s) such as {} (magnitude above "
+                              f"{decimals.MAX_MAGNITUDE:g}, the largest segmentasi accepts)"),
+        )
+        if mask.any()
+    ]
+    bad = cells.given & numbers.isna().to_numpy()
     if col.role in ("product", "derived_count") and numbers.isna().any():
         rows, count = _rows_where(numbers.isna() & ~bad)
         if count:
@@ -180,7 +211,7 @@ def _type_numeric(series: pd.Series, col: Column) -> tuple[pd.Series, list[Probl
         if not_flag.any():
             rows, count = _rows_where(not_flag)
             problems.append(Problem(col.name, "product flags must be 0 or 1", rows, count))
-    elif col.integer or col.role == "derived_count":
+    elif _whole(col):
         fractional = numbers.notna() & (numbers != np.round(numbers))
         if fractional.any():
             rows, count = _rows_where(fractional)
@@ -193,6 +224,12 @@ def _type_numeric(series: pd.Series, col: Column) -> tuple[pd.Series, list[Probl
             rows, count = _rows_where(outside)
             problems.append(Problem(col.name, f"value(s) {word} {bound:g}", rows, count))
     return numbers.rename(col.name), problems
+
+
+def _cell_problem(col: Column, text: pd.Series, mask: np.ndarray, message: str) -> Problem:
+    examples = ", ".join(f"'{v}'" for v in pd.unique(text[mask].astype(str))[:3])
+    rows, count = _rows_where(mask)
+    return Problem(col.name, message.format(examples), rows, count)
 
 
 def _check_derived_counts(clean: pd.DataFrame, schema: Schema) -> list[Problem]:
