@@ -45,6 +45,9 @@ DPI = 100
 MAX_WIDTH = 10.4  # inches: at DPI, the report's content width, so no chart is scaled down
 FONT = "DejaVu Sans"
 STYLE = {
+    # Labels hold the data's levels, column labels and segment names: a "$" in them is text,
+    # never the start of mathtext (no chart of the report uses mathtext).
+    "text.parse_math": False,
     "font.family": FONT,
     "font.size": 10,
     "axes.titlesize": 12,
