@@ -181,14 +181,15 @@ def spreadsheet_text(value: Any) -> Any:
 
 def _map_text(frame: pd.DataFrame, convert: Callable[[Any], Any]) -> pd.DataFrame:
     """`convert` applied to the column names and every text cell; `frame` if none changed."""
-    names = [convert(name) for name in frame.columns]
+    original_names = list(frame.columns)
+    names = [convert(name) for name in original_names]
     changed = {}
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         converted = _map_series(column, convert)
         if converted is not column:
             changed[position] = converted
-    if not changed and all(a is b for a, b in zip(names, frame.columns, strict=True)):
+    if not changed and all(a is b for a, b in zip(names, original_names, strict=True)):
         return frame
     result = frame.copy(deep=False)
     for position, converted in changed.items():

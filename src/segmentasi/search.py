@@ -723,7 +723,10 @@ def _finite_or_none(value: Any) -> Any:
 
 
 def _toml(value: Any) -> str:
-    """A TOML value: JSON's strings, numbers and arrays are TOML's too (nan/inf spelled out)."""
+    """A TOML value: JSON's strings, numbers and arrays are TOML's too (nan/inf spelled out).
+
+    Text beyond ASCII stays as it is (the file is UTF-8): JSON would write an emoji as a
+    surrogate pair of escapes, which TOML refuses; DEL is escaped, as TOML requires."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
@@ -732,7 +735,7 @@ def _toml(value: Any) -> str:
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, np.generic):
         return _toml(value.item())
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -308,6 +309,10 @@ def _text_colour_on(background: str | tuple[float, ...]) -> str:
 def _encode(fig: plt.Figure) -> str:
     """The figure as a PNG data URI (no Software tag, so the bytes depend only on the chart)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    with warnings.catch_warnings():
+        # A character of the data that the font lacks (an emoji, a control character) is drawn
+        # as a box; matplotlib's warning about it would print that character to the terminal.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
