@@ -49,7 +49,7 @@ FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
-def cli_run(*args: str | Path) -> subprocess.CompletedProcess:
+def cli_run(*args: object) -> subprocess.CompletedProcess:
     """The command line in a child process, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "segmentasi.cli", *map(str, args)],
@@ -104,12 +104,13 @@ def hostile_table() -> pd.DataFrame:
     and without the loan, so one call list holds every one of them."""
     table = make_other_bank(300)
     table["cust_no"] = table["cust_no"].astype(object)
-    table["region"] = table["region"].map(dict(zip(["north", "south", "east"], REGIONS)))
+    table["region"] = table["region"].map(
+        dict(zip(["north", "south", "east"], REGIONS, strict=True)))
     table["segment_tier"] = table["segment_tier"].map(
-        dict(zip(["bronze", "silver", "gold"], TIERS)))
+        dict(zip(["bronze", "silver", "gold"], TIERS, strict=True)))
     table = table.rename(columns={"has_loan": LOAN})
     hostile = slice(0, len(HOSTILE_IDS) - 1)
-    table.loc[hostile, ["cust_no"]] = np.array(HOSTILE_IDS, dtype=object)[:, None]
+    table.loc[hostile, "cust_no"] = HOSTILE_IDS
     table.loc[hostile, ["region", "segment_tier"]] = [REGIONS[0], TIERS[0]]
     table.loc[hostile, ["age_years", "has_card", LOAN, "n_products"]] = [25, 1, 0, 1]
     return table
@@ -319,6 +320,11 @@ def test_a_call_list_of_hostile_ids(run, tmp_path):
     assert set(HOSTILE_IDS) <= set(ids["cust_no"])
 
 
+BAD_LEVELS = ["[/]", "\x1b[31mred", "M" * 10_000, "\u202eevil", "[link=file:///etc/passwd]x"]
+BAD_SHOWN = ["'[/]' x1", "'\\x1b[31mred' x1", "'" + "M" * 80 + "…' x1", "'\\u202eevil' x1",
+             "'[link=file:///etc/passwd]x' x1"]
+
+
 @pytest.fixture(scope="module")
 def bad_table(files) -> Path:
     """The hostile table with undeclared hostile levels, a hostile non-number and a hostile
@@ -332,10 +338,6 @@ def bad_table(files) -> Path:
     table.to_csv(path, index=False)
     return path
 
-
-BAD_LEVELS = ["[/]", "\x1b[31mred", "M" * 10_000, "\u202eevil", "[link=file:///etc/passwd]x"]
-BAD_SHOWN = ["'[/]' x1", "'\\x1b[31mred' x1", "'" + "M" * 80 + "…' x1", "'\\u202eevil' x1",
-             "'[link=file:///etc/passwd]x' x1"]
 
 
 def test_invalid_hostile_cells_are_shown_as_data_and_nothing_is_written(files, bad_table,

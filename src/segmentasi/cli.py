@@ -506,7 +506,9 @@ def _print_summary(result: RunResult) -> None:
 
 @app.command("synth")
 def synth_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (.csv or .parquet).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="File to write (.csv, .xlsx or .parquet).")
+    ],
     rows: Annotated[int, typer.Option(help="Number of customers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     schema: SchemaOption = None,
