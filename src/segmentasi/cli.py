@@ -22,9 +22,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import io
-from .errors import UserError
+from .errors import UserError, printable
 from .i18n import describe, num, pct
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
@@ -55,8 +56,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+
+
+class DataConsole(Console):
+    """A console that prints every string as data: no [markup], no :emoji: codes, and control
+    or text-direction characters shown as escapes, so a cell holding "[/]" or an ANSI escape
+    sequence prints as those characters and never styles the terminal. Words meant to be styled
+    are passed as rich Text (see `_styled`)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(soft_wrap=True, markup=False, emoji=False, highlight=False, **options)
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(printable(text), **options)
+
+
+def _styled(words: str, style: str, text: str = "") -> Text:
+    """`words` in `style`, then `text`; both printed as data like every string."""
+    return Text.assemble((printable(words), style), printable(text))
+
+
+out_console = DataConsole()
+err_console = DataConsole(stderr=True)
 
 SchemaOption = Annotated[
     Path | None, typer.Option("--schema", help="Schema TOML file (default: built-in FundFusion).")
@@ -166,18 +187,17 @@ def _file_identity(stream: Any) -> tuple[int, int] | None:
 
 def _report_failure(exc: BaseException) -> int:
     if isinstance(exc, ValidationError):
-        err_console.print(f"[bold red]Invalid table.[/] {exc.explain()}", highlight=False)
+        err_console.print(_styled("Invalid table.", "bold red", f" {exc.explain()}"))
         return 2
     if isinstance(exc, UserError):
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        err_console.print(_styled("Error:", "bold red", f" {exc}"))
         return 2
     if os.environ.get("SEGMENTASI_DEBUG"):
         raise exc
-    err_console.print(
-        f"[bold red]Internal error[/] ({type(exc).__name__}: {exc}). This is a bug in "
-        "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback.",
-        highlight=False,
-    )
+    err_console.print(_styled(
+        "Internal error", "bold red", f" ({type(exc).__name__}: {exc}). This is a bug in "
+        "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback."
+    ))
     return 1
 
 
@@ -186,12 +206,13 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     if quiet:
         yield None
         return
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
+               TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def update(step: str, done: int, total: int) -> None:
-            key = step.rsplit(":", 1)[0]
+            key, step = step.rsplit(":", 1)[0], printable(step)
             if key not in tasks:
                 tasks[key] = bar.add_task(step, total=total)
             bar.update(tasks[key], description=step, completed=done, total=total)
@@ -218,10 +239,10 @@ def validate_command(
         io.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
     )
     report = assess(table, loaded)
-    out_console.print(
-        f"[bold green]{data}[/]: {report.rows:,} rows, all "
+    out_console.print(_styled(
+        str(data), "bold green", f": {report.rows:,} rows, all "
         f"{len(report.columns)} columns valid for schema '{loaded.name}'."
-    )
+    ))
     summary = Table("column", "role", "missing", "range / levels", title="Columns")
     for rec in report.columns.to_dict(orient="records"):
         if isinstance(rec["levels"], str):
@@ -232,7 +253,7 @@ def validate_command(
             spread = ""
         summary.add_row(rec["column"], rec["role"], pct(rec["missing_share"]), spread)
     out_console.print(summary)
-    out_console.print("[bold]Findings[/]")
+    out_console.print(_styled("Findings", "bold"))
     for finding in report.findings:
         out_console.print(f"  - {describe(finding, lang)}", highlight=False)
 
@@ -409,7 +430,7 @@ def search_command(
 
 def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> None:
     for name, found in result.experiments.items():
-        out_console.print(f"[bold]{found.verdict}[/]", highlight=False)
+        out_console.print(_styled(found.verdict, "bold"))
         if quiet:
             continue
         for reason in found.reasons:
@@ -485,7 +506,9 @@ def _print_summary(result: RunResult) -> None:
 
 @app.command("synth")
 def synth_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (.csv or .parquet).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="File to write (.csv, .xlsx or .parquet).")
+    ],
     rows: Annotated[int, typer.Option(help="Number of customers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     schema: SchemaOption = None,
@@ -593,7 +616,7 @@ def assign_command(
                 highlight=False,
             )
         if result.warnings:
-            err_console.print(f"[bold yellow]{len(result.warnings)} warning(s):[/]")
+            err_console.print(_styled(f"{len(result.warnings)} warning(s):", "bold yellow"))
             for warning in result.warnings:
                 err_console.print(f"  - {warning}", highlight=False)
     out_console.print(f"Wrote {out}")
@@ -626,7 +649,7 @@ def targets_command(
     schema, segments, offers = read_campaign_tables(run_dir, experiment)
     targets = campaign_targets(segments, offers, schema, experiment, segment, product)
     with reserve_file(out, overwrite):
-        io.write_file_atomically(out, lambda path: targets.customers.to_csv(path, index=False))
+        io.write_file_atomically(out, lambda path: io.write_csv(targets.customers, path))
     if not quiet:
         out_console.print(
             f"{len(targets.customers):,} customers in segment {segment} of '{experiment}' do not "
@@ -634,11 +657,10 @@ def targets_command(
             highlight=False,
         )
         if not targets.offered:
-            err_console.print(
-                f"[bold yellow]Note:[/] the run does not recommend this offer for segment "
-                f"{segment} ({targets.reason}); see offers.csv and offer_validation.csv.",
-                highlight=False,
-            )
+            err_console.print(_styled(
+                "Note:", "bold yellow", f" the run does not recommend this offer for segment "
+                f"{segment} ({targets.reason}); see offers.csv and offer_validation.csv."
+            ))
     out_console.print(f"Wrote {out}")
 
 

@@ -1,5 +1,10 @@
 """Reading tables and writing files; outputs.py decides where outputs may go and writes
-folders whole."""
+folders whole.
+
+Every CSV (and XLSX) segmentasi writes goes through `write_csv` / `write_table`, which make
+text cells safe to open in a spreadsheet (see `spreadsheet_safe`); Parquet keeps raw values
+(typed columns that no spreadsheet evaluates).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -18,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .decimals import DECIMAL_ATTR, check_decimal
-from .errors import InputError
+from .errors import InputError, quoted
 
 READERS = {
     ".csv": "csv", ".txt": "csv", ".tsv": "csv",
@@ -30,6 +36,13 @@ MISSING_MARKERS = ["", "NULL", "null", "None", "#N/A", "N/A", "-"]
 # Read as text: validation takes it as missing in text columns and refuses it in numeric ones
 # (a number that is not finite, like inf).
 NAN_TEXT = ("nan", "NaN")
+# OWASP's CSV-injection rule: a spreadsheet runs a cell that starts with = + - @ tab or CR as a
+# formula, unless a ' comes first. Text that already starts with ' before one of them gets one
+# more, so that removing one ' gives back the exact text (see spreadsheet_restored).
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+# A text cell that is a plain decimal number ("-3", "-12.5", "+1e-5") is a number to the
+# spreadsheet, never a formula: it stays as it is. ASCII digits only.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
@@ -104,15 +117,101 @@ def file_sha256(path: str | Path) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write CSV or Parquet by the file's extension."""
+    """Write CSV, XLSX (both spreadsheet-safe) or Parquet (raw values) by the file's extension."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.to_csv(path, index=False)
+        write_csv(frame, path)
+    elif suffix == ".xlsx":
+        write_xlsx(frame, path)
     elif suffix in (".parquet", ".pq"):
         frame.to_parquet(path, index=False)
     else:
-        raise InputError(f"{path}: output must be .csv or .parquet")
+        raise InputError(f"{path}: output must be .csv, .xlsx or .parquet")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write `frame` as CSV without its index, every text cell made safe for spreadsheets."""
+    spreadsheet_safe(frame).to_csv(path, index=False)
+
+
+def write_xlsx(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write `frame` as an Excel sheet without its index, text made safe like `write_csv`'s."""
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    try:
+        spreadsheet_safe(frame).to_excel(path, index=False)
+    except IllegalCharacterError as exc:
+        raise InputError(
+            f"{path}: a cell holds a control character that .xlsx cannot store "
+            f"({quoted(exc)}); write .csv or .parquet instead"
+        ) from None
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with a ' before every text cell and column name a spreadsheet would run as a
+    formula (OWASP: a leading = + - @ tab or carriage return). Numbers stay as they are:
+    numeric columns, and text cells that are a plain decimal number such as "-12.5".
+    Returns `frame` itself when nothing needs it."""
+    return _map_text(frame, spreadsheet_cell)
+
+
+def spreadsheet_restored(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo `spreadsheet_safe` on a table read back from a CSV segmentasi wrote."""
+    return _map_text(frame, spreadsheet_text)
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """One value as `spreadsheet_safe` writes it."""
+    if (
+        isinstance(value, str)
+        and FORMULA_START.match(value)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """One written value back as it was: one leading ' removed where spreadsheet_cell added it."""
+    if isinstance(value, str) and value.startswith("'") and FORMULA_START.match(value, 1):
+        return value[1:]
+    return value
+
+
+def _map_text(frame: pd.DataFrame, convert: Callable[[Any], Any]) -> pd.DataFrame:
+    """`convert` applied to the column names and every text cell; `frame` if none changed."""
+    original_names = list(frame.columns)
+    names = [convert(name) for name in original_names]
+    changed = {}
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        converted = _map_series(column, convert)
+        if converted is not column:
+            changed[position] = converted
+    if not changed and all(a is b for a, b in zip(names, original_names, strict=True)):
+        return frame
+    result = frame.copy(deep=False)
+    for position, converted in changed.items():
+        result.isetitem(position, converted)
+    result.columns = names
+    return result
+
+
+def _map_series(column: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = list(column.cat.categories)
+        renamed = [convert(c) for c in categories]
+        if all(a is b for a, b in zip(renamed, categories, strict=True)):
+            return column
+        return column.cat.rename_categories(renamed)
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return column
+    values = column.tolist()
+    converted = [convert(v) for v in values]
+    if all(a is b for a, b in zip(converted, values, strict=True)):
+        return column
+    return pd.Series(converted, index=column.index, name=column.name, dtype=column.dtype)
 
 
 def write_json(data: Any, path: str | Path) -> None:

@@ -18,6 +18,9 @@ Layout (one sub-folder per experiment):
     <experiment>/offers.csv, offer_validation.csv   offers per segment and their held-out check
     <experiment>/segment_names.json        segment names and narratives in both languages
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
+
+Every CSV here is written by io.write_csv: a text cell a spreadsheet would run as a formula
+starts with an added ' (read_campaign_tables takes it off again).
 """
 
 from __future__ import annotations
@@ -60,13 +63,13 @@ def write_run_folder(
     """
 
     def fill(folder: Path) -> None:
-        result.segments_table().to_csv(folder / "segments.csv", index=False)
+        io.write_csv(result.segments_table(), folder / "segments.csv")
         quality = result.quality.to_dict()
         quality["actions"] = {
             name: [asdict(a) for a in exp.actions] for name, exp in result.experiments.items()
         }
         io.write_json(quality, folder / "quality.json")
-        result.quality.columns.to_csv(folder / "quality_columns.csv", index=False)
+        io.write_csv(result.quality.columns, folder / "quality_columns.csv")
         for name, exp in result.experiments.items():
             _write_experiment(exp, folder / name)
             write_experiment_models(result, name, folder / name)
@@ -83,7 +86,7 @@ def write_run_folder(
 def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     folder.mkdir()
     sweep = exp.sweep
-    sweep.table.to_csv(folder / "sweep.csv", index=False)
+    io.write_csv(sweep.table, folder / "sweep.csv")
     io.write_json(
         {
             "experiment": exp.experiment.name,
@@ -108,7 +111,7 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
         }
     )
     labels.insert(0, "row", exp.rows.to_numpy() + 1)
-    labels.to_csv(folder / "labels.csv", index=False)
+    io.write_csv(labels, folder / "labels.csv")
     spaces: dict[str, Any] = {}
     for algorithm, space in sweep.spaces.items():
         path = folder / f"features_{space.name}.npy"
@@ -138,7 +141,7 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
         folder / "models.json",
     )
     for table_name, table in exp.profile.tables().items():
-        table.to_csv(folder / f"profile_{table_name}.csv", index=False)
+        io.write_csv(table, folder / f"profile_{table_name}.csv")
     _write_insights(exp, folder)
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
@@ -147,9 +150,9 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
 
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:
     insights = exp.insights
-    insights.distinguishing.to_csv(folder / "distinguishing.csv", index=False)
-    insights.offers.to_csv(folder / "offers.csv", index=False)
-    insights.offer_validation.to_csv(folder / "offer_validation.csv", index=False)
+    io.write_csv(insights.distinguishing, folder / "distinguishing.csv")
+    io.write_csv(insights.offers, folder / "offers.csv")
+    io.write_csv(insights.offer_validation, folder / "offer_validation.csv")
     io.write_json(
         {"names": insights.names, "narratives": insights.narratives}, folder / "segment_names.json"
     )
@@ -183,11 +186,12 @@ def read_campaign_tables(
     id_column = schema.id_column.name if schema.id_column else None
     segments = pd.read_csv(
         segments_path,
-        dtype={id_column: str} if id_column else None,
+        dtype={io.spreadsheet_cell(id_column): str} if id_column else None,
         keep_default_na=False,
         na_values=[""],
     )
-    return schema, segments, pd.read_csv(offers_path)
+    offers = pd.read_csv(offers_path)
+    return schema, io.spreadsheet_restored(segments), io.spreadsheet_restored(offers)
 
 
 def _manifest(result: RunResult) -> dict[str, Any]:

@@ -8,6 +8,7 @@ roles from here and never names a bank's column itself.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,6 +21,8 @@ ROLES = ("id", "numeric", "ordinal", "nominal", "product", "derived_count")
 SCALINGS = ("standard", "log", "robust", "none")
 METRICS = ("euclidean", "manhattan", "gower")
 CATEGORICAL_ROLES = ("ordinal", "nominal")
+# An experiment's name is the name of its folder in a run (and search) folder: one plain name.
+EXPERIMENT_NAME = re.compile(r"\w[\w.-]{0,63}")
 
 
 class SchemaError(UserError):
@@ -293,6 +296,11 @@ def _check_schema(schema: Schema) -> None:
         raise SchemaError("at most one column can have the role 'id'")
     for exp in schema.experiments.values():
         where = f"experiment '{exp.name}'"
+        if not EXPERIMENT_NAME.fullmatch(exp.name):
+            raise SchemaError(
+                f"{where}: the name becomes a folder name, so it must be letters, digits, '_', "
+                "'-' and '.' (not first), at most 64 characters"
+            )
         if not exp.features:
             raise SchemaError(f"{where}: lists no features")
         unknown = [f for f in exp.features if f not in names]

@@ -700,15 +700,15 @@ def _write_experiment_search(result: ExperimentSearch, folder: Path) -> None:
             evaluation.config.to_toml(), encoding="utf-8")
         np.save(folder / "spaces" / f"{evaluation.id}.npy", evaluation.space)
         record["space_file"] = f"spaces/{evaluation.id}.npy"
-    pd.DataFrame(records).to_csv(folder / "verified.csv", index=False)
+    io.write_csv(pd.DataFrame(records), folder / "verified.csv")
     front_ids = {e.id for e in result.front}
-    pd.DataFrame([r for r in records if r["id"] in front_ids]).to_csv(
-        folder / "front.csv", index=False)
+    io.write_csv(pd.DataFrame([r for r in records if r["id"] in front_ids]),
+                 folder / "front.csv")
     if result.best is not None:
         (folder / "best.toml").write_text(result.best.config.to_toml(), encoding="utf-8")
     labels = pd.DataFrame({e.id: e.labels + 1 for e in result.verified})
-    labels.to_csv(folder / "labels.csv", index=False)
-    result.screened.to_csv(folder / "screened.csv", index=False)
+    io.write_csv(labels, folder / "labels.csv")
+    io.write_csv(result.screened, folder / "screened.csv")
 
 
 def _finite_or_none(value: Any) -> Any:
@@ -723,7 +723,10 @@ def _finite_or_none(value: Any) -> Any:
 
 
 def _toml(value: Any) -> str:
-    """A TOML value: JSON's strings, numbers and arrays are TOML's too (nan/inf spelled out)."""
+    """A TOML value: JSON's strings, numbers and arrays are TOML's too (nan/inf spelled out).
+
+    Text beyond ASCII stays as it is (the file is UTF-8): JSON would write an emoji as a
+    surrogate pair of escapes, which TOML refuses; DEL is escaped, as TOML requires."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
@@ -732,7 +735,7 @@ def _toml(value: Any) -> str:
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, np.generic):
         return _toml(value.item())
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import decimals
-from .errors import InputError, UserError
+from .errors import InputError, UserError, quoted
 from .io import NAN_TEXT
 from .schema import Column, Schema
 
@@ -27,7 +27,7 @@ class Problem:
     count: int = 0
 
     def __str__(self) -> str:
-        where = f"column '{self.column}': " if self.column else ""
+        where = f"column {quoted(self.column)}: " if self.column else ""
         rows = f" ({format_rows(self.rows, self.count)})" if self.count else ""
         return f"{where}{self.message}{rows}"
 
@@ -96,8 +96,9 @@ def validate(
         problems.append(
             Problem(
                 None,
-                f"unexpected column(s) {', '.join(repr(c) for c in extra)} are not in schema "
-                f"'{schema.name}' (add them to the schema file, or pass --allow-extra-columns)",
+                f"unexpected column(s) {', '.join(quoted(c) for c in extra)} are not in schema "
+                f"{quoted(schema.name)} (add them to the schema file, or pass "
+                "--allow-extra-columns)",
             )
         )
     present = [schema.column(c) for c in schema.names if c in raw.columns]
@@ -124,7 +125,7 @@ def validate(
 def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
     lowered = {str(c).lower(): str(c) for c in candidates}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
-    return f" (found '{lowered[close[0]]}': did you mean '{name}'?)" if close else ""
+    return f" (found {quoted(lowered[close[0]])}: did you mean {quoted(name)}?)" if close else ""
 
 
 def _rows_where(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
@@ -157,14 +158,14 @@ def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[P
     if unknown.any():
         counts = text[unknown].value_counts()
         shown = ", ".join(
-            f"'{v}' x{n}{_level_hint(str(v), col.levels)}" for v, n in counts.head(5).items()
+            f"{quoted(v)} x{n}{_level_hint(str(v), col.levels)}" for v, n in counts.head(5).items()
         )
         more = f" and {len(counts) - 5} other value(s)" if len(counts) > 5 else ""
         rows, count = _rows_where(unknown)
         problems.append(
             Problem(
                 col.name,
-                f"unknown level(s) {shown}{more}; allowed: {', '.join(col.levels)}",
+                f"unknown level(s) {shown}{more}; allowed: {', '.join(map(quoted, col.levels))}",
                 rows,
                 count,
             )
@@ -180,7 +181,7 @@ def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[P
 def _level_hint(value: str, levels: Sequence[str]) -> str:
     lowered = {lv.lower(): lv for lv in levels}
     close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+    return f" (did you mean {quoted(lowered[close[0]])}?)" if close else ""
 
 
 def _type_numeric(
@@ -227,7 +228,7 @@ def _type_numeric(
 
 
 def _cell_problem(col: Column, text: pd.Series, mask: np.ndarray, message: str) -> Problem:
-    examples = ", ".join(f"'{v}'" for v in pd.unique(text[mask].astype(str))[:3])
+    examples = ", ".join(map(quoted, pd.unique(text[mask].astype(str))[:3]))
     rows, count = _rows_where(mask)
     return Problem(col.name, message.format(examples), rows, count)
 

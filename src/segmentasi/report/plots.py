@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,9 @@ DPI = 100
 MAX_WIDTH = 10.4  # inches: at DPI, the report's content width, so no chart is scaled down
 FONT = "DejaVu Sans"
 STYLE = {
+    # Labels hold the data's levels, column labels and segment names: a "$" in them is text,
+    # never the start of mathtext (no chart of the report uses mathtext).
+    "text.parse_math": False,
     "font.family": FONT,
     "font.size": 10,
     "axes.titlesize": 12,
@@ -305,6 +309,10 @@ def _text_colour_on(background: str | tuple[float, ...]) -> str:
 def _encode(fig: plt.Figure) -> str:
     """The figure as a PNG data URI (no Software tag, so the bytes depend only on the chart)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    with warnings.catch_warnings():
+        # A character of the data that the font lacks (an emoji, a control character) is drawn
+        # as a box; matplotlib's warning about it would print that character to the terminal.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
