@@ -409,11 +409,11 @@ def test_ctrl_c_stops_the_run_and_its_workers(tmp_path, big_table):
 def test_a_closed_pipe_ends_the_run_quietly(tmp_path, table):
     child = in_a_child("run", str(table), "--out", str(tmp_path / "run"), "--workers", "2",
                        "--experiment", "demografi", "--k-max", "3")
-    first_line = child.stdout.readline()
-    child.stdout.close()  # as `| head -1` does
+    # The reader goes away before the run prints anything, as `| head -0` or a reader that
+    # died does; closing after the first line raced with a child that had printed everything.
+    child.stdout.close()
     child.stdout = None
     _, err = child.communicate(timeout=300)
-    assert "demografi" in first_line
     assert child.returncode == 128 + signal.SIGPIPE, err
     assert "Traceback" not in err and "Error" not in err
     assert (tmp_path / "run" / "manifest.json").is_file()
