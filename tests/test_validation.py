@@ -3,7 +3,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from segmentasi.schema import schema_from_dict
 from segmentasi.validation import ValidationError, validate
+
+from .conftest import make_other_bank
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,3 +77,16 @@ def test_only_required_columns_are_needed(synthetic, schema):
     features = list(schema.experiment("demografi").features)
     clean, problems = validate(synthetic[features], schema, columns=features)
     assert problems == [] and list(clean.columns) == features
+
+
+def test_a_log_scaled_column_refuses_negative_values(other_schema):
+    source = other_schema.to_dict()
+    columns = [dict(c, scale="log") if c["name"] == "age_years" else c for c in source["columns"]]
+    columns = [{k: v for k, v in c.items() if k != "min"} for c in columns]
+    logged = schema_from_dict(dict(source, columns=columns))
+    table = make_other_bank(rows=20)
+    table.loc[3, "age_years"] = -5
+    with pytest.raises(ValidationError, match=r"'age_years': value\(s\) below the minimum 0"):
+        validate(table, logged)
+    lenient, _ = validate(table, logged, strict=False)
+    assert pd.isna(lenient.loc[3, "age_years"])

@@ -217,14 +217,23 @@ def _type_numeric(
         if fractional.any():
             rows, count = _rows_where(fractional)
             problems.append(Problem(col.name, "must be a whole number", rows, count))
+    lowest = _lowest_valid(col)
     for bound, outside, word in (
-        (col.min, numbers < (col.min if col.min is not None else -np.inf), "below the minimum"),
+        (lowest, numbers < (lowest if lowest is not None else -np.inf), "below the minimum"),
         (col.max, numbers > (col.max if col.max is not None else np.inf), "above the maximum"),
     ):
         if bound is not None and outside.any():
             rows, count = _rows_where(outside)
             problems.append(Problem(col.name, f"value(s) {word} {bound:g}", rows, count))
     return numbers.rename(col.name), problems
+
+
+def _lowest_valid(col: Column) -> float | None:
+    """The smallest valid value: the schema's min, and never below 0 on a log scale (the
+    features take log(1 + x), which has no value below -1 and no meaning below 0)."""
+    if col.scale == "log":
+        return 0.0 if col.min is None else max(col.min, 0.0)
+    return col.min
 
 
 def _cell_problem(col: Column, text: pd.Series, mask: np.ndarray, message: str) -> Problem:
@@ -253,7 +262,8 @@ def _blank_bad_cells(clean: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     result = clean.copy()
     for col in schema.by_role("numeric"):
         if col.name in result:
-            low = -np.inf if col.min is None else col.min
+            lowest = _lowest_valid(col)
+            low = -np.inf if lowest is None else lowest
             high = np.inf if col.max is None else col.max
             result[col.name] = result[col.name].where(result[col.name].between(low, high))
     return result
