@@ -85,6 +85,10 @@ MAX_SEGMENTS = 1_000
 MAX_FEATURES = 10_000  # encoded features, one per one-hot level
 MAX_NAME_CHARS = 1_000  # segment and column names: assign writes them into every output row
 MAX_NESTING = 20  # lists and objects within each other; a real model nests 6 deep
+# assign encodes and compares rows in blocks of at most chunk_rows rows and this many cells
+# (rows x the larger of features and k: ~130 MB per float64 array), so that a wide model cannot
+# exhaust memory. Real models (tens of features, k up to 10) have blocks of chunk_rows rows.
+MAX_BLOCK_CELLS = 2**24
 
 
 class ModelError(UserError):
@@ -280,8 +284,10 @@ class SavedModel:
         labels = np.full(len(clean), -1, dtype=np.int64)
         distances = np.full(len(clean), np.nan, dtype=np.float32)
         reasons = np.where(missing.all(axis=1), ALL_MISSING, PLACED).astype(np.int8)
-        for start in range(0, len(clean), chunk_rows):
-            block = slice(start, start + chunk_rows)
+        width = max(len(self.space.feature_names_), self.k)
+        block_rows = max(1, min(chunk_rows, MAX_BLOCK_CELLS // width))
+        for start in range(0, len(clean), block_rows):
+            block = slice(start, start + block_rows)
             with np.errstate(invalid="ignore"):  # rows that do not encode are reported below
                 X = self.space.transform(clean.iloc[block])
             finite = np.isfinite(X).all(axis=1)
@@ -642,10 +648,7 @@ def _model_from_payload(payload: dict[str, Any]) -> SavedModel:
     root = _Node(payload, "")
     schema = _schema(root["schema"])
     space = _feature_space(root["feature_space"], schema)
-    feature_names = [node.text() for node in root["feature_names"].items(MAX_FEATURES)]
-    if feature_names != space.feature_names_:
-        root["feature_names"].fail("do not match the outputs of the feature space's encoders")
-    return SavedModel(
+    model = SavedModel(
         schema=schema,
         experiment=schema.experiments[_experiment_name(root["experiment"], schema)],
         algorithm=root["algorithm"].text(),
@@ -659,11 +662,18 @@ def _model_from_payload(payload: dict[str, Any]) -> SavedModel:
         offers=_table(root["offers"]),
         info=root["info"].mapping(),
     )
+    feature_names = [node.text() for node in root["feature_names"].items(MAX_FEATURES)]
+    if feature_names != space.feature_names_:
+        root["feature_names"].fail("do not match the outputs of the feature space's encoders")
+    return model
 
 
 def _schema(node: _Node) -> Schema:
+    data = node.mapping()
+    if "columns" in data:
+        node["columns"].items(MAX_FEATURES)  # a bound on the work of checking them
     try:
-        return schema_from_dict(node.mapping(), origin="the model's schema")
+        return schema_from_dict(data, origin="the model's schema")
     except SchemaError as exc:
         node.fail(str(exc))
     except (ValueError, TypeError, ArithmeticError) as exc:  # such as min = "ten"
@@ -712,8 +722,9 @@ def _centers(node: _Node) -> np.ndarray:
     for i, row in enumerate(rows[1:], start=1):
         if len(row) != len(rows[0]):
             node.fail(f"row {i} has {len(row)} numbers, row 0 has {len(rows[0])}")
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(rows[0]) if rows else 0)
     with np.errstate(over="ignore"):  # a float64 beyond float32's range: refused as not finite
-        return np.array(rows, dtype=np.float64).reshape(len(rows), -1).astype(np.float32)
+        return matrix.astype(np.float32)
 
 
 def _texts_by_segment(node: _Node) -> dict[str, dict[int, str]]:
@@ -814,8 +825,6 @@ def _check_encoder(enc: Encoder, column: Column, where: str) -> None:
     if tuple(enc.levels) != levels:
         raise _Invalid(f"{where}.levels", f"differ from the levels of column '{column.name}' in "
                                           "the model's schema")
-    if len(set(levels)) < len(levels):
-        raise _Invalid(f"{where}.levels", "name a level twice")
     log = kind == "scaled" and not levels and column.scale == "log"
     if enc.log is not log:
         raise _Invalid(f"{where}.log", f"must be {str(log).lower()} for column '{column.name}' "
