@@ -168,7 +168,8 @@ IMPOSSIBLE = {
     "k of one": (set_at("k", 1), r"payload\.k: 1 segments; a model has 2 to 1,000"),
     "k as true": (set_at("k", True), r"payload\.k: must be a whole number, not true/false"),
     "k as text": (set_at("k", "2"), r"payload\.k: must be a whole number, not a string"),
-    "k as a fraction": (set_at("k", 2.0), r"payload\.k: must be a whole number, not a number"),
+    "k as a fraction": (set_at("k", 2.0),
+                        r"payload\.k: must be a whole number, not a decimal number"),
     "unknown metric": (set_at("metric", "cosine"),
                        r"payload\.metric: 'cosine' is not one of euclidean, manhattan"),
     "k-means by Manhattan distance": (
@@ -250,6 +251,11 @@ IMPOSSIBLE = {
         r"payload\.offers\.rows: product\(s\) Produk_Emas are not product columns"),
     "offer row too short": (set_at("offers", "rows", 2, [1]),
                             r"payload\.offers\.rows\[2\]: 1 cells for 16 columns"),
+    "offer cell that is a list": (set_at("offers", "rows", 0, 1, ["Produk_Tabungan"]),
+                                  r"payload\.offers\.rows\[0\]\[1\]: must be a string, number, "
+                                  r"true, false or null, not a list"),
+    "a key with control characters": (set_at("names", "en\x1b[31m", {"9": "x"}),
+                                      r"payload\.names\.'en\\x1b\[31m'\.9: there is no segment 9"),
     "integer column holding text": (set_at("offers", "rows", 0, 0, "one"),
                                     r"payload\.offers\.rows: column 'segment' holds a value that "
                                     r"is not int64"),
@@ -537,6 +543,15 @@ def test_command_line_refuses_a_table_where_no_row_can_be_placed(models, table, 
             "every feature is missing or invalid); 10 of its 10 feature column(s) have no usable "
             "value in any row (absent, empty or invalid): Area, Jalur_Pembukaan") in said, said
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_a_wide_model_places_rows_in_smaller_blocks_alike(models, table, monkeypatch):
+    import segmentasi.model
+
+    model = load_model(models["demografi"])
+    whole = model.assign(table).table
+    monkeypatch.setattr(segmentasi.model, "MAX_BLOCK_CELLS", 50)  # 22 features: 2 rows a block
+    pd.testing.assert_frame_equal(model.assign(table).table, whole)
 
 
 def test_a_table_with_some_placeable_rows_is_still_assigned(models, table):

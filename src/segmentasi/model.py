@@ -502,6 +502,8 @@ def _read(path: Path) -> bytes:
         raise ModelError(f"{path}: no such model file") from None
     except OSError as exc:
         raise ModelError(f"{path}: cannot read the model file ({exc.strerror})") from None
+    except ValueError as exc:  # a path no file can have, such as one with a NUL character
+        raise ModelError(f"{str(path)!r}: cannot read the model file ({exc})") from None
     if len(raw) > MAX_MODEL_BYTES:
         raise ModelError(
             f"{path}: larger than {MAX_MODEL_BYTES // 2**20} MiB, far beyond any model segmentasi "
@@ -582,7 +584,7 @@ class _Node:
 
     def __getitem__(self, key: str) -> _Node:
         mapping = self.mapping()
-        child = f"{self.where}.{_shortened(key, 60)}" if self.where else key
+        child = f"{self.where}.{_readable(key)}" if self.where else key
         if key not in mapping:
             raise _Invalid(child, "missing")
         return _Node(mapping[key], child)
@@ -621,14 +623,32 @@ class _Node:
             self.fail(f"{_shown(value)} is too large a number")
 
     def numbers(self, at_most: int) -> list[float]:
-        """A list of numbers (checked one by one only to name a bad one)."""
+        """A list of numbers as floats: at once when all are fine (a wide model's centres are
+        millions), else one by one to name the first that is not."""
         values = self._expect(list, "a list")
-        if len(values) > at_most or not all(type(v) in (int, float) for v in values):
-            return [node.number() for node in self.items(at_most)]
-        try:
-            return [float(v) for v in values]
-        except OverflowError:
-            return [node.number() for node in self.items(at_most)]
+        if len(values) <= at_most and all(type(v) in (int, float) for v in values):
+            try:
+                return [float(v) for v in values]
+            except OverflowError:
+                pass
+        return [node.number() for node in self.items(at_most)]
+
+    def rows(self, width: int) -> list[list[Any]]:
+        """A list of rows of `width` JSON scalars each (a table); the first bad row is named."""
+        values = self._expect(list, "a list")
+        for i, row in enumerate(values):
+            if type(row) is list and len(row) == width and not any(
+                isinstance(cell, dict | list) for cell in row
+            ):
+                continue
+            cells = _Node(row, f"{self.where}[{i}]").items(width)
+            if len(cells) != width:
+                raise _Invalid(f"{self.where}[{i}]", f"{len(cells)} cells for {width} columns")
+            for cell in cells:
+                if isinstance(cell.value, dict | list):
+                    cell.fail(f"must be a string, number, true, false or null, not "
+                              f"{_json_type(cell.value)}")
+        return values
 
     def _expect(self, kind: Any, wanted: str) -> Any:
         # JSON true and false are Python bools, which are ints too: only a flag takes them.
@@ -748,17 +768,7 @@ def _table(node: _Node) -> pd.DataFrame:
     dtypes = [dtype.text() for dtype in node["dtypes"].items(len(columns))]
     if len(dtypes) != len(columns):
         node["dtypes"].fail(f"{len(dtypes)} dtypes for {len(columns)} columns")
-    rows = []
-    for row in node["rows"].items():
-        cells = row.items(len(columns))
-        if len(cells) != len(columns):
-            row.fail(f"{len(cells)} cells for {len(columns)} columns")
-        for cell in cells:
-            if isinstance(cell.value, dict | list):
-                cell.fail(f"must be a string, number, true, false or null, not "
-                          f"{_json_type(cell.value)}")
-        rows.append(row.value)
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(node["rows"].rows(len(columns)), columns=columns)
     for column, dtype in zip(columns, dtypes, strict=True):
         if dtype in _TABLE_DTYPES:
             try:
@@ -861,7 +871,7 @@ def _check_texts(
 ) -> None:
     for lang, by_segment in texts.items():
         for segment, text in by_segment.items():
-            where = f"{key}.{_shortened(str(lang), 60)}.{segment}"
+            where = f"{key}.{_readable(str(lang))}.{segment}"
             if not 1 <= segment <= k:
                 raise _Invalid(where, f"there is no segment {segment} (k={k})")
             if at_most is not None and len(text) > at_most:
@@ -871,10 +881,11 @@ def _check_texts(
 def _check_offers(model: SavedModel) -> None:
     """What recommending reads from the offers table (recommend.offers)."""
     offers = model.offers
-    needed = {"segment": "int64", "product": "str", "rank": "int64", "offered": "bool"}
-    absent = [c for c in needed if c not in offers.columns]
+    absent = [c for c in ("segment", "product", "rank", "offered") if c not in offers.columns]
     if absent:
         raise _Invalid("offers.columns", f"lack {_listed(absent)}")
+    if offers.empty:  # nothing to recommend, whatever the dtypes
+        return
     for column in ("segment", "rank"):
         if not pd.api.types.is_integer_dtype(offers[column]):
             raise _Invalid("offers.dtypes", f"column '{column}' must be int64")
@@ -900,8 +911,8 @@ def _json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true/false"
-    names = {dict: "an object", list: "a list", str: "a string", int: "a number",
-             float: "a number"}
+    names = {dict: "an object", list: "a list", str: "a string", int: "a whole number",
+             float: "a decimal number"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -914,8 +925,13 @@ def _shortened(text: str, at_most: int) -> str:
     return text if len(text) <= at_most else text[: at_most - 1] + "…"
 
 
+def _readable(text: str) -> str:
+    """A name from a model file as a message shows it: short, control characters escaped."""
+    return _shortened(text if text.isprintable() else repr(text), 60)
+
+
 def _listed(names: list[str], at_most: int = 10) -> str:
-    shown = ", ".join(_shortened(str(n), 60) for n in names[:at_most])
+    shown = ", ".join(_readable(str(n)) for n in names[:at_most])
     return shown + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
 
 
