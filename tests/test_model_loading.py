@@ -336,7 +336,7 @@ HEAD = f'{{"format": "{FORMAT_NAME}", "format_version": 1, '
     (HEAD + '"payload": {"k": ' + "9" * 5000 + "}}",
      r"truncated or damaged \(Exceeds the limit \(4300 digits\)"),
     (f'{{"format": "{FORMAT_NAME}", "format_version": true, "payload": {{}}}}',
-     r"model format True was written by a newer segmentasi"),
+     r"the model file has no valid format_version \(True\); it is damaged"),
     (HEAD + '"payload": []}', r"the model file has no payload"),
     (HEAD + '"payload": {}, "sha256": "0"}', r"do not match the checksum"),
 ], ids=["deeper than json reads", "deeper than a model", "too many digits", "version true",
@@ -346,6 +346,30 @@ def test_unreadable_documents_are_refused(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ModelError, match=message):
         load_model(path)
+
+
+class Exploit:
+    """Unpickling this would create a file: a model file must never be able to run code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_pickle_is_not_a_model_and_runs_nothing(tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+    (tmp_path / "pickle.model").write_bytes(pickle.dumps(Exploit(marker)))
+    with pytest.raises(ModelError, match=r"pickle\.model: not a segmentasi model file"):
+        load_model(tmp_path / "pickle.model")
+    inside = sealed({"schema": pickle.dumps(Exploit(marker)).hex()}, tmp_path / "inside.model")
+    with pytest.raises(ModelError, match=r"inside\.model: payload\.schema: must be an object, not "
+                                         r"a string"):
+        load_model(inside)
+    assert not marker.exists()
 
 
 def test_bytes_that_are_not_utf8_are_refused(models, tmp_path):

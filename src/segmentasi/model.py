@@ -532,7 +532,12 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
             "writes that, so the file is damaged or was not written by segmentasi"
         )
     version = document.get("format_version")
-    if type(version) is not int or version > FORMAT_VERSION:
+    if type(version) is not int:
+        raise ModelError(
+            f"{path}: the model file has no valid format_version ({_shown(version)}); it is "
+            "damaged or was not written by segmentasi"
+        )
+    if version > FORMAT_VERSION:
         raise ModelError(
             f"{path}: model format {_shown(version)} was written by a newer segmentasi; this "
             f"version reads format {FORMAT_VERSION}. Upgrade segmentasi to use it."
