@@ -263,14 +263,20 @@ def test_only_products_the_run_offers_are_recommended(fitted, run_dir, prospects
         )
 
 
-def test_product_groups_need_their_product_columns_and_recommend_nothing(run_dir, prospects):
+def test_product_groups_need_their_product_columns_and_recommend_nothing(
+    run_dir, prospects, synthetic
+):
     model = load_model(model_path(run_dir, "produk", "kmedoids"))
     with pytest.raises(InputError, match=r"lacks column.*Produk_Tabungan"):
         model.assign(prospects)
-    blind = model.assign(prospects, impute_absent_columns=True)
-    assert "recommended_products" not in blind.table.columns
-    assert blind.unplaced == 100  # with every feature absent there is nothing to place a row by
-    assert (blind.table["reason"] == "every feature is missing or invalid").all()
+    # With every feature absent there is nothing to place a row by: refused, not 100 empty rows.
+    with pytest.raises(InputError, match=(
+        r"none of the 100 row\(s\) could be placed in the 'produk' segmentation \(100 row\(s\): "
+        r"every feature is missing or invalid\); 6 of its 6 feature column\(s\) have no usable "
+        r"value in any row \(absent, empty or invalid\): Produk_Tabungan, Produk_Deposito"
+    )):
+        model.assign(prospects, impute_absent_columns=True)
+    assert "recommended_products" not in model.assign(synthetic).table.columns
 
 
 def test_an_absent_feature_column_can_be_filled_when_asked(run_dir, prospects):
@@ -336,7 +342,7 @@ def test_a_well_sealed_but_malformed_payload_is_refused(run_dir, tmp_path):
 
     bad = _rewrite(model_path(run_dir, "demografi", "kmeans"), tmp_path / "bad.model",
                    break_centres)
-    with pytest.raises(ModelError, match="malformed model contents"):
+    with pytest.raises(ModelError, match=r"bad.model: payload.centers: 1 rows for k=\d"):
         load_model(bad)
 
 

@@ -8,6 +8,14 @@ offers (narrative.build_insights for that model). The SHA-256 is taken over the 
 canonical JSON, so a file edited or damaged after it was saved is refused. (It detects
 changes; it is not a signature against a deliberate forger.)
 
+Loading trusts nothing in the file: it is parsed as JSON only (no code runs), refused above
+MAX_MODEL_BYTES before parsing, and every part the model uses is checked for its JSON type, its
+size (MAX_SEGMENTS segments, MAX_FEATURES features, MAX_NAME_CHARS per name) and its meaning
+(finite centres of shape k x features, a known algorithm and metric, encoders that fit the
+schema's columns). Any problem is a ModelError naming the file and the key path, such as
+`payload.centers: 3 rows for k=4`. A SavedModel checks the same meaning when it is built, so one
+made in Python cannot hold parts that do not fit either.
+
 Placing rows (`SavedModel.assign`):
 - Only the experiment's features are required; product and other columns may be absent.
 - Unknown levels, non-numbers, non-finite numbers, numbers outside the schema's range and product
@@ -15,6 +23,8 @@ Placing rows (`SavedModel.assign`):
   (median or most frequent level). Warnings count them per column; `imputed` names them per row.
 - A row whose features are all missing cannot be placed: it keeps its place in the output with
   an empty segment and a `reason`. No row is ever dropped.
+- When no row at all can be placed, `assign` raises InputError saying why (a scheduled job
+  should fail loudly rather than write a file without segments).
 - Models clustered without product columns recommend the segment's offered products by rank,
   skipping those the row owns (when the table has product columns).
 """
@@ -23,22 +33,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from . import io
+from .algorithms import ALGORITHMS, METRICS
 from .algorithms import assign as nearest_centres
 from .errors import InputError, UserError
-from .features import Encoder, FeatureSpace
+from .features import ENCODINGS, Encoder, FeatureSpace
 from .narrative import build_insights
 from .profile import profile as profile_segments
-from .schema import Experiment, Schema, SchemaError, schema_from_dict
+from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
 from .validation import Problem, validate
 
 if TYPE_CHECKING:
@@ -65,10 +77,30 @@ REASONS = (
     "a feature value cannot be encoded (not finite after scaling)",
 )
 PLACED, ALL_MISSING, NOT_ENCODABLE = range(len(REASONS))
+# Bounds on what a model file may hold. A real model is tens of KB (the FundFusion table's, k=2
+# with 30 features: 29 KB); these are far above any segmentation a bank acts on, and low enough
+# that reading a file cannot exhaust memory (parsing JSON takes up to ~24 bytes per file byte).
+MAX_MODEL_BYTES = 64 * 2**20
+MAX_SEGMENTS = 1_000
+MAX_FEATURES = 10_000  # encoded features, one per one-hot level
+MAX_NAME_CHARS = 1_000  # segment and column names: assign writes them into every output row
+MAX_NESTING = 20  # lists and objects within each other; a real model nests 6 deep
+# assign encodes and compares rows in blocks of at most chunk_rows rows and this many cells
+# (rows x the larger of features and k: ~130 MB per float64 array), so that a wide model cannot
+# exhaust memory. Real models (tens of features, k up to 10) have blocks of chunk_rows rows.
+MAX_BLOCK_CELLS = 2**24
 
 
 class ModelError(UserError):
-    """A model file that cannot be used: missing, damaged, changed, or from another format."""
+    """A model file that cannot be used: missing, damaged, changed, from another format, or
+    holding contents that cannot be right."""
+
+
+class _Invalid(ModelError):
+    """One part of a model that cannot be right, named by its key path in the model's payload."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {_shortened(problem, 300)}")
 
 
 @dataclass(frozen=True)
@@ -97,6 +129,9 @@ class SavedModel:
     profile: dict[str, pd.DataFrame]
     offers: pd.DataFrame  # recommend.offers: segment, product, rate, lift, rank, offered, ...
     info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_model(self)
 
     @property
     def recommends_products(self) -> bool:
@@ -175,6 +210,10 @@ class SavedModel:
         feature space and metric), recommended_products (models without product features),
         imputed (the features filled in) and reason (why a row could not be placed).
         `chunk_rows` bounds memory; the result does not depend on it.
+
+        Raises InputError when not a single row can be placed (every row's features absent,
+        empty or invalid): a scheduled job should stop there rather than pass on a table
+        without segments. Unplaced rows among placed ones are kept, each with its reason.
         """
         _check_lang(lang)
         if top_offers < 0:
@@ -189,6 +228,8 @@ class SavedModel:
         clean, warnings = self._clean(data, features, products)
         missing = clean[features].isna().to_numpy()
         labels, distances, reasons = self._place(clean, missing, chunk_rows)
+        if not (reasons == PLACED).any():
+            raise self._nothing_placed(reasons, missing)
         warnings += self._filled_warnings(features, missing, reasons)
         order = {name: position for position, name in enumerate(features + products)}
         warnings.sort(key=lambda w: order.get(w.column, len(order)))
@@ -208,6 +249,19 @@ class SavedModel:
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
         placed = int((labels >= 0).sum())
         return Assignment(table, tuple(absent_warnings + warnings), placed, len(table) - placed)
+
+    def _nothing_placed(self, reasons: np.ndarray, missing: np.ndarray) -> InputError:
+        """Why no row could be placed: the reasons counted, and the features no row has."""
+        counts = "; ".join(f"{int((reasons == code).sum()):,} row(s): {REASONS[code]}"
+                           for code in np.unique(reasons))
+        message = (f"none of the {len(reasons):,} row(s) could be placed in the "
+                   f"'{self.experiment.name}' segmentation ({counts})")
+        features = list(self.experiment.features)
+        unusable = [name for name, gone in zip(features, missing.all(axis=0), strict=True) if gone]
+        if unusable:
+            message += (f"; {len(unusable)} of its {len(features)} feature column(s) have no "
+                        f"usable value in any row (absent, empty or invalid): {_listed(unusable)}")
+        return InputError(message)
 
     def _offer_warnings(self, labels: np.ndarray) -> list[Problem]:
         """Say so when a segment has no offer the data supports (its rows get none)."""
@@ -230,8 +284,10 @@ class SavedModel:
         labels = np.full(len(clean), -1, dtype=np.int64)
         distances = np.full(len(clean), np.nan, dtype=np.float32)
         reasons = np.where(missing.all(axis=1), ALL_MISSING, PLACED).astype(np.int8)
-        for start in range(0, len(clean), chunk_rows):
-            block = slice(start, start + chunk_rows)
+        width = max(len(self.space.feature_names_), self.k)
+        block_rows = max(1, min(chunk_rows, MAX_BLOCK_CELLS // width))
+        for start in range(0, len(clean), block_rows):
+            block = slice(start, start + block_rows)
             with np.errstate(invalid="ignore"):  # rows that do not encode are reported below
                 X = self.space.transform(clean.iloc[block])
             finite = np.isfinite(X).all(axis=1)
@@ -385,7 +441,12 @@ class SavedModel:
 
 
 def load_model(path: str | Path) -> SavedModel:
-    """Read a model file (or an experiment folder holding segmentation.model); refuse bad files."""
+    """Read a model file (or an experiment folder holding segmentation.model).
+
+    Every way a file can be unusable (absent, too large, damaged, changed after it was saved,
+    from another format, or sealed with contents that cannot be right) is a ModelError naming
+    the file and, for contents, the key path. Nothing else escapes, whatever the file holds.
+    """
     path = Path(path)
     if path.is_dir():
         if not (path / MODEL_FILE).is_file():
@@ -394,13 +455,7 @@ def load_model(path: str | Path) -> SavedModel:
                 f"RUN/demografi/{MODEL_FILE}"
             )
         path = path / MODEL_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such model file") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read the model file ({exc.strerror})") from None
-    document = _parse(raw, path)
+    document = _parse(_read(path), path)
     payload = document["payload"]
     if _payload_digest(payload) != document.get("sha256"):
         raise ModelError(
@@ -410,8 +465,11 @@ def load_model(path: str | Path) -> SavedModel:
         )
     try:
         return _model_from_payload(payload)
-    except (KeyError, TypeError, ValueError, IndexError, SchemaError) as exc:
-        problem = f"{type(exc).__name__}: {exc}"
+    except _Invalid as exc:
+        raise ModelError(f"{path}: payload.{exc}") from None
+    except (KeyError, TypeError, ValueError, IndexError, ArithmeticError, AttributeError) as exc:
+        # A backstop for a check missing below: those name the key path, this cannot.
+        problem = _shortened(f"{type(exc).__name__}: {exc}", 300)
         raise ModelError(f"{path}: malformed model contents ({problem})") from None
 
 
@@ -426,26 +484,54 @@ def write_experiment_models(result: RunResult, experiment: str, folder: Path) ->
             model.save(folder / MODEL_FILE)
 
 
+def _read(path: Path) -> bytes:
+    """The file's bytes; more than MAX_MODEL_BYTES is refused without reading further."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_MODEL_BYTES + 1)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no such model file") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the model file ({exc.strerror})") from None
+    except ValueError as exc:  # a path no file can have, such as one with a NUL character
+        raise ModelError(f"{str(path)!r}: cannot read the model file ({exc})") from None
+    if len(raw) > MAX_MODEL_BYTES:
+        raise ModelError(
+            f"{path}: larger than {MAX_MODEL_BYTES // 2**20} MiB, far beyond any model segmentasi "
+            "writes (tens of KB); refusing to read it"
+        )
+    return raw
+
+
 def _parse(raw: bytes, path: Path) -> dict[str, Any]:
     """The model document, or a plain refusal naming what is wrong with the file."""
     looks_like_model = FORMAT_NAME.encode() in raw[:200]
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError, MemoryError) as exc:  # JSON, UTF-8 errors: ValueErrors
         if looks_like_model:
-            where = f" at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
             raise ModelError(
-                f"{path}: the model file is truncated or damaged (unreadable{where} of "
-                f"{len(raw)}); save it again with `segmentasi run`."
+                f"{path}: the model file is truncated or damaged ({_unreadable(exc, len(raw))}); "
+                "save it again with `segmentasi run`."
             ) from None
         raise ModelError(f"{path}: not a segmentasi model file") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise ModelError(f"{path}: not a segmentasi model file")
-    version = document.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if _nesting(document) > MAX_NESTING:
         raise ModelError(
-            f"{path}: model format {version!r} was written by a newer segmentasi; this version "
-            f"reads format {FORMAT_VERSION}. Upgrade segmentasi to use it."
+            f"{path}: lists or objects nested more than {MAX_NESTING} deep; segmentasi never "
+            "writes that, so the file is damaged or was not written by segmentasi"
+        )
+    version = document.get("format_version")
+    if type(version) is not int:
+        raise ModelError(
+            f"{path}: the model file has no valid format_version ({_shown(version)}); it is "
+            "damaged or was not written by segmentasi"
+        )
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"{path}: model format {_shown(version)} was written by a newer segmentasi; this "
+            f"version reads format {FORMAT_VERSION}. Upgrade segmentasi to use it."
         )
     if version < FORMAT_VERSION:
         raise ModelError(
@@ -457,43 +543,397 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
     return document
 
 
+def _unreadable(exc: BaseException, size: int) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"unreadable at byte {exc.pos:,} of {size:,}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text at byte {exc.start:,}"
+    if isinstance(exc, RecursionError):
+        return "lists or objects nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "too large for the memory available"
+    return _shortened(str(exc), 120)  # such as a number with more digits than Python reads
+
+
+def _nesting(value: Any) -> int:
+    """How deep lists and objects nest in parsed JSON (a loop, so no recursion limit applies);
+    counting stops once past MAX_NESTING."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_NESTING:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest if isinstance(value, dict | list) else 0
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A value from a model payload and its key path: reads check the JSON type and size, and
+    a refusal names the path."""
+
+    value: Any
+    where: str
+
+    def fail(self, problem: str) -> NoReturn:
+        raise _Invalid(self.where, problem)
+
+    def __getitem__(self, key: str) -> _Node:
+        mapping = self.mapping()
+        child = f"{self.where}.{_readable(key)}" if self.where else key
+        if key not in mapping:
+            raise _Invalid(child, "missing")
+        return _Node(mapping[key], child)
+
+    def mapping(self, keys: frozenset[str] | None = None) -> dict[str, Any]:
+        """An object; with `keys`, holding no other keys."""
+        value = self._expect(dict, "an object")
+        unknown = sorted(set(value) - keys) if keys is not None else []
+        if unknown:
+            self.fail(f"unknown key(s) {_shown(unknown)}")
+        return value
+
+    def entries(self) -> list[tuple[str, _Node]]:
+        return [(key, self[key]) for key in self.mapping()]
+
+    def items(self, at_most: int | None = None) -> list[_Node]:
+        values = self._expect(list, "a list")
+        if at_most is not None and len(values) > at_most:
+            self.fail(f"{len(values):,} items; at most {at_most:,}")
+        return [_Node(value, f"{self.where}[{i}]") for i, value in enumerate(values)]
+
+    def text(self) -> str:
+        return self._expect(str, "a string")
+
+    def integer(self) -> int:
+        return self._expect(int, "a whole number")
+
+    def flag(self) -> bool:
+        return self._expect(bool, "true or false")
+
+    def number(self) -> float:
+        value = self._expect(int | float, "a number")
+        try:
+            return float(value)
+        except OverflowError:
+            self.fail(f"{_shown(value)} is too large a number")
+
+    def numbers(self, at_most: int) -> list[float]:
+        """A list of numbers as floats: at once when all are fine (a wide model's centres are
+        millions), else one by one to name the first that is not."""
+        values = self._expect(list, "a list")
+        if len(values) <= at_most and all(type(v) in (int, float) for v in values):
+            try:
+                return [float(v) for v in values]
+            except OverflowError:
+                pass
+        return [node.number() for node in self.items(at_most)]
+
+    def rows(self, width: int) -> list[list[Any]]:
+        """A list of rows of `width` JSON scalars each (a table); the first bad row is named."""
+        values = self._expect(list, "a list")
+        for i, row in enumerate(values):
+            if type(row) is list and len(row) == width and not any(
+                isinstance(cell, dict | list) for cell in row
+            ):
+                continue
+            cells = _Node(row, f"{self.where}[{i}]").items(width)
+            if len(cells) != width:
+                raise _Invalid(f"{self.where}[{i}]", f"{len(cells)} cells for {width} columns")
+            for cell in cells:
+                if isinstance(cell.value, dict | list):
+                    cell.fail(f"must be a string, number, true, false or null, not "
+                              f"{_json_type(cell.value)}")
+        return values
+
+    def _expect(self, kind: Any, wanted: str) -> Any:
+        # JSON true and false are Python bools, which are ints too: only a flag takes them.
+        if not isinstance(self.value, kind) or (isinstance(self.value, bool) and kind is not bool):
+            self.fail(f"must be {wanted}, not {_json_type(self.value)}")
+        return self.value
+
+
+_ENCODER_KEYS = frozenset(f.name for f in fields(Encoder))
+_TABLE_KEYS = frozenset({"columns", "dtypes", "rows"})
+_TABLE_DTYPES = ("int64", "float64", "bool")  # columns of other dtypes are read as they come
+
+
 def _model_from_payload(payload: dict[str, Any]) -> SavedModel:
-    schema = schema_from_dict(payload["schema"], origin="model schema")
-    space = FeatureSpace.from_dict(schema, payload["feature_space"])
-    centers = np.asarray(payload["centers"], dtype=np.float32)
-    k = int(payload["k"])
-    if centers.shape != (k, len(space.feature_names_)):
-        raise ValueError(
-            f"centres of shape {centers.shape} do not fit k={k} and "
-            f"{len(space.feature_names_)} features"
-        )
-    if space.experiment.name != payload["experiment"]:
-        raise ValueError("the feature space belongs to another experiment")
-    return SavedModel(
+    """The model a payload describes; every part is checked for its JSON type here and for its
+    meaning by SavedModel (_check_model), each refusal naming the part's key path."""
+    root = _Node(payload, "")
+    schema = _schema(root["schema"])
+    space = _feature_space(root["feature_space"], schema)
+    model = SavedModel(
         schema=schema,
-        experiment=schema.experiment(payload["experiment"]),
-        algorithm=str(payload["algorithm"]),
-        k=k,
-        metric=str(payload["metric"]),
+        experiment=schema.experiments[_experiment_name(root["experiment"], schema)],
+        algorithm=root["algorithm"].text(),
+        k=root["k"].integer(),
+        metric=root["metric"].text(),
         space=space,
-        centers=centers,
-        names=_by_segment(payload["names"]),
-        narratives=_by_segment(payload["narratives"]),
-        profile={name: _table_from_json(t) for name, t in payload["profile"].items()},
-        offers=_table_from_json(payload["offers"]),
-        info=dict(payload["info"]),
+        centers=_centers(root["centers"]),
+        names=_texts_by_segment(root["names"]),
+        narratives=_texts_by_segment(root["narratives"]),
+        profile={name: _table(node) for name, node in root["profile"].entries()},
+        offers=_table(root["offers"]),
+        info=root["info"].mapping(),
     )
+    feature_names = [node.text() for node in root["feature_names"].items(MAX_FEATURES)]
+    if feature_names != space.feature_names_:
+        root["feature_names"].fail("do not match the outputs of the feature space's encoders")
+    return model
+
+
+def _schema(node: _Node) -> Schema:
+    data = node.mapping()
+    if "columns" in data:
+        node["columns"].items(MAX_FEATURES)  # a bound on the work of checking them
+    try:
+        return schema_from_dict(data, origin="the model's schema")
+    except SchemaError as exc:
+        node.fail(str(exc))
+    except (ValueError, TypeError, ArithmeticError) as exc:  # such as min = "ten"
+        node.fail(f"malformed ({exc})")
+
+
+def _experiment_name(node: _Node, schema: Schema) -> str:
+    name = node.text()
+    if name not in schema.experiments:
+        node.fail(f"the model's schema has no experiment {_shown(name)} "
+                  f"(it has: {_listed(list(schema.experiments))})")
+    return name
+
+
+def _feature_space(node: _Node, schema: Schema) -> FeatureSpace:
+    node.mapping(frozenset({"experiment", "encoding", "encoders"}))
+    encoding = node["encoding"].text()
+    if encoding not in ENCODINGS:
+        node["encoding"].fail(f"{_shown(encoding)} is not one of {', '.join(ENCODINGS)}")
+    data = {
+        "experiment": _experiment_name(node["experiment"], schema),
+        "encoding": encoding,
+        "encoders": [_encoder_data(enc) for enc in node["encoders"].items(MAX_FEATURES)],
+    }
+    return FeatureSpace.from_dict(schema, data)
+
+
+def _encoder_data(node: _Node) -> dict[str, Any]:
+    """An Encoder's fields, of the right JSON types (numbers as floats, as saving wrote them)."""
+    node.mapping(_ENCODER_KEYS)
+    return {
+        "column": node["column"].text(),
+        "kind": node["kind"].text(),
+        "fill": node["fill"].number(),
+        "levels": [level.text() for level in node["levels"].items(MAX_FEATURES)],
+        "log": node["log"].flag(),
+        "center": node["center"].number(),
+        "scale": node["scale"].number(),
+    }
+
+
+def _centers(node: _Node) -> np.ndarray:
+    """The centres as float32 (as they were fitted); their shape and finiteness are checked by
+    _check_model, the JSON types here."""
+    rows = [row.numbers(MAX_FEATURES) for row in node.items(MAX_SEGMENTS)]
+    for i, row in enumerate(rows[1:], start=1):
+        if len(row) != len(rows[0]):
+            node.fail(f"row {i} has {len(row)} numbers, row 0 has {len(rows[0])}")
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(rows[0]) if rows else 0)
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range: refused as not finite
+        return matrix.astype(np.float32)
+
+
+def _texts_by_segment(node: _Node) -> dict[str, dict[int, str]]:
+    """Texts by language and segment number (JSON keys are strings such as "3")."""
+    texts: dict[str, dict[int, str]] = {}
+    for lang, by_segment in node.entries():
+        texts[lang] = {}
+        for key, text in by_segment.entries():
+            if not (key.isascii() and key.isdigit() and len(key) <= 9):
+                text.fail("is not a segment number")
+            texts[lang][int(key)] = text.text()
+    return texts
+
+
+def _table(node: _Node) -> pd.DataFrame:
+    """A table saved by _table_to_json: columns, their dtypes, and rows of JSON scalars."""
+    node.mapping(_TABLE_KEYS)
+    columns = [name.text() for name in node["columns"].items()]
+    if len(set(columns)) < len(columns):
+        node["columns"].fail("name a column twice")
+    dtypes = [dtype.text() for dtype in node["dtypes"].items(len(columns))]
+    if len(dtypes) != len(columns):
+        node["dtypes"].fail(f"{len(dtypes)} dtypes for {len(columns)} columns")
+    table = pd.DataFrame(node["rows"].rows(len(columns)), columns=columns)
+    for column, dtype in zip(columns, dtypes, strict=True):
+        if dtype in _TABLE_DTYPES:
+            try:
+                table[column] = table[column].astype(dtype)
+            except (ValueError, TypeError, ArithmeticError):
+                node["rows"].fail(f"column {_shown(column)} holds a value that is not {dtype}")
+    return table
+
+
+def _check_model(model: SavedModel) -> None:
+    """Refuse a model whose parts cannot work together, naming the part by its payload key."""
+    k = model.k
+    if type(k) is not int or not 2 <= k <= MAX_SEGMENTS:
+        raise _Invalid("k", f"{_shown(k)} segments; a model has 2 to {MAX_SEGMENTS:,}")
+    if model.algorithm not in ALGORITHMS:
+        raise _Invalid("algorithm",
+                       f"{_shown(model.algorithm)} is not one of {', '.join(ALGORITHMS)}")
+    if model.metric not in METRICS:
+        raise _Invalid("metric", f"{_shown(model.metric)} is not one of {', '.join(METRICS)}")
+    if model.algorithm == "kmeans" and model.metric != "euclidean":
+        raise _Invalid("metric", f"k-means places rows by euclidean distance, not {model.metric}")
+    if model.space.encoding == "gower" and model.metric != "manhattan":
+        raise _Invalid("metric", "a Gower feature space is measured with manhattan distance, "
+                                 f"not {model.metric}")
+    name = model.experiment.name
+    if model.schema.experiments.get(name) != model.experiment:
+        raise _Invalid("experiment", f"{_shown(name)} is not an experiment of the model's schema")
+    if model.space.experiment != model.experiment:
+        raise _Invalid("feature_space.experiment",
+                       f"{_shown(model.space.experiment.name)}, but the model's is {_shown(name)}")
+    _check_encoders(model)
+    _check_centers(np.asarray(model.centers), k, len(model.space.feature_names_))
+    _check_texts("names", model.names, k, MAX_NAME_CHARS)
+    _check_texts("narratives", model.narratives, k, None)
+    if model.recommends_products:
+        _check_offers(model)
+
+
+def _check_encoders(model: SavedModel) -> None:
+    where = "feature_space.encoders"
+    features = list(model.experiment.features)
+    columns = [enc.column for enc in model.space.encoders_]
+    if columns != features:
+        raise _Invalid(where, f"encode {_listed(columns)}, but experiment "
+                              f"'{model.experiment.name}' has the features {_listed(features)}")
+    for i, enc in enumerate(model.space.encoders_):
+        _check_encoder(enc, model.schema.column(enc.column), f"{where}[{i}]")
+    count = len(model.space.feature_names_)
+    if count > MAX_FEATURES:
+        raise _Invalid(where, f"{count:,} features; a model has at most {MAX_FEATURES:,}")
+
+
+def _check_encoder(enc: Encoder, column: Column, where: str) -> None:
+    """An encoder fits its schema column (as FeatureSpace.fit makes it) and its numbers can
+    encode any value validation lets through."""
+    kind = {"nominal": "onehot", "product": "flag"}.get(column.role, "scaled")
+    if enc.kind != kind:
+        raise _Invalid(f"{where}.kind", f"{_shown(enc.kind)} for {column.role} column "
+                                        f"'{column.name}'; it must be '{kind}'")
+    if len(column.name) > MAX_NAME_CHARS:
+        raise _Invalid(f"{where}.column", f"a name of {len(column.name):,} characters; at most "
+                                          f"{MAX_NAME_CHARS:,}")
+    levels = column.levels if column.is_categorical else ()
+    if tuple(enc.levels) != levels:
+        raise _Invalid(f"{where}.levels", f"differ from the levels of column '{column.name}' in "
+                                          "the model's schema")
+    log = kind == "scaled" and not levels and column.scale == "log"
+    if enc.log is not log:
+        raise _Invalid(f"{where}.log", f"must be {str(log).lower()} for column '{column.name}' "
+                                       f"(scale '{column.scale}')")
+    for part in ("fill", "center"):
+        if not math.isfinite(getattr(enc, part)):
+            raise _Invalid(f"{where}.{part}", "must be a finite number")
+    if not (math.isfinite(enc.scale) and enc.scale > 0):
+        raise _Invalid(f"{where}.scale", "must be a positive finite number")
+    if levels and not (enc.fill == int(enc.fill) and 0 <= enc.fill < len(levels)):
+        raise _Invalid(f"{where}.fill", f"must be a level code from 0 to {len(levels) - 1}")
+    if kind == "flag" and enc.fill not in (0, 1):
+        raise _Invalid(f"{where}.fill", "must be 0 or 1 for a product flag")
+    if log and enc.fill <= -1:
+        raise _Invalid(f"{where}.fill", "must be above -1 for a log-scaled column")
+
+
+def _check_centers(centers: np.ndarray, k: int, features: int) -> None:
+    if centers.ndim != 2:
+        raise _Invalid("centers", f"must be {k} rows of numbers, not {centers.ndim}-dimensional")
+    if centers.shape[0] != k:
+        raise _Invalid("centers", f"{centers.shape[0]} rows for k={k}")
+    if centers.shape[1] != features:
+        raise _Invalid("centers", f"rows of {centers.shape[1]} numbers for {features} features")
+    bad = np.argwhere(~np.isfinite(centers))
+    if len(bad):
+        row, col = bad[0]
+        raise _Invalid(f"centers[{row}][{col}]",
+                       f"{centers[row, col]} is not a finite number (float32: |x| < 3.4e38)")
+
+
+def _check_texts(
+    key: str, texts: Mapping[str, Mapping[int, str]], k: int, at_most: int | None
+) -> None:
+    for lang, by_segment in texts.items():
+        for segment, text in by_segment.items():
+            where = f"{key}.{_readable(str(lang))}.{segment}"
+            if not 1 <= segment <= k:
+                raise _Invalid(where, f"there is no segment {segment} (k={k})")
+            if at_most is not None and len(text) > at_most:
+                raise _Invalid(where, f"{len(text):,} characters; at most {at_most:,}")
+
+
+def _check_offers(model: SavedModel) -> None:
+    """What recommending reads from the offers table (recommend.offers)."""
+    offers = model.offers
+    absent = [c for c in ("segment", "product", "rank", "offered") if c not in offers.columns]
+    if absent:
+        raise _Invalid("offers.columns", f"lack {_listed(absent)}")
+    if offers.empty:  # nothing to recommend, whatever the dtypes
+        return
+    for column in ("segment", "rank"):
+        if not pd.api.types.is_integer_dtype(offers[column]):
+            raise _Invalid("offers.dtypes", f"column '{column}' must be int64")
+    if not pd.api.types.is_bool_dtype(offers["offered"]):
+        raise _Invalid("offers.dtypes", "column 'offered' must be bool")
+    products = {c.name for c in model.schema.products}
+    unknown = [p for p in offers["product"].unique() if p not in products]
+    if unknown:
+        raise _Invalid("offers.rows", f"product(s) {_listed([str(p) for p in unknown])} are not "
+                                      "product columns of the model's schema")
+
+
+def _payload_digest(payload: Any) -> str:
+    # NaN and infinities (json reads them from a file) get a digest too, so a sealed file that
+    # holds them is refused by name, not by a crash here; saving never writes them.
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           allow_nan=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    names = {dict: "an object", list: "a list", str: "a string", int: "a whole number",
+             float: "a decimal number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any, at_most: int = 60) -> str:
+    """A value quoted for a message, shortened: model files can hold anything."""
+    return _shortened(repr(value), at_most)
+
+
+def _shortened(text: str, at_most: int) -> str:
+    return text if len(text) <= at_most else text[: at_most - 1] + "…"
+
+
+def _readable(text: str) -> str:
+    """A name from a model file as a message shows it: short, control characters escaped."""
+    return _shortened(text if text.isprintable() else repr(text), 60)
+
+
+def _listed(names: list[str], at_most: int = 10) -> str:
+    shown = ", ".join(_readable(str(n)) for n in names[:at_most])
+    return shown + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
 
 
 def _by_segment(texts: Mapping[str, Mapping[Any, str]]) -> dict[str, dict[int, str]]:
     """Texts by language and segment number (JSON keys are strings)."""
     return {str(lang): {int(s): str(t) for s, t in by.items()} for lang, by in texts.items()}
-
-
-def _payload_digest(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           allow_nan=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:
@@ -502,13 +942,6 @@ def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:
         "dtypes": [str(d) for d in table.dtypes],
         "rows": _plain(table.astype(object).where(table.notna(), None).to_numpy().tolist()),
     }
-
-
-def _table_from_json(data: Mapping[str, Any]) -> pd.DataFrame:
-    table = pd.DataFrame(data["rows"], columns=data["columns"])
-    exact = {c: d for c, d in zip(data["columns"], data["dtypes"], strict=True)
-             if d in ("int64", "float64", "bool")}
-    return table.astype(exact)
 
 
 def _plain(value: Any) -> Any:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -96,10 +98,12 @@ class Schema:
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        """Columns by name (a schema read from a model file can have very many)."""
+        return {col.name: col for col in self.columns}
 
     def by_role(self, *roles: str) -> list[Column]:
         return [c for c in self.columns if c.role in roles]
@@ -272,10 +276,10 @@ def _bound(spec: dict[str, Any], key: str, where: str) -> float | None:
 
 def _check_schema(schema: Schema) -> None:
     """Reject schemas whose roles or experiments cannot work, naming the entry."""
-    names = schema.names
+    names = set(schema.names)
     if not names:
         raise SchemaError("the schema declares no columns")
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = sorted(n for n, count in Counter(schema.names).items() if count > 1)
     if duplicated:
         raise SchemaError(f"columns declared twice: {duplicated}")
     for col in schema.columns:
@@ -284,6 +288,9 @@ def _check_schema(schema: Schema) -> None:
             raise SchemaError(f"{where}: role '{col.role}' is not one of {', '.join(ROLES)}")
         if col.is_categorical and len(col.levels) < 2:
             raise SchemaError(f"{where}: a {col.role} column needs at least two levels")
+        twice = sorted(level for level, n in Counter(col.levels).items() if n > 1)
+        if twice:
+            raise SchemaError(f"{where}: levels listed twice: {twice[:5]}")
         if col.scale not in SCALINGS:
             raise SchemaError(f"{where}: scale '{col.scale}' is not one of {', '.join(SCALINGS)}")
         if col.min is not None and col.max is not None and col.min > col.max:
@@ -292,6 +299,9 @@ def _check_schema(schema: Schema) -> None:
             missing = [p for p in col.of if p not in names]
             if not col.of or missing:
                 raise SchemaError(f"{where}: 'of' must list existing columns (unknown: {missing})")
+            not_numbers = [p for p in col.of if not schema.column(p).is_numeric]
+            if not_numbers:
+                raise SchemaError(f"{where}: 'of' must list columns of numbers, not {not_numbers}")
     if len(schema.by_role("id")) > 1:
         raise SchemaError("at most one column can have the role 'id'")
     for exp in schema.experiments.values():
