@@ -44,11 +44,12 @@ import pandas as pd
 import pyarrow as pa
 
 from . import io
-from .algorithms import ALGORITHMS, METRICS
+from .algorithms import ALGORITHMS
 from .algorithms import assign as nearest_centres
 from .errors import InputError, UserError
 from .features import ENCODINGS, Encoder, FeatureSpace
 from .narrative import build_insights
+from .numeric import METRICS
 from .profile import profile as profile_segments
 from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
 from .validation import Problem, validate
