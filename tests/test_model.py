@@ -6,6 +6,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -401,7 +402,8 @@ def test_real_table_is_assigned_back_identically(real_table_path, schema):
         )
 
 
-def test_a_row_that_cannot_be_encoded_is_kept_with_its_reason():
+def _money_model(scale_of_age: float | None = None) -> SavedModel:
+    """A two-segment model of a log-scaled balance and an age (optionally rescaled)."""
     schema = schema_from_dict({
         "name": "logbank",
         "columns": [{"name": "balance", "role": "numeric", "scale": "log"},
@@ -410,12 +412,28 @@ def test_a_row_that_cannot_be_encoded_is_kept_with_its_reason():
     })
     training = pd.DataFrame({"balance": [10.0, 100.0, 1000.0, 10000.0], "age": [20, 30, 40, 50]})
     space = FeatureSpace(schema, schema.experiment("money")).fit(training)
-    model = SavedModel(
+    centers = space.transform(training)[[0, 3]]
+    if scale_of_age is not None:
+        space.encoders_ = [replace(enc, scale=scale_of_age) if enc.column == "age" else enc
+                           for enc in space.encoders_]
+    return SavedModel(
         schema=schema, experiment=schema.experiment("money"), algorithm="kmeans", k=2,
-        metric="euclidean", space=space, centers=space.transform(training)[[0, 3]],
+        metric="euclidean", space=space, centers=centers,
         names={}, narratives={}, profile={}, offers=pd.DataFrame(),
     )
-    placed = model.assign(pd.DataFrame({"balance": ["50", "-5"], "age": ["25", "45"]}))
+
+
+def test_a_negative_value_on_a_log_scale_is_invalid_and_filled():
+    placed = _money_model().assign(pd.DataFrame({"balance": ["50", "-5"], "age": ["25", "45"]}))
+    assert placed.table["segment"].notna().all()
+    assert placed.table["imputed"].tolist() == ["", "balance"]
+    assert any("balance" in str(w) and "below the minimum 0" in str(w) for w in placed.warnings)
+
+
+def test_a_row_that_cannot_be_encoded_is_kept_with_its_reason():
+    # A scale this small sends an ordinary age beyond float32's range once scaled.
+    model = _money_model(scale_of_age=1e-40)
+    placed = model.assign(pd.DataFrame({"balance": ["50", "50"], "age": [None, "45"]}))
     assert placed.table["segment"].iloc[0] == 1 and pd.isna(placed.table["segment"].iloc[1])
     assert placed.table["reason"].iloc[1] == (
         "a feature value cannot be encoded (not finite after scaling)"

@@ -231,7 +231,8 @@ IMPOSSIBLE = {
         r"payload\.schema: the model's schema: experiment 'demografi': features not in the "
         r"schema: \['Gaji'\]"),
     "malformed schema": (set_at("schema", "columns", 3, "min", "ten"),
-                         r"payload\.schema: malformed \(could not convert string to float"),
+                         r"payload\.schema: the model's schema: column 'Vintage': 'min' must be a "
+                         r"finite number, not 'ten'"),
     "schema as a list": (set_at("schema", []), r"payload\.schema: must be an object, not a list"),
     "feature names unlike the encoders'": (
         set_at("feature_names", 0, "Area=Medan"),

@@ -693,7 +693,7 @@ def _schema(node: _Node) -> Schema:
         return schema_from_dict(data, origin="the model's schema")
     except SchemaError as exc:
         node.fail(str(exc))
-    except (ValueError, TypeError, ArithmeticError) as exc:  # such as min = "ten"
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a backstop: keys are type-checked
         node.fail(f"malformed ({exc})")
 
 
