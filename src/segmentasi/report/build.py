@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from ..algorithms import TIE_RULE_MARK
 from ..i18n import describe, num, pct
 from ..parallel import Workers
 from ..profile import segment_numbers
@@ -673,7 +672,7 @@ def _column_display(schema: Schema, name: str, lang: str) -> str:
 def _tie_rule(result: RunResult, lang: str) -> str:
     """A sentence on how K-Medoids placed equidistant customers, where the rule was used."""
     used = [name for name, exp in result.experiments.items()
-            if exp.sweep.table["method"].str.contains(TIE_RULE_MARK, regex=False).any()]
+            if any(fit.tie_order_by_silhouette for fit in exp.sweep.fits.values())]
     return " " + say("method_ties", lang, experiments=", ".join(used)) if used else ""
 
 
