@@ -65,6 +65,8 @@ FIT_CASES = [
 def test_fitted_labels_are_the_nearest_centre_assignment(algorithm, metric, X, method):
     for clustering in fit_sweep(X, [2, 3, 5], algorithm, metric=metric, seed=0):
         assert clustering.method.startswith(method)
+        # Only weighted PAM chooses the order that breaks ties by the silhouette.
+        assert clustering.tie_order_by_silhouette == (method == "weighted-pam")
         labels, distances = assign(X, clustering.centers, clustering.metric)
         np.testing.assert_array_equal(labels, clustering.labels)
         np.testing.assert_allclose(
@@ -77,6 +79,7 @@ def test_clara_labels_are_the_nearest_medoid_assignment(small_budget, metric):
     X = overlapping_groups(1500, 4, seed=3)
     for clustering in fit_sweep(X, [2, 4], "kmedoids", metric=metric, seed=0):
         assert clustering.method == "clara samples=8 size=1000"
+        assert not clustering.tie_order_by_silhouette
         np.testing.assert_array_equal(assign(X, clustering.centers, metric)[0], clustering.labels)
 
 

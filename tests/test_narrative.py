@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from segmentasi import SweepOptions, run, synthesize
-from segmentasi.i18n import pct
-from segmentasi.narrative import Insights, Narrator, build_insights, count, number, ratio
+from segmentasi.narrative import Insights, Narrator, build_insights
 from segmentasi.profile import distinguishing, profile
 from segmentasi.recommend import VALIDATION_COLUMNS, offers
 from segmentasi.schema import Schema
+from segmentasi.text.numbers import count, number, pct, ratio
 from segmentasi.validation import validate
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from segmentasi.errors import InputError
-from segmentasi.i18n import describe
 from segmentasi.quality import Handling, apply_handling, assess
 from segmentasi.schema import schema_from_dict
+from segmentasi.text.findings import describe
 
 SCHEMA = schema_from_dict(
     {

@@ -18,11 +18,11 @@ from sklearn.metrics import silhouette_samples
 
 import segmentasi
 from segmentasi.errors import InputError
-from segmentasi.i18n import num, pct
 from segmentasi.profile import segment_numbers
 from segmentasi.report import REPORT_FILE, render_report
 from segmentasi.report.plots import FONT, PALETTE, segment_color
 from segmentasi.schema import schema_from_dict
+from segmentasi.text.numbers import num, pct
 
 from .conftest import make_other_bank
 

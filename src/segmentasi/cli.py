@@ -26,7 +26,6 @@ from rich.text import Text
 
 from . import io
 from .errors import UserError, printable
-from .i18n import describe, num, pct
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
 from .parallel import STOP_SIGNALS
@@ -47,6 +46,8 @@ from .search import (
 )
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
+from .text.findings import describe
+from .text.numbers import num, pct
 from .validation import ValidationError, validate
 
 app = typer.Typer(

@@ -52,6 +52,8 @@ from .narrative import build_insights
 from .numeric import METRICS
 from .profile import profile as profile_segments
 from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
+from .text import LANGUAGES
+from .text.narrative import fallback_name
 from .validation import Problem, validate
 
 if TYPE_CHECKING:
@@ -61,7 +63,6 @@ FORMAT_NAME = "segmentasi-model"
 FORMAT_VERSION = 1
 MODEL_FILE = "segmentation.model"
 MODELS_FOLDER = "models"
-LANGUAGES = ("id", "en")
 DEFAULT_CHUNK_ROWS = 200_000
 DEFAULT_TOP_OFFERS = 3
 PRODUCT_SEPARATOR = "; "
@@ -70,7 +71,6 @@ SMALL_PATTERN_BITS = 20
 ADDED_COLUMNS = (
     "segment", "segment_name", "distance", "recommended_products", "imputed", "reason",
 )
-_DEFAULT_NAME = {"id": "Segmen {segment}", "en": "Segment {segment}"}
 # Why a row was not placed, by code (0: it was placed).
 REASONS = (
     "",
@@ -144,7 +144,7 @@ class SavedModel:
         """The segment's name in a language, 'Segmen 3' when the run gave it none."""
         _check_lang(lang)
         given = self.names.get(lang, {}).get(segment)
-        return given or _DEFAULT_NAME[lang].format(segment=segment)
+        return given or fallback_name(segment, lang)
 
     @classmethod
     def from_run(

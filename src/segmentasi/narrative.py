@@ -1,9 +1,10 @@
 """Segment names and narratives in Bahasa Indonesia and English, and the run's insights.
 
 Every number a name or narrative states is read from the profile, distinguishing, offer and
-validation tables and formatted with a stated rounding (percentages with i18n.pct, counts with
-thousands separators, other numbers to whole units, lifts and AUCs to two decimals), so the
-words can be checked against the tables. Column names come from the schema's labels.
+validation tables and formatted with a stated rounding (text.numbers: percentages with pct,
+counts with thousands separators, other numbers to whole units, lifts and AUCs to two decimals),
+so the words can be checked against the tables. Column names come from the schema's labels; the
+words themselves are in text.narrative.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pandas as pd
 
 from .algorithms import Clustering
 from .features import FeatureSpace
-from .i18n import LANGUAGES, pct
 from .profile import Profile, distinguishing, segment_numbers
 from .recommend import (
     BASIS_OTHER_FEATURES,
@@ -27,6 +27,9 @@ from .recommend import (
     validate_offers,
 )
 from .schema import Experiment, Schema
+from .text import LANGUAGES, capitalised
+from .text.narrative import TEXT, fallback_name
+from .text.numbers import count, number, pct, ratio, span
 
 MIN_EFFECT = 0.2  # Cohen's "small": weaker differences are not called traits
 NAME_TRAITS = 3
@@ -37,108 +40,6 @@ NONE_OWN = 0.01
 MISSING_NOTE = 0.05  # say how often a value is not recorded from this share up
 MOSTLY_MISSING = 0.5
 RANGE_NARROWER = 0.75  # a 5-95% range this much narrower than the table's is worth naming
-
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "size": "Segmen {segment}: {size} nasabah ({share} dari semua nasabah).",
-        "defining": "Ciri yang membentuk segmen ini: {traits}.",
-        "defining_none": "Tidak ada variabel pengelompokan yang menonjol di segmen ini.",
-        "other": "Di luar variabel pengelompokan, yang paling membedakan: {traits}.",
-        "other_none": "Di luar variabel pengelompokan, tidak ada perbedaan yang berarti.",
-        "numeric_range": "{label} {span}{unit} ({stat} {value}; semua nasabah {overall})",
-        "numeric_higher": "{label} lebih tinggi: {stat} {value}{unit} (semua nasabah {overall})",
-        "numeric_lower": "{label} lebih rendah: {stat} {value}{unit} (semua nasabah {overall})",
-        "median": "median",
-        "mean": "rata-rata",
-        "numeric_missing": "{label} sebagian besar tidak tercatat: kosong untuk {share} "
-                           "(semua nasabah {overall})",
-        "missing_note": ", tidak tercatat untuk {share}",
-        "level_more": "{label} {level} lebih umum: {share} (semua nasabah {overall})",
-        "level_fewer": "{label} {level} lebih jarang: {share} (semua nasabah {overall})",
-        "product": "{label} dimiliki {rate} (semua nasabah {overall})",
-        "offer": "Penawaran berikutnya: {product}. {evidence}; {non_owners} nasabah segmen ini "
-                 "belum memilikinya. Pada nasabah yang disisihkan untuk uji, segmen memprediksi "
-                 "siapa pemiliknya dengan AUC {auc} (interval {low}–{high}).",
-        "no_offer": "Belum ada produk yang didukung data untuk ditawarkan ke segmen ini. "
-                    "Kandidat terdekat: {product}. {evidence}; {reason}.",
-        "evidence_segment": "{rate} nasabah segmen ini memilikinya (semua nasabah {overall}, "
-                            "lift {lift})",
-        "evidence_alike": "{rate} nasabah yang serupa dalam variabel pengelompokan lainnya "
-                          "memilikinya (semua nasabah {overall}, lift {lift})",
-        "saturated": "hampir semua nasabah segmen ini sudah memilikinya ({rate})",
-        "not above average": "nasabah seperti ini tidak lebih sering memilikinya dibanding "
-                             "nasabah lain",
-        "weak evidence": "pada nasabah yang disisihkan untuk uji, segmen hanya lemah memprediksi "
-                         "siapa pemiliknya (AUC {auc})",
-        "no better than chance": "pada nasabah yang disisihkan untuk uji, segmen tidak lebih "
-                                 "baik dari tebakan acak dalam memprediksi siapa pemiliknya "
-                                 "(AUC {auc})",
-        "untested": "terlalu sedikit nasabah untuk menguji penawaran pada nasabah yang "
-                    "disisihkan",
-        "name_range": "{label} {span}",
-        "name_high": "{label} tinggi",
-        "name_low": "{label} rendah",
-        "name_missing": "{label} tidak tercatat",
-        "name_level": "{label} {level}",
-        "name_level_share": "{label} {level} ({share})",
-        "name_has": "punya {labels}",
-        "name_none": "tanpa {labels}",
-        "name_mostly": "umumnya punya {label}",
-        "name_more_often": "lebih sering punya {label}",
-        "name_less_often": "lebih jarang punya {label}",
-        "name_seldom": "jarang punya {label}",
-        "name_fallback": "Segmen {segment}",
-        "name_numbered": "{name} (segmen {segment})",
-    },
-    "en": {
-        "size": "Segment {segment}: {size} customers ({share} of all customers).",
-        "defining": "What forms this segment: {traits}.",
-        "defining_none": "No clustering variable stands out in this segment.",
-        "other": "Beyond the clustering variables, what sets it apart most: {traits}.",
-        "other_none": "Beyond the clustering variables, nothing sets it clearly apart.",
-        "numeric_range": "{label} {span}{unit} ({stat} {value}; all customers {overall})",
-        "numeric_higher": "higher {label}: {stat} {value}{unit} (all customers {overall})",
-        "numeric_lower": "lower {label}: {stat} {value}{unit} (all customers {overall})",
-        "median": "median",
-        "mean": "mean",
-        "numeric_missing": "{label} mostly not recorded: missing for {share} "
-                           "(all customers {overall})",
-        "missing_note": ", not recorded for {share}",
-        "level_more": "{label} {level} more common: {share} (all customers {overall})",
-        "level_fewer": "{label} {level} less common: {share} (all customers {overall})",
-        "product": "{label} owned by {rate} (all customers {overall})",
-        "offer": "Next-best offer: {product}. {evidence}; {non_owners} customers in this "
-                 "segment do not have it yet. On customers held out for testing, the segment "
-                 "predicts who owns it with AUC {auc} (interval {low}–{high}).",
-        "no_offer": "No product offer for this segment is supported by the data. Closest "
-                    "candidate: {product}. {evidence}; {reason}.",
-        "evidence_segment": "{rate} of this segment own it (all customers {overall}, "
-                            "lift {lift})",
-        "evidence_alike": "{rate} of customers alike in the other clustering variables own it "
-                          "(all customers {overall}, lift {lift})",
-        "saturated": "nearly everyone in this segment already owns it ({rate})",
-        "not above average": "customers like these do not own it more often than others",
-        "weak evidence": "on customers held out for testing, the segment predicts only weakly "
-                         "who owns it (AUC {auc})",
-        "no better than chance": "on customers held out for testing, the segment predicts who "
-                                 "owns it no better than chance (AUC {auc})",
-        "untested": "too few customers to test the offer on held-out customers",
-        "name_range": "{label} {span}",
-        "name_high": "high {label}",
-        "name_low": "low {label}",
-        "name_missing": "{label} not recorded",
-        "name_level": "{label} {level}",
-        "name_level_share": "{label} {level} ({share})",
-        "name_has": "has {labels}",
-        "name_none": "no {labels}",
-        "name_mostly": "mostly has {label}",
-        "name_more_often": "more often has {label}",
-        "name_less_often": "less often has {label}",
-        "name_seldom": "seldom has {label}",
-        "name_fallback": "Segment {segment}",
-        "name_numbered": "{name} (segment {segment})",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -188,29 +89,6 @@ def build_insights(
         offers=offer_table,
         offer_validation=validation,
     )
-
-
-def count(value: float) -> str:
-    """A count of customers: 10605 -> '10,605'."""
-    return f"{round(value):,}"
-
-
-def number(value: float) -> str:
-    """A measured value to whole units, or to one decimal below 10 when it has a fraction."""
-    if float(value).is_integer() or abs(value) >= 10:
-        return f"{round(value):,}"
-    return f"{value:.1f}"
-
-
-def span(low: float, high: float) -> str:
-    """A range of values, '42–68', or one value when both ends round alike."""
-    low_text, high_text = number(low), number(high)
-    return low_text if low_text == high_text else f"{low_text}–{high_text}"
-
-
-def ratio(value: float) -> str:
-    """A lift or an AUC, to two decimals."""
-    return f"{value:.2f}"
 
 
 class Narrator:
@@ -299,7 +177,7 @@ class Narrator:
 
         def joined(segment: int, width: int) -> str:
             text = " · ".join(parts[segment][:width])
-            return _capitalised(text) or self.t("name_fallback", segment=str(segment))
+            return capitalised(text) or fallback_name(segment, self.lang)
 
         names = {s: joined(s, NAME_TRAITS) for s in segments}
         width, widest = NAME_TRAITS, max((len(p) for p in parts.values()), default=0)
@@ -435,7 +313,7 @@ class Narrator:
         )
         check = None if self.validation is None else self.validation.loc[offer["product"]]
         if offer.offered:
-            return self.t("offer", product=product, evidence=_capitalised(evidence),
+            return self.t("offer", product=product, evidence=capitalised(evidence),
                           non_owners=count(offer.non_owners), auc=ratio(check.auc),
                           low=ratio(check.ci_low), high=ratio(check.ci_high))
         reason = offer.reason
@@ -444,17 +322,13 @@ class Narrator:
             reason = "untested" if untested else (
                 "weak evidence" if check.verdict == "weak" else "no better than chance")
         auc = "" if check is None or pd.isna(check.auc) else ratio(check.auc)
-        return self.t("no_offer", product=product, evidence=_capitalised(evidence),
+        return self.t("no_offer", product=product, evidence=capitalised(evidence),
                       reason=self.t(reason, rate=pct(offer.rate), auc=auc))
 
 
 def _indexed(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
     """A profile table indexed for lookups; None when the schema gave it no rows."""
     return table.set_index(keys) if len(table) else None
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _clashing(names: dict[int, str]) -> list[int]:

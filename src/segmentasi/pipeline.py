@@ -25,7 +25,6 @@ from .diagnostics import (
 )
 from .features import FeatureSpace
 from .filters import FilterError, filter_rows
-from .i18n import LANGUAGES
 from .narrative import Insights, build_insights
 from .outputs import reserve_folder
 from .parallel import Workers, default_workers
@@ -34,6 +33,7 @@ from .quality import Finding, Handling, QualityReport, apply_handling, assess
 from .report.build import experiment_section
 from .schema import Experiment, Schema, load_schema
 from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
+from .text import LANGUAGES
 from .validation import validate
 
 PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")

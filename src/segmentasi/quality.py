@@ -38,7 +38,7 @@ class Handling:
 
 @dataclass(frozen=True)
 class Finding:
-    """One observation about the data; `kind` and `params` render into words (see i18n)."""
+    """One observation about the data; `kind` and `params` render into words (see text.findings)."""
 
     kind: str
     column: str | None

@@ -41,6 +41,7 @@ from .outputs import write_folder_atomically
 from .profile import segment_numbers
 from .report import REPORT_FILE, report_template, write_report
 from .schema import Schema, schema_from_dict
+from .text.k_rule import sweep_reason
 
 if TYPE_CHECKING:
     from .pipeline import ExperimentResult, RunResult
@@ -99,7 +100,7 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
             },
             "chosen_k": sweep.chosen,
             "knee": sweep.knees,
-            "reasons": sweep.reasons,
+            "reasons": {a: sweep_reason(c) for a, c in sweep.choices.items()},
             "rows": sweep.table.to_dict(orient="records"),
         },
         folder / "sweep.json",

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -80,12 +81,26 @@ class Space:
 
 
 @dataclass(frozen=True)
+class KChoice:
+    """What the k rule decided for one algorithm, and the figures it decided on (text.k_rule
+    puts it in words)."""
+
+    k: int
+    by: Literal["knee", "best_silhouette"]  # the knee was among the near-ties, or it was not
+    best_k: int  # the eligible k with the best silhouette, the smallest on a tie
+    best_silhouette: float
+    knee: int | None
+    tolerance: float
+    min_segment_share: float
+    size_rule_waived: bool  # no k kept every segment above min_segment_share, so every k counted
+
+
+@dataclass(frozen=True)
 class SweepResult:
     table: pd.DataFrame  # one row per (algorithm, k)
     fits: dict[tuple[str, int], Clustering]
     knees: dict[str, int | None]
-    chosen: dict[str, int]
-    reasons: dict[str, str]
+    choices: dict[str, KChoice]
     recommended: tuple[str, int]
     target: float
     spaces: dict[str, Space] = field(repr=False, default_factory=dict)
@@ -93,6 +108,11 @@ class SweepResult:
     # the values per (algorithm, k); the report's per-customer chart reuses them.
     scored_rows: dict[str, np.ndarray | None] = field(repr=False, default_factory=dict)
     row_silhouettes: dict[tuple[str, int], np.ndarray] = field(repr=False, default_factory=dict)
+
+    @property
+    def chosen(self) -> dict[str, int]:
+        """The k the rule chose, per algorithm."""
+        return {algorithm: choice.k for algorithm, choice in self.choices.items()}
 
     @property
     def best_silhouette(self) -> float:
@@ -180,7 +200,7 @@ def run_sweep(
         key: summarise_silhouettes(values[None, :], exact=scored_rows[key[0]] is None)[0]
         for key, values in row_silhouettes.items()
     }
-    rows, fits, knees, chosen, reasons = [], {}, {}, {}, {}
+    rows, fits, knees, choices = [], {}, {}, {}
     for algorithm in options.algorithms:
         space = spaces[algorithm]
         stable = stabilities[algorithm]
@@ -200,17 +220,18 @@ def run_sweep(
             })
         mine = pd.DataFrame(rows[-len(fitted[algorithm]):])
         knees[algorithm] = find_knee(mine.k.tolist(), mine.cost.tolist())
-        chosen[algorithm], reasons[algorithm] = choose_k(mine, knees[algorithm], options)
+        choices[algorithm] = choose_k(mine, knees[algorithm], options)
     if progress:
         progress("scoring", len(options.algorithms) + 1, len(options.algorithms) + 1)
     table = pd.DataFrame(rows)
+    chosen = {algorithm: choice.k for algorithm, choice in choices.items()}
     table["chosen"] = [chosen[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     table["knee"] = [knees[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     recommended = _recommend(table, chosen, options.algorithms)
     scored_rows = {a: scored_rows[a] for a in options.algorithms}
     row_silhouettes = {(a, fit.k): row_silhouettes[(a, fit.k)]
                        for a in options.algorithms for fit in fitted[a]}
-    return SweepResult(table, fits, knees, chosen, reasons, recommended,
+    return SweepResult(table, fits, knees, choices, recommended,
                        options.target_silhouette, dict(spaces), scored_rows, row_silhouettes)
 
 
@@ -288,24 +309,26 @@ def stability(space: Space, algorithm: str, options: SweepOptions) -> dict[int, 
     return result
 
 
-def choose_k(rows: pd.DataFrame, knee: int | None, options: SweepOptions) -> tuple[int, str]:
-    """Apply the module's rule to one algorithm's sweep; returns k and the reason in words."""
+def choose_k(rows: pd.DataFrame, knee: int | None, options: SweepOptions) -> KChoice:
+    """Apply the module's rule to one algorithm's sweep."""
     eligible = rows[rows.smallest_segment_share >= options.min_segment_share]
-    note = ""
-    if eligible.empty:
+    waived = eligible.empty
+    if waived:
         eligible = rows
-        note = (f" (no k keeps every segment above {options.min_segment_share:.0%}; "
-                "the size rule was set aside)")
     best = eligible.silhouette.max()
     near = eligible[eligible.silhouette >= best - options.silhouette_tolerance]
-    if knee is not None and knee in set(near.k):
-        return int(knee), (
-            f"the elbow's knee k={knee} is within {options.silhouette_tolerance} of the best "
-            f"silhouette ({best:.3f}){note}"
-        )
     top = near.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]
-    knee_text = "no knee was found" if knee is None else f"the knee (k={knee}) scores lower"
-    return int(top.k), f"best silhouette ({top.silhouette:.3f}); {knee_text}{note}"
+    by_knee = knee is not None and knee in set(near.k)
+    return KChoice(
+        k=int(knee) if by_knee else int(top.k),
+        by="knee" if by_knee else "best_silhouette",
+        best_k=int(top.k),
+        best_silhouette=float(best),
+        knee=None if knee is None else int(knee),
+        tolerance=options.silhouette_tolerance,
+        min_segment_share=options.min_segment_share,
+        size_rule_waived=waived,
+    )
 
 
 def _recommend(

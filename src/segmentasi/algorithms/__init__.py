@@ -15,13 +15,12 @@ import numpy as np
 from ..numeric import check_metric
 from .assignment import Clustering, as_features, assign, distinct_row_count, distinct_rows
 from .kmeans import fit_kmeans_sweep
-from .kmedoids import CLARA_SAMPLES, TIE_RULE_MARK, fit_kmedoids_sweep
+from .kmedoids import CLARA_SAMPLES, fit_kmedoids_sweep
 
 ALGORITHMS = ("kmeans", "kmedoids")
 
 __all__ = [
     "ALGORITHMS",
-    "TIE_RULE_MARK",
     "Clustering",
     "assign",
     "distinct_row_count",

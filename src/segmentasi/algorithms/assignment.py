@@ -34,6 +34,9 @@ class Clustering:
     medoid_rows: np.ndarray | None
     cost: float
     method: str
+    # K-Medoids on few distinct rows: the order that breaks ties between equidistant medoids
+    # was chosen by the silhouette (the report discloses it).
+    tie_order_by_silhouette: bool = False
 
 
 def assign(

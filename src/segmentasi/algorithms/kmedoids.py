@@ -22,7 +22,7 @@ CLARA_SAMPLES = 8
 CLARA_SAMPLE_ROWS = 2500
 WEIGHTED_RESTARTS = 30
 TIE_ORDERS = 100
-TIE_RULE_MARK = (
+_TIE_RULE_NOTE = (
     "ties to equidistant medoids broken by the size-ordered assignment with the best silhouette"
 )
 _PAIRWISE_BLOCK_ROWS = 1024
@@ -38,7 +38,9 @@ def fit_kmedoids_sweep(
 ) -> list[Clustering]:
     """K-Medoids for every k in ks; `distinct` is distinct_rows(X)."""
     first_rows, counts = distinct
-    if len(first_rows) < len(X) and len(first_rows) <= WEIGHTED_MAX_ROWS:
+    # Few distinct rows: weighted PAM, then the tie order with the best silhouette.
+    tie_order_by_silhouette = len(first_rows) < len(X) and len(first_rows) <= WEIGHTED_MAX_ROWS
+    if tie_order_by_silhouette:
         by_first_use = np.argsort(first_rows)
         first_rows, weights = first_rows[by_first_use], counts[by_first_use].astype(np.float64)
         D = cdist(X[first_rows], X[first_rows], CDIST_NAME[metric])
@@ -47,17 +49,19 @@ def fit_kmedoids_sweep(
                           first_rows[_weighted_pam(D, weights, k, seed)], metric, seed)
             for k in ks
         }
-        method = f"weighted-pam distinct_rows={len(first_rows)}; {TIE_RULE_MARK}"
+        method = f"weighted-pam distinct_rows={len(first_rows)}; {_TIE_RULE_NOTE}"
     elif len(X) ** 2 * 4 <= MATRIX_BUDGET_BYTES:
         medoids = _grown_fasterpam(_pairwise(X, metric), ks, seed)
         method = "fasterpam"
     else:
         medoids, method = _clara(X, ks, metric, seed, clara_samples)
-    return [_kmedoids_result(X, k, metric, medoids[k], method) for k in ks]
+    return [_kmedoids_result(X, k, metric, medoids[k], method, tie_order_by_silhouette)
+            for k in ks]
 
 
 def _kmedoids_result(
-    X: np.ndarray, k: int, metric: str, medoid_rows: np.ndarray, method: str
+    X: np.ndarray, k: int, metric: str, medoid_rows: np.ndarray, method: str,
+    tie_order_by_silhouette: bool,
 ) -> Clustering:
     labels, raw, order = finalise(X, X[medoid_rows], metric)
     return Clustering(
@@ -69,6 +73,7 @@ def _kmedoids_result(
         medoid_rows=medoid_rows[order],
         cost=float(raw_to_distance(raw, metric).sum()),
         method=method,
+        tie_order_by_silhouette=tie_order_by_silhouette,
     )
 
 

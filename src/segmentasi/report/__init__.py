@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from ..errors import InputError
-from ..i18n import LANGUAGES
+from ..text import LANGUAGES
+from ..text.report import say
 from .build import build_context
-from .wording import say
 
 if TYPE_CHECKING:
     from ..pipeline import RunResult
@@ -51,4 +51,4 @@ def write_report(
     return path
 
 
-__all__ = ["LANGUAGES", "REPORT_FILE", "render_report", "report_template", "write_report"]
+__all__ = ["REPORT_FILE", "render_report", "report_template", "write_report"]

@@ -15,16 +15,18 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from ..algorithms import TIE_RULE_MARK
-from ..i18n import describe, num, pct
 from ..parallel import Workers
 from ..profile import segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
 from ..sweep import SweepOptions
+from ..text import capitalised
+from ..text.findings import describe
+from ..text.k_rule import report_reason
+from ..text.numbers import compact, num, pct, ratio_or_dash, score_or_dash
+from ..text.report import ALGORITHMS, say
 from . import plots
 from .plots import AxisTexts, segment_color
-from .wording import ALGORITHMS, ROLES, compact, say
 
 if TYPE_CHECKING:
     from ..diagnostics import SpaceDiagnostics
@@ -308,11 +310,12 @@ class ExperimentView:
         table = diagnostics.silhouettes
         row = table[(table.algorithm == self.algorithm) & (table.k == self.k)].iloc[0]
         text = self.t("null_model", algorithm=ALGORITHMS[self.algorithm], k=self.k,
-                      observed=_score(row.silhouette), null=_score(row.null_silhouette),
-                      runs=int(row.n_perm), rows=num(row.null_rows), excess=_score(row.excess))
+                      observed=score_or_dash(row.silhouette),
+                      null=score_or_dash(row.null_silhouette), runs=int(row.n_perm),
+                      rows=num(row.null_rows), excess=score_or_dash(row.excess))
         if not self.sweep.target_met:
-            text += " " + self.t("null_reading", null=_score(row.null_silhouette),
-                                 excess=_score(row.excess))
+            text += " " + self.t("null_reading", null=score_or_dash(row.null_silhouette),
+                                 excess=score_or_dash(row.excess))
         return [hopkins, text]
 
     def _hopkins_sentence(self, space: SpaceDiagnostics) -> str:
@@ -323,28 +326,13 @@ class ExperimentView:
             algorithms=self.t("and").join(ALGORITHMS[a] for a in space.algorithms),
             space=self.t("space_short", space=self.t(f"space_{space.space}"),
                          metric=self.t(f"metric_{space.metric}")),
-            permuted=_ratio(space.hopkins_permuted), uniform=_ratio(space.hopkins_uniform),
-            level=level)
+            permuted=ratio_or_dash(space.hopkins_permuted),
+            uniform=ratio_or_dash(space.hopkins_uniform), level=level)
 
     def _reasons(self) -> list[str]:
-        """Why each algorithm's k was chosen, restated from the sweep table by sweep.py's rule."""
-        reasons = []
-        for algorithm, rows in self._curves().items():
-            k, knee = self.sweep.chosen[algorithm], self.sweep.knees.get(algorithm)
-            eligible = rows[rows.smallest_segment_share >= self.options.min_segment_share]
-            waived = eligible.empty
-            best = float((rows if waived else eligible).silhouette.max())
-            params = {"algorithm": ALGORITHMS[algorithm], "k": k, "best": f"{best:.3f}"}
-            if knee is not None and k == knee:
-                text = self.t("reason_knee", tolerance=f"{self.options.silhouette_tolerance:g}",
-                              **params)
-            else:
-                knee_text = (self.t("reason_no_knee") if knee is None
-                             else self.t("reason_knee_lower", knee=knee))
-                text = self.t("reason_best", knee=knee_text, **params)
-            if waived:
-                text += self.t("reason_size_waived", min_share=pct(self.options.min_segment_share))
-            reasons.append(text)
+        """Why each algorithm's k was chosen (the sweep's KChoice), and the recommended model."""
+        reasons = [report_reason(choice, algorithm, self.lang)
+                   for algorithm, choice in self.sweep.choices.items()]
         reasons.append(self.t("reason_recommended", algorithm=ALGORITHMS[self.algorithm], k=self.k,
                               silhouette=f"{self.chosen_row.silhouette:.3f}"))
         return reasons
@@ -365,7 +353,7 @@ class ExperimentView:
                 ALGORITHMS[row.algorithm], str(row.k), f"{row.cost:,.1f}",
                 f"{row.silhouette:.3f}", interval, f"{row.davies_bouldin:.2f}",
                 f"{row.calinski_harabasz:,.0f}", pct(row.smallest_segment_share),
-                _ratio(row.stability_ari), ", ".join(notes),
+                ratio_or_dash(row.stability_ari), ", ".join(notes),
             ])
         return Table(header, rows, [False] + [True] * 8 + [False])
 
@@ -416,7 +404,7 @@ class ExperimentView:
     def _model_lead(self) -> str:
         return self.t("model_lead", algorithm=ALGORITHMS[self.algorithm], k=self.k,
                       silhouette=f"{self.chosen_row.silhouette:.3f}", space=self.space_text(),
-                      stability=_ratio(self.chosen_row.stability_ari))
+                      stability=ratio_or_dash(self.chosen_row.stability_ari))
 
     def _silhouette_samples_chart(
         self, values: np.ndarray, segments: np.ndarray, negative: float
@@ -532,7 +520,8 @@ class ExperimentView:
             [self.t(k) for k in ("th_segment", "th_product", "th_rate", "th_propensity",
                                  "th_lift", "th_non_owners", "th_rank", "th_decision")],
             [[self.segments[int(o.segment)], self.column_label(o.product), pct(o.rate),
-              pct(o.propensity), _ratio(o.propensity_lift), num(o.non_owners), str(int(o.rank)),
+              pct(o.propensity), ratio_or_dash(o.propensity_lift), num(o.non_owners),
+              str(int(o.rank)),
               self.t("decision_offered") if o.offered else self.t(f"reason_{o.reason}")]
              for o in self._offer_rows(offered_only=False).itertuples()],
             [False, False, True, True, True, True, True, False],
@@ -542,7 +531,7 @@ class ExperimentView:
             [self.t(k) for k in ("th_product", "th_used", "th_auc", "th_ci", "th_n_test",
                                  "th_verdict")],
             [[self.column_label(v.product), self.t("yes" if v.used_in_clustering else "no"),
-              _ratio(v.auc), "–" if pd.isna(v.ci_low) else f"{v.ci_low:.2f}–{v.ci_high:.2f}",
+              ratio_or_dash(v.auc), "–" if pd.isna(v.ci_low) else f"{v.ci_low:.2f}–{v.ci_high:.2f}",
               num(v.n_test), self.t(f"verdict_{v.verdict}")]
              for v in validation.itertuples()],
             [False, False, True, True, True, False],
@@ -587,7 +576,7 @@ class ExperimentView:
             items.append(self.t("lim_sampled", rows=num(row.silhouette_rows),
                                 total=num(len(self.exp.rows)), low=f"{row.silhouette_ci_low:.3f}",
                                 high=f"{row.silhouette_ci_high:.3f}"))
-        items.append(self.t("lim_stability", ari=_ratio(row.stability_ari),
+        items.append(self.t("lim_stability", ari=ratio_or_dash(row.stability_ari),
                             verdict=self.t(_stability_key(row.stability_ari))))
         products = {c.name for c in self.schema.products}
         if products & set(self.exp.experiment.features):
@@ -601,27 +590,13 @@ class ExperimentView:
         for action in self.exp.actions:
             group = concentrated.get(action.column) if action.kind == "imputed" else None
             if group is not None:
-                notes.append(_capitalised(self.t(
+                notes.append(capitalised(self.t(
                     "lim_imputed_group", column=self.column_label(group.column),
                     by=self.column_label(group.params["by"]), level=group.params["level"],
                     rows=num(group.params["rows_level"]), value=action.params["value"])))
             else:
                 notes.append(describe(action, self.lang))
         return notes
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _ratio(value: float) -> str:
-    """A lift, an AUC or an ARI as the report prints it (two decimals), '–' where none."""
-    return "–" if pd.isna(value) else f"{value:.2f}"
-
-
-def _score(value: float) -> str:
-    """A silhouette as the report prints it (three decimals), '–' where none."""
-    return "–" if pd.isna(value) else f"{value:.3f}"
 
 
 def _stability_key(value: float) -> str:
@@ -643,7 +618,7 @@ def _quality(result: RunResult, lang: str) -> dict[str, Any]:
         else:
             spread = ""
         label = _column_display(result.schema, rec["column"], lang)
-        columns.append([f"{label} ({rec['column']})", ROLES[rec["role"]][lang],
+        columns.append([f"{label} ({rec['column']})", say(f"role_{rec['role']}", lang),
                         pct(rec["missing_share"]), spread])
     return {
         "lead": say("quality_lead", lang, rows=num(quality.rows), schema=result.schema.name),
@@ -673,7 +648,7 @@ def _column_display(schema: Schema, name: str, lang: str) -> str:
 def _tie_rule(result: RunResult, lang: str) -> str:
     """A sentence on how K-Medoids placed equidistant customers, where the rule was used."""
     used = [name for name, exp in result.experiments.items()
-            if exp.sweep.table["method"].str.contains(TIE_RULE_MARK, regex=False).any()]
+            if any(fit.tie_order_by_silhouette for fit in exp.sweep.fits.values())]
     return " " + say("method_ties", lang, experiments=", ".join(used)) if used else ""
 
 

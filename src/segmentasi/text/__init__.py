@@ -1,0 +1,23 @@
+"""Every word segmentasi shows people, in Bahasa Indonesia (the default) and English.
+
+- numbers: how numbers, shares and ranges are written;
+- findings: data-quality findings and the handling of missing values and duplicates;
+- narrative: the words of segment names and narratives (narrative.py finds what they say);
+- report: the words of the HTML report;
+- k_rule: the k rule's decision (sweep.KChoice) in sweep.json's words and the report's.
+
+Each table of words is a catalogue: language -> key -> str.format template, with the same keys
+and placeholders in every language. The numbers a template carries are formatted by the caller
+(with `numbers`) from the run's tables, never typed into the words.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("id", "en")
+
+Catalogue = dict[str, dict[str, str]]
+
+
+def capitalised(text: str) -> str:
+    """The text with its first letter in upper case, the rest as it is."""
+    return text[:1].upper() + text[1:]
