@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -70,11 +71,11 @@ def synthesize(
     spec = load_calibration(schema) if calibration is None else calibration
     columns = spec.get("columns", {})
     _check_columns(schema, columns)
-    rng = np.random.default_rng(seed)
-    values: dict[str, np.ndarray] = {}
+    drawing = _Drawing(schema, rows, np.random.default_rng(seed))
+    values = drawing.values
     for name, column_spec in columns.items():
         try:
-            values[name] = _draw_column(schema.column(name), column_spec, values, schema, rows, rng)
+            values[name] = _draw_column(schema.column(name), column_spec, drawing)
         except SchemaError:
             raise
         except (KeyError, ValueError, TypeError) as exc:
@@ -83,8 +84,18 @@ def synthesize(
             ) from None
     quality = spec.get("quality", {})
     if quality.get("enabled", True):
-        _add_quality_problems(quality, values, schema, rows, rng)
+        _add_quality_problems(quality, drawing)
     return pd.DataFrame({c.name: _as_series(c, values[c.name]) for c in schema.columns})
+
+
+@dataclass
+class _Drawing:
+    """The table being drawn: its schema, size, random stream and the columns drawn so far."""
+
+    schema: Schema
+    rows: int
+    rng: np.random.Generator
+    values: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _check_columns(schema: Schema, columns: dict[str, Any]) -> None:
@@ -107,24 +118,18 @@ def _check_columns(schema: Schema, columns: dict[str, Any]) -> None:
             )
 
 
-def _draw_column(
-    column: Column,
-    spec: dict[str, Any],
-    values: dict[str, np.ndarray],
-    schema: Schema,
-    rows: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
+def _draw_column(column: Column, spec: dict[str, Any], drawing: _Drawing) -> np.ndarray:
     """One column's values: codes for categorical columns, strings for ids, numbers otherwise."""
     kind = spec["kind"]
     if kind == "id":
-        return _unique_ids(spec, rows, rng)
+        return _unique_ids(spec, drawing.rows, drawing.rng)
     if kind == "sum":
-        return _sum_of_parts(column, spec.get("at_least", 0), values, rng)
-    out = np.empty(rows, dtype=np.int64 if column.is_categorical or kind == "flag" else float)
-    for params, where in _split_by_case(spec, values, schema, rows):
+        return _sum_of_parts(column, spec.get("at_least", 0), drawing.values, drawing.rng)
+    dtype = np.int64 if column.is_categorical or kind == "flag" else float
+    out = np.empty(drawing.rows, dtype=dtype)
+    for params, where in _split_by_case(spec, drawing):
         if where.size:
-            out[where] = _draw(kind, params, column, values, where, rng)
+            out[where] = _draw(kind, params, column, drawing.values, where, drawing.rng)
     if out.dtype == float:
         if column.integer:
             out = np.floor(out)
@@ -192,24 +197,22 @@ def _level_code(column: Column, level: Any) -> int:
 
 
 def _split_by_case(
-    spec: dict[str, Any], values: dict[str, np.ndarray], schema: Schema, rows: int
+    spec: dict[str, Any], drawing: _Drawing
 ) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
     """Each case's parameters with the rows it governs; rows matching no case use spec itself."""
     cases = spec.get("cases", [])
-    chosen = np.zeros(rows, dtype=np.int16)
+    chosen = np.zeros(drawing.rows, dtype=np.int16)
     for number in range(len(cases), 0, -1):
-        chosen[_matches(cases[number - 1].get("when", {}), values, schema, rows)] = number
+        chosen[_matches(cases[number - 1].get("when", {}), drawing)] = number
     base = {key: value for key, value in spec.items() if key != "cases"}
     for number, params in enumerate([base, *({**base, **case} for case in cases)]):
         yield params, np.flatnonzero(chosen == number)
 
 
-def _matches(
-    when: dict[str, Any], values: dict[str, np.ndarray], schema: Schema, rows: int
-) -> np.ndarray:
-    mask = np.ones(rows, dtype=bool)
+def _matches(when: dict[str, Any], drawing: _Drawing) -> np.ndarray:
+    mask = np.ones(drawing.rows, dtype=bool)
     for name, wanted in when.items():
-        column, data = schema.column(name), _generated(values, name)
+        column, data = drawing.schema.column(name), _generated(drawing.values, name)
         if _is_range(wanted):
             mask &= (data >= wanted[0]) & (data < wanted[1])
             continue
@@ -242,25 +245,20 @@ def _unique_ids(spec: dict[str, Any], rows: int, rng: np.random.Generator) -> np
     return (spec.get("prefix", "") + numbers).to_numpy(dtype=object)
 
 
-def _add_quality_problems(
-    quality: dict[str, Any],
-    values: dict[str, np.ndarray],
-    schema: Schema,
-    rows: int,
-    rng: np.random.Generator,
-) -> None:
+def _add_quality_problems(quality: dict[str, Any], drawing: _Drawing) -> None:
     """Repeat ids and blank cells as the real table does; all rows are chosen before any change."""
+    values, schema = drawing.values, drawing.schema
     unknown = [name for name in quality.get("missing", {}) if name not in values]
     if unknown:
         raise SchemaError(f"calibration [quality.missing]: columns not in the schema: {unknown}")
     blanks = {
-        name: _rows_with_share(spec, values, schema, rows, rng)
+        name: _rows_with_share(spec, drawing)
         for name, spec in quality.get("missing", {}).items()
     }
     duplicates = quality.get("duplicate_ids")
     if duplicates and schema.id_column is not None:
-        reused = _rows_with_share(duplicates, values, schema, rows, rng)
-        _repeat_ids(values[schema.id_column.name], reused, duplicates, rng)
+        reused = _rows_with_share(duplicates, drawing)
+        _repeat_ids(values[schema.id_column.name], reused, duplicates, drawing.rng)
     for name, blank in blanks.items():
         column = schema.column(name)
         if column.is_categorical:
@@ -272,18 +270,12 @@ def _add_quality_problems(
             values[name][blank] = np.nan
 
 
-def _rows_with_share(
-    spec: dict[str, Any],
-    values: dict[str, np.ndarray],
-    schema: Schema,
-    rows: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
+def _rows_with_share(spec: dict[str, Any], drawing: _Drawing) -> np.ndarray:
     """A boolean mask picking each row with its case's `share`."""
-    share = np.empty(rows)
-    for params, where in _split_by_case(spec, values, schema, rows):
+    share = np.empty(drawing.rows)
+    for params, where in _split_by_case(spec, drawing):
         share[where] = params.get("share", 0.0)
-    return rng.random(rows) < share
+    return drawing.rng.random(drawing.rows) < share
 
 
 def _repeat_ids(
