@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import io
+from .config import base_schema_for, load_config, reproduction_note
 from .errors import UserError, printable
 from .i18n import describe, num, pct
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
@@ -36,15 +37,7 @@ from .recommend import campaign_targets
 from .report import REPORT_FILE
 from .run_folder import read_campaign_tables
 from .schema import load_schema
-from .search import (
-    Guardrails,
-    SearchOptions,
-    SearchRun,
-    base_schema_for,
-    load_config,
-    reproduction_note,
-    search,
-)
+from .search import Guardrails, SearchOptions, SearchRun, search
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
 from .validation import ValidationError, validate
