@@ -25,7 +25,7 @@ from segmentasi.search import (
     explain_by_columns,
     information_kept,
     pareto_front,
-    search,
+    search_configurations,
 )
 
 TOY = {
@@ -69,14 +69,16 @@ def toy_schema():
 
 @pytest.fixture(scope="module")
 def structureless(toy_schema):
-    return search(toy_table(300, clustered=False, seed=1), schema=toy_schema, options=QUICK,
-                  guardrails=QUICK_GUARDS).experiments["toy"]
+    table = toy_table(300, clustered=False, seed=1)
+    return search_configurations(table, schema=toy_schema, options=QUICK,
+                                 guardrails=QUICK_GUARDS).experiments["toy"]
 
 
 @pytest.fixture(scope="module")
 def clustered(toy_schema):
-    return search(toy_table(300, clustered=True, seed=2), schema=toy_schema, options=QUICK,
-                  guardrails=QUICK_GUARDS).experiments["toy"]
+    table = toy_table(300, clustered=True, seed=2)
+    return search_configurations(table, schema=toy_schema, options=QUICK,
+                                 guardrails=QUICK_GUARDS).experiments["toy"]
 
 
 def test_one_column_levels_are_a_cross_tabulation():
@@ -206,9 +208,10 @@ def test_unknown_config_keys_and_experiments_are_refused(toy_schema, tmp_path):
         RunConfig("nope", ("x",)).schema_for(toy_schema)
 
 
-def test_reading_a_config_does_not_load_the_search():
-    code = ("import sys, segmentasi.config; "
-            "loaded = [m for m in sys.modules if m.startswith('segmentasi.search')]; "
+def test_running_a_config_does_not_load_the_search():
+    """`run --config` reads the configuration without importing the search package."""
+    code = ("import sys, segmentasi.config, segmentasi.cli; "
+            "loaded = [m for m in sys.modules if m.split('.')[:2] == ['segmentasi', 'search']]; "
             "assert not loaded, loaded")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
