@@ -80,11 +80,6 @@ class RunConfig:
         if problems:
             raise ConfigError("invalid configuration: " + "; ".join(problems))
 
-    @property
-    def method(self) -> str:
-        """Short description: algorithm, distance and encoding."""
-        return f"{'/'.join(self.algorithms)} {self.metric} on the {self.encoding} encoding"
-
     def schema_for(self, base: Schema) -> Schema:
         """The base schema with this configuration's features, scales and distance."""
         data = copy.deepcopy(base.source)
@@ -213,6 +208,7 @@ def reproduction_note(config: RunConfig, result: Any) -> str | None:
     return (f"Does NOT reproduce the search: silhouette {silhouette:.4f} (search: "
             f"{float(expected['silhouette']):.4f}), labels "
             f"{'identical' if same_labels else 'differ'}. Is it the same table and version?")
+
 
 def _toml(value: Any) -> str:
     """A TOML value: JSON's strings, numbers and arrays are TOML's too (nan/inf spelled out).

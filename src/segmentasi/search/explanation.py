@@ -131,6 +131,7 @@ def explain_by_raw_columns(
     combined = Explanation("combinations", tuple(raw), _combination_share(space, codes))
     return combined if guard.is_degenerate(combined, silhouette) else best
 
+
 @dataclass(frozen=True)
 class RawColumn:
     """A table column as the cross-tabulation and rule checks see it."""
