@@ -30,8 +30,8 @@ from sklearn.metrics import silhouette_score
 
 from common import REAL_TABLE, measure
 from segmentasi import builtin_schema, read_table, validate
+from segmentasi.config import load_config
 from segmentasi.features import FeatureSpace
-from segmentasi.search import load_config
 
 
 def crosstab_purity(table: pd.DataFrame, labels: np.ndarray, columns: list[str]) -> tuple:

@@ -3,7 +3,8 @@
     python benchmarks/compare_run_folders.py BEFORE AFTER
 
 Ignored: the manifest's `created` and `timings_s`, the `fit_seconds` column of sweep.csv and
-sweep.json, and the creation date printed in report.html. Every other byte must match. Exits 1
+sweep.json, the creation date printed in report.html, and the `seconds` of each experiment in
+a search folder's search.json. Every other byte must match. Exits 1
 and lists the differing files when they do not; 0 when the folders are the same.
 """
 
@@ -36,6 +37,11 @@ def comparable(path: Path) -> bytes:
         for row in sweep.get("rows", []):
             row.pop("fit_seconds", None)
         return json.dumps(sweep, sort_keys=True).encode()
+    if path.name == "search.json":
+        search = json.loads(raw)
+        for experiment in search.get("experiments", {}).values():
+            experiment.pop("seconds", None)
+        return json.dumps(search, sort_keys=True).encode()
     if path.suffix == ".html":
         return REPORT_DATE.sub(b"<date>", raw)
     return raw

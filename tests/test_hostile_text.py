@@ -25,11 +25,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmentasi import cli, io
+from segmentasi.config import RunConfig, load_config
 from segmentasi.errors import InputError, quoted
 from segmentasi.report import plots
 from segmentasi.run_folder import read_campaign_tables
 from segmentasi.schema import SchemaError, load_schema
-from segmentasi.search import SearchConfig, load_config
 
 from .conftest import make_other_bank
 
@@ -253,7 +253,7 @@ def test_an_experiment_name_cannot_be_a_path(tmp_path):
 
 
 def test_search_configs_keep_names_beyond_ascii(tmp_path):
-    config = SearchConfig("people", ("Usia 😀", "a\x7fb\x1b\"q\\"), scales={"Usia 😀": "log"})
+    config = RunConfig("people", ("Usia 😀", "a\x7fb\x1b\"q\\"), scales={"Usia 😀": "log"})
     path = tmp_path / "config.toml"
     path.write_text(config.to_toml(), encoding="utf-8")
     assert load_config(path) == config

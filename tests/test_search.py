@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,22 +13,19 @@ import pytest
 from typer.testing import CliRunner
 
 from segmentasi.cli import app
+from segmentasi.config import ConfigError, RunConfig, labels_digest, load_config
 from segmentasi.features import FeatureSpace
 from segmentasi.metrics import silhouette_scores
 from segmentasi.schema import schema_from_dict
 from segmentasi.search import (
-    ConfigError,
     Evaluation,
     Explanation,
     Guardrails,
-    SearchConfig,
     SearchOptions,
     explain_by_columns,
     information_kept,
-    labels_digest,
-    load_config,
     pareto_front,
-    search,
+    search_configurations,
 )
 
 TOY = {
@@ -70,14 +69,16 @@ def toy_schema():
 
 @pytest.fixture(scope="module")
 def structureless(toy_schema):
-    return search(toy_table(300, clustered=False, seed=1), schema=toy_schema, options=QUICK,
-                  guardrails=QUICK_GUARDS).experiments["toy"]
+    table = toy_table(300, clustered=False, seed=1)
+    return search_configurations(table, schema=toy_schema, options=QUICK,
+                                 guardrails=QUICK_GUARDS).experiments["toy"]
 
 
 @pytest.fixture(scope="module")
 def clustered(toy_schema):
-    return search(toy_table(300, clustered=True, seed=2), schema=toy_schema, options=QUICK,
-                  guardrails=QUICK_GUARDS).experiments["toy"]
+    table = toy_table(300, clustered=True, seed=2)
+    return search_configurations(table, schema=toy_schema, options=QUICK,
+                                 guardrails=QUICK_GUARDS).experiments["toy"]
 
 
 def test_one_column_levels_are_a_cross_tabulation():
@@ -136,7 +137,7 @@ def replace_accuracy(explanation: Explanation, accuracy: float) -> Explanation:
 
 def evaluation(**changes) -> Evaluation:
     fields = {
-        "id": "c01", "config": SearchConfig("toy", ("x", "y", "z"), k_min=3, k_max=3),
+        "id": "c01", "config": RunConfig("toy", ("x", "y", "z"), k_min=3, k_max=3),
         "silhouette": 0.8, "silhouette_ci": (0.8, 0.8), "silhouette_exact": True, "rows": 100,
         "smallest_segment_share": 0.2, "stability_ari": 0.95, "information_kept": 0.5,
         "features_share": 0.75, "explanation": Explanation("rule", ("x",), 0.5), "failures": (),
@@ -153,7 +154,7 @@ def test_guardrails_name_each_broken_rule():
     assert guard.failures(evaluation(stability_ari=0.6)) == [
         "unstable under resampling: mean ARI 0.60 (minimum 0.80)"]
     assert guard.failures(evaluation(stability_ari=float("nan")))[0].startswith("unstable")
-    few = evaluation(config=SearchConfig("toy", ("x", "y"), k_min=9, k_max=9))
+    few = evaluation(config=RunConfig("toy", ("x", "y"), k_min=9, k_max=9))
     assert guard.failures(few) == ["k=9 is outside 3..8", "uses 2 features (minimum 3)"]
     crosstab = evaluation(explanation=Explanation("cross-tabulation", ("tier",), 1.0))
     assert guard.failures(crosstab)[0].startswith("not a clustering: it is a cross-tabulation")
@@ -174,9 +175,9 @@ def test_information_kept_and_pareto_front_exact():
 
 
 def test_config_round_trip_and_schema_refinement(toy_schema, tmp_path):
-    config = SearchConfig("toy", ("tier", "x", "y"), {"x": "robust", "y": "none"},
-                          encoding="gower", algorithms=("kmedoids",), metric="manhattan",
-                          k_min=4, k_max=4, seed=3, expected={"silhouette": 0.5, "rows": 10})
+    config = RunConfig("toy", ("tier", "x", "y"), {"x": "robust", "y": "none"},
+                       encoding="gower", algorithms=("kmedoids",), metric="manhattan",
+                       k_min=4, k_max=4, seed=3, expected={"silhouette": 0.5, "rows": 10})
     path = tmp_path / "c.toml"
     path.write_text(config.to_toml())
     assert load_config(path) == config
@@ -195,7 +196,7 @@ def test_config_round_trip_and_schema_refinement(toy_schema, tmp_path):
 ])
 def test_bad_configs_are_refused(changes, message):
     with pytest.raises(ConfigError, match=message):
-        SearchConfig(**({"experiment": "toy", "features": ("x", "y")} | changes))
+        RunConfig(**({"experiment": "toy", "features": ("x", "y")} | changes))
 
 
 def test_unknown_config_keys_and_experiments_are_refused(toy_schema, tmp_path):
@@ -204,7 +205,16 @@ def test_unknown_config_keys_and_experiments_are_refused(toy_schema, tmp_path):
     with pytest.raises(ConfigError, match="unknown keys"):
         load_config(path)
     with pytest.raises(ConfigError, match="does not have"):
-        SearchConfig("nope", ("x",)).schema_for(toy_schema)
+        RunConfig("nope", ("x",)).schema_for(toy_schema)
+
+
+def test_running_a_config_does_not_load_the_search():
+    """`run --config` reads the configuration without importing the search package."""
+    code = ("import sys, segmentasi.config, segmentasi.cli; "
+            "loaded = [m for m in sys.modules if m.split('.')[:2] == ['segmentasi', 'search']]; "
+            "assert not loaded, loaded")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_structureless_table_target_not_reachable_and_crosstab_reported(structureless):
@@ -295,7 +305,7 @@ features = ["tier", "x", "y", "z"]
 
 def test_run_config_refuses_experiment_and_algorithm_options(tmp_path):
     config = tmp_path / "c.toml"
-    config.write_text(SearchConfig("demografi", ("Usia", "Area", "Vintage")).to_toml())
+    config.write_text(RunConfig("demografi", ("Usia", "Area", "Vintage")).to_toml())
     result = CliRunner().invoke(app, ["run", str(Path("missing.csv")), "--config", str(config),
                                       "--experiment", "produk", "--out", str(tmp_path / "o")])
     assert result.exit_code != 0

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
@@ -24,7 +24,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from . import io
+from . import io, search_defaults
+from .config import base_schema_for, load_config, reproduction_note
 from .errors import UserError, printable
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
@@ -35,20 +36,14 @@ from .recommend import campaign_targets
 from .report import REPORT_FILE
 from .run_folder import read_campaign_tables
 from .schema import load_schema
-from .search import (
-    Guardrails,
-    SearchOptions,
-    SearchRun,
-    base_schema_for,
-    load_config,
-    reproduction_note,
-    search,
-)
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
 from .text.findings import describe
 from .text.numbers import num, pct
 from .validation import ValidationError, validate
+
+if TYPE_CHECKING:
+    from .search import SearchRun
 
 app = typer.Typer(
     help="Customer segmentation for banks: validate a customer table, segment it, profile the "
@@ -382,19 +377,19 @@ def search_command(
     target_silhouette: Annotated[float, typer.Option(help="Silhouette to reach.")] = 0.7,
     time_budget: Annotated[
         float, typer.Option(help="Seconds for the whole search (shared by the experiments).")
-    ] = SearchOptions().time_budget,
+    ] = search_defaults.TIME_BUDGET,
     seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
     min_segment_share: Annotated[
         float, typer.Option(help="Guardrail: every segment holds at least this share of customers.")
-    ] = Guardrails().min_segment_share,
-    k_min: Annotated[int, typer.Option(help="Guardrail: smallest k.")] = Guardrails().k_min,
-    k_max: Annotated[int, typer.Option(help="Guardrail: largest k.")] = Guardrails().k_max,
+    ] = search_defaults.MIN_SEGMENT_SHARE,
+    k_min: Annotated[int, typer.Option(help="Guardrail: smallest k.")] = search_defaults.K_MIN,
+    k_max: Annotated[int, typer.Option(help="Guardrail: largest k.")] = search_defaults.K_MAX,
     min_features: Annotated[
         int, typer.Option(help="Guardrail: fewest features a configuration may use.")
-    ] = Guardrails().min_features,
+    ] = search_defaults.MIN_FEATURES,
     min_stability: Annotated[
         float, typer.Option(help="Guardrail: lowest mean ARI under resampling.")
-    ] = Guardrails().min_stability,
+    ] = search_defaults.MIN_STABILITY,
     overwrite: Annotated[
         bool, typer.Option(help="Replace the folder if it is a search folder segmentasi wrote.")
     ] = False,
@@ -406,6 +401,8 @@ def search_command(
 
     Example: segmentasi search clustering_data.csv --experiment demografi --target-silhouette 0.7
     """
+    from .search import Guardrails, SearchOptions, search_configurations  # only this command
+
     guardrails = Guardrails(
         min_segment_share=min_segment_share,
         k_min=k_min,
@@ -416,7 +413,7 @@ def search_command(
     options = SearchOptions(target_silhouette=target_silhouette, time_budget=time_budget, seed=seed)
     reserved = reserve_folder(out, overwrite, kind=SEARCH_FOLDER, inputs=(data, schema))
     with reserved, _progress(quiet) as progress:
-        result = search(
+        result = search_configurations(
             data,
             schema=schema,
             experiments=experiment or None,
