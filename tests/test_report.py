@@ -322,7 +322,7 @@ def test_unknown_language_is_refused(result):
 
 
 def test_run_folder_holds_the_report_in_the_runs_language(result, tmp_path):
-    english = dataclasses.replace(result, options={**result.options, "lang": "en"})
+    english = dataclasses.replace(result, options=dataclasses.replace(result.options, lang="en"))
     folder = english.save(tmp_path / "run")
     page = Page((folder / REPORT_FILE).read_text(encoding="utf-8")).root
     assert page.find_all("html")[0].attrs["lang"] == "en"

@@ -8,8 +8,9 @@
 from .errors import InputError, UserError
 from .io import read_table
 from .model import SavedModel, load_model
-from .pipeline import ExperimentResult, RunResult, run
+from .pipeline import run
 from .quality import Handling, QualityReport, assess
+from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema
 from .sweep import SweepOptions
 from .synth import synthesize
@@ -22,6 +23,7 @@ __all__ = [
     "Handling",
     "InputError",
     "QualityReport",
+    "RunOptions",
     "RunResult",
     "SavedModel",
     "Schema",

@@ -30,10 +30,11 @@ from .i18n import describe, num, pct
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
 from .parallel import STOP_SIGNALS
-from .pipeline import RunResult, run
+from .pipeline import run
 from .quality import Handling, assess
 from .recommend import campaign_targets
 from .report import REPORT_FILE
+from .results import RunResult
 from .run_folder import read_campaign_tables
 from .schema import load_schema
 from .search import (

@@ -55,7 +55,7 @@ from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
 from .validation import Problem, validate
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from .results import RunResult
 
 FORMAT_NAME = "segmentasi-model"
 FORMAT_VERSION = 1
@@ -167,7 +167,7 @@ class SavedModel:
             used = result.table.loc[exp.rows]
             profile = profile_segments(used, fit.labels, result.schema)
             insights = build_insights(used, result.schema, exp.experiment, profile, fit,
-                                      exp.spaces[algorithm], result.options["sweep"]["seed"])
+                                      exp.spaces[algorithm], result.options.sweep.seed)
         row = sweep.table[(sweep.table.algorithm == algorithm) & (sweep.table.k == k)].iloc[0]
         medoid_rows = None
         if fit.medoid_rows is not None:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import functools
-import platform
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
-from importlib import metadata
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ParamSpec
 
-import numpy as np
 import pandas as pd
 
 from . import io
 from .algorithms import Clustering, distinct_row_count
 from .diagnostics import (
-    Diagnostics,
     diagnose_experiment,
     feature_groups,
     start_null_references,
@@ -29,69 +25,17 @@ from .i18n import LANGUAGES
 from .narrative import Insights, build_insights
 from .outputs import reserve_folder
 from .parallel import Workers, default_workers
-from .profile import Profile, profile, segment_numbers
-from .quality import Finding, Handling, QualityReport, apply_handling, assess
+from .profile import Profile, profile
+from .quality import Finding, Handling, apply_handling, assess
+from .report import report_template
 from .report.build import experiment_section
+from .results import ExperimentResult, RunOptions, RunResult
+from .run_folder import staged_run_folder, write_data_files, write_report_and_manifest
 from .schema import Experiment, Schema, load_schema
 from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
 from .validation import validate
 
-PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
 P = ParamSpec("P")
-
-
-@dataclass(frozen=True)
-class ExperimentResult:
-    experiment: Experiment
-    spaces: dict[str, FeatureSpace]  # by algorithm (the same object where they share a space)
-    sweep: SweepResult
-    rows: pd.Index  # rows of the table the experiment clustered (after the handling rules)
-    profile: Profile
-    actions: tuple[Finding, ...]
-    insights: Insights  # of the recommended model
-    diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
-    # Profile and insights of each other algorithm's chosen model (saved in models/).
-    alternatives: dict[str, tuple[Profile, Insights]] = field(default_factory=dict)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Labels of the recommended model, aligned with `rows`."""
-        return self.sweep.fits[self.sweep.recommended].labels
-
-
-@dataclass(frozen=True)
-class RunResult:
-    schema: Schema
-    table: pd.DataFrame
-    quality: QualityReport
-    experiments: dict[str, ExperimentResult]
-    options: dict[str, Any]
-    timings: dict[str, float]
-    source: dict[str, Any] = field(default_factory=dict)
-    # Report sections per experiment, in options["lang"], drawn during the run when it had
-    # workers to spare; save() draws whatever is missing.
-    report_sections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-
-    def segments_table(self) -> pd.DataFrame:
-        """The input table plus a segment column per experiment (empty for rows left out)."""
-        out = self.table.copy()
-        for name, result in self.experiments.items():
-            column = pd.Series(pd.NA, index=out.index, dtype="Int64")
-            column.loc[result.rows] = segment_numbers(result.labels)
-            out[f"segment_{name}"] = column
-        return out
-
-    def save(
-        self,
-        out: str | Path,
-        overwrite: bool = False,
-        *,
-        before_report: Callable[[], None] | None = None,
-    ) -> Path:
-        """Write the run folder; it appears whole or not at all (see write_run_folder)."""
-        from .run_folder import write_run_folder
-
-        return write_run_folder(self, out, overwrite=overwrite, before_report=before_report)
 
 
 def _holding_out(run_function: Callable[P, RunResult]) -> Callable[P, RunResult]:
@@ -160,23 +104,10 @@ def run(
     quality = assess(table, schema)
     timings["validate_s"] = time.perf_counter() - started
     processes = default_workers(len(table)) if workers is None else workers
-    recorded = {
-        "experiments": names,
-        "where": where,
-        "handling": asdict(handling),
-        "sweep": asdict(options),
-        "allow_extra_columns": allow_extra_columns,
-        "lang": lang,
-        "workers": processes,
-    }
+    recorded = RunOptions(tuple(names), where, handling, options, allow_extra_columns, lang,
+                          processes)
     results = {}
     sections: dict[str, Future[dict[str, Any]]] = {}
-    report_sections: dict[str, dict[str, Any]] = {}
-
-    def charts_drawn() -> None:
-        report_sections.update({name: future.result() for name, future in sections.items()})
-        timings["total_s"] = time.perf_counter() - started
-
     with Workers(processes) as pool:
         prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
         # Cheapest first (fewest distinct rows): its results and report are done while the
@@ -204,13 +135,24 @@ def run(
                     lang,
                 )
         ordered = {name: results[name] for name in names}
-        result = RunResult(schema, table, quality, ordered, recorded, timings, source,
-                           report_sections)
+        computed = RunResult(schema, table, quality, ordered, recorded, timings, source)
         if out is None:
-            charts_drawn()
-        else:
-            result.save(out, overwrite, before_report=charts_drawn)
+            return _finished(computed, sections, started)
+        with staged_run_folder(computed, out, overwrite) as folder:
+            write_data_files(computed, folder)  # while the workers draw the charts
+            report_template()  # compiled meanwhile too
+            result = _finished(computed, sections, started)
+            write_report_and_manifest(result, folder)
     return result
+
+
+def _finished(
+    computed: RunResult, sections: dict[str, Future[dict[str, Any]]], started: float
+) -> RunResult:
+    """The run's result once the workers have drawn the report's charts."""
+    drawn = {name: future.result() for name, future in sections.items()}
+    timings = {**computed.timings, "total_s": time.perf_counter() - started}
+    return replace(computed, timings=timings, report_sections=drawn)
 
 
 def _read(
@@ -393,13 +335,3 @@ def _profile_and_insights(
     segment_profile = profile(used, fit.labels, schema)
     return segment_profile, build_insights(used, schema, experiment, segment_profile, fit, space,
                                            seed)
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions

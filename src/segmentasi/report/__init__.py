@@ -17,7 +17,7 @@ from .build import build_context
 from .wording import say
 
 if TYPE_CHECKING:
-    from ..pipeline import RunResult
+    from ..results import RunResult
 
 REPORT_FILE = "report.html"
 
