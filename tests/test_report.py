@@ -351,7 +351,7 @@ def _chart_that_fails(*args):
 
 def test_a_run_whose_charts_fail_leaves_no_folder(tmp_path, monkeypatch):
     schema = segmentasi.builtin_schema("fundfusion")
-    monkeypatch.setattr(segmentasi.pipeline, "experiment_section", _chart_that_fails)
+    monkeypatch.setattr(segmentasi.report.build, "experiment_section", _chart_that_fails)
     out = tmp_path / "run"
     with pytest.raises(RuntimeError, match="the chart could not be drawn"):
         segmentasi.run(segmentasi.synthesize(schema, rows=300, seed=1), schema=schema,

@@ -7,8 +7,8 @@
 
 from .errors import InputError, UserError
 from .io import read_table
+from .job import run
 from .model import SavedModel, load_model
-from .pipeline import run
 from .quality import Handling, QualityReport, assess
 from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema

@@ -27,10 +27,10 @@ from rich.text import Text
 from . import io
 from .errors import UserError, printable
 from .i18n import describe, num, pct
+from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
 from .parallel import STOP_SIGNALS
-from .pipeline import run
 from .quality import Handling, assess
 from .recommend import campaign_targets
 from .report import REPORT_FILE

@@ -1146,7 +1146,7 @@ class _ExperimentSearcher:
     # --- verification -----------------------------------------------------------------------
 
     def _verify(self, point: _Point) -> Evaluation:
-        from .pipeline import run
+        from .job import run
 
         config = self._config(point.state, point.k, point.k)
         result = run(self.table, schema=config.schema_for(self.schema),
