@@ -101,7 +101,7 @@ def big_table(tmp_path_factory, schema) -> Path:
 @pytest.fixture(scope="module")
 def run_template(tmp_path_factory, table) -> Path:
     """A real run folder, copied by the tests that need one."""
-    from segmentasi.pipeline import run
+    from segmentasi.job import run
     from segmentasi.sweep import SweepOptions
 
     out = tmp_path_factory.mktemp("template") / "run"

@@ -19,7 +19,7 @@ from sklearn.metrics import silhouette_samples
 import segmentasi
 from segmentasi.errors import InputError
 from segmentasi.profile import segment_numbers
-from segmentasi.report import REPORT_FILE, render_report
+from segmentasi.report import render_report
 from segmentasi.report.plots import FONT, PALETTE, segment_color
 from segmentasi.schema import schema_from_dict
 from segmentasi.text.numbers import num, pct
@@ -319,46 +319,6 @@ def test_rendering_is_deterministic_apart_from_the_timestamp(result, html):
 def test_unknown_language_is_refused(result):
     with pytest.raises(InputError, match="id, en"):
         render_report(result, "fr")
-
-
-def test_run_folder_holds_the_report_in_the_runs_language(result, tmp_path):
-    english = dataclasses.replace(result, options={**result.options, "lang": "en"})
-    folder = english.save(tmp_path / "run")
-    page = Page((folder / REPORT_FILE).read_text(encoding="utf-8")).root
-    assert page.find_all("html")[0].attrs["lang"] == "en"
-
-
-def test_a_run_given_its_folder_writes_what_saving_the_result_writes(result, tmp_path):
-    """With two workers the folder's data files are written while the workers draw the charts."""
-    schema = segmentasi.builtin_schema("fundfusion")
-    written = tmp_path / "written"
-    again = segmentasi.run(segmentasi.synthesize(schema, rows=600, seed=7), schema=schema,
-                           options=OPTIONS, workers=2, out=written)
-    saved = result.save(tmp_path / "saved")
-    assert set(again.report_sections) == set(result.experiments)  # drawn by the workers
-    assert again.timings["total_s"] > 0
-    files = sorted(p.relative_to(saved) for p in saved.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
-    for name in files:
-        if name.name not in ("manifest.json", "report.html", "sweep.csv", "sweep.json"):
-            assert (saved / name).read_bytes() == (written / name).read_bytes(), name
-    assert '<html lang="id"' in (written / REPORT_FILE).read_text(encoding="utf-8")
-
-
-def _chart_that_fails(*args):
-    raise RuntimeError("the chart could not be drawn")
-
-
-def test_a_run_whose_charts_fail_leaves_no_folder(tmp_path, monkeypatch):
-    schema = segmentasi.builtin_schema("fundfusion")
-    monkeypatch.setattr(segmentasi.pipeline, "experiment_section", _chart_that_fails)
-    out = tmp_path / "run"
-    with pytest.raises(RuntimeError, match="the chart could not be drawn"):
-        segmentasi.run(segmentasi.synthesize(schema, rows=300, seed=1), schema=schema,
-                       options=segmentasi.SweepOptions(ks=(2, 3), stability_runs=2,
-                                                       stability_rows=100),
-                       diagnose=False, workers=2, out=out)
-    assert list(tmp_path.iterdir()) == []  # neither the folder nor its staging copy
 
 
 def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pages):

@@ -7,21 +7,22 @@
 
 from .errors import InputError, UserError
 from .io import read_table
+from .job import run
 from .model import SavedModel, load_model
-from .pipeline import ExperimentResult, RunResult, run
 from .quality import Handling, QualityReport, assess
+from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema
 from .sweep import SweepOptions
 from .synth import synthesize
 from .validation import ValidationError, validate
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "ExperimentResult",
     "Handling",
     "InputError",
     "QualityReport",
+    "RunOptions",
     "RunResult",
     "SavedModel",
     "Schema",

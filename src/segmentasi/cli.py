@@ -27,13 +27,14 @@ from rich.text import Text
 from . import io, search_defaults
 from .config import base_schema_for, load_config, reproduction_note
 from .errors import UserError, printable
+from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
 from .parallel import STOP_SIGNALS
-from .pipeline import RunResult, run
 from .quality import Handling, assess
 from .recommend import campaign_targets
 from .report import REPORT_FILE
+from .results import RunResult
 from .run_folder import read_campaign_tables
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .algorithms import fit_sweep
 from .algorithms.assignment import nearest, raw_to_distance
+from .io import json_safe
 from .metrics import silhouette_scores
 from .numeric import check_metric, checked_matrix
 from .parallel import INLINE, Workers
@@ -84,8 +85,8 @@ class Diagnostics:
     def to_dict(self) -> dict[str, Any]:
         return {
             "summary": self.summary,
-            "spaces": [_finite_or_none(asdict(s)) for s in self.spaces],
-            "silhouettes": [_finite_or_none(r) for r in self.silhouettes.to_dict(orient="records")],
+            "spaces": [json_safe(asdict(s)) for s in self.spaces],
+            "silhouettes": json_safe(self.silhouettes.to_dict(orient="records")),
             "method": {
                 "hopkins": "H = sum(u) / (sum(u) + sum(w)), plain distances in the space's metric; "
                            f"{HOPKINS_PROBES} probes at most",
@@ -371,14 +372,6 @@ def _summary(spaces: list[SpaceDiagnostics], table: pd.DataFrame) -> str:
             f"{best.null_silhouette:.3f} for the same columns shuffled independently."
         )
     return " ".join(parts)
-
-
-def _finite_or_none(record: dict[str, Any]) -> dict[str, Any]:
-    """NaN and infinities become None, so the JSON is strict."""
-    return {
-        key: None if isinstance(value, float) and not np.isfinite(value) else value
-        for key, value in record.items()
-    }
 
 
 def _groups(groups: Sequence[Sequence[int]] | None, n_columns: int) -> list[list[int]]:

@@ -12,6 +12,7 @@ import codecs
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -212,6 +213,20 @@ def _map_series(column: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
     if all(a is b for a, b in zip(converted, values, strict=True)):
         return column
     return pd.Series(converted, index=column.index, name=column.name, dtype=column.dtype)
+
+
+def json_safe(value: Any) -> Any:
+    """Nested data as strict JSON values: numpy values as plain ones, keys as text, NaN and
+    infinities as None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "tolist"):
+        return json_safe(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_json(data: Any, path: str | Path) -> None:

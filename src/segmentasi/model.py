@@ -55,9 +55,10 @@ from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
 from .text import LANGUAGES
 from .text.narrative import fallback_name
 from .validation import Problem, validate
+from .version import __version__
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from .results import RunResult
 
 FORMAT_NAME = "segmentasi-model"
 FORMAT_VERSION = 1
@@ -167,7 +168,7 @@ class SavedModel:
             used = result.table.loc[exp.rows]
             profile = profile_segments(used, fit.labels, result.schema)
             insights = build_insights(used, result.schema, exp.experiment, profile, fit,
-                                      exp.spaces[algorithm], result.options["sweep"]["seed"])
+                                      exp.spaces[algorithm], result.options.sweep.seed)
         row = sweep.table[(sweep.table.algorithm == algorithm) & (sweep.table.k == k)].iloc[0]
         medoid_rows = None
         if fit.medoid_rows is not None:
@@ -314,7 +315,6 @@ class SavedModel:
 
     def to_payload(self) -> dict[str, Any]:
         """The model as plain JSON data (what the file stores and its checksum covers)."""
-        from . import __version__
 
         if not self.schema.to_dict():
             raise ValueError("the schema has no source data to save; build it with load_schema")
@@ -328,11 +328,11 @@ class SavedModel:
             "feature_space": self.space.to_dict(),
             "feature_names": list(self.space.feature_names_),
             "centers": self.centers.astype(np.float64).tolist(),
-            "names": _plain(self.names),
-            "narratives": _plain(self.narratives),
+            "names": io.json_safe(self.names),
+            "narratives": io.json_safe(self.narratives),
             "profile": {name: _table_to_json(table) for name, table in self.profile.items()},
             "offers": _table_to_json(self.offers),
-            "info": _plain(self.info),
+            "info": io.json_safe(self.info),
         }
 
     def _complete_columns(
@@ -941,21 +941,8 @@ def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:
     return {
         "columns": [str(c) for c in table.columns],
         "dtypes": [str(d) for d in table.dtypes],
-        "rows": _plain(table.astype(object).where(table.notna(), None).to_numpy().tolist()),
+        "rows": io.json_safe(table.astype(object).where(table.notna(), None).to_numpy().tolist()),
     }
-
-
-def _plain(value: Any) -> Any:
-    """Numpy scalars and arrays as JSON values; NaN as null."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "tolist"):
-        return _plain(value.tolist())
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def _problem(column: str | None, message: str, mask: np.ndarray | pd.Series) -> Problem:

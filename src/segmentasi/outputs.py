@@ -205,10 +205,24 @@ def write_folder_atomically(
     kind: FolderKind = RUN_FOLDER,
     inputs: Iterable[str | Path | None] = (),
 ) -> Path:
-    """Let `fill` write into a hidden sibling folder, then move it into place whole.
+    """Let `fill` write into a hidden sibling folder, then move it into place whole (see
+    staged_folder)."""
+    with staged_folder(out, overwrite, kind=kind, inputs=inputs) as staging:
+        fill(staging)
+    return _resolved(out)
 
-    If anything fails midway, or a stop signal unwinds the call, the sibling is removed and
-    `out` is untouched. The rules of reserve_folder apply.
+
+@contextmanager
+def staged_folder(
+    out: str | Path,
+    overwrite: bool = False,
+    *,
+    kind: FolderKind = RUN_FOLDER,
+    inputs: Iterable[str | Path | None] = (),
+) -> Iterator[Path]:
+    """A hidden sibling folder of `out` to write into, moved into place whole when the block
+    ends. If the block fails, or a stop signal unwinds it, the sibling is removed and `out` is
+    untouched. The rules of reserve_folder apply.
     """
     with reserve_folder(out, overwrite, kind=kind, inputs=inputs) as target:
         with writing(out):
@@ -217,13 +231,12 @@ def write_folder_atomically(
             ))
         try:
             with writing(out, placing=False):
-                fill(staging)
+                yield staging
             with writing(out):
                 _put_in_place(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return target
 
 
 def _put_in_place(staging: Path, target: Path) -> None:

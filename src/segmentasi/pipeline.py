@@ -1,237 +1,87 @@
-"""The whole job as one call: table -> validated table -> feature spaces -> sweep -> profiles."""
+"""A run's computation: from a validated table to each experiment's result.
+
+Per experiment: the handling rules, the feature spaces, the sweep over (algorithm, k), the
+profile and insights of each algorithm's chosen model, and the clusterability diagnostics.
+The steps that touch every row go through an engine (engine.py); independent steps run in
+`workers`. Nothing here draws a chart or writes a file: job.py does, with what this yields.
+"""
 
 from __future__ import annotations
 
-import functools
-import platform
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
-from importlib import metadata
-from pathlib import Path
-from typing import Any, ParamSpec
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from . import io
 from .algorithms import Clustering, distinct_row_count
-from .diagnostics import (
-    Diagnostics,
-    diagnose_experiment,
-    feature_groups,
-    start_null_references,
-)
+from .diagnostics import diagnose_experiment, feature_groups, start_null_references
+from .engine import IN_PROCESS, Engine
+from .errors import InputError
 from .features import FeatureSpace
-from .filters import FilterError, filter_rows
 from .narrative import Insights, build_insights
-from .outputs import reserve_folder
-from .parallel import Workers, default_workers
-from .profile import Profile, profile, segment_numbers
-from .quality import Finding, Handling, QualityReport, apply_handling, assess
-from .report.build import experiment_section
-from .schema import Experiment, Schema, load_schema
+from .parallel import INLINE, Workers
+from .profile import Profile
+from .quality import Finding, Handling, apply_handling
+from .results import ExperimentResult, RunOptions
+from .schema import Experiment, Schema
 from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
-from .text import LANGUAGES
-from .validation import validate
-
-PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
-P = ParamSpec("P")
 
 
-@dataclass(frozen=True)
-class ExperimentResult:
-    experiment: Experiment
-    spaces: dict[str, FeatureSpace]  # by algorithm (the same object where they share a space)
-    sweep: SweepResult
-    rows: pd.Index  # rows of the table the experiment clustered (after the handling rules)
-    profile: Profile
-    actions: tuple[Finding, ...]
-    insights: Insights  # of the recommended model
-    diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
-    # Profile and insights of each other algorithm's chosen model (saved in models/).
-    alternatives: dict[str, tuple[Profile, Insights]] = field(default_factory=dict)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Labels of the recommended model, aligned with `rows`."""
-        return self.sweep.fits[self.sweep.recommended].labels
-
-
-@dataclass(frozen=True)
-class RunResult:
-    schema: Schema
-    table: pd.DataFrame
-    quality: QualityReport
-    experiments: dict[str, ExperimentResult]
-    options: dict[str, Any]
-    timings: dict[str, float]
-    source: dict[str, Any] = field(default_factory=dict)
-    # Report sections per experiment, in options["lang"], drawn during the run when it had
-    # workers to spare; save() draws whatever is missing.
-    report_sections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-
-    def segments_table(self) -> pd.DataFrame:
-        """The input table plus a segment column per experiment (empty for rows left out)."""
-        out = self.table.copy()
-        for name, result in self.experiments.items():
-            column = pd.Series(pd.NA, index=out.index, dtype="Int64")
-            column.loc[result.rows] = segment_numbers(result.labels)
-            out[f"segment_{name}"] = column
-        return out
-
-    def save(
-        self,
-        out: str | Path,
-        overwrite: bool = False,
-        *,
-        before_report: Callable[[], None] | None = None,
-    ) -> Path:
-        """Write the run folder; it appears whole or not at all (see write_run_folder)."""
-        from .run_folder import write_run_folder
-
-        return write_run_folder(self, out, overwrite=overwrite, before_report=before_report)
-
-
-def _holding_out(run_function: Callable[P, RunResult]) -> Callable[P, RunResult]:
-    """Reserve the run folder `out` for the whole call (outputs.reserve_folder: checked, then
-    locked from before the table is read until the folder is in place)."""
-
-    @functools.wraps(run_function)
-    def call(*args: P.args, **kwargs: P.kwargs) -> RunResult:
-        out = kwargs.get("out")
-        if out is None:
-            return run_function(*args, **kwargs)
-        data = args[0] if args else kwargs.get("data")
-        inputs = [item for item in (data, kwargs.get("schema")) if isinstance(item, str | Path)]
-        with reserve_folder(out, bool(kwargs.get("overwrite")), inputs=inputs):
-            return run_function(*args, **kwargs)
-
-    return call
-
-
-@_holding_out
-def run(
-    data: pd.DataFrame | str | Path,
+def compute(
+    table: pd.DataFrame,
+    schema: Schema,
+    options: RunOptions,
     *,
-    schema: Schema | str | Path | None = None,
-    experiments: list[str] | None = None,
-    options: SweepOptions | None = None,
-    handling: Handling | None = None,
-    where: str | None = None,
-    allow_extra_columns: bool = False,
+    engine: Engine | None = None,
+    workers: Workers = INLINE,
     progress: Progress | None = None,
-    lang: str = "id",
     diagnose: bool = True,
-    workers: int | None = None,
-    out: str | Path | None = None,
-    overwrite: bool = False,
-    decimal: str = "auto",
-) -> RunResult:
-    """Validate the table, run each experiment's sweep and profile its recommended segments.
-
-    `lang` (id or en) is the language of the run folder's report. `diagnose` adds each
-    experiment's clusterability diagnostics (a few seconds on a sample of rows). `workers`:
-    processes for independent steps (default: one per core on tables of 10,000 rows or more);
-    the results are the same for any number. `out`: also write the run folder there, as
-    RunResult.save(out, overwrite) would; its data files are written while the workers draw
-    the report's charts, which is faster than saving after the run. `out` is checked first and
-    held for this call alone (see outputs.py for where a run folder may go). `decimal`: the
-    decimal mark of numbers written as text (auto, '.' or ','; see io.read_table and
-    validation.validate).
-    """
-    if lang not in LANGUAGES:
-        raise io.InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    schema = schema if isinstance(schema, Schema) else load_schema(schema)
-    options = options or SweepOptions()
-    handling = handling or Handling()
-    names = experiments or list(schema.experiments)
-    chosen = [schema.experiment(n) for n in names]
-    raw, source = _read(data, decimal)
-    table, _ = validate(
-        raw, schema, allow_extra=allow_extra_columns, source=source.get("path", "table"),
-        decimal=None if decimal == "auto" else decimal,
-    )
-    if where:
-        table = _filter(table, where)
-    quality = assess(table, schema)
-    timings["validate_s"] = time.perf_counter() - started
-    processes = default_workers(len(table)) if workers is None else workers
-    recorded = {
-        "experiments": names,
-        "where": where,
-        "handling": asdict(handling),
-        "sweep": asdict(options),
-        "allow_extra_columns": allow_extra_columns,
-        "lang": lang,
-        "workers": processes,
-    }
-    results = {}
-    sections: dict[str, Future[dict[str, Any]]] = {}
-    report_sections: dict[str, dict[str, Any]] = {}
-
-    def charts_drawn() -> None:
-        report_sections.update({name: future.result() for name, future in sections.items()})
-        timings["total_s"] = time.perf_counter() - started
-
-    with Workers(processes) as pool:
-        prepared = [_prepare(table, schema, experiment, handling, options) for experiment in chosen]
-        # Cheapest first (fewest distinct rows): its results and report are done while the
-        # workers still fit the expensive one, instead of after it.
-        prepared.sort(key=lambda p: p.distinct_rows)
-        started_sweeps = [start_sweep(p.sweep_spaces, options, pool) for p in prepared]
-        # Every experiment is scored before any is finished: waiting on one experiment's
-        # diagnostics would leave the next one's fits unscored while workers sit idle.
-        scored = [
-            _score_experiment(p, started_sweep, schema, options, progress, timings, pool,
-                              diagnose)
-            for p, started_sweep in zip(prepared, started_sweeps, strict=True)
-        ]
-        for p, (sweep, profiles, started_nulls) in zip(prepared, scored, strict=True):
-            name = p.experiment.name
-            results[name] = _finish_experiment(
-                p, sweep, profiles, started_nulls, options, progress, timings, pool
-            )
-            if pool.processes > 1:  # a worker draws its charts while the next one computes
-                alone = {name: results[name]}
-                sections[name] = pool.submit(
-                    experiment_section,
-                    RunResult(schema, table, quality, alone, recorded, {}, source),
-                    name,
-                    lang,
-                )
-        ordered = {name: results[name] for name in names}
-        result = RunResult(schema, table, quality, ordered, recorded, timings, source,
-                           report_sections)
-        if out is None:
-            charts_drawn()
-        else:
-            result.save(out, overwrite, before_report=charts_drawn)
-    return result
+) -> dict[str, ExperimentResult]:
+    """Each experiment of options.experiments, by name and in that order, computed from a table
+    `schema` validated; no charts, no folder. `diagnose` as in job.run."""
+    done = experiment_results(table, schema, options, engine=engine, workers=workers,
+                              progress=progress, diagnose=diagnose, timings={})
+    results = {result.experiment.name: result for result in done}
+    return {name: results[name] for name in options.experiments}
 
 
-def _read(
-    data: pd.DataFrame | str | Path, decimal: str = "auto"
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The raw table and where it came from; a DataFrame is used as it is."""
-    if isinstance(data, pd.DataFrame):
-        return data, {"path": "DataFrame", "rows": len(data)}
-    path = Path(data)
-    frame = io.read_table(path, decimal)
-    return frame, {"path": str(path), "sha256": io.file_sha256(path), "rows": len(frame)}
-
-
-def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
-    try:
-        kept = filter_rows(table, where)
-    except FilterError as exc:
-        raise FilterError(f"--where is not a valid filter: {exc}") from None
-    if kept.empty:
-        raise io.InputError(f"--where {where!r} keeps no rows")
-    return kept
+def experiment_results(
+    table: pd.DataFrame,
+    schema: Schema,
+    options: RunOptions,
+    *,
+    engine: Engine | None,
+    workers: Workers,
+    progress: Progress | None,
+    diagnose: bool,
+    timings: dict[str, float],
+) -> Iterator[ExperimentResult]:
+    """Each experiment's result, cheapest first, as soon as it is done; the workers carry on
+    with the others meanwhile, so the caller can give them more work between two results.
+    Each experiment's seconds go into `timings`."""
+    engine = engine or IN_PROCESS
+    sweep_options = options.sweep
+    prepared = [
+        _prepare(engine, table, schema, schema.experiment(name), options.handling, sweep_options)
+        for name in options.experiments
+    ]
+    # Cheapest first (fewest distinct rows): its results and report are done while the
+    # workers still fit the expensive one, instead of after it.
+    prepared.sort(key=lambda p: p.distinct_rows)
+    started_sweeps = [start_sweep(p.sweep_spaces, sweep_options, workers, engine)
+                      for p in prepared]
+    # Every experiment is scored before any is finished: waiting on one experiment's
+    # diagnostics would leave the next one's fits unscored while workers sit idle.
+    scored = [
+        _score_experiment(engine, p, started_sweep, schema, sweep_options, progress, timings,
+                          workers, diagnose)
+        for p, started_sweep in zip(prepared, started_sweeps, strict=True)
+    ]
+    for p, (sweep, profiles, started_nulls) in zip(prepared, scored, strict=True):
+        yield _finish_experiment(p, sweep, profiles, started_nulls, sweep_options, progress,
+                                 timings, workers)
 
 
 @dataclass(frozen=True)
@@ -247,6 +97,7 @@ class _Prepared:
 
 
 def _prepare(
+    engine: Engine,
     table: pd.DataFrame,
     schema: Schema,
     experiment: Experiment,
@@ -255,11 +106,11 @@ def _prepare(
 ) -> _Prepared:
     used, actions = apply_handling(table, schema, handling, list(experiment.features))
     if len(used) <= max(options.ks):
-        raise io.InputError(
+        raise InputError(
             f"experiment '{experiment.name}': {len(used)} usable rows is too few for k up to "
             f"{max(options.ks)}"
         )
-    standard = FeatureSpace(schema, experiment).fit(used)
+    standard, X = engine.encode(used, schema, experiment, "standard")
     actions += [
         Finding(
             "imputed",
@@ -270,23 +121,22 @@ def _prepare(
         for enc in standard.encoders_
         if enc.column in standard.imputed_
     ]
-    X = standard.transform(used)
     spaces = {"kmeans": standard, "kmedoids": standard}
     sweep_spaces = {
         "kmeans": Space(X, "euclidean", "standard"),
         "kmedoids": Space(X, experiment.metric, "standard"),
     }
     if experiment.metric == "gower":
-        gower = FeatureSpace(schema, experiment, encoding="gower").fit(used)
+        gower, gower_X = engine.encode(used, schema, experiment, "gower")
         spaces["kmedoids"] = gower
-        sweep_spaces["kmedoids"] = Space(gower.transform(used), gower.metric, "gower")
+        sweep_spaces["kmedoids"] = Space(gower_X, gower.metric, "gower")
     # The algorithms usually share one matrix: count its rows once (0.6 s at 1,000,000 rows).
     matrices = {id(space.X): space.X for space in sweep_spaces.values()}
     distinct = min(distinct_row_count(matrix) for matrix in matrices.values())
     if distinct < max(options.ks):
         remedy = (f"lower --k-max to {distinct}, or cluster on other columns" if distinct >= 2
                   else "there is nothing to cluster")
-        raise io.InputError(
+        raise InputError(
             f"experiment '{experiment.name}': its features take only {distinct} different "
             f"combination(s) among {len(used):,} rows, too few for k up to {max(options.ks)}; "
             f"{remedy}"
@@ -305,6 +155,7 @@ def _start_nulls(
 
 
 def _score_experiment(
+    engine: Engine,
     prepared: _Prepared,
     started_sweep: StartedSweep,
     schema: Schema,
@@ -324,12 +175,12 @@ def _score_experiment(
     experiment = prepared.experiment
     clock = time.perf_counter()
     sweep = run_sweep(prepared.sweep_spaces, options, _reporter(progress, experiment), workers,
-                      started_sweep)
+                      started_sweep, engine)
     timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
     # Every algorithm's chosen model is profiled (models/ keeps each), side by side.
     profiles = {
         algorithm: workers.submit(
-            _profile_and_insights, prepared.used, schema, experiment,
+            _profile_and_insights, engine, prepared.used, schema, experiment,
             sweep.fits[(algorithm, k)], prepared.spaces[algorithm], options.seed,
         )
         for algorithm, k in sweep.chosen.items()
@@ -383,6 +234,7 @@ def _reporter(progress: Progress | None, experiment: Experiment) -> Progress:
 
 
 def _profile_and_insights(
+    engine: Engine,
     used: pd.DataFrame,
     schema: Schema,
     experiment: Experiment,
@@ -390,16 +242,6 @@ def _profile_and_insights(
     space: FeatureSpace,
     seed: int,
 ) -> tuple[Profile, Insights]:
-    segment_profile = profile(used, fit.labels, schema)
+    segment_profile = engine.profile(used, fit.labels, schema)
     return segment_profile, build_insights(used, schema, experiment, segment_profile, fit, space,
                                            seed)
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+import platform
+from contextlib import AbstractContextManager
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,51 +39,54 @@ import pandas as pd
 
 from . import io
 from .model import write_experiment_models
-from .outputs import write_folder_atomically
+from .outputs import staged_folder
 from .profile import segment_numbers
-from .report import REPORT_FILE, report_template, write_report
+from .report import REPORT_FILE, write_report
 from .schema import Schema, schema_from_dict
 from .text.k_rule import sweep_reason
 
 if TYPE_CHECKING:
-    from .pipeline import ExperimentResult, RunResult
+    from .results import ExperimentResult, RunResult
 
 FORMAT_VERSION = 1
+PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
 
 
-def write_run_folder(
-    result: RunResult,
-    out: str | Path,
-    overwrite: bool = False,
-    *,
-    before_report: Callable[[], None] | None = None,
-) -> Path:
-    """Write the run folder; it appears whole or not at all.
+def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
+    """Write the run folder; it appears whole or not at all."""
+    with staged_run_folder(result, out, overwrite) as folder:
+        write_data_files(result, folder)
+        write_report_and_manifest(result, folder)
+    return Path(out).resolve()
 
-    `before_report` is called once every data file is written, before the report and the
-    manifest: a run passes one that waits for the report's charts (still being drawn by its
-    workers) and fills in result.report_sections and the run's total time.
-    """
 
-    def fill(folder: Path) -> None:
-        io.write_csv(result.segments_table(), folder / "segments.csv")
-        quality = result.quality.to_dict()
-        quality["actions"] = {
-            name: [asdict(a) for a in exp.actions] for name, exp in result.experiments.items()
-        }
-        io.write_json(quality, folder / "quality.json")
-        io.write_csv(result.quality.columns, folder / "quality_columns.csv")
-        for name, exp in result.experiments.items():
-            _write_experiment(exp, folder / name)
-            write_experiment_models(result, name, folder / name)
-        if before_report is not None:
-            report_template()  # compiled while the charts may still be drawing
-            before_report()
-        write_report(result, folder / REPORT_FILE, lang=result.options.get("lang", "id"))
-        io.write_json(_manifest(result), folder / "manifest.json")
-
+def staged_run_folder(
+    result: RunResult, out: str | Path, overwrite: bool = False
+) -> AbstractContextManager[Path]:
+    """The hidden folder to write `result`'s run folder into; put in place whole when the block
+    ends, removed if it fails (outputs.staged_folder)."""
     source = result.source.get("path") if "sha256" in result.source else None
-    return write_folder_atomically(out, fill, overwrite, inputs=[source])
+    return staged_folder(out, overwrite, inputs=[source])
+
+
+def write_data_files(result: RunResult, folder: Path) -> None:
+    """Every file of the run folder but the report and the manifest."""
+    io.write_csv(result.segments_table(), folder / "segments.csv")
+    quality = result.quality.to_dict()
+    quality["actions"] = {
+        name: [asdict(a) for a in exp.actions] for name, exp in result.experiments.items()
+    }
+    io.write_json(quality, folder / "quality.json")
+    io.write_csv(result.quality.columns, folder / "quality_columns.csv")
+    for name, exp in result.experiments.items():
+        _write_experiment(exp, folder / name)
+        write_experiment_models(result, name, folder / name)
+
+
+def write_report_and_manifest(result: RunResult, folder: Path) -> None:
+    """The report, in the run's language, and the manifest: written last."""
+    write_report(result, folder / REPORT_FILE, lang=result.options.lang)
+    io.write_json(_manifest(result), folder / "manifest.json")
 
 
 def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
@@ -196,15 +201,24 @@ def read_campaign_tables(
 
 
 def _manifest(result: RunResult) -> dict[str, Any]:
-    from .pipeline import package_versions
-
     return {
         "format_version": FORMAT_VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": package_versions(),
-        "input": result.source,
+        "input": dict(result.source),
         "rows_validated": len(result.table),
         "schema": result.schema.to_dict(),
-        "options": result.options,
+        "options": result.options.to_dict(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }
+
+
+def package_versions() -> dict[str, str]:
+    """Python's version and those of the packages a run's numbers depend on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

@@ -22,14 +22,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .algorithms import Clustering, assign, fit_sweep
+from .algorithms import Clustering
+from .engine import IN_PROCESS, Engine
 from .errors import InputError
 from .metrics import (
     calinski_harabasz,
     davies_bouldin,
     find_knee,
     mean_pairwise_ari,
-    silhouette_rows,
     summarise_silhouettes,
 )
 from .parallel import INLINE, Workers
@@ -138,18 +138,21 @@ class StartedSweep:
 
 
 def start_sweep(
-    spaces: dict[str, Space], options: SweepOptions, workers: Workers = INLINE
+    spaces: dict[str, Space],
+    options: SweepOptions,
+    workers: Workers = INLINE,
+    engine: Engine = IN_PROCESS,
 ) -> StartedSweep:
     """Submit every algorithm's fits, then their stability runs, to `workers`.
 
     Starting several experiments' sweeps before finishing any lets the workers fill the time the
     slowest fit (K-Medoids on a large table) would leave idle."""
     fits = {
-        algorithm: workers.submit(_fit_algorithm, spaces[algorithm], algorithm, options)
+        algorithm: workers.submit(_fit_algorithm, engine, spaces[algorithm], algorithm, options)
         for algorithm in sorted(options.algorithms, key=_slowest_first)
     }
     stabilities = {
-        algorithm: workers.submit(stability, spaces[algorithm], algorithm, options)
+        algorithm: workers.submit(stability, spaces[algorithm], algorithm, options, engine)
         for algorithm in options.algorithms
     }
     return StartedSweep(fits, stabilities)
@@ -161,12 +164,13 @@ def run_sweep(
     progress: Progress | None = None,
     workers: Workers = INLINE,
     started: StartedSweep | None = None,
+    engine: Engine = IN_PROCESS,
 ) -> SweepResult:
     """Fit and score every (algorithm, k); `spaces` maps each algorithm to its space.
 
     The fits and stability runs go to `workers` (or come from `started`); silhouettes and the
-    choice of k happen here."""
-    started = started or start_sweep(spaces, options, workers)
+    choice of k happen here. `engine` fits, assigns and scores (see engine.py)."""
+    started = started or start_sweep(spaces, options, workers, engine)
     fitted: dict[str, list[Clustering]] = {}
     seconds: dict[str, float] = {}
     separation: dict[str, list[tuple[float, float]]] = {}
@@ -188,8 +192,8 @@ def run_sweep(
         if not all(member in fitted for member in group):
             continue
         together = [(member, fit) for member in group for fit in fitted[member]]
-        rows_scored, values = _silhouettes(spaces[algorithm], [fit for _, fit in together],
-                                           options)
+        rows_scored, values = _silhouettes(engine, spaces[algorithm],
+                                           [fit for _, fit in together], options)
         scored_rows.update(dict.fromkeys(group, rows_scored))
         row_silhouettes.update({(member, fit.k): v
                                 for (member, fit), v in zip(together, values, strict=True)})
@@ -236,12 +240,12 @@ def run_sweep(
 
 
 def _fit_algorithm(
-    space: Space, algorithm: str, options: SweepOptions
+    engine: Engine, space: Space, algorithm: str, options: SweepOptions
 ) -> tuple[list[Clustering], float, list[tuple[float, float]]]:
     """Every k of one algorithm: the fits, the seconds per fit, and each fit's Davies-Bouldin
     and Calinski-Harabasz indices (computed here, in the worker, off the main process)."""
     started = time.perf_counter()
-    fits = fit_sweep(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
+    fits = engine.fit(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
     seconds = (time.perf_counter() - started) / len(options.ks)
     separation = [(davies_bouldin(space.X, fit.labels), calinski_harabasz(space.X, fit.labels))
                   for fit in fits]
@@ -264,20 +268,22 @@ def _slowest_first(algorithm: str) -> int:
 
 
 def _silhouettes(
-    space: Space, fits: list[Clustering], options: SweepOptions
+    engine: Engine, space: Space, fits: list[Clustering], options: SweepOptions
 ) -> tuple[np.ndarray | None, list[np.ndarray]]:
     """Per-row silhouettes of fits on one space in one pass (one algorithm's, or those of every
     algorithm sharing the space): (rows scored or None for all, one array per fit). Exact up to
     silhouette_exact_max_rows rows, sampled above."""
     exact = len(space.X) <= options.silhouette_exact_max_rows
-    rows, samples = silhouette_rows(
+    rows, samples = engine.silhouettes(
         space.X, [fit.labels for fit in fits], space.metric,
         sample_size=len(space.X) if exact else options.silhouette_sample, seed=options.seed,
     )
     return rows, list(samples)
 
 
-def stability(space: Space, algorithm: str, options: SweepOptions) -> dict[int, float]:
+def stability(
+    space: Space, algorithm: str, options: SweepOptions, engine: Engine = IN_PROCESS
+) -> dict[int, float]:
     """Per k, the mean adjusted Rand index between fits on random subsamples.
 
     Each run fits every k on its own subsample of `stability_rows` rows (one fit_sweep, so
@@ -299,12 +305,12 @@ def stability(space: Space, algorithm: str, options: SweepOptions) -> dict[int, 
         try:
             # 10 K-Means restarts, not the hundreds used on few distinct rows: a cheap and,
             # if anything, pessimistic estimate of how reproducible the segments are.
-            fitted = fit_sweep(sample, ks, algorithm, metric=space.metric,
-                               seed=options.seed + run + 1, n_init=10)
+            fitted = engine.fit(sample, ks, algorithm, metric=space.metric,
+                                seed=options.seed + run + 1, n_init=10)
         except ValueError:  # a subsample with fewer distinct rows than k
             return result
         for fit in fitted:
-            labelings[fit.k].append(assign(evaluation, fit.centers, space.metric)[0])
+            labelings[fit.k].append(engine.assign(evaluation, fit.centers, space.metric)[0])
     result.update({k: mean_pairwise_ari(runs) for k, runs in labelings.items()})
     return result
 

@@ -17,7 +17,7 @@ from ..text.report import say
 from .build import build_context
 
 if TYPE_CHECKING:
-    from ..pipeline import RunResult
+    from ..results import RunResult
 
 REPORT_FILE = "report.html"
 

@@ -25,12 +25,13 @@ from ..text.findings import describe
 from ..text.k_rule import report_reason
 from ..text.numbers import compact, num, pct, ratio_or_dash, score_or_dash
 from ..text.report import ALGORITHMS, say
+from ..version import __version__
 from . import plots
 from .plots import AxisTexts, segment_color
 
 if TYPE_CHECKING:
     from ..diagnostics import SpaceDiagnostics
-    from ..pipeline import ExperimentResult, RunResult
+    from ..results import ExperimentResult, RunResult
     from ..schema import Schema
 
 # Rows drawn in the per-customer silhouette plot and the PCA map; more only blurs the picture
@@ -83,15 +84,14 @@ class Card:
 
 def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[str, Any]:
     """Everything the template shows, in `lang`."""
-    from .. import __version__
 
-    sweep_options = _sweep_options(result)
+    sweep_options = result.options.sweep
     created_text = created.strftime("%Y-%m-%d %H:%M UTC")
     names = list(result.experiments)
-    ready = result.report_sections if result.options.get("lang") == lang else {}
+    ready = result.report_sections if result.options.lang == lang else {}
     missing = [name for name in names if name not in ready]
     # Drawing the charts is most of the report's time; each experiment's part in its own worker.
-    processes = min(len(missing), int(result.options.get("workers", 1)))
+    processes = min(len(missing), result.options.workers)
     with Workers(processes) as workers:
         drawn = workers.map(experiment_section, [result] * len(missing), missing,
                             [lang] * len(missing))
@@ -116,20 +116,11 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
     }
 
 
-def _sweep_options(result: RunResult) -> SweepOptions:
-    recorded = dict(result.options.get("sweep", {}))
-    if "ks" in recorded:
-        recorded["ks"] = tuple(recorded["ks"])
-    if "algorithms" in recorded:
-        recorded["algorithms"] = tuple(recorded["algorithms"])
-    return SweepOptions(**recorded)
-
-
 def experiment_section(result: RunResult, name: str, lang: str) -> dict[str, Any]:
     """One experiment's part of the report, charts drawn; it needs no other experiment, so a
     run can draw it while the next experiment computes (RunResult.report_sections)."""
     exp = result.experiments[name]
-    return ExperimentView(result, name, exp, lang, _sweep_options(result)).context()
+    return ExperimentView(result, name, exp, lang, result.options.sweep).context()
 
 
 class ExperimentView:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..io import json_safe
 from .folder import write_search_folder
 from .guardrails import Guardrails
 from .options import SearchOptions
@@ -65,7 +65,7 @@ class SearchRun:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe record (NaN becomes null)."""
-        return _finite_or_none({
+        return json_safe({
             "source": self.source, "schema": self.schema_name,
             "options": asdict(self.options), "guardrails": asdict(self.guardrails),
             "information_kept": "share of the variance of the experiment's standard encoding "
@@ -76,14 +76,3 @@ class SearchRun:
     def save(self, out: str | Path, overwrite: bool = False) -> Path:
         """Write the search folder (see `write_search_folder`); whole or not at all."""
         return write_search_folder(self, out, overwrite)
-
-
-def _finite_or_none(value: Any) -> Any:
-    """The same nested data with NaN and infinities as None, so its JSON is strict."""
-    if isinstance(value, dict):
-        return {key: _finite_or_none(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite_or_none(item) for item in value]
-    if isinstance(value, float | np.floating) and not math.isfinite(value):
-        return None
-    return value

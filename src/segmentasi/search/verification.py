@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..config import RunConfig, labels_digest
 from ..diagnostics import feature_groups, null_reference_silhouette
-from ..pipeline import ExperimentResult, run
+from ..pipeline import compute
+from ..results import ExperimentResult, RunOptions
 from ..schema import Schema
 from .budget import Budget
 from .data import ExperimentData
@@ -158,10 +159,11 @@ def verify(
 
 
 def run_config(table: pd.DataFrame, base: Schema, config: RunConfig) -> ExperimentResult:
-    """What `segmentasi run --config` computes for the configuration, on the validated table."""
-    result = run(table, schema=config.schema_for(base), experiments=[config.experiment],
-                 options=config.sweep_options(), diagnose=False)
-    return result.experiments[config.experiment]
+    """What `segmentasi run --config` computes for the configuration, on the validated table:
+    the computation alone, with no worker pool, charts or folder."""
+    options = RunOptions((config.experiment,), sweep=config.sweep_options())
+    results = compute(table, config.schema_for(base), options, diagnose=False)
+    return results[config.experiment]
 
 
 def null_silhouette(evaluation: Evaluation) -> float:

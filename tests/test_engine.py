@@ -1,0 +1,58 @@
+"""The engine seam: a run's row-wide steps go through the engine it is given; compute() alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import segmentasi
+from segmentasi.engine import InProcessEngine
+from segmentasi.pipeline import compute
+from segmentasi.results import RunOptions
+from segmentasi.sweep import SweepOptions
+from segmentasi.validation import validate
+
+OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=100)
+STEPS = ("read", "validate", "encode", "fit", "assign", "silhouettes", "profile")
+
+
+class RecordingEngine(InProcessEngine):
+    """The in-process engine, noting each step it is asked for."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+
+    def __getattribute__(self, name: str):
+        if name in STEPS:
+            object.__getattribute__(self, "steps").append(name)
+        return object.__getattribute__(self, name)
+
+
+@pytest.fixture(scope="module")
+def table_path(schema, tmp_path_factory):
+    path = tmp_path_factory.mktemp("table") / "customers.csv"
+    segmentasi.synthesize(schema, rows=300, seed=3).to_csv(path, index=False)
+    return path
+
+
+def test_a_run_takes_every_row_wide_step_through_its_engine(schema, table_path):
+    engine = RecordingEngine()
+    recorded = segmentasi.run(table_path, schema=schema, experiments=["produk"],
+                              options=OPTIONS, diagnose=False, workers=1, engine=engine)
+    assert set(engine.steps) == set(STEPS)
+    assert engine.steps[:2] == ["read", "validate"]
+    plain = segmentasi.run(table_path, schema=schema, experiments=["produk"], options=OPTIONS,
+                           diagnose=False, workers=1)
+    assert recorded.experiments["produk"].sweep.table.drop(columns="fit_seconds").equals(
+        plain.experiments["produk"].sweep.table.drop(columns="fit_seconds"))
+
+
+def test_compute_gives_the_experiments_a_run_gives(schema, synthetic):
+    run = segmentasi.run(synthetic, schema=schema, options=OPTIONS, diagnose=False)
+    table, _ = validate(synthetic, schema)
+    computed = compute(table, schema, RunOptions(tuple(schema.experiments), sweep=OPTIONS),
+                       diagnose=False)
+    assert list(computed) == list(run.experiments) == list(schema.experiments)
+    for name, exp in computed.items():
+        assert np.array_equal(exp.labels, run.experiments[name].labels)
+        assert exp.sweep.recommended == run.experiments[name].sweep.recommended

@@ -1,0 +1,150 @@
+"""The run folder on its own: its layout, whole or nothing, spreadsheet-safe CSV, the manifest."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+
+import pytest
+
+import segmentasi
+from segmentasi import run_folder
+from segmentasi.outputs import RUN_FOLDER
+from segmentasi.report import REPORT_FILE
+from segmentasi.run_folder import (
+    FORMAT_VERSION,
+    PACKAGES,
+    read_campaign_tables,
+    write_run_folder,
+)
+
+OPTIONS = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
+FORMULA_ID = "=1+2"  # a customer ID a spreadsheet would run as a formula
+EXPERIMENT_FILES = {
+    "sweep.csv", "sweep.json", "labels.csv", "features.json", "models.json",
+    "segmentation.model", "distinguishing.csv", "offers.csv", "offer_validation.csv",
+    "segment_names.json", "diagnostics.json",
+}
+
+
+@pytest.fixture(scope="module")
+def table(schema):
+    table = segmentasi.synthesize(schema, rows=600, seed=7)
+    table.loc[0, "GCIF"] = FORMULA_ID
+    return table
+
+
+@pytest.fixture(scope="module")
+def result(table, schema) -> segmentasi.RunResult:
+    return segmentasi.run(table, schema=schema, options=OPTIONS)
+
+
+@pytest.fixture(scope="module")
+def folder(result, tmp_path_factory):
+    return write_run_folder(result, tmp_path_factory.mktemp("saved") / "run")
+
+
+def files_in(folder) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_the_folder_holds_every_file_of_its_layout(result, folder):
+    assert {p.name for p in folder.iterdir()} == (
+        RUN_FOLDER.files | {RUN_FOLDER.record, *result.experiments}
+    )
+    for name, exp in result.experiments.items():
+        expected = (
+            EXPERIMENT_FILES
+            | {f"features_{space.name}.npy" for space in exp.sweep.spaces.values()}
+            | {f"profile_{table}.csv" for table in exp.profile.tables()}
+            | {f"models/{algorithm}.model" for algorithm in exp.sweep.chosen}
+        )
+        assert set(files_in(folder / name)) == expected, name
+        labels = (folder / name / "labels.csv").read_text(encoding="utf-8").splitlines()
+        assert len(labels) == len(exp.rows) + 1
+    header = (folder / "segments.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith(",".join(f"segment_{name}" for name in result.experiments))
+    assert '<html lang="id"' in (folder / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_the_manifest_records_the_run_and_its_options(result, folder):
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert list(manifest) == ["format_version", "created", "versions", "input",
+                              "rows_validated", "schema", "options", "timings_s"]
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert set(manifest["versions"]) == {"python", *PACKAGES}
+    assert manifest["input"] == {"path": "DataFrame", "rows": 600}
+    assert manifest["rows_validated"] == len(result.table)
+    assert manifest["schema"] == json.loads(json.dumps(result.schema.to_dict()))
+    assert manifest["options"] == json.loads(json.dumps(result.options.to_dict()))
+    assert list(manifest["options"]) == ["experiments", "where", "handling", "sweep",
+                                         "allow_extra_columns", "lang", "workers"]
+    assert manifest["options"]["sweep"]["ks"] == [2, 3, 4]
+    assert manifest["timings_s"] == {key: round(value, 3) for key, value in result.timings.items()}
+
+
+def test_text_a_spreadsheet_would_run_is_written_safe_and_read_back_exactly(folder):
+    assert "\n'=1+2," in (folder / "segments.csv").read_text(encoding="utf-8")
+    _, segments, offers = read_campaign_tables(folder, "produk")
+    assert segments["GCIF"][0] == FORMULA_ID
+    assert not offers.empty
+
+
+@pytest.mark.parametrize("writer", ["write_experiment_models", "write_report"])
+def test_a_failing_writer_leaves_no_folder(result, tmp_path, monkeypatch, writer):
+    def fail(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(run_folder, writer, fail)
+    with pytest.raises(RuntimeError, match="the disk is on fire"):
+        write_run_folder(result, tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its staging copy
+
+
+def test_a_failing_writer_leaves_the_folder_it_would_replace_as_it_was(
+    result, folder, tmp_path, monkeypatch
+):
+    old = shutil.copytree(folder, tmp_path / "run")
+    before = {name: (old / name).read_bytes() for name in files_in(old)}
+    monkeypatch.setattr(run_folder, "write_experiment_models", _fails)
+    with pytest.raises(RuntimeError):
+        write_run_folder(result, old, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    assert {name: (old / name).read_bytes() for name in files_in(old)} == before
+
+
+def _fails(*args):
+    raise RuntimeError("this writer fails")
+
+
+def test_the_report_is_in_the_runs_language(result, tmp_path):
+    english = dataclasses.replace(result, options=dataclasses.replace(result.options, lang="en"))
+    saved = english.save(tmp_path / "run")
+    assert '<html lang="en"' in (saved / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_a_run_given_its_folder_writes_what_saving_the_result_writes(
+    result, folder, table, schema, tmp_path
+):
+    """With two workers the folder's data files are written while the workers draw the charts."""
+    written = tmp_path / "written"
+    again = segmentasi.run(table, schema=schema, options=OPTIONS, workers=2, out=written)
+    assert set(again.report_sections) == set(result.experiments)  # drawn by the workers
+    assert again.timings["total_s"] > 0
+    assert files_in(folder) == files_in(written)
+    for name in files_in(folder):
+        if name.rsplit("/", 1)[-1] not in ("manifest.json", "report.html", "sweep.csv",
+                                           "sweep.json"):
+            assert (folder / name).read_bytes() == (written / name).read_bytes(), name
+    assert '<html lang="id"' in (written / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_a_run_whose_charts_fail_leaves_no_folder(schema, tmp_path, monkeypatch):
+    monkeypatch.setattr(segmentasi.report.build, "experiment_section", _fails)
+    with pytest.raises(RuntimeError, match="this writer fails"):
+        segmentasi.run(segmentasi.synthesize(schema, rows=300, seed=1), schema=schema,
+                       options=segmentasi.SweepOptions(ks=(2, 3), stability_runs=2,
+                                                       stability_rows=100),
+                       diagnose=False, workers=2, out=tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
