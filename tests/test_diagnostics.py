@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from segmentasi import SweepOptions, run
+from segmentasi import SweepOptions, run, save
 from segmentasi.algorithms import fit_kmeans
 from segmentasi.diagnostics import (
     diagnose,
@@ -135,7 +135,7 @@ def test_run_adds_diagnostics_and_the_run_folder_saves_them(synthetic, schema, t
     merged = table.merge(sweep, on=["algorithm", "k"], suffixes=("", "_sweep"))
     np.testing.assert_allclose(merged["silhouette"], merged["silhouette_sweep"])
     np.testing.assert_allclose(table["excess"], table["silhouette"] - table["null_silhouette"])
-    folder = result.save(tmp_path / "run")
+    folder = save(result, tmp_path / "run")
     saved = json.loads((folder / "demografi" / "diagnostics.json").read_text())
     assert saved["summary"] == diagnostics.summary
     assert len(saved["silhouettes"]) == len(sweep)

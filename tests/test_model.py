@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentasi import SweepOptions, load_model, read_table, run
+from segmentasi import SweepOptions, load_model, read_table, run, save
 from segmentasi.algorithms import assign as nearest_centres
 from segmentasi.errors import InputError
 from segmentasi.features import FeatureSpace
@@ -33,7 +33,7 @@ def fitted(synthetic, schema):
 
 @pytest.fixture(scope="module")
 def run_dir(fitted, tmp_path_factory) -> Path:
-    return fitted.save(tmp_path_factory.mktemp("runs") / "run")
+    return save(fitted, tmp_path_factory.mktemp("runs") / "run")
 
 
 def model_path(run_dir: Path, experiment: str, algorithm: str) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from segmentasi import SweepOptions, run
+from segmentasi import SweepOptions, run, save
 from segmentasi.cli import main
 from segmentasi.errors import UserError
 from segmentasi.features import FeatureSpace
@@ -224,7 +224,7 @@ def cli_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
 def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatch, capsys):
     result = run(make_other_bank(rows=300), schema=other_schema,
                  options=SweepOptions(ks=(2, 3), stability_runs=0))
-    folder = result.save(tmp_path / "run")
+    folder = save(result, tmp_path / "run")
     out = tmp_path / "calls.csv"
     done = cli("targets", str(folder), "--experiment", "people", "--segment", "1",
                "--product", "has_loan", "--out", str(out))

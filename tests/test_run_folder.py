@@ -120,7 +120,7 @@ def _fails(*args):
 
 def test_the_report_is_in_the_runs_language(result, tmp_path):
     english = dataclasses.replace(result, options=dataclasses.replace(result.options, lang="en"))
-    saved = english.save(tmp_path / "run")
+    saved = segmentasi.save(english, tmp_path / "run")
     assert '<html lang="en"' in (saved / REPORT_FILE).read_text(encoding="utf-8")
 
 

@@ -2,12 +2,12 @@
 
     import segmentasi
     result = segmentasi.run("customers.csv", experiments=["demografi"])
-    result.save("runs/today")
+    segmentasi.save(result, "runs/today")
 """
 
 from .errors import InputError, UserError
 from .io import read_table
-from .job import run
+from .job import run, save
 from .model import SavedModel, load_model
 from .quality import Handling, QualityReport, assess
 from .results import ExperimentResult, RunOptions, RunResult
@@ -37,6 +37,7 @@ __all__ = [
     "load_schema",
     "read_table",
     "run",
+    "save",
     "synthesize",
     "validate",
 ]

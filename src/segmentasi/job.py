@@ -56,7 +56,7 @@ def run(
     experiment's clusterability diagnostics (a few seconds on a sample of rows). `workers`:
     processes for independent steps (default: one per core on tables of 10,000 rows or more);
     the results are the same for any number. `out`: also write the run folder there, as
-    RunResult.save(out, overwrite) would; its data files are written while the workers draw
+    save(result, out, overwrite) would; its data files are written while the workers draw
     the report's charts, which is faster than saving after the run. `out` is checked first and
     held for this call alone (see outputs.py for where a run folder may go). `decimal`: the
     decimal mark of numbers written as text (auto, '.' or ','; see io.read_table and
@@ -109,6 +109,14 @@ def run(
                 finished = _finished(computed, sections, started)
                 write_report_and_manifest(finished, folder)
             return finished
+
+
+def save(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
+    """Write a run's folder (see run_folder.py); it appears whole or not at all. `overwrite`
+    replaces only a run folder segmentasi wrote (see outputs.py)."""
+    from .run_folder import write_run_folder  # the report's modules load with the first save
+
+    return write_run_folder(result, out, overwrite)
 
 
 def _checked_table(

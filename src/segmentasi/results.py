@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -95,10 +94,3 @@ class RunResult(_ReadOnlyMappings):
             column.loc[result.rows] = segment_numbers(result.labels)
             out[f"segment_{name}"] = column
         return out
-
-    def save(self, out: str | Path, overwrite: bool = False) -> Path:
-        """Write the run folder (see run_folder.py); it appears whole or not at all."""
-        # The one arrow from results to the run folder, which reads results: imported here.
-        from .run_folder import write_run_folder
-
-        return write_run_folder(self, out, overwrite)
