@@ -29,7 +29,7 @@ import pandas as pd
 
 import segmentasi
 from common import reset_peak, rss_mb
-from segmentasi import io
+from segmentasi import files
 from segmentasi.model import SavedModel
 
 FIT_ROWS = 5_000
@@ -58,7 +58,7 @@ def case_input(case: str, rows: int, folder: Path) -> tuple[str, pd.DataFrame | 
         path = folder / "text.csv"
         table.drop(columns=products).to_csv(path, index=False)
         return "demografi", pd.read_csv(path, dtype=str, keep_default_na=False,
-                                        na_values=io.MISSING_MARKERS)
+                                        na_values=files.MISSING_MARKERS)
     if case == "customers":
         return "demografi", table
     if case == "produk":
@@ -78,8 +78,8 @@ def run_case(case: str, rows: int, folder: Path) -> dict[str, float]:
     for _ in range(REPEATS):
         started = time.perf_counter()
         if isinstance(data, Path):
-            placed = model.assign(io.read_table(data))
-            io.write_table(placed.table, folder / "placed.parquet")
+            placed = model.assign(files.read_table(data))
+            files.write_table(placed.table, folder / "placed.parquet")
         else:
             placed = model.assign(data)
         times.append(time.perf_counter() - started)

@@ -276,7 +276,7 @@ def test_the_shell_command_attack_exits_2_and_runs_nothing(tmp_path, table_file)
     pwned, out = tmp_path / "pwned", tmp_path / "run"
     done = subprocess.run(
         [sys.executable, "-m", "segmentasi.cli", "run", str(table_file), "--out", str(out),
-         "--where", f"Usia > @io.os.system('touch {pwned}')", "--quiet"],
+         "--where", f"Usia > @files.os.system('touch {pwned}')", "--quiet"],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 2, done.stderr
@@ -288,7 +288,7 @@ def test_the_shell_command_attack_exits_2_and_runs_nothing(tmp_path, table_file)
 @pytest.mark.parametrize(
     "attack",
     [
-        "Usia > @io.os.system('touch {pwned}')",
+        "Usia > @files.os.system('touch {pwned}')",
         "Usia > @pd.io.common.os.system('touch {pwned}')",
         "__import__('os').system('touch {pwned}')",
         "Usia > 0 and __import__('os').system('touch {pwned}') == 0",

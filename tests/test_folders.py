@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from segmentasi import io, outputs
+from segmentasi import InputError, files, outputs
 from segmentasi.cli import Interrupted, _stop_signals_interrupt, main
 from segmentasi.outputs import (
     SEARCH_FOLDER,
@@ -213,13 +213,13 @@ def test_demo_does_not_replace_a_folder_it_did_not_write(capsys, tmp_path):
 def test_search_replaces_only_a_search_folder(tmp_path, run_dir, table):
     found = SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy")
     found.save(tmp_path / "search")
-    with pytest.raises(io.InputError, match="use --overwrite"):
+    with pytest.raises(InputError, match="use --overwrite"):
         found.save(tmp_path / "search")
     found.save(tmp_path / "search", overwrite=True)
     before = snapshot(tmp_path)
-    with pytest.raises(io.InputError, match="is not a segmentasi search folder"):
+    with pytest.raises(InputError, match="is not a segmentasi search folder"):
         found.save(run_dir, overwrite=True)
-    with pytest.raises(io.InputError, match="holds the input"):
+    with pytest.raises(InputError, match="holds the input"):
         check_output_folder(tmp_path, True, kind=SEARCH_FOLDER, inputs=[table, tmp_path / "x"])
     assert snapshot(tmp_path) == before
 
@@ -269,7 +269,7 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(capsys, monkeypa
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(io, "write_table", full)
+    monkeypatch.setattr(files, "write_table", full)
     model = run_dir / "demografi" / "segmentation.model"
     out = tmp_path / "placed.csv"
     code, err = segmentasi(capsys, "assign", str(model), str(table), "--out", str(out), "-q")
@@ -279,9 +279,9 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(capsys, monkeypa
 
     def fill(folder: Path) -> None:
         (folder / "segments.csv").write_text("half")
-        io.write_file_atomically(folder / "segmentation.model", full)
+        files.write_file_atomically(folder / "segmentation.model", full)
 
-    with pytest.raises(io.WriteRefused) as refused:  # named as the user named it
+    with pytest.raises(files.WriteRefused) as refused:  # named as the user named it
         write_folder_atomically(tmp_path / "new", fill)
     assert str(refused.value) == f"cannot write {tmp_path / 'new'}: no space left on the device"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
@@ -348,7 +348,7 @@ def test_a_folder_moved_aside_by_a_killed_writer_comes_back(tmp_path):
     old = tmp_path / f".run.{dead_pid()}-123.old"
     old.mkdir()
     (old / "manifest.json").write_text("the previous run")
-    with pytest.raises(io.InputError, match="folder exists"):
+    with pytest.raises(InputError, match="folder exists"):
         write_folder_atomically(tmp_path / "run", lambda folder: None)
     assert (tmp_path / "run" / "manifest.json").read_text() == "the previous run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

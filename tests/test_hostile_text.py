@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentasi import cli, io
+from segmentasi import cli
 from segmentasi.config import RunConfig, load_config
 from segmentasi.errors import InputError, quoted
 from segmentasi.report import plots
@@ -153,8 +153,8 @@ def run(files, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     ("", ""),
 ])
 def test_spreadsheet_rule_per_cell(value, written):
-    assert io.spreadsheet_cell(value) == written
-    assert io.spreadsheet_text(written) == value
+    assert files.spreadsheet_cell(value) == written
+    assert files.spreadsheet_text(written) == value
 
 
 def test_spreadsheet_safe_covers_every_text_column_and_the_header():
@@ -165,7 +165,7 @@ def test_spreadsheet_safe_covers_every_text_column_and_the_header():
         "number": [-1.5, 2.0, -3.0],
         "mixed": ["-x", 3, np.nan],
     })
-    safe = io.spreadsheet_safe(frame)
+    safe = files.spreadsheet_safe(frame)
     assert list(safe.columns) == ["'=name", "text", "level", "number", "mixed"]
     assert safe["'=name"].tolist()[::2] == ["'=1+2", "ok"] and pd.isna(safe["'=name"][1])
     assert safe["text"].tolist() == ["'@x", "-5", "y"]
@@ -173,38 +173,38 @@ def test_spreadsheet_safe_covers_every_text_column_and_the_header():
     assert safe["number"].tolist() == [-1.5, 2.0, -3.0]
     assert safe["mixed"].tolist()[:2] == ["'-x", 3]
     assert frame.columns[0] == "=name" and frame["text"][0] == "@x"  # the input is not changed
-    pd.testing.assert_frame_equal(io.spreadsheet_restored(safe), frame)
+    pd.testing.assert_frame_equal(files.spreadsheet_restored(safe), frame)
 
 
 def test_a_table_that_needs_nothing_is_written_as_it_is():
     frame = pd.DataFrame({"id": ["G1", "G2"], "effect": [-2.5, 0.3], "level": ["a b", "-4"]})
-    assert io.spreadsheet_safe(frame) is frame
+    assert files.spreadsheet_safe(frame) is frame
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="'=+-@\t\r0123456789.eE ax[]$", max_size=8) | st.text(max_size=12))
 def test_spreadsheet_rule_is_exact_and_safe(text):
-    written = io.spreadsheet_cell(text)
-    assert io.spreadsheet_text(written) == text
+    written = files.spreadsheet_cell(text)
+    assert files.spreadsheet_text(written) == text
     assert not written.startswith(FORMULA_CHARS) or NUMBER.fullmatch(written)
     assert written in (text, "'" + text)
 
 
 def test_xlsx_cells_are_text_never_formulas(tmp_path):
     path = tmp_path / "out.xlsx"
-    io.write_table(pd.DataFrame({"id": ["=1+2", "@SUM(1)", "-3"], "n": [-1, 2, 3]}), path)
+    files.write_table(pd.DataFrame({"id": ["=1+2", "@SUM(1)", "-3"], "n": [-1, 2, 3]}), path)
     sheet = openpyxl.load_workbook(path).active
     cells = [[c for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [(c[0].value, c[0].data_type) for c in cells] == [
         ("'=1+2", "s"), ("'@SUM(1)", "s"), ("-3", "s")]
     assert [c[1].value for c in cells] == [-1, 2, 3]
     with pytest.raises(InputError, match="control character"):
-        io.write_table(pd.DataFrame({"id": ["\x1b[31m"]}), tmp_path / "bad.xlsx")
+        files.write_table(pd.DataFrame({"id": ["\x1b[31m"]}), tmp_path / "bad.xlsx")
 
 
 def test_parquet_keeps_raw_values(tmp_path):
     frame = pd.DataFrame({"=id": HOSTILE_IDS})
-    io.write_table(frame, tmp_path / "out.parquet")
+    files.write_table(frame, tmp_path / "out.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out.parquet"), frame)
 
 
@@ -316,7 +316,7 @@ def test_a_call_list_of_hostile_ids(run, tmp_path):
     text = calls.read_text(encoding="utf-8")
     assert '\n"\'=HYPERLINK(""http://evil.example"",""click"")",' in text
     assert f",{segment},'=loan+1," in text
-    ids = io.spreadsheet_restored(pd.read_csv(calls, dtype=str, keep_default_na=False))
+    ids = files.spreadsheet_restored(pd.read_csv(calls, dtype=str, keep_default_na=False))
     assert set(HOSTILE_IDS) <= set(ids["cust_no"])
 
 
@@ -364,5 +364,5 @@ def test_assign_prints_and_writes_hostile_text_as_data(run, bad_table, tmp_path)
     assert "[link=file:///etc/passwd]x[/link]" in done.stdout  # in the segment names
     assert all(shown in done.stderr for shown in BAD_SHOWN[:2])
     assert unsafe_cells(placed) == []
-    table = io.spreadsheet_restored(pd.read_csv(placed, dtype=str, keep_default_na=False))
+    table = files.spreadsheet_restored(pd.read_csv(placed, dtype=str, keep_default_na=False))
     assert table["cust_no"].tolist()[: len(HOSTILE_IDS)] == HOSTILE_IDS

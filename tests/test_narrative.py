@@ -186,10 +186,10 @@ def test_a_segment_without_recorded_ages_says_so(schema):
 
 
 def real_insights(path, schema, name: str, fit_model):
-    from segmentasi import io
+    from segmentasi import files
     from segmentasi.features import FeatureSpace
 
-    table = validate(io.read_table(path), schema)[0]
+    table = validate(files.read_table(path), schema)[0]
     experiment = schema.experiment(name)
     space = FeatureSpace(schema, experiment).fit(table)
     fit = fit_model(space.transform(table))

@@ -129,9 +129,9 @@ def test_profile_numeric_has_overall_percentiles(small, other_schema):
 
 
 def test_real_table_profile_says_what_sets_older_customers_apart(real_table_path, schema):
-    from segmentasi import io
+    from segmentasi import files
 
-    table, _ = validate(io.read_table(real_table_path), schema)
+    table, _ = validate(files.read_table(real_table_path), schema)
     older = (table["Usia"] >= 55).to_numpy().astype(int)
     result = distinguishing(table, older, schema)
     top = result[result.segment == 2].iloc[0]

@@ -6,7 +6,7 @@
 """
 
 from .errors import InputError, UserError
-from .io import read_table
+from .files import read_table
 from .job import run, save
 from .model import SavedModel, load_model
 from .quality import Handling, QualityReport, assess

@@ -24,9 +24,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from . import io, search_defaults
+from . import files, search_defaults
 from .config import base_schema_for, load_config, reproduction_note
-from .errors import UserError, printable
+from .errors import InputError, UserError, printable
 from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
@@ -233,7 +233,7 @@ def validate_command(
     """
     loaded = load_schema(schema)
     table, _ = validate(
-        io.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
+        files.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
     )
     report = assess(table, loaded)
     out_console.print(_styled(
@@ -334,7 +334,7 @@ def run_command(
     refined = load_config(config) if config else None
     if refined is not None:
         if experiment or algorithm:
-            raise io.InputError(
+            raise InputError(
                 "--config names the experiment and algorithm; drop --experiment and --algorithm"
             )
         schema = refined.schema_for(base_schema_for(refined, schema))
@@ -517,9 +517,9 @@ def synth_command(
     Example: segmentasi synth --rows 100000 --seed 1 --out customers.csv
     """
     if rows < 1:
-        raise io.InputError("--rows must be at least 1")
+        raise InputError("--rows must be at least 1")
     frame = synthesize(load_schema(schema), rows=rows, seed=seed)
-    io.write_file_atomically(out, lambda path: io.write_table(frame, path))
+    files.write_file_atomically(out, lambda path: files.write_table(frame, path))
     out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
 
 
@@ -585,18 +585,18 @@ def assign_command(
     Example: segmentasi assign runs/today/demografi/segmentation.model leads.csv --out placed.csv
     """
     if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        raise io.InputError(f"{out}: output must be .csv or .parquet")
+        raise InputError(f"{out}: output must be .csv or .parquet")
     check_output_file(out, overwrite, inputs=(data, model))  # before the work, not only after
     saved = load_model(model)
     result = saved.assign(
-        io.read_table(data, decimal),
+        files.read_table(data, decimal),
         lang=lang,
         top_offers=top_offers,
         chunk_rows=chunk_rows,
         impute_absent_columns=impute_absent_columns,
     )
     with reserve_file(out, overwrite, inputs=(data, model)):
-        io.write_file_atomically(out, lambda path: io.write_table(result.table, path))
+        files.write_file_atomically(out, lambda path: files.write_table(result.table, path))
     if not quiet:
         total = result.placed + result.unplaced
         out_console.print(
@@ -643,12 +643,12 @@ def targets_command(
     Example: segmentasi targets runs/fundfusion --segment 2 --product deposito --out calls.csv
     """
     if out.suffix.lower() != ".csv":
-        raise io.InputError(f"{out}: the call list is written as .csv")
+        raise InputError(f"{out}: the call list is written as .csv")
     check_output_file(out, overwrite)  # before the work, not only after
     schema, segments, offers = read_campaign_tables(run_dir, experiment)
     targets = campaign_targets(segments, offers, schema, experiment, segment, product)
     with reserve_file(out, overwrite):
-        io.write_file_atomically(out, lambda path: io.write_csv(targets.customers, path))
+        files.write_file_atomically(out, lambda path: files.write_csv(targets.customers, path))
     if not quiet:
         out_console.print(
             f"{len(targets.customers):,} customers in segment {segment} of '{experiment}' do not "

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .algorithms import fit_sweep
 from .algorithms.assignment import nearest, raw_to_distance
-from .io import json_safe
+from .files import json_safe
 from .metrics import silhouette_scores
 from .numeric import check_metric, checked_matrix
 from .parallel import INLINE, Workers

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import io
+from . import files
 from .algorithms import Clustering, assign, fit_sweep
 from .features import FeatureSpace
 from .metrics import silhouette_rows
@@ -34,7 +34,7 @@ class Engine(ABC):
 
     @abstractmethod
     def read(self, path: Path, decimal: str) -> pd.DataFrame:
-        """The raw table in the file at `path`, cells as text (io.read_table)."""
+        """The raw table in the file at `path`, cells as text (files.read_table)."""
 
     @abstractmethod
     def validate(
@@ -79,7 +79,7 @@ class InProcessEngine(Engine):
     """Every step in this process, by the functions named in Engine's docstrings."""
 
     def read(self, path: Path, decimal: str) -> pd.DataFrame:
-        return io.read_table(path, decimal)
+        return files.read_table(path, decimal)
 
     def validate(
         self, raw: pd.DataFrame, schema: Schema, *, allow_extra: bool, source: str,

@@ -20,8 +20,8 @@ import pandas as pd
 
 from .engine import IN_PROCESS, Engine
 from .errors import InputError
+from .files import file_sha256
 from .filters import FilterError, filter_rows
-from .io import file_sha256
 from .outputs import reserve_folder
 from .parallel import Workers, default_workers
 from .pipeline import experiment_results
@@ -59,7 +59,7 @@ def run(
     save(result, out, overwrite) would; its data files are written while the workers draw
     the report's charts, which is faster than saving after the run. `out` is checked first and
     held for this call alone (see outputs.py for where a run folder may go). `decimal`: the
-    decimal mark of numbers written as text (auto, '.' or ','; see io.read_table and
+    decimal mark of numbers written as text (auto, '.' or ','; see files.read_table and
     validation.validate). `engine`: where the steps that touch every row run (engine.py;
     default: in this process).
     """

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import io
+from . import files
 from .algorithms import ALGORITHMS
 from .algorithms import assign as nearest_centres
 from .errors import InputError, UserError
@@ -311,7 +311,9 @@ class SavedModel:
             "payload": payload,
         }
         text = json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-        return io.write_file_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+        return files.write_file_atomically(
+            path, lambda temp: temp.write_text(text, encoding="utf-8")
+        )
 
     def to_payload(self) -> dict[str, Any]:
         """The model as plain JSON data (what the file stores and its checksum covers)."""
@@ -328,11 +330,11 @@ class SavedModel:
             "feature_space": self.space.to_dict(),
             "feature_names": list(self.space.feature_names_),
             "centers": self.centers.astype(np.float64).tolist(),
-            "names": io.json_safe(self.names),
-            "narratives": io.json_safe(self.narratives),
+            "names": files.json_safe(self.names),
+            "narratives": files.json_safe(self.narratives),
             "profile": {name: _table_to_json(table) for name, table in self.profile.items()},
             "offers": _table_to_json(self.offers),
-            "info": io.json_safe(self.info),
+            "info": files.json_safe(self.info),
         }
 
     def _complete_columns(
@@ -941,7 +943,9 @@ def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:
     return {
         "columns": [str(c) for c in table.columns],
         "dtypes": [str(d) for d in table.dtypes],
-        "rows": io.json_safe(table.astype(object).where(table.notna(), None).to_numpy().tolist()),
+        "rows": files.json_safe(
+            table.astype(object).where(table.notna(), None).to_numpy().tolist()
+        ),
     }
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import InputError
-from .io import writing
+from .files import writing
 
 # A record larger than this is not one segmentasi wrote; it is not read.
 MAX_RECORD_BYTES = 1 << 24

@@ -19,7 +19,7 @@ Layout (one sub-folder per experiment):
     <experiment>/segment_names.json        segment names and narratives in both languages
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
 
-Every CSV here is written by io.write_csv: a text cell a spreadsheet would run as a formula
+Every CSV here is written by files.write_csv: a text cell a spreadsheet would run as a formula
 starts with an added ' (read_campaign_tables takes it off again).
 """
 
@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import io
+from . import files
+from .errors import InputError
 from .model import write_experiment_models
 from .outputs import staged_folder
 from .profile import segment_numbers
@@ -71,13 +72,13 @@ def staged_run_folder(
 
 def write_data_files(result: RunResult, folder: Path) -> None:
     """Every file of the run folder but the report and the manifest."""
-    io.write_csv(result.segments_table(), folder / "segments.csv")
+    files.write_csv(result.segments_table(), folder / "segments.csv")
     quality = result.quality.to_dict()
     quality["actions"] = {
         name: [asdict(a) for a in exp.actions] for name, exp in result.experiments.items()
     }
-    io.write_json(quality, folder / "quality.json")
-    io.write_csv(result.quality.columns, folder / "quality_columns.csv")
+    files.write_json(quality, folder / "quality.json")
+    files.write_csv(result.quality.columns, folder / "quality_columns.csv")
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
         write_experiment_models(result, name, folder / name)
@@ -86,14 +87,14 @@ def write_data_files(result: RunResult, folder: Path) -> None:
 def write_report_and_manifest(result: RunResult, folder: Path) -> None:
     """The report, in the run's language, and the manifest: written last."""
     write_report(result, folder / REPORT_FILE, lang=result.options.lang)
-    io.write_json(_manifest(result), folder / "manifest.json")
+    files.write_json(_manifest(result), folder / "manifest.json")
 
 
 def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     folder.mkdir()
     sweep = exp.sweep
-    io.write_csv(sweep.table, folder / "sweep.csv")
-    io.write_json(
+    files.write_csv(sweep.table, folder / "sweep.csv")
+    files.write_json(
         {
             "experiment": exp.experiment.name,
             "target_silhouette": sweep.target,
@@ -117,14 +118,14 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
         }
     )
     labels.insert(0, "row", exp.rows.to_numpy() + 1)
-    io.write_csv(labels, folder / "labels.csv")
+    files.write_csv(labels, folder / "labels.csv")
     spaces: dict[str, Any] = {}
     for algorithm, space in sweep.spaces.items():
         path = folder / f"features_{space.name}.npy"
         if not path.exists():
             np.save(path, space.X)
         spaces[algorithm] = {"file": path.name, "metric": space.metric}
-    io.write_json(
+    files.write_json(
         {
             "feature_names": {a: fs.feature_names_ for a, fs in exp.spaces.items()},
             "encoding": {a: fs.describe() for a, fs in exp.spaces.items()},
@@ -133,7 +134,7 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
         },
         folder / "features.json",
     )
-    io.write_json(
+    files.write_json(
         {
             algorithm: {
                 "k": k,
@@ -147,19 +148,19 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
         folder / "models.json",
     )
     for table_name, table in exp.profile.tables().items():
-        io.write_csv(table, folder / f"profile_{table_name}.csv")
+        files.write_csv(table, folder / f"profile_{table_name}.csv")
     _write_insights(exp, folder)
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
-        io.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
+        files.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
 
 
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:
     insights = exp.insights
-    io.write_csv(insights.distinguishing, folder / "distinguishing.csv")
-    io.write_csv(insights.offers, folder / "offers.csv")
-    io.write_csv(insights.offer_validation, folder / "offer_validation.csv")
-    io.write_json(
+    files.write_csv(insights.distinguishing, folder / "distinguishing.csv")
+    files.write_csv(insights.offers, folder / "offers.csv")
+    files.write_csv(insights.offer_validation, folder / "offer_validation.csv")
+    files.write_json(
         {"names": insights.names, "narratives": insights.narratives}, folder / "segment_names.json"
     )
 
@@ -171,7 +172,7 @@ def read_campaign_tables(
     run_dir = Path(run_dir)
     manifest_path, segments_path = run_dir / "manifest.json", run_dir / "segments.csv"
     if not (manifest_path.is_file() and segments_path.is_file()):
-        raise io.InputError(
+        raise InputError(
             f"{run_dir}: not a run folder (no manifest.json and segments.csv); "
             "create one with `segmentasi run`"
         )
@@ -181,23 +182,23 @@ def read_campaign_tables(
             origin=str(manifest_path),
         )
     except (json.JSONDecodeError, KeyError, TypeError):
-        raise io.InputError(f"{manifest_path}: not a readable run manifest") from None
+        raise InputError(f"{manifest_path}: not a readable run manifest") from None
     offers_path = run_dir / experiment / "offers.csv"
     if not offers_path.is_file():
         found = sorted(p.parent.name for p in run_dir.glob("*/offers.csv"))
-        raise io.InputError(
+        raise InputError(
             f"{run_dir}: no offers for experiment '{experiment}' "
             f"(experiments with offers: {', '.join(found) or 'none'})"
         )
     id_column = schema.id_column.name if schema.id_column else None
     segments = pd.read_csv(
         segments_path,
-        dtype={io.spreadsheet_cell(id_column): str} if id_column else None,
+        dtype={files.spreadsheet_cell(id_column): str} if id_column else None,
         keep_default_na=False,
         na_values=[""],
     )
     offers = pd.read_csv(offers_path)
-    return schema, io.spreadsheet_restored(segments), io.spreadsheet_restored(offers)
+    return schema, files.spreadsheet_restored(segments), files.spreadsheet_restored(offers)
 
 
 def _manifest(result: RunResult) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import decimals
 from .errors import InputError, UserError, quoted
-from .io import NAN_TEXT
+from .files import NAN_TEXT
 from .schema import Column, Schema
 
 MAX_ROWS_SHOWN = 5

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .. import io
+from .. import files
 from ..outputs import SEARCH_FOLDER, write_folder_atomically
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def write_search_folder(run: SearchRun, out: str | Path, overwrite: bool = False
         <experiment>/screened.csv   screening figures (on the screen sample; for the record only)
     """
     def fill(folder: Path) -> None:
-        io.write_json(run.to_dict(), folder / "search.json")
+        files.write_json(run.to_dict(), folder / "search.json")
         for name, result in run.experiments.items():
             _write_experiment_search(result, folder / name)
 
@@ -45,12 +45,12 @@ def _write_experiment_search(result: ExperimentSearch, folder: Path) -> None:
             evaluation.config.to_toml(), encoding="utf-8")
         np.save(folder / "spaces" / f"{evaluation.id}.npy", evaluation.space)
         record["space_file"] = f"spaces/{evaluation.id}.npy"
-    io.write_csv(pd.DataFrame(records), folder / "verified.csv")
+    files.write_csv(pd.DataFrame(records), folder / "verified.csv")
     front_ids = {e.id for e in result.front}
-    io.write_csv(pd.DataFrame([r for r in records if r["id"] in front_ids]),
+    files.write_csv(pd.DataFrame([r for r in records if r["id"] in front_ids]),
                  folder / "front.csv")
     if result.best is not None:
         (folder / "best.toml").write_text(result.best.config.to_toml(), encoding="utf-8")
     labels = pd.DataFrame({e.id: e.labels + 1 for e in result.verified})
-    io.write_csv(labels, folder / "labels.csv")
-    io.write_csv(result.screened, folder / "screened.csv")
+    files.write_csv(labels, folder / "labels.csv")
+    files.write_csv(result.screened, folder / "screened.csv")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import json_safe
+from ..files import json_safe
 from .folder import write_search_folder
 from .guardrails import Guardrails
 from .options import SearchOptions

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import io
+from .. import files
 from ..schema import Schema, load_schema
 from ..validation import validate
 from .budget import Budget, Progress
@@ -47,8 +47,8 @@ def search_configurations(
     if isinstance(data, pd.DataFrame):
         raw, source = data, {"path": "DataFrame", "rows": len(data)}
     else:
-        raw = io.read_table(data, decimal)
-        source = {"path": str(data), "sha256": io.file_sha256(data), "rows": len(raw)}
+        raw = files.read_table(data, decimal)
+        source = {"path": str(data), "sha256": files.file_sha256(data), "rows": len(raw)}
     table, _ = validate(
         raw, schema, source=source["path"], decimal=None if decimal == "auto" else decimal
     )
