@@ -9,7 +9,7 @@ on Gower's), and k.
 
 Guardrails (`Guardrails`) exclude what is not a segmentation: a segment under 5% of customers, k
 outside 3..8, too few features, labels that change under resampling (mean ARI < 0.8), and labels
-that are a cross-tabulation in disguise (`explain_by_columns`, `Guardrails.is_degenerate`): the
+that are a cross-tabulation in disguise (`explain_by_columns`, `Explanation.is_degenerate`): the
 levels of one column score a perfect silhouette and say nothing. That is: the cells of at most
 three low-cardinality columns, or a depth-4 decision tree on one or two raw columns, give 95% of
 customers their segment while the segments explain under 25% of the variance of the other
