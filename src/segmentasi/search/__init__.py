@@ -37,11 +37,12 @@ How it runs, per experiment, within the time budget:
 The search is a heuristic: "not reachable" means no configuration it tried reached the target under
 the guardrails, and the output says how many it tried and why the target is out of reach.
 
-Modules, by job: options (SearchOptions), guardrails (Guardrails), explanation (the disguised
-cross-tab, rule or listing), measures (information kept, Pareto front), space (the
-configurations), data (rows, sample, reference space), screening (1), verification (2),
-verdict (3), runner (`search_configurations`: each experiment within the shared budget), results
-and folder (what was found, and the search folder written).
+Modules, by job, each importing only those before it: budget (time), measures (information
+kept, Pareto front), options (SearchOptions, the methods and scalings), guardrails (Guardrails,
+the thresholds), explanation (the disguised cross-tab, rule or listing), data (rows, sample,
+reference space), space (the configurations), screening (1), verification (2), verdict (3),
+results (what was found), folder (the search folder written), runner (`search_configurations`:
+each experiment within the shared budget).
 """
 
 from .explanation import Explanation, explain_by_columns
