@@ -23,7 +23,7 @@ from segmentasi.outputs import (
     write_folder_atomically,
     written_by_segmentasi,
 )
-from segmentasi.search import Guardrails, SearchOptions, SearchRun
+from segmentasi.search import Guardrails, SearchOptions, SearchRun, write_search_folder
 
 QUICK_RUN = ("--experiment", "demografi", "--k-max", "3", "--quiet")
 
@@ -121,8 +121,8 @@ def run_dir(tmp_path, run_template) -> Path:
 def test_run_and_search_folders_are_recognised_by_their_records(run_dir, tmp_path):
     kind, names = written_by_segmentasi(run_dir)
     assert kind.name == "run folder" and "demografi" in names and "segments.csv" in names
-    search_folder = SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy").save(
-        tmp_path / "search")
+    empty = SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy")
+    search_folder = write_search_folder(empty, tmp_path / "search")
     assert written_by_segmentasi(search_folder)[0] is SEARCH_FOLDER
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "manifest.json").write_text(json.dumps({"format_version": 1}))
@@ -179,7 +179,8 @@ def test_run_refuses_and_touches_nothing(capsys, monkeypatch, tmp_path, run_dir,
         out = str(run_dir / "again")
     elif case == "a search folder":
         shutil.rmtree(run_dir)
-        SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy").save(run_dir)
+        write_search_folder(SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy"),
+                            run_dir)
     elif case == "a file":
         out = str(tmp_path / "notes.txt")
         Path(out).write_text("mine")
@@ -212,13 +213,13 @@ def test_demo_does_not_replace_a_folder_it_did_not_write(capsys, tmp_path):
 
 def test_search_replaces_only_a_search_folder(tmp_path, run_dir, table):
     found = SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy")
-    found.save(tmp_path / "search")
+    write_search_folder(found, tmp_path / "search")
     with pytest.raises(InputError, match="use --overwrite"):
-        found.save(tmp_path / "search")
-    found.save(tmp_path / "search", overwrite=True)
+        write_search_folder(found, tmp_path / "search")
+    write_search_folder(found, tmp_path / "search", overwrite=True)
     before = snapshot(tmp_path)
     with pytest.raises(InputError, match="is not a segmentasi search folder"):
-        found.save(run_dir, overwrite=True)
+        write_search_folder(found, run_dir, overwrite=True)
     with pytest.raises(InputError, match="holds the input"):
         check_output_folder(tmp_path, True, kind=SEARCH_FOLDER, inputs=[table, tmp_path / "x"])
     assert snapshot(tmp_path) == before

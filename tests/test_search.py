@@ -86,7 +86,7 @@ def test_one_column_levels_are_a_cross_tabulation():
     labels = pd.Categorical(table["tier"]).codes
     found = explain_by_columns(table, labels, ["tier", "x", "y", "z"])
     assert found == Explanation("cross-tabulation", ("tier",), 1.0)
-    assert Guardrails().is_degenerate(found)
+    assert found.is_degenerate(Guardrails())
 
 
 def test_bands_of_one_number_are_a_rule_but_real_blobs_are_not():
@@ -94,13 +94,13 @@ def test_bands_of_one_number_are_a_rule_but_real_blobs_are_not():
     bands = np.digitize(table["y"], [3, 7])
     found = explain_by_columns(table, bands, ["y"])
     assert (found.kind, found.columns, found.accuracy) == ("rule", ("y",), 1.0)
-    assert Guardrails().is_degenerate(found)
+    assert found.is_degenerate(Guardrails())
     # The blobs are also given by x alone, but they differ in y and z as well: a clustering.
     X = table[["x", "y", "z"]].to_numpy()
     blobs = (table["y"] > 5).astype(int) + (table["z"] > 5).astype(int)
     real = explain_by_columns(table, blobs, ["x", "y", "z"], space=X)
     assert real.accuracy == 1.0 and real.others_explained > 0.9
-    assert not Guardrails().is_degenerate(real)
+    assert not real.is_degenerate(Guardrails())
 
 
 def test_a_nearly_exact_pair_does_not_hide_an_exact_triple():
@@ -115,20 +115,20 @@ def test_a_nearly_exact_pair_does_not_hide_an_exact_triple():
     pair_only = explain_by_columns(table, labels, ["a", "b", "c"], space=space,
                                    guardrails=Guardrails(max_crosstab_columns=2))
     assert pair_only.columns == ("a", "b") and 0.95 < pair_only.accuracy < 1
-    assert pair_only.others_explained > 0.25 and not Guardrails().is_degenerate(pair_only)
+    assert pair_only.others_explained > 0.25 and not pair_only.is_degenerate(Guardrails())
     found = explain_by_columns(table, labels, ["a", "b", "c"], space=space)
     assert found == Explanation("cross-tabulation", ("a", "b", "c"), 1.0)
-    assert Guardrails().is_degenerate(found)
+    assert found.is_degenerate(Guardrails())
 
 
 def test_a_cross_tab_scoring_at_least_the_clustering_is_a_disguise():
     near = Explanation("cross-tabulation", ("a", "b"), 0.9, silhouette=0.73)
     guard = Guardrails()
-    assert guard.is_degenerate(near, silhouette=0.70)
-    assert not guard.is_degenerate(near, silhouette=0.75)
-    assert not guard.is_degenerate(replace_accuracy(near, 0.7), silhouette=0.5)
+    assert near.is_degenerate(guard, silhouette=0.70)
+    assert not near.is_degenerate(guard, silhouette=0.75)
+    assert not replace_accuracy(near, 0.7).is_degenerate(guard, silhouette=0.5)
     listing = Explanation("combinations", ("a", "b", "c"), 0.85)
-    assert guard.is_degenerate(listing) and not guard.is_degenerate(replace_accuracy(listing, 0.5))
+    assert listing.is_degenerate(guard) and not replace_accuracy(listing, 0.5).is_degenerate(guard)
 
 
 def replace_accuracy(explanation: Explanation, accuracy: float) -> Explanation:
@@ -147,17 +147,21 @@ def evaluation(**changes) -> Evaluation:
 
 
 def test_guardrails_name_each_broken_rule():
-    guard = Guardrails()
-    assert guard.failures(evaluation()) == []
-    assert guard.failures(evaluation(smallest_segment_share=0.03)) == [
+    def failures(candidate: Evaluation) -> list[str]:
+        return [words for _, words in candidate.broken_guardrails(Guardrails())]
+
+    assert failures(evaluation()) == []
+    assert failures(evaluation(smallest_segment_share=0.03)) == [
         "smallest segment holds 3.0% of customers (minimum 5%)"]
-    assert guard.failures(evaluation(stability_ari=0.6)) == [
+    assert failures(evaluation(stability_ari=0.6)) == [
         "unstable under resampling: mean ARI 0.60 (minimum 0.80)"]
-    assert guard.failures(evaluation(stability_ari=float("nan")))[0].startswith("unstable")
+    assert failures(evaluation(stability_ari=float("nan")))[0].startswith("unstable")
     few = evaluation(config=RunConfig("toy", ("x", "y"), k_min=9, k_max=9))
-    assert guard.failures(few) == ["k=9 is outside 3..8", "uses 2 features (minimum 3)"]
+    assert failures(few) == ["k=9 is outside 3..8", "uses 2 features (minimum 3)"]
     crosstab = evaluation(explanation=Explanation("cross-tabulation", ("tier",), 1.0))
-    assert guard.failures(crosstab)[0].startswith("not a clustering: it is a cross-tabulation")
+    assert failures(crosstab)[0].startswith("not a clustering: it is a cross-tabulation")
+    kinds = [kind for kind, _ in crosstab.broken_guardrails(Guardrails())]
+    assert kinds == ["cross-tabulation"]
 
 
 def test_information_kept_and_pareto_front_exact():

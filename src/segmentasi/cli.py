@@ -402,7 +402,12 @@ def search_command(
 
     Example: segmentasi search clustering_data.csv --experiment demografi --target-silhouette 0.7
     """
-    from .search import Guardrails, SearchOptions, search_configurations  # only this command
+    from .search import (  # only this command
+        Guardrails,
+        SearchOptions,
+        search_configurations,
+        write_search_folder,
+    )
 
     guardrails = Guardrails(
         min_segment_share=min_segment_share,
@@ -423,7 +428,7 @@ def search_command(
             progress=progress,
             decimal=decimal,
         )
-        folder = result.save(out, overwrite=overwrite)
+        folder = write_search_folder(result, out, overwrite)
     _print_search(result, folder, data, quiet)
 
 

@@ -9,7 +9,7 @@ on Gower's), and k.
 
 Guardrails (`Guardrails`) exclude what is not a segmentation: a segment under 5% of customers, k
 outside 3..8, too few features, labels that change under resampling (mean ARI < 0.8), and labels
-that are a cross-tabulation in disguise (`explain_by_columns`, `Guardrails.is_degenerate`): the
+that are a cross-tabulation in disguise (`explain_by_columns`, `Explanation.is_degenerate`): the
 levels of one column score a perfect silhouette and say nothing. That is: the cells of at most
 three low-cardinality columns, or a depth-4 decision tree on one or two raw columns, give 95% of
 customers their segment while the segments explain under 25% of the variance of the other
@@ -37,11 +37,12 @@ How it runs, per experiment, within the time budget:
 The search is a heuristic: "not reachable" means no configuration it tried reached the target under
 the guardrails, and the output says how many it tried and why the target is out of reach.
 
-Modules, by job: options (SearchOptions), guardrails (Guardrails), explanation (the disguised
-cross-tab, rule or listing), measures (information kept, Pareto front), space (the
-configurations), data (rows, sample, reference space), screening (1), verification (2),
-verdict (3), runner (`search_configurations`: each experiment within the shared budget), results
-and folder (what was found, and the search folder written).
+Modules, by job, each importing only those before it: budget (time), measures (information
+kept, Pareto front), options (SearchOptions, the methods and scalings), guardrails (Guardrails,
+the thresholds), explanation (the disguised cross-tab, rule or listing), data (rows, sample,
+reference space), space (the configurations), screening (1), verification (2), verdict (3),
+results (what was found), folder (the search folder written), runner (`search_configurations`:
+each experiment within the shared budget).
 """
 
 from .explanation import Explanation, explain_by_columns

@@ -54,6 +54,22 @@ class Explanation:
             text += f"; as a plain {self.kind} it scores a silhouette of {self.silhouette:.3f}"
         return text + ")"
 
+    def is_degenerate(self, guardrails: Guardrails, silhouette: float | None = None) -> bool:
+        """Whether the labels are only this cross-tab, rule or listing of value combinations.
+
+        Either the columns reproduce the segments while the segments say next to nothing about
+        the other features (real, well separated clusters are reproduced by one column too, but
+        they differ in the other columns as well), or the columns nearly reproduce them and,
+        as a plain cross-tab or rule, score at least the segmentation's silhouette.
+        """
+        if self.kind == "combinations":
+            return self.accuracy >= guardrails.max_identical_share
+        if self.accuracy >= guardrails.rule_accuracy:
+            others = self.others_explained
+            return others is None or others < guardrails.max_others_explained
+        return (self.accuracy >= guardrails.disguise_accuracy and silhouette is not None
+                and self.silhouette is not None and self.silhouette >= silhouette)
+
 
 def explain_by_columns(
     table: pd.DataFrame,
@@ -68,7 +84,7 @@ def explain_by_columns(
     seed: int = 0,
 ) -> Explanation:
     """The few raw columns that best give each customer its segment, or the listing of value
-    combinations the segments are; `guardrails.is_degenerate` says whether it is only that.
+    combinations the segments are; `Explanation.is_degenerate` says whether it is only that.
 
     Sets of up to max_crosstab_columns low-cardinality columns (at most max_levels values,
     missing counts as a value) are compared through the cells of their cross-tabulation:
@@ -117,7 +133,7 @@ def explain_by_raw_columns(
         if found.accuracy >= guard.rule_accuracy:
             if with_space:
                 found = replace(found, others_explained=others_explained(names))
-            if guard.is_degenerate(found, silhouette):
+            if found.is_degenerate(guard, silhouette):
                 return found
         if found.accuracy > best.accuracy:
             best, best_predicted = found, predicted
@@ -126,10 +142,10 @@ def explain_by_raw_columns(
     if guard.disguise_accuracy <= best.accuracy < guard.rule_accuracy:
         best = replace(best, others_explained=others_explained(best.columns))
         best = _with_silhouette(best, best_predicted, space, metric, seed)
-        if guard.is_degenerate(best, silhouette):
+        if best.is_degenerate(guard, silhouette):
             return best
     combined = Explanation("combinations", tuple(raw), _combination_share(space, codes))
-    return combined if guard.is_degenerate(combined, silhouette) else best
+    return combined if combined.is_degenerate(guard, silhouette) else best
 
 
 @dataclass(frozen=True)

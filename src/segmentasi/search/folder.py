@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .. import files
 from ..outputs import SEARCH_FOLDER, write_folder_atomically
-
-if TYPE_CHECKING:
-    from .results import ExperimentSearch, SearchRun
+from .results import ExperimentSearch, SearchRun
 
 
 def write_search_folder(run: SearchRun, out: str | Path, overwrite: bool = False) -> Path:

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .. import search_defaults as default
 from ..errors import InputError
 from ..sweep import MAX_K
-
-if TYPE_CHECKING:
-    from .explanation import Explanation
-    from .verification import Evaluation
 
 FAILURE_WORDS = {
     "small segment": "a segment under the minimum share",
@@ -57,44 +52,3 @@ class Guardrails:
             raise InputError("the minimum stability (mean ARI) must be in [-1, 1]")
         if not 0.5 < self.rule_accuracy <= 1 or not 0.5 < self.max_identical_share <= 1:
             raise InputError("the rule accuracy and identical share must be in (0.5, 1]")
-
-    def failures(self, evaluation: Evaluation) -> list[str]:
-        """The guardrails an evaluated configuration breaks, in words (empty: it passes)."""
-        return [words for _, words in self.broken(evaluation)]
-
-    def broken(self, evaluation: Evaluation) -> list[tuple[str, str]]:
-        """(kind, words) for each guardrail broken; kinds are the keys of FAILURE_WORDS."""
-        config, found = evaluation.config, []
-        if evaluation.smallest_segment_share < self.min_segment_share:
-            found.append(("small segment", f"smallest segment holds "
-                          f"{evaluation.smallest_segment_share:.1%} of customers (minimum "
-                          f"{self.min_segment_share:.0%})"))
-        if not self.k_min <= evaluation.k <= self.k_max:
-            found.append(("k", f"k={evaluation.k} is outside {self.k_min}..{self.k_max}"))
-        if len(config.features) < self.min_features:
-            found.append(("features", f"uses {len(config.features)} features (minimum "
-                                      f"{self.min_features})"))
-        if not evaluation.stability_ari >= self.min_stability:  # NaN (not measurable) fails too
-            found.append(("unstable", f"unstable under resampling: mean ARI "
-                          f"{evaluation.stability_ari:.2f} (minimum {self.min_stability:.2f})"))
-        if self.is_degenerate(evaluation.explanation, evaluation.silhouette):
-            found.append((evaluation.explanation.kind,
-                          f"not a clustering: it is {evaluation.explanation.describe()}"))
-        return found
-
-    def is_degenerate(self, explanation: Explanation, silhouette: float | None = None) -> bool:
-        """Whether the labels are a cross-tab, a rule or a listing of value combinations.
-
-        Either the columns reproduce the segments while the segments say next to nothing about
-        the other features (real, well separated clusters are reproduced by one column too, but
-        they differ in the other columns as well), or the columns nearly reproduce them and,
-        as a plain cross-tab or rule, score at least the segmentation's silhouette.
-        """
-        if explanation.kind == "combinations":
-            return explanation.accuracy >= self.max_identical_share
-        if explanation.accuracy >= self.rule_accuracy:
-            others = explanation.others_explained
-            return others is None or others < self.max_others_explained
-        return (explanation.accuracy >= self.disguise_accuracy and silhouette is not None
-                and explanation.silhouette is not None and explanation.silhouette >= silhouette)
-

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from .. import search_defaults as default
 from ..errors import InputError
-from .space import METHODS, SCALING_SCHEMES
+
+SCALING_SCHEMES = ("schema", "standard", "robust", "log", "none")
+METHODS = {  # name: (algorithm, distance, encoding)
+    "kmeans": ("kmeans", "euclidean", "standard"),
+    "kmedoids-euclidean": ("kmedoids", "euclidean", "standard"),
+    "kmedoids-manhattan": ("kmedoids", "manhattan", "standard"),
+    "kmedoids-gower": ("kmedoids", "manhattan", "gower"),
+}
 
 
 @dataclass(frozen=True)

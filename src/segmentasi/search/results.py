@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..files import json_safe
-from .folder import write_search_folder
 from .guardrails import Guardrails
 from .options import SearchOptions
 from .verification import Evaluation
@@ -72,7 +70,3 @@ class SearchRun:
                                 "of all its features that lies between segments (R^2)",
             "experiments": {name: s.to_dict() for name, s in self.experiments.items()},
         })
-
-    def save(self, out: str | Path, overwrite: bool = False) -> Path:
-        """Write the search folder (see `write_search_folder`); whole or not at all."""
-        return write_search_folder(self, out, overwrite)

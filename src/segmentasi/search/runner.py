@@ -80,8 +80,7 @@ def _search_experiment(
     screening = Screening(data, space, options, guardrails, budget)
     screening.run()
     verification = Verification(data, space, guardrails)
-    verification.run(screening.candidates(verification.evaluations), budget,
-                     options.max_verified)
+    verification.run(screening.candidates(verification.passed), budget, options.max_verified)
     return _conclude(data, options, screening, verification, budget)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,11 +20,8 @@ from .data import ExperimentData
 from .explanation import Explanation, explain_by_raw_columns
 from .guardrails import Guardrails
 from .measures import information_kept, pareto_front
-from .options import SearchOptions
-from .space import METHODS, ConfigurationSpace, State
-
-if TYPE_CHECKING:
-    from .verification import Evaluation
+from .options import METHODS, SearchOptions
+from .space import ConfigurationSpace, State
 
 EXHAUSTIVE_STATES = 64  # up to this many (subset, scaling) pairs, screen them all (no beam)
 SECOND_STAGE_STATES = 8
@@ -115,14 +111,14 @@ class Screening:
             failures.append("small segment")
             return failures
         explanation = self._explanation(point)
-        if self.guardrails.is_degenerate(explanation, point.silhouette):
+        if explanation.is_degenerate(self.guardrails, point.silhouette):
             failures.append(explanation.kind)
         return failures
 
-    def candidates(self, verified: Sequence[Evaluation]) -> Iterator[Point]:
+    def candidates(self, passed: Callable[[], int]) -> Iterator[Point]:
         """What to verify: the best guarded, the best excluded, the screened front; then more
-        guarded ones, best first, while fewer than three have passed on all rows (`verified`
-        is read as the verification appends to it)."""
+        guarded ones, best first, while fewer than three have passed on all rows (`passed`:
+        how many of those verified so far have, asked before each further one)."""
         ordered = sorted(self.all_points(), key=lambda p: -p.silhouette)
         guarded = (p for p in ordered if not self.failures(p))
         best_guarded = list(itertools.islice(guarded, 3))
@@ -138,7 +134,7 @@ class Screening:
         yield from best_guarded[:1] + excluded[:1] + best_guarded[1:] + front + excluded[1:]
         target = self.options.target_silhouette - SCREEN_MARGIN
         for point in guarded:
-            if sum(e.guarded for e in verified) >= 3 and point.silhouette < target:
+            if passed() >= 3 and point.silhouette < target:
                 return
             yield point
 

@@ -4,24 +4,14 @@ scaling scheme) and a method (algorithm, distance, encoding); each becomes a Run
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..config import RunConfig
+from .data import ExperimentData
+from .options import METHODS, SearchOptions
 
-if TYPE_CHECKING:
-    from .data import ExperimentData
-    from .options import SearchOptions
-
-SCALING_SCHEMES = ("schema", "standard", "robust", "log", "none")
-METHODS = {  # name: (algorithm, distance, encoding)
-    "kmeans": ("kmeans", "euclidean", "standard"),
-    "kmedoids-euclidean": ("kmedoids", "euclidean", "standard"),
-    "kmedoids-manhattan": ("kmedoids", "manhattan", "standard"),
-    "kmedoids-gower": ("kmedoids", "manhattan", "gower"),
-}
 SCALED_ROLES = ("numeric", "derived_count", "ordinal")
 LOG_SKEW = 1.0  # the "log" scheme logs a non-negative numeric column whose skewness exceeds this
 

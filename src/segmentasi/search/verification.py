@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,8 @@ from .data import ExperimentData
 from .explanation import Explanation, explain_by_raw_columns
 from .guardrails import Guardrails
 from .measures import information_kept
+from .screening import Point
 from .space import ConfigurationSpace
-
-if TYPE_CHECKING:
-    from .screening import Point
 
 NULL_ROWS = 2000
 
@@ -80,6 +78,25 @@ class Evaluation:
             "config_file": f"configs/{self.id}.toml",
         }
 
+    def broken_guardrails(self, guardrails: Guardrails) -> list[tuple[str, str]]:
+        """(kind, words) for each guardrail broken; kinds are the keys of FAILURE_WORDS."""
+        config, found = self.config, []
+        if self.smallest_segment_share < guardrails.min_segment_share:
+            found.append(("small segment", f"smallest segment holds "
+                          f"{self.smallest_segment_share:.1%} of customers (minimum "
+                          f"{guardrails.min_segment_share:.0%})"))
+        if not guardrails.k_min <= self.k <= guardrails.k_max:
+            found.append(("k", f"k={self.k} is outside {guardrails.k_min}..{guardrails.k_max}"))
+        if len(config.features) < guardrails.min_features:
+            found.append(("features", f"uses {len(config.features)} features (minimum "
+                                      f"{guardrails.min_features})"))
+        if not self.stability_ari >= guardrails.min_stability:  # NaN (not measurable) fails too
+            found.append(("unstable", f"unstable under resampling: mean ARI "
+                          f"{self.stability_ari:.2f} (minimum {guardrails.min_stability:.2f})"))
+        if self.explanation.is_degenerate(guardrails, self.silhouette):
+            found.append((self.explanation.kind,
+                          f"not a clustering: it is {self.explanation.describe()}"))
+        return found
 
 
 class Verification:
@@ -92,6 +109,10 @@ class Verification:
         self.evaluations: list[Evaluation] = []
         self.points: set[int] = set()  # id() of each screened point verified
         self.complete = True  # False when the time budget stopped it
+
+    def passed(self) -> int:
+        """How many candidates verified so far pass the guardrails."""
+        return sum(e.guarded for e in self.evaluations)
 
     def run(self, candidates: Iterable[Point], budget: Budget, max_verified: int) -> None:
         """Verify candidates until max_verified are, the budget is spent or none are left."""
@@ -144,7 +165,7 @@ def verify(
         space=X,
         groups=groups,
     )
-    broken = guardrails.broken(evaluation)
+    broken = evaluation.broken_guardrails(guardrails)
     evaluation = replace(evaluation, failures=tuple(words for _, words in broken),
                          failure_kinds=tuple(kind for kind, _ in broken))
     expected = {
