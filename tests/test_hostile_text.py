@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentasi import cli
+from segmentasi import cli, files
 from segmentasi.config import RunConfig, load_config
 from segmentasi.errors import InputError, quoted
 from segmentasi.report import plots
@@ -117,7 +117,7 @@ def hostile_table() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory) -> dict[str, Path]:
+def inputs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("hostile")
     paths = {"table": folder / "table.csv", "schema": folder / "schema.toml"}
     hostile_table().to_csv(paths["table"], index=False)
@@ -126,9 +126,9 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def run(files, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def run(inputs, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     out = tmp_path_factory.mktemp("runs") / "run"
-    done = cli_run("run", files["table"], "--schema", files["schema"], "--out", out,
+    done = cli_run("run", inputs["table"], "--schema", inputs["schema"], "--out", out,
                    "--k-max", "4")
     return out, done
 
@@ -261,8 +261,8 @@ def test_search_configs_keep_names_beyond_ascii(tmp_path):
 
 # --- the command line end to end ----------------------------------------------------------------
 
-def test_validate_prints_hostile_text_as_data(files):
-    done = cli_run("validate", files["table"], "--schema", files["schema"])
+def test_validate_prints_hostile_text_as_data(inputs):
+    done = cli_run("validate", inputs["table"], "--schema", inputs["schema"])
     assert done.returncode == 0, done.stderr
     assert_clean(done)
     assert "schema '[/]hostile \\x1b[31m'" in done.stdout
@@ -326,7 +326,7 @@ BAD_SHOWN = ["'[/]' x1", "'\\x1b[31mred' x1", "'" + "M" * 80 + "…' x1", "'\\u2
 
 
 @pytest.fixture(scope="module")
-def bad_table(files) -> Path:
+def bad_table(inputs) -> Path:
     """The hostile table with undeclared hostile levels, a hostile non-number and a hostile
     extra column (its first rows, with the hostile ids, are as they were)."""
     table = hostile_table()
@@ -334,16 +334,16 @@ def bad_table(files) -> Path:
     table["age_years"] = table["age_years"].astype(object)
     table.loc[35, "age_years"] = "$5^{1$"
     table["[/]\x1b[31m"] = 1
-    path = files["table"].with_name("bad.csv")
+    path = inputs["table"].with_name("bad.csv")
     table.to_csv(path, index=False)
     return path
 
 
 
-def test_invalid_hostile_cells_are_shown_as_data_and_nothing_is_written(files, bad_table,
+def test_invalid_hostile_cells_are_shown_as_data_and_nothing_is_written(inputs, bad_table,
                                                                         tmp_path):
     out = tmp_path / "run"
-    done = cli_run("run", bad_table, "--schema", files["schema"], "--out", out)
+    done = cli_run("run", bad_table, "--schema", inputs["schema"], "--out", out)
     assert done.returncode == 2
     assert_clean(done)
     for shown in [*BAD_SHOWN,
