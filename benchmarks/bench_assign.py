@@ -57,8 +57,9 @@ def case_input(case: str, rows: int, folder: Path) -> tuple[str, pd.DataFrame | 
     if case == "text":
         path = folder / "text.csv"
         table.drop(columns=products).to_csv(path, index=False)
-        return "demografi", pd.read_csv(path, dtype=str, keep_default_na=False,
-                                        na_values=files.MISSING_MARKERS)
+        return "demografi", pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=files.MISSING_MARKERS
+        )
     if case == "customers":
         return "demografi", table
     if case == "produk":
@@ -86,8 +87,11 @@ def run_case(case: str, rows: int, folder: Path) -> dict[str, float]:
         del placed
     seconds = statistics.median(times)
     return {
-        "seconds": seconds, "min_seconds": min(times), "rows_per_s": rows / seconds,
-        "rss_before_mib": before, "peak_rss_mib": rss_mb("VmHWM"),
+        "seconds": seconds,
+        "min_seconds": min(times),
+        "rows_per_s": rows / seconds,
+        "rss_before_mib": before,
+        "peak_rss_mib": rss_mb("VmHWM"),
     }
 
 
@@ -107,13 +111,26 @@ def main() -> None:
         print(f"{'case':<14}{'seconds':>9}{'rows/s':>12}{'RSS before':>12}{'peak RSS':>10}")
         for case in CASES:
             done = subprocess.run(
-                [sys.executable, __file__, "--case", case, "--rows", str(args.rows),
-                 "--folder", str(folder)],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--case",
+                    case,
+                    "--rows",
+                    str(args.rows),
+                    "--folder",
+                    str(folder),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             )
             r = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"{case:<14}{r['seconds']:>9.2f}{r['rows_per_s']:>12,.0f}"
-                  f"{r['rss_before_mib']:>9,.0f} MiB{r['peak_rss_mib']:>6,.0f} MiB", flush=True)
+            print(
+                f"{case:<14}{r['seconds']:>9.2f}{r['rows_per_s']:>12,.0f}"
+                f"{r['rss_before_mib']:>9,.0f} MiB{r['peak_rss_mib']:>6,.0f} MiB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -69,13 +69,21 @@ def check_experiment(
         value = silhouette_score(X, y, metric=record.metric)
         sizes = np.bincount(y)[1:] / len(y)
         purity, cols = crosstab_purity(table, y, list(config.features))
-        rows.append({
-            "experiment": name, "id": record.id, "reported": record.silhouette,
-            "sklearn": float(value), "diff": float(value - record.silhouette),
-            "sklearn_s": round(time.perf_counter() - started, 1), "same_space": same_space,
-            "smallest_share": float(sizes.min()), "guarded": bool(record.guarded),
-            "purity_1_2_columns": round(float(purity), 3), "purity_columns": " x ".join(cols),
-        })
+        rows.append(
+            {
+                "experiment": name,
+                "id": record.id,
+                "reported": record.silhouette,
+                "sklearn": float(value),
+                "diff": float(value - record.silhouette),
+                "sklearn_s": round(time.perf_counter() - started, 1),
+                "same_space": same_space,
+                "smallest_share": float(sizes.min()),
+                "guarded": bool(record.guarded),
+                "purity_1_2_columns": round(float(purity), 3),
+                "purity_columns": " x ".join(cols),
+            }
+        )
     return rows
 
 
@@ -84,51 +92,86 @@ def main() -> None:
     parser.add_argument("table", nargs="?", default=str(REAL_TABLE))
     parser.add_argument("--time-budget", type=float, default=None)
     parser.add_argument("--json", help="also write the figures to this JSON file")
-    parser.add_argument("--all", action="store_true",
-                        help="recompute every verified configuration, not only those reported "
-                             "in the verdict, its reasons and the Pareto front")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="recompute every verified configuration, not only those reported "
+        "in the verdict, its reasons and the Pareto front",
+    )
     args = parser.parse_args()
     table_path = Path(args.table)
     if not table_path.exists():
         sys.exit(f"table not found: {table_path} (the real one is in ../shared/data/fundfusion)")
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
     out = work / "search"
-    command = [sys.executable, "-m", "segmentasi.cli", "search", str(table_path), "--out",
-               str(out), "--target-silhouette", "0.7"]
+    command = [
+        sys.executable,
+        "-m",
+        "segmentasi.cli",
+        "search",
+        str(table_path),
+        "--out",
+        str(out),
+        "--target-silhouette",
+        "0.7",
+    ]
     if args.time_budget:
         command += ["--time-budget", str(args.time_budget)]
     wall, peak, stdout = measure(command)
-    print(f"segmentasi search: {wall:.0f} s wall, peak memory {peak:.0f} MB (all processes), "
-          f"{os.cpu_count()} cores visible")
+    print(
+        f"segmentasi search: {wall:.0f} s wall, peak memory {peak:.0f} MB (all processes), "
+        f"{os.cpu_count()} cores visible"
+    )
     print(stdout)
     summary = json.loads((out / "search.json").read_text())
     schema = builtin_schema("fundfusion")
     table, _ = validate(read_table(table_path), schema)
     checks = []
     for name in summary["experiments"]:
-        checks += check_experiment(out, name, summary["experiments"][name], table, schema,
-                                   args.all)
+        checks += check_experiment(out, name, summary["experiments"][name], table, schema, args.all)
     frame = pd.DataFrame(checks)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(frame.to_string(index=False))
-    print(f"largest |sklearn - reported| silhouette: {frame['diff'].abs().max():.2e}; "
-          f"every matrix rebuilt from its config: {bool(frame['same_space'].all())}")
+    print(
+        f"largest |sklearn - reported| silhouette: {frame['diff'].abs().max():.2e}; "
+        f"every matrix rebuilt from its config: {bool(frame['same_space'].all())}"
+    )
     reruns = {}
     for name, found in summary["experiments"].items():
         best = out / name / "best.toml"
         if not best.exists():
             continue
-        rerun_wall, _, rerun_out = measure([
-            sys.executable, "-m", "segmentasi.cli", "run", str(table_path), "--config",
-            str(best), "--out", str(work / f"rerun-{name}"), "--quiet"])
+        rerun_wall, _, rerun_out = measure(
+            [
+                sys.executable,
+                "-m",
+                "segmentasi.cli",
+                "run",
+                str(table_path),
+                "--config",
+                str(best),
+                "--out",
+                str(work / f"rerun-{name}"),
+                "--quiet",
+            ]
+        )
         note = next((line for line in rerun_out.splitlines() if "eproduce" in line), "")
         reruns[name] = {"seconds": round(rerun_wall, 1), "note": note, "best": found["best"]}
         print(f"{name}: run --config best.toml in {rerun_wall:.0f} s: {note}")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "wall_s": wall, "peak_rss_mb": peak, "search": summary, "checks": checks,
-            "reruns": reruns,
-        }, indent=2, default=str))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "wall_s": wall,
+                    "peak_rss_mb": peak,
+                    "search": summary,
+                    "checks": checks,
+                    "reruns": reruns,
+                },
+                indent=2,
+                default=str,
+            )
+        )
     print(f"search folder kept at {out}")
 
 

@@ -227,8 +227,9 @@ def test_tie_order_depends_on_the_medoid_set_not_on_the_order_it_was_found_in():
     for _ in range(3):
         shuffled = rng.permutation(clustering.medoid_rows)
         weights = counts[by_first_use].astype(float)
-        ordered = kmedoids_fits._tie_order(X, first_rows[by_first_use], weights, shuffled,
-                                           "manhattan", seed=0)
+        ordered = kmedoids_fits._tie_order(
+            X, first_rows[by_first_use], weights, shuffled, "manhattan", seed=0
+        )
         np.testing.assert_array_equal(ordered, clustering.medoid_rows)
 
 

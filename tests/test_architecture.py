@@ -15,8 +15,17 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "segmentasi"
 # Modules that compute a run's numbers, and those that show or write them.
-COMPUTE = ("features", "algorithms", "metrics", "sweep", "profile", "recommend", "diagnostics",
-           "pipeline", "engine")
+COMPUTE = (
+    "features",
+    "algorithms",
+    "metrics",
+    "sweep",
+    "profile",
+    "recommend",
+    "diagnostics",
+    "pipeline",
+    "engine",
+)
 PRESENTATION = ("report", "cli", "run_folder", "job")
 # Arrows allowed to close a cycle, each for a stated reason.
 ALLOWED: dict[tuple[str, str], str] = {}  # arrows a cycle may take, with the reason
@@ -51,8 +60,11 @@ def imports(name: str, path: Path, known: set[str]) -> list[tuple[str, str]]:
                 if base.split(".")[0] == "segmentasi":
                     found.extend((target(base, alias.name), how) for alias in child.names)
             elif isinstance(child, ast.Import):
-                found.extend((alias.name, how) for alias in child.names
-                             if alias.name.split(".")[0] == "segmentasi")
+                found.extend(
+                    (alias.name, how)
+                    for alias in child.names
+                    if alias.name.split(".")[0] == "segmentasi"
+                )
             inner = how
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 inner = "lazy"
@@ -110,8 +122,10 @@ def cycles(edges: dict[str, dict[str, str]]) -> list[list[str]]:
 
 
 def without_allowed(edges: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    return {name: {other: how for other, how in targets.items() if (name, other) not in ALLOWED}
-            for name, targets in edges.items()}
+    return {
+        name: {other: how for other, how in targets.items() if (name, other) not in ALLOWED}
+        for name, targets in edges.items()
+    }
 
 
 def _in(name: str, group: tuple[str, ...]) -> bool:
@@ -132,10 +146,20 @@ def reached_on_import(edges: dict[str, dict[str, str]], start: str) -> set[str]:
 def compute_to_presentation(edges: dict[str, dict[str, str]]) -> list[str]:
     """Arrows (of any kind) from a compute module to presentation, and presentation modules a
     compute module loads on import through others."""
-    found = [f"{name} -> {other} ({how})" for name, targets in edges.items() if _in(name, COMPUTE)
-             for other, how in targets.items() if _in(other, PRESENTATION)]
-    found += [f"{name} loads {other} on import" for name in edges if _in(name, COMPUTE)
-              for other in sorted(reached_on_import(edges, name)) if _in(other, PRESENTATION)]
+    found = [
+        f"{name} -> {other} ({how})"
+        for name, targets in edges.items()
+        if _in(name, COMPUTE)
+        for other, how in targets.items()
+        if _in(other, PRESENTATION)
+    ]
+    found += [
+        f"{name} loads {other} on import"
+        for name in edges
+        if _in(name, COMPUTE)
+        for other in sorted(reached_on_import(edges, name))
+        if _in(other, PRESENTATION)
+    ]
     return found
 
 
@@ -161,7 +185,8 @@ def test_the_import_graph_has_no_cycle_but_the_allowed_arrows():
     for name, other in ALLOWED:
         assert other in edges[name], f"{name} -> {other} is allowed but gone: drop it from ALLOWED"
         assert reaches(without_allowed(edges), other, name), (
-            f"{name} -> {other} closes no cycle any more: drop it from ALLOWED")
+            f"{name} -> {other} closes no cycle any more: drop it from ALLOWED"
+        )
 
 
 def test_a_cycle_through_a_typing_or_lazy_arrow_is_found():
@@ -185,20 +210,25 @@ def test_the_graph_sees_function_level_and_type_checking_imports():
 
 
 def test_importing_the_package_loads_no_plotting_and_no_report():
-    code = ("import segmentasi, sys; "
-            "loaded = [m for m in sys.modules if m.split('.')[0] == 'matplotlib' "
-            "or m.startswith(('segmentasi.report', 'segmentasi.run_folder'))]; "
-            "assert not loaded, loaded")
-    subprocess.run([sys.executable, "-c", code], check=True,
-                   env={**os.environ, "PYTHONPATH": str(SRC.parent)})
+    code = (
+        "import segmentasi, sys; "
+        "loaded = [m for m in sys.modules if m.split('.')[0] == 'matplotlib' "
+        "or m.startswith(('segmentasi.report', 'segmentasi.run_folder'))]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(SRC.parent)}
+    )
 
 
 if __name__ == "__main__":
     edges = graph()
     for name, targets in sorted(edges.items()):
-        listed = ", ".join(f"{other.removeprefix('segmentasi.') or 'segmentasi'}"
-                           + ("" if how == "top" else f" ({how})")
-                           for other, how in sorted(targets.items()))
+        listed = ", ".join(
+            f"{other.removeprefix('segmentasi.') or 'segmentasi'}"
+            + ("" if how == "top" else f" ({how})")
+            for other, how in sorted(targets.items())
+        )
         print(f"{name.removeprefix('segmentasi.')}: {listed}")
     print("cycles with every arrow:", cycles(edges) or "none")
     print("cycles without the allowed arrows:", cycles(without_allowed(edges)) or "none")

@@ -87,8 +87,9 @@ def test_same_seed_gives_byte_identical_outputs_with_any_number_of_workers(
 ):
     """run_dir ran in one process (a small table); this run uses two worker processes."""
     again = tmp_path / "again"
-    done = cli("run", str(table_file), "--out", str(again), "--k-max", "5", "--quiet",
-               "--workers", "2")
+    done = cli(
+        "run", str(table_file), "--out", str(again), "--k-max", "5", "--quiet", "--workers", "2"
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads((again / "manifest.json").read_text())["options"]["workers"] == 2
     for name in [
@@ -139,8 +140,10 @@ def test_too_few_distinct_portfolios_for_the_k_range_exits_2_and_writes_nothing(
     out = tmp_path / "out"
     done = cli("run", str(path), "--out", str(out), "--quiet")
     assert done.returncode == 2, done.stderr
-    assert ("experiment 'produk': its features take only 2 different combination(s) among 300 "
-            "rows, too few for k up to 10; lower --k-max to 2") in done.stderr
+    assert (
+        "experiment 'produk': its features take only 2 different combination(s) among 300 "
+        "rows, too few for k up to 10; lower --k-max to 2"
+    ) in done.stderr
     assert not out.exists()
     assert cli("run", str(path), "--out", str(out), "--quiet", "--k-max", "2").returncode == 0
 

@@ -49,10 +49,17 @@ def test_hopkins_exact_cases():
         hopkins(twins, 5, reference="nearby")
 
 
-@pytest.mark.parametrize(("value", "level"), [
-    (0.9, "clustered"), (0.75, "clustered"), (0.65, "weak"), (0.5, "random"), (0.2, "regular"),
-    (float("nan"), "unknown"),
-])
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        (0.9, "clustered"),
+        (0.75, "clustered"),
+        (0.65, "weak"),
+        (0.5, "random"),
+        (0.2, "regular"),
+        (float("nan"), "unknown"),
+    ],
+)
 def test_interpret_hopkins_levels(value, level):
     assert interpret_hopkins(value)[0] == level
 
@@ -79,8 +86,15 @@ def test_null_equals_observed_when_shuffling_cannot_change_the_data():
     null = null_reference_silhouette(X, [3], "kmeans", seed=5, n_perm=2)
     assert null.loc[0, "null_silhouette"] == pytest.approx(observed, abs=1e-6)  # row order
     assert null.loc[0, "null_sd"] == pytest.approx(0.0, abs=1e-6)
-    assert list(null.columns) == ["k", "null_silhouette", "null_sd", "null_min", "null_max",
-                                  "n_perm", "null_rows"]
+    assert list(null.columns) == [
+        "k",
+        "null_silhouette",
+        "null_sd",
+        "null_min",
+        "null_max",
+        "n_perm",
+        "null_rows",
+    ]
 
 
 def test_null_is_far_below_real_structure_and_close_to_it_without_structure():
@@ -96,10 +110,12 @@ def test_null_is_far_below_real_structure_and_close_to_it_without_structure():
 
 def test_null_samples_rows_and_is_deterministic():
     X = np.random.default_rng(8).normal(size=(500, 3)).astype(np.float32)
-    first = null_reference_silhouette(X, [2, 3], "kmedoids", "manhattan", seed=1, n_perm=2,
-                                      sample_rows=200)
-    again = null_reference_silhouette(X, [2, 3], "kmedoids", "manhattan", seed=1, n_perm=2,
-                                      sample_rows=200)
+    first = null_reference_silhouette(
+        X, [2, 3], "kmedoids", "manhattan", seed=1, n_perm=2, sample_rows=200
+    )
+    again = null_reference_silhouette(
+        X, [2, 3], "kmedoids", "manhattan", seed=1, n_perm=2, sample_rows=200
+    )
     assert first.equals(again)
     assert first["null_rows"].tolist() == [200, 200] and first["n_perm"].tolist() == [2, 2]
 
@@ -113,7 +129,11 @@ def test_diagnose_table_spaces_and_strict_json():
     assert result.spaces[0].sample_rows == 150 and result.spaces[0].rows == 200
     table = result.silhouettes
     assert table[["algorithm", "k"]].values.tolist() == [
-        ["kmeans", 2], ["kmeans", 3], ["kmedoids", 2], ["kmedoids", 3]]
+        ["kmeans", 2],
+        ["kmeans", 3],
+        ["kmedoids", 2],
+        ["kmedoids", 3],
+    ]
     assert table["silhouette"].isna().all()  # nothing observed was given
     json.dumps(result.to_dict(), allow_nan=False)
 
@@ -139,6 +159,7 @@ def test_run_adds_diagnostics_and_the_run_folder_saves_them(synthetic, schema, t
     saved = json.loads((folder / "demografi" / "diagnostics.json").read_text())
     assert saved["summary"] == diagnostics.summary
     assert len(saved["silhouettes"]) == len(sweep)
-    skipped = run(synthetic, schema=schema, experiments=["demografi"], options=options,
-                  diagnose=False)
+    skipped = run(
+        synthetic, schema=schema, experiments=["demografi"], options=options, diagnose=False
+    )
     assert skipped.experiments["demografi"].diagnostics is None

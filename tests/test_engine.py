@@ -37,21 +37,38 @@ def table_path(schema, tmp_path_factory):
 
 def test_a_run_takes_every_row_wide_step_through_its_engine(schema, table_path):
     engine = RecordingEngine()
-    recorded = segmentasi.run(table_path, schema=schema, experiments=["produk"],
-                              options=OPTIONS, diagnose=False, workers=1, engine=engine)
+    recorded = segmentasi.run(
+        table_path,
+        schema=schema,
+        experiments=["produk"],
+        options=OPTIONS,
+        diagnose=False,
+        workers=1,
+        engine=engine,
+    )
     assert set(engine.steps) == set(STEPS)
     assert engine.steps[:2] == ["read", "validate"]
-    plain = segmentasi.run(table_path, schema=schema, experiments=["produk"], options=OPTIONS,
-                           diagnose=False, workers=1)
-    assert recorded.experiments["produk"].sweep.table.drop(columns="fit_seconds").equals(
-        plain.experiments["produk"].sweep.table.drop(columns="fit_seconds"))
+    plain = segmentasi.run(
+        table_path,
+        schema=schema,
+        experiments=["produk"],
+        options=OPTIONS,
+        diagnose=False,
+        workers=1,
+    )
+    assert (
+        recorded.experiments["produk"]
+        .sweep.table.drop(columns="fit_seconds")
+        .equals(plain.experiments["produk"].sweep.table.drop(columns="fit_seconds"))
+    )
 
 
 def test_compute_gives_the_experiments_a_run_gives(schema, synthetic):
     run = segmentasi.run(synthetic, schema=schema, options=OPTIONS, diagnose=False)
     table, _ = validate(synthetic, schema)
-    computed = compute(table, schema, RunOptions(tuple(schema.experiments), sweep=OPTIONS),
-                       diagnose=False)
+    computed = compute(
+        table, schema, RunOptions(tuple(schema.experiments), sweep=OPTIONS), diagnose=False
+    )
     assert list(computed) == list(run.experiments) == list(schema.experiments)
     for name, exp in computed.items():
         assert np.array_equal(exp.labels, run.experiments[name].labels)

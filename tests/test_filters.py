@@ -66,10 +66,14 @@ CONSTRUCTS: list[tuple[str, Callable[[pd.DataFrame], pd.Series]]] = [
     ("Status_Perkawinan == 'Janda/Duda'", lambda t: t.Status_Perkawinan == "Janda/Duda"),
     ("Vintage > '< 1 Tahun'", lambda t: t.Vintage > "< 1 Tahun"),
     ("Vintage <= '2 - 3 Tahun'", lambda t: t.Vintage <= "2 - 3 Tahun"),
-    ("Pendidikan between 'SMP' and 'Sarjana'",
-     lambda t: (t.Pendidikan >= "SMP") & (t.Pendidikan <= "Sarjana")),
-    ("Pendidikan not between 'SMP' and 'Sarjana'",
-     lambda t: ~((t.Pendidikan >= "SMP") & (t.Pendidikan <= "Sarjana"))),
+    (
+        "Pendidikan between 'SMP' and 'Sarjana'",
+        lambda t: (t.Pendidikan >= "SMP") & (t.Pendidikan <= "Sarjana"),
+    ),
+    (
+        "Pendidikan not between 'SMP' and 'Sarjana'",
+        lambda t: ~((t.Pendidikan >= "SMP") & (t.Pendidikan <= "Sarjana")),
+    ),
     ("GCIF == 'G00009'", lambda t: (t.GCIF == "G00009").fillna(False)),
     ("GCIF != 'G00009'", lambda t: ~(t.GCIF == "G00009").fillna(False)),
     ("GCIF in ['G00009', 'G00023']", lambda t: t.GCIF.isin(["G00009", "G00023"])),
@@ -78,15 +82,24 @@ CONSTRUCTS: list[tuple[str, Callable[[pd.DataFrame], pd.Series]]] = [
     ("not Usia > 40", lambda t: ~(t.Usia > 40)),
     ("Usia > 40 and Area == 'Bogor'", lambda t: (t.Usia > 40) & (t.Area == "Bogor")),
     ("Usia > 40 or Area == 'Bogor'", lambda t: (t.Usia > 40) | (t.Area == "Bogor")),
-    ("not Usia > 40 and Jumlah_Anak == 2 or Area == 'Solo'",
-     lambda t: (~(t.Usia > 40) & (t.Jumlah_Anak == 2)) | (t.Area == "Solo")),
-    ("Area == 'Solo' or Usia > 40 and Jumlah_Anak == 2",
-     lambda t: (t.Area == "Solo") | ((t.Usia > 40) & (t.Jumlah_Anak == 2))),
-    ("not (Usia > 40 or Area == 'Solo') and (Jumlah_Anak < 1 or Jumlah_Anak > 3)",
-     lambda t: ~((t.Usia > 40) | (t.Area == "Solo"))
-     & ((t.Jumlah_Anak < 1) | (t.Jumlah_Anak > 3))),
-    ("NOT Usia BETWEEN 20 AND 30 And Area Is Not Missing",
-     lambda t: ~((t.Usia >= 20) & (t.Usia <= 30)) & t.Area.notna()),
+    (
+        "not Usia > 40 and Jumlah_Anak == 2 or Area == 'Solo'",
+        lambda t: (~(t.Usia > 40) & (t.Jumlah_Anak == 2)) | (t.Area == "Solo"),
+    ),
+    (
+        "Area == 'Solo' or Usia > 40 and Jumlah_Anak == 2",
+        lambda t: (t.Area == "Solo") | ((t.Usia > 40) & (t.Jumlah_Anak == 2)),
+    ),
+    (
+        "not (Usia > 40 or Area == 'Solo') and (Jumlah_Anak < 1 or Jumlah_Anak > 3)",
+        lambda t: (
+            ~((t.Usia > 40) | (t.Area == "Solo")) & ((t.Jumlah_Anak < 1) | (t.Jumlah_Anak > 3))
+        ),
+    ),
+    (
+        "NOT Usia BETWEEN 20 AND 30 And Area Is Not Missing",
+        lambda t: ~((t.Usia >= 20) & (t.Usia <= 30)) & t.Area.notna(),
+    ),
     ("`Usia`>40 AND`Area`IN['Solo']", lambda t: (t.Usia > 40) & t.Area.isin(["Solo"])),
 ]
 
@@ -124,12 +137,14 @@ def test_the_real_table_keeps_what_pandas_query_kept(real_table_path, schema):
 
 
 def test_names_levels_and_strings_are_quoted_and_escaped():
-    table = pd.DataFrame({
-        "Nama Kota": pd.Categorical(["Kota 'A'", 'Kota "B"', "C\\D", None]),
-        "Ärger_1": [1.0, 2.0, 3.0, 4.0],
-        "a`b": [1.0, 2.0, 3.0, 4.0],
-        "and": [0.0, 1.0, 0.0, 1.0],
-    })
+    table = pd.DataFrame(
+        {
+            "Nama Kota": pd.Categorical(["Kota 'A'", 'Kota "B"', "C\\D", None]),
+            "Ärger_1": [1.0, 2.0, 3.0, 4.0],
+            "a`b": [1.0, 2.0, 3.0, 4.0],
+            "and": [0.0, 1.0, 0.0, 1.0],
+        }
+    )
     assert keeps(table, r"`Nama Kota` == 'Kota \'A\''").tolist() == [True, False, False, False]
     assert keeps(table, r"`Nama Kota` == 'Kota \"B\"'").tolist() == [False, True, False, False]
     assert keeps(table, r'`Nama Kota` == "Kota \"B\""').tolist() == [False, True, False, False]
@@ -145,23 +160,25 @@ def test_missing_values_satisfy_no_comparison_but_its_opposite(typed):
     missing = typed.Usia.isna().to_numpy()
     for text in ["Usia == 40", "Usia < 200", "Usia in [40]", "Usia between 0 and 200"]:
         assert not keeps(typed, text)[missing].any(), text
-    for text in ["Usia != 40", "Usia not in [40]", "Usia not between 0 and 200",
-                 "not Usia < 200"]:
+    for text in ["Usia != 40", "Usia not in [40]", "Usia not between 0 and 200", "not Usia < 200"]:
         assert keeps(typed, text)[missing].all(), text
 
 
 def test_unknown_column_gets_a_did_you_mean(typed):
     message = problem(typed, "Usia > 30 and Jalur_pembukan == 'Cabang'")
-    assert "unknown column 'Jalur_pembukan' (did you mean 'Jalur_Pembukaan'?) at position 15" \
+    assert (
+        "unknown column 'Jalur_pembukan' (did you mean 'Jalur_Pembukaan'?) at position 15"
         in message
+    )
     message = problem(typed, "`Nothing like it` > 1")
     assert message.startswith("unknown column 'Nothing like it' at position 1\n")
 
 
 def test_unknown_level_gets_a_did_you_mean(typed):
     message = problem(typed, "Area in ['Jakarta', 'Surabya']")
-    assert "column 'Area' has no level 'Surabya' (did you mean 'Surabaya'?) at position 21" \
-        in message
+    assert (
+        "column 'Area' has no level 'Surabya' (did you mean 'Surabaya'?) at position 21" in message
+    )
     assert "(its levels: Jakarta, Bandung, Surabaya, Solo, Jogja, Bogor)" in problem(
         typed, "Area == 'Medan'"
     )
@@ -171,10 +188,14 @@ def test_unknown_level_gets_a_did_you_mean(typed):
 
 
 def test_values_must_fit_the_column_type(typed):
-    assert "column 'Usia' is numeric, but '40' is a string (write numbers without quotes) " \
+    assert (
+        "column 'Usia' is numeric, but '40' is a string (write numbers without quotes) "
         "at position 8" in problem(typed, "Usia > '40'")
-    assert "column 'Area' holds levels, not numbers: quote the level (Area == '3') " \
+    )
+    assert (
+        "column 'Area' holds levels, not numbers: quote the level (Area == '3') "
         "at position 18" in problem(typed, "Area in ['Solo', 3]")
+    )
     assert "column 'GCIF' holds text: quote the value (GCIF == '-7') at position 9" in problem(
         typed, "GCIF == -7"
     )
@@ -182,8 +203,10 @@ def test_values_must_fit_the_column_type(typed):
 
 def test_nominal_columns_have_no_order(typed):
     message = problem(typed, "Usia > 3 and Area between 'Bandung' and 'Solo'")
-    assert "column 'Area' is nominal: its levels have no order, so it cannot be compared " \
+    assert (
+        "column 'Area' is nominal: its levels have no order, so it cannot be compared "
         "with 'between' (use ==, != or in) at position 14" in message
+    )
     assert "cannot be compared with '<'" in problem(typed, "Area < 'Solo'")
 
 
@@ -213,8 +236,10 @@ def test_syntax_errors_give_the_position_and_a_caret(typed):
 def test_long_filters_show_the_problem_in_context(typed):
     text = " and ".join(["Usia > 1"] * 40) + " and Usia >> 2"
     lines = problem(typed, text).splitlines()
-    assert lines[0] == f"unexpected '>' after '>': expected a number or a quoted string " \
-                       f"at position {len(text) - 2}"
+    assert (
+        lines[0] == f"unexpected '>' after '>': expected a number or a quoted string "
+        f"at position {len(text) - 2}"
+    )
     assert lines[1].startswith("  ...") and lines[1].endswith("Usia >> 2")
     assert lines[2].index("^") == lines[1].rindex(">")
 
@@ -236,6 +261,7 @@ def test_the_api_refuses_a_bad_filter(typed, schema):
 
 
 # The command line, as a user or an attacker runs it.
+
 
 @pytest.fixture(scope="module")
 def table_file(tmp_path_factory, schema) -> Path:
@@ -263,11 +289,13 @@ def run_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
         ("Usia > 200", "--where 'Usia > 200' keeps no rows"),
     ],
 )
-def test_a_bad_filter_exits_2_with_a_message(monkeypatch, capsys, tmp_path, table_file, where,
-                                             fragment):
+def test_a_bad_filter_exits_2_with_a_message(
+    monkeypatch, capsys, tmp_path, table_file, where, fragment
+):
     out = tmp_path / "run"
-    code, err = run_in_process(monkeypatch, capsys, "run", str(table_file), "--out", str(out),
-                               "--where", where, "--quiet")
+    code, err = run_in_process(
+        monkeypatch, capsys, "run", str(table_file), "--out", str(out), "--where", where, "--quiet"
+    )
     assert code == 2 and fragment in err and "Traceback" not in err
     assert not out.exists()
 
@@ -275,9 +303,21 @@ def test_a_bad_filter_exits_2_with_a_message(monkeypatch, capsys, tmp_path, tabl
 def test_the_shell_command_attack_exits_2_and_runs_nothing(tmp_path, table_file):
     pwned, out = tmp_path / "pwned", tmp_path / "run"
     done = subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", "run", str(table_file), "--out", str(out),
-         "--where", f"Usia > @files.os.system('touch {pwned}')", "--quiet"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "segmentasi.cli",
+            "run",
+            str(table_file),
+            "--out",
+            str(out),
+            "--where",
+            f"Usia > @files.os.system('touch {pwned}')",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 2, done.stderr
     assert "unexpected character '@' at position 8" in done.stderr
@@ -303,8 +343,17 @@ def test_the_shell_command_attack_exits_2_and_runs_nothing(tmp_path, table_file)
 )
 def test_code_in_a_filter_never_runs(monkeypatch, capsys, tmp_path, table_file, attack):
     pwned, out = tmp_path / "pwned", tmp_path / "run"
-    code, err = run_in_process(monkeypatch, capsys, "run", str(table_file), "--out", str(out),
-                               "--where", attack.format(pwned=pwned), "--quiet")
+    code, err = run_in_process(
+        monkeypatch,
+        capsys,
+        "run",
+        str(table_file),
+        "--out",
+        str(out),
+        "--where",
+        attack.format(pwned=pwned),
+        "--quiet",
+    )
     assert code == 2 and "--where is not a valid filter" in err
     assert not pwned.exists() and not out.exists()
 
@@ -341,21 +390,90 @@ def nothing_runs() -> Iterator[None]:
 
 
 TOKENS = [
-    "Usia", "Area", "GCIF", "Vintage", "`Jalur_Pembukaan`", "`", "``", "'", '"', "\\", "@",
-    "@io", "@pd", "__import__", "__class__", "__builtins__", ".", ",", "(", ")", "[", "]", "{",
-    "}", ":", ";", "lambda", "os.system('touch /tmp/x')", "and", "or", "not", "in", "between",
-    "is", "missing", "AND", "Not", "==", "=", "!=", "<", "<=", ">", ">=", "-", "+", "*", "**",
-    "&", "|", "~", "40", "-1", "1e999", "3.5e-2", ".5", "'Jakarta'", '"Bogor"', "'Surabya'",
-    "'SMA'", "'x\\'y'", "\n", "\t", "\u200f", "\x00", " ",
+    "Usia",
+    "Area",
+    "GCIF",
+    "Vintage",
+    "`Jalur_Pembukaan`",
+    "`",
+    "``",
+    "'",
+    '"',
+    "\\",
+    "@",
+    "@io",
+    "@pd",
+    "__import__",
+    "__class__",
+    "__builtins__",
+    ".",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ";",
+    "lambda",
+    "os.system('touch /tmp/x')",
+    "and",
+    "or",
+    "not",
+    "in",
+    "between",
+    "is",
+    "missing",
+    "AND",
+    "Not",
+    "==",
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "-",
+    "+",
+    "*",
+    "**",
+    "&",
+    "|",
+    "~",
+    "40",
+    "-1",
+    "1e999",
+    "3.5e-2",
+    ".5",
+    "'Jakarta'",
+    '"Bogor"',
+    "'Surabya'",
+    "'SMA'",
+    "'x\\'y'",
+    "\n",
+    "\t",
+    "\u200f",
+    "\x00",
+    " ",
 ]
 spliced = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=3)), max_size=30).map(
     " ".join
 ) | st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)
 # Whole clauses, good and bad, so that the checks after parsing are reached too.
 CLAUSES = [
-    "Usia > 40", "Area == 'Solo'", "Usia is missing", "`Jalur_Pembukaan` != 'Cabang'",
-    "Usia > 1e999", "Area == 'bad \\q escape'", "GCIF in ['a', 1]", "Area < 'Solo'",
-    "Usai == 1", "Vintage between '< 1 Tahun' and '> 4 Tahun'", "Usia > 'x'", "Area == 1",
+    "Usia > 40",
+    "Area == 'Solo'",
+    "Usia is missing",
+    "`Jalur_Pembukaan` != 'Cabang'",
+    "Usia > 1e999",
+    "Area == 'bad \\q escape'",
+    "GCIF in ['a', 1]",
+    "Area < 'Solo'",
+    "Usai == 1",
+    "Vintage between '< 1 Tahun' and '> 4 Tahun'",
+    "Usia > 'x'",
+    "Area == 1",
 ]
 joined = st.builds(
     lambda nots, clauses, joiner: "not " * nots + joiner.join(clauses),
@@ -409,9 +527,11 @@ def column_leaves(column: str, series: pd.Series) -> st.SearchStrategy:
     if kind in ("ordinal", "nominal"):
         value = st.sampled_from(list(series.cat.categories))
     elif kind == "numeric":
-        value = st.sampled_from(series.dropna().unique().tolist()) | st.integers(
-            -5, 10**6
-        ).map(float) | st.floats(-1e9, 1e12, allow_nan=False)
+        value = (
+            st.sampled_from(series.dropna().unique().tolist())
+            | st.integers(-5, 10**6).map(float)
+            | st.floats(-1e9, 1e12, allow_nan=False)
+        )
     else:
         value = st.sampled_from(series.dropna().unique().tolist()) | st.text(max_size=8)
 
@@ -434,8 +554,10 @@ def trees(renamed) -> st.SearchStrategy:
     """Random filter trees over the renamed table's columns."""
     return st.recursive(
         leaves(renamed),
-        lambda children: st.tuples(st.just("not"), children)
-        | st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=3)),
+        lambda children: (
+            st.tuples(st.just("not"), children)
+            | st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=3))
+        ),
         max_leaves=8,
     )
 
@@ -454,8 +576,14 @@ def reference(table: pd.DataFrame, tree: tuple) -> np.ndarray:
     if op.endswith("missing"):
         kept = series.isna()
         return ~kept.to_numpy() if op == "is not missing" else kept.to_numpy()
-    compare = {"==": series.__eq__, "!=": series.__eq__, "<": series.__lt__,
-               "<=": series.__le__, ">": series.__gt__, ">=": series.__ge__}
+    compare = {
+        "==": series.__eq__,
+        "!=": series.__eq__,
+        "<": series.__lt__,
+        "<=": series.__le__,
+        ">": series.__gt__,
+        ">=": series.__ge__,
+    }
     if op.endswith("in"):
         kept = series.isin(values)
     elif op.endswith("between"):

@@ -42,8 +42,13 @@ def segmentasi(capsys, *args: str) -> tuple[int, str]:
 
 def in_a_child(*args: str, **options) -> subprocess.Popen:
     """The command line in a child process, as a user runs it."""
-    return subprocess.Popen([sys.executable, "-m", "segmentasi.cli", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)
+    return subprocess.Popen(
+        [sys.executable, "-m", "segmentasi.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -105,8 +110,7 @@ def run_template(tmp_path_factory, table) -> Path:
     from segmentasi.sweep import SweepOptions
 
     out = tmp_path_factory.mktemp("template") / "run"
-    run(table, experiments=["demografi"], options=SweepOptions(ks=(2, 3)), diagnose=False,
-        out=out)
+    run(table, experiments=["demografi"], options=SweepOptions(ks=(2, 3)), diagnose=False, out=out)
     return out
 
 
@@ -139,8 +143,9 @@ def test_a_run_folder_is_replaced_with_overwrite_and_nothing_is_left_beside_it(
     (run_dir / "manifest.json").write_text(json.dumps({**before, "created": "earlier"}))
     code, err = segmentasi(capsys, "run", str(table), "--out", str(run_dir), *QUICK_RUN)
     assert code == 2 and "folder exists and is not empty (use --overwrite" in err
-    code, err = segmentasi(capsys, "run", str(table), "--out", str(run_dir), "--overwrite",
-                           *QUICK_RUN)
+    code, err = segmentasi(
+        capsys, "run", str(table), "--out", str(run_dir), "--overwrite", *QUICK_RUN
+    )
     assert code == 0, err
     assert json.loads((run_dir / "manifest.json").read_text())["created"] != "earlier"
     assert sorted(p.name for p in run_dir.parent.iterdir()) == ["latest"]
@@ -161,8 +166,9 @@ def test_a_run_folder_is_replaced_with_overwrite_and_nothing_is_left_beside_it(
         ("name too long", "file name too long"),
     ],
 )
-def test_run_refuses_and_touches_nothing(capsys, monkeypatch, tmp_path, run_dir, table, case,
-                                         message):
+def test_run_refuses_and_touches_nothing(
+    capsys, monkeypatch, tmp_path, run_dir, table, case, message
+):
     data, out = str(table), str(run_dir)
     if case == "input inside":
         data = str(shutil.copy(table, run_dir / "demografi" / "customers.csv"))
@@ -179,8 +185,9 @@ def test_run_refuses_and_touches_nothing(capsys, monkeypatch, tmp_path, run_dir,
         out = str(run_dir / "again")
     elif case == "a search folder":
         shutil.rmtree(run_dir)
-        write_search_folder(SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy"),
-                            run_dir)
+        write_search_folder(
+            SearchRun({}, SearchOptions(), Guardrails(), {"path": "x"}, "toy"), run_dir
+        )
     elif case == "a file":
         out = str(tmp_path / "notes.txt")
         Path(out).write_text("mine")
@@ -226,16 +233,29 @@ def test_search_replaces_only_a_search_folder(tmp_path, run_dir, table):
 
 
 @pytest.mark.parametrize("command", ["assign", "targets"])
-def test_file_outputs_refuse_existing_files_and_run_folders(capsys, tmp_path, run_dir, table,
-                                                            command):
+def test_file_outputs_refuse_existing_files_and_run_folders(
+    capsys, tmp_path, run_dir, table, command
+):
     model = run_dir / "demografi" / "segmentation.model"
 
     def write(out: Path, *more: str) -> tuple[int, str]:
         if command == "assign":
-            return segmentasi(capsys, "assign", str(model), str(table), "--out", str(out),
-                              "--quiet", *more)
-        return segmentasi(capsys, "targets", str(run_dir), "--segment", "1", "--product",
-                          "deposito", "--out", str(out), "--quiet", *more)
+            return segmentasi(
+                capsys, "assign", str(model), str(table), "--out", str(out), "--quiet", *more
+            )
+        return segmentasi(
+            capsys,
+            "targets",
+            str(run_dir),
+            "--segment",
+            "1",
+            "--product",
+            "deposito",
+            "--out",
+            str(out),
+            "--quiet",
+            *more,
+        )
 
     existing = tmp_path / "placed.csv"
     existing.write_text("keep me")
@@ -265,8 +285,9 @@ def test_file_outputs_refuse_existing_files_and_run_folders(capsys, tmp_path, ru
 # --- the operating system's refusals are the user's to fix ----------------------------------
 
 
-def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(capsys, monkeypatch, tmp_path,
-                                                                run_dir, table):
+def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(
+    capsys, monkeypatch, tmp_path, run_dir, table
+):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -342,7 +363,8 @@ def test_a_later_writer_removes_only_what_proven_dead_writers_left(tmp_path):
         (tmp_path / name / "segments.csv").write_text("half")
     write_folder_atomically(tmp_path / "run", lambda folder: (folder / "a").write_text("a"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["run", *(name for name, kept in left.items() if kept)])
+        ["run", *(name for name, kept in left.items() if kept)]
+    )
 
 
 def test_a_folder_moved_aside_by_a_killed_writer_comes_back(tmp_path):
@@ -408,8 +430,18 @@ def test_ctrl_c_stops_the_run_and_its_workers(tmp_path, big_table):
 
 
 def test_a_closed_pipe_ends_the_run_quietly(tmp_path, table):
-    child = in_a_child("run", str(table), "--out", str(tmp_path / "run"), "--workers", "2",
-                       "--experiment", "demografi", "--k-max", "3")
+    child = in_a_child(
+        "run",
+        str(table),
+        "--out",
+        str(tmp_path / "run"),
+        "--workers",
+        "2",
+        "--experiment",
+        "demografi",
+        "--k-max",
+        "3",
+    )
     # The reader goes away before the run prints anything, as `| head -0` or a reader that
     # died does; closing after the first line raced with a child that had printed everything.
     child.stdout.close()

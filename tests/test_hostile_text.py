@@ -35,10 +35,26 @@ from .conftest import make_other_bank
 
 LONG = "L" * 10_000
 HOSTILE_IDS = [
-    '=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)",
-    "[/]", "[bold red]x[/]", "[link=file:///etc/passwd]click[/link]", "$5^{1$", "$\\alpha$",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", LONG, "\x07bell", "nul\x00byte",
-    "\x1b[31mred", "\u202eevil", "😀 emoji", ":thumbs_up:", "'=quoted", "-12.5",
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1)",
+    "[/]",
+    "[bold red]x[/]",
+    "[link=file:///etc/passwd]click[/link]",
+    "$5^{1$",
+    "$\\alpha$",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    LONG,
+    "\x07bell",
+    "nul\x00byte",
+    "\x1b[31mred",
+    "\u202eevil",
+    "😀 emoji",
+    ":thumbs_up:",
+    "'=quoted",
+    "-12.5",
 ]
 REGIONS = ["[bold red]x[/]", "$5^{1$", "=1+2 \u202e😀"]
 TIERS = ["$\\alpha$", "<img src=x onerror=alert(1)>", "@SUM(1) \x1b[31m\x07"]
@@ -53,7 +69,9 @@ def cli_run(*args: object) -> subprocess.CompletedProcess:
     """The command line in a child process, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "segmentasi.cli", *map(str, args)],
-        capture_output=True, encoding="utf-8", timeout=600,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
 
@@ -76,10 +94,22 @@ def schema_text(experiment: str = "people") -> str:
     as JSON strings, which TOML reads the same)."""
     columns = [
         {"name": "cust_no", "role": "id"},
-        {"name": "region", "role": "nominal", "levels": [*REGIONS, LONG],
-         "label": REGION_LABEL, "label_en": REGION_LABEL},
-        {"name": "age_years", "role": "numeric", "min": 18, "max": 99, "integer": True,
-         "label": "$\\alpha$ \x1b[31m😀", "label_en": "$\\alpha$ \x1b[31m😀"},
+        {
+            "name": "region",
+            "role": "nominal",
+            "levels": [*REGIONS, LONG],
+            "label": REGION_LABEL,
+            "label_en": REGION_LABEL,
+        },
+        {
+            "name": "age_years",
+            "role": "numeric",
+            "min": 18,
+            "max": 99,
+            "integer": True,
+            "label": "$\\alpha$ \x1b[31m😀",
+            "label_en": "$\\alpha$ \x1b[31m😀",
+        },
         {"name": "segment_tier", "role": "ordinal", "levels": TIERS},
         {"name": "has_card", "role": "product", "label": CARD_LABEL, "label_en": CARD_LABEL},
         {"name": LOAN, "role": "product"},
@@ -88,8 +118,9 @@ def schema_text(experiment: str = "people") -> str:
     lines = ['name = "[/]hostile \\u001b[31m"']
     for column in columns:
         lines.append("[[columns]]")
-        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}"
-                  for key, value in column.items()]
+        lines += [
+            f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in column.items()
+        ]
     lines += [
         f"[experiments.{json.dumps(experiment)}]",
         'features = ["region", "age_years", "segment_tier"]',
@@ -105,9 +136,11 @@ def hostile_table() -> pd.DataFrame:
     table = make_other_bank(300)
     table["cust_no"] = table["cust_no"].astype(object)
     table["region"] = table["region"].map(
-        dict(zip(["north", "south", "east"], REGIONS, strict=True)))
+        dict(zip(["north", "south", "east"], REGIONS, strict=True))
+    )
     table["segment_tier"] = table["segment_tier"].map(
-        dict(zip(["bronze", "silver", "gold"], TIERS, strict=True)))
+        dict(zip(["bronze", "silver", "gold"], TIERS, strict=True))
+    )
     table = table.rename(columns={"has_loan": LOAN})
     hostile = slice(0, len(HOSTILE_IDS) - 1)
     table.loc[hostile, "cust_no"] = HOSTILE_IDS
@@ -128,43 +161,50 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def run(inputs, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     out = tmp_path_factory.mktemp("runs") / "run"
-    done = cli_run("run", inputs["table"], "--schema", inputs["schema"], "--out", out,
-                   "--k-max", "4")
+    done = cli_run(
+        "run", inputs["table"], "--schema", inputs["schema"], "--out", out, "--k-max", "4"
+    )
     return out, done
 
 
 # --- the spreadsheet rule -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("=1+2", "'=1+2"),
-    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(1)", "'@SUM(1)"),
-    ("\t=x", "'\t=x"),
-    ("\r=x", "'\r=x"),
-    ("-", "'-"),
-    ("-inf", "'-inf"),
-    ("'=x", "''=x"),  # so that taking one ' off gives back exactly "'=x"
-    ("-12.5", "-12.5"),  # plain numbers are numbers to a spreadsheet, never formulas
-    ("-3", "-3"),
-    ("+1e-5", "+1e-5"),
-    ("'x", "'x"),
-    ("a=b", "a=b"),
-    ("", ""),
-])
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=x", "'\t=x"),
+        ("\r=x", "'\r=x"),
+        ("-", "'-"),
+        ("-inf", "'-inf"),
+        ("'=x", "''=x"),  # so that taking one ' off gives back exactly "'=x"
+        ("-12.5", "-12.5"),  # plain numbers are numbers to a spreadsheet, never formulas
+        ("-3", "-3"),
+        ("+1e-5", "+1e-5"),
+        ("'x", "'x"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_spreadsheet_rule_per_cell(value, written):
     assert files.spreadsheet_cell(value) == written
     assert files.spreadsheet_text(written) == value
 
 
 def test_spreadsheet_safe_covers_every_text_column_and_the_header():
-    frame = pd.DataFrame({
-        "=name": ["=1+2", None, "ok"],
-        "text": pd.Series(["@x", "-5", "y"], dtype="string"),
-        "level": pd.Categorical(["+a", "b", "+a"], categories=["+a", "b", "-1"]),
-        "number": [-1.5, 2.0, -3.0],
-        "mixed": ["-x", 3, np.nan],
-    })
+    frame = pd.DataFrame(
+        {
+            "=name": ["=1+2", None, "ok"],
+            "text": pd.Series(["@x", "-5", "y"], dtype="string"),
+            "level": pd.Categorical(["+a", "b", "+a"], categories=["+a", "b", "-1"]),
+            "number": [-1.5, 2.0, -3.0],
+            "mixed": ["-x", 3, np.nan],
+        }
+    )
     safe = files.spreadsheet_safe(frame)
     assert list(safe.columns) == ["'=name", "text", "level", "number", "mixed"]
     assert safe["'=name"].tolist()[::2] == ["'=1+2", "ok"] and pd.isna(safe["'=name"][1])
@@ -196,7 +236,10 @@ def test_xlsx_cells_are_text_never_formulas(tmp_path):
     sheet = openpyxl.load_workbook(path).active
     cells = [[c for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [(c[0].value, c[0].data_type) for c in cells] == [
-        ("'=1+2", "s"), ("'@SUM(1)", "s"), ("-3", "s")]
+        ("'=1+2", "s"),
+        ("'@SUM(1)", "s"),
+        ("-3", "s"),
+    ]
     assert [c[1].value for c in cells] == [-1, 2, 3]
     with pytest.raises(InputError, match="control character"):
         files.write_table(pd.DataFrame({"id": ["\x1b[31m"]}), tmp_path / "bad.xlsx")
@@ -209,6 +252,7 @@ def test_parquet_keeps_raw_values(tmp_path):
 
 
 # --- messages, console, charts, names that become paths -----------------------------------------
+
 
 def test_a_cell_in_a_message_is_quoted_on_one_line_and_cut():
     assert quoted("\x1b[31mred\u202e\n\x00") == "'\\x1b[31mred\\u202e\\n\\x00'"
@@ -227,8 +271,9 @@ def test_the_console_prints_markup_emoji_codes_and_escapes_as_text():
 
 
 def test_progress_descriptions_are_text(monkeypatch):
-    monkeypatch.setattr(cli, "err_console", cli.DataConsole(file=text_io.StringIO(),
-                                                             force_terminal=True))
+    monkeypatch.setattr(
+        cli, "err_console", cli.DataConsole(file=text_io.StringIO(), force_terminal=True)
+    )
     with cli._progress(quiet=False) as update:
         update("[/]people: kmeans [bold]k=3", 1, 2)  # markup here raised MarkupError
 
@@ -236,10 +281,21 @@ def test_progress_descriptions_are_text(monkeypatch):
 def test_chart_labels_draw_dollar_signs_as_text():
     names = {1: "$5^{1$", 2: "$\\alpha$ and $x"}
     for src in (
-        plots.heatmap(np.array([[0.5, -0.5], [1.0, 0.0]]), [["$1", "2$"], ["a", "b"]],
-                      ["$5^{1$ level", "$\\alpha$"], [1, 2], "$", "$5^{1$", "$x"),
-        plots.segment_map(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([1, 2]),
-                          plots.AxisTexts("$5^{1$", "$", "$\\alpha"), names),
+        plots.heatmap(
+            np.array([[0.5, -0.5], [1.0, 0.0]]),
+            [["$1", "2$"], ["a", "b"]],
+            ["$5^{1$ level", "$\\alpha$"],
+            [1, 2],
+            "$",
+            "$5^{1$",
+            "$x",
+        ),
+        plots.segment_map(
+            np.array([[0.0, 1.0], [1.0, 0.0]]),
+            np.array([1, 2]),
+            plots.AxisTexts("$5^{1$", "$", "$\\alpha"),
+            names,
+        ),
     ):
         assert src.startswith("data:image/png;base64,")
 
@@ -253,13 +309,14 @@ def test_an_experiment_name_cannot_be_a_path(tmp_path):
 
 
 def test_search_configs_keep_names_beyond_ascii(tmp_path):
-    config = RunConfig("people", ("Usia 😀", "a\x7fb\x1b\"q\\"), scales={"Usia 😀": "log"})
+    config = RunConfig("people", ("Usia 😀", 'a\x7fb\x1b"q\\'), scales={"Usia 😀": "log"})
     path = tmp_path / "config.toml"
     path.write_text(config.to_toml(), encoding="utf-8")
     assert load_config(path) == config
 
 
 # --- the command line end to end ----------------------------------------------------------------
+
 
 def test_validate_prints_hostile_text_as_data(inputs):
     done = cli_run("validate", inputs["table"], "--schema", inputs["schema"])
@@ -307,8 +364,18 @@ def test_a_call_list_of_hostile_ids(run, tmp_path):
     _, segments, _ = read_campaign_tables(out, "people")
     segment = int(segments["segment_people"][0])
     calls = tmp_path / "calls.csv"
-    done = cli_run("targets", out, "--segment", segment, "--product", LOAN,
-                   "--experiment", "people", "--out", calls)
+    done = cli_run(
+        "targets",
+        out,
+        "--segment",
+        segment,
+        "--product",
+        LOAN,
+        "--experiment",
+        "people",
+        "--out",
+        calls,
+    )
     assert done.returncode == 0, done.stderr
     assert_clean(done)
     assert "do not own =loan+1." in done.stdout
@@ -321,8 +388,13 @@ def test_a_call_list_of_hostile_ids(run, tmp_path):
 
 
 BAD_LEVELS = ["[/]", "\x1b[31mred", "M" * 10_000, "\u202eevil", "[link=file:///etc/passwd]x"]
-BAD_SHOWN = ["'[/]' x1", "'\\x1b[31mred' x1", "'" + "M" * 80 + "…' x1", "'\\u202eevil' x1",
-             "'[link=file:///etc/passwd]x' x1"]
+BAD_SHOWN = [
+    "'[/]' x1",
+    "'\\x1b[31mred' x1",
+    "'" + "M" * 80 + "…' x1",
+    "'\\u202eevil' x1",
+    "'[link=file:///etc/passwd]x' x1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -339,16 +411,18 @@ def bad_table(inputs) -> Path:
     return path
 
 
-
-def test_invalid_hostile_cells_are_shown_as_data_and_nothing_is_written(inputs, bad_table,
-                                                                        tmp_path):
+def test_invalid_hostile_cells_are_shown_as_data_and_nothing_is_written(
+    inputs, bad_table, tmp_path
+):
     out = tmp_path / "run"
     done = cli_run("run", bad_table, "--schema", inputs["schema"], "--out", out)
     assert done.returncode == 2
     assert_clean(done)
-    for shown in [*BAD_SHOWN,
-                  "column 'age_years': non-numeric value(s) such as '$5^{1$' (row 36)",
-                  "unexpected column(s) '[/]\\x1b[31m'"]:
+    for shown in [
+        *BAD_SHOWN,
+        "column 'age_years': non-numeric value(s) such as '$5^{1$' (row 36)",
+        "unexpected column(s) '[/]\\x1b[31m'",
+    ]:
         assert shown in done.stderr
     assert max(len(line) for line in done.stderr.splitlines()) < 1500  # one line per problem
     assert list(tmp_path.iterdir()) == []

@@ -64,8 +64,9 @@ def test_weighted_points_score_like_the_rows_they_stand_for(metric):
     weights = rng.integers(1, 6, size=12)
     labelings = [rng.permutation(np.arange(12) % k) for k in (2, 3, 5)]
     rows = np.repeat(points, weights, axis=0)
-    expected = [silhouette_score(rows, np.repeat(labels, weights), metric=metric)
-                for labels in labelings]
+    expected = [
+        silhouette_score(rows, np.repeat(labels, weights), metric=metric) for labels in labelings
+    ]
     scores = silhouette_scores(points, labelings, metric=metric, weights=weights)
     np.testing.assert_allclose(scores, expected, atol=1e-6)
 

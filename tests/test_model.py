@@ -100,7 +100,8 @@ def test_run_folder_holds_the_recommended_model_and_each_algorithms_model(fitted
         recommended = exp.sweep.recommended[0]
         folder = run_dir / experiment
         assert sorted(p.name for p in (folder / "models").iterdir()) == [
-            "kmeans.model", "kmedoids.model"
+            "kmeans.model",
+            "kmedoids.model",
         ]
         assert (folder / MODEL_FILE).read_bytes() == model_path(
             run_dir, experiment, recommended
@@ -134,8 +135,10 @@ def test_chunked_assignment_equals_assignment_at_once(run_dir, synthetic, schema
     in_chunks = model.assign(table, chunk_rows=chunk_rows)
     pd.testing.assert_frame_equal(in_chunks.table, whole.table)
     assert [str(w) for w in in_chunks.warnings] == [str(w) for w in whole.warnings]
-    pieces = [model.assign(table.iloc[s : s + chunk_rows * 40]).table
-              for s in range(0, len(table), chunk_rows * 40)]
+    pieces = [
+        model.assign(table.iloc[s : s + chunk_rows * 40]).table
+        for s in range(0, len(table), chunk_rows * 40)
+    ]
     pd.testing.assert_frame_equal(pd.concat(pieces), whole.table)
 
 
@@ -199,8 +202,10 @@ def test_a_bad_value_is_placed_as_if_it_had_the_training_value(run_dir, prospect
     pd.testing.assert_series_equal(given["distance"], fixed["distance"])
 
 
-OFFERED = {1: ["Produk_Kartu_Kredit", "Produk_Deposito", "Produk_Kredit_Rumah"],
-           2: ["Produk_Kredit_Kendaraan"]}
+OFFERED = {
+    1: ["Produk_Kartu_Kredit", "Produk_Deposito", "Produk_Kredit_Rumah"],
+    2: ["Produk_Kredit_Kendaraan"],
+}
 
 
 def with_offers(model: SavedModel, offered: dict[int, list[str]]) -> SavedModel:
@@ -210,16 +215,21 @@ def with_offers(model: SavedModel, offered: dict[int, list[str]]) -> SavedModel:
     for segment in range(1, model.k + 1):
         mine = offered.get(segment, [])
         ranked = mine + [p for p in products if p not in mine]
-        rows += [{"segment": segment, "product": product, "rank": rank, "offered": product in mine}
-                 for rank, product in enumerate(ranked, start=1)]
+        rows += [
+            {"segment": segment, "product": product, "rank": rank, "offered": product in mine}
+            for rank, product in enumerate(ranked, start=1)
+        ]
     return dataclasses.replace(model, offers=pd.DataFrame(rows[::-1]))
 
 
 def test_prospects_get_their_segments_top_offers_by_rank(run_dir, prospects):
     model = with_offers(load_model(model_path(run_dir, "demografi", "kmeans")), OFFERED)
     out = model.assign(prospects, top_offers=2).table
-    expected = out["segment"].map({1: "Produk_Kartu_Kredit; Produk_Deposito",
-                                   2: "Produk_Kredit_Kendaraan"}).fillna("")
+    expected = (
+        out["segment"]
+        .map({1: "Produk_Kartu_Kredit; Produk_Deposito", 2: "Produk_Kredit_Kendaraan"})
+        .fillna("")
+    )
     placed = out["segment"].notna()
     assert (out["recommended_products"][placed] == expected[placed]).all()
     assert out["recommended_products"][~placed].isna().all()
@@ -232,8 +242,10 @@ def test_rows_of_a_segment_without_offers_are_counted_in_a_warning(run_dir, pros
     placed = model.assign(prospects)
     in_two = int((placed.table["segment"] == 2).sum())
     assert 0 < in_two < placed.placed
-    assert any(str(w).startswith(f"{in_two:,} row(s) get no recommended products: segment(s) 2 ")
-               for w in placed.warnings)
+    assert any(
+        str(w).startswith(f"{in_two:,} row(s) get no recommended products: segment(s) 2 ")
+        for w in placed.warnings
+    )
 
 
 def test_segments_without_a_name_are_numbered(run_dir):
@@ -271,11 +283,15 @@ def test_product_groups_need_their_product_columns_and_recommend_nothing(
     with pytest.raises(InputError, match=r"lacks column.*Produk_Tabungan"):
         model.assign(prospects)
     # With every feature absent there is nothing to place a row by: refused, not 100 empty rows.
-    with pytest.raises(InputError, match=(
-        r"none of the 100 row\(s\) could be placed in the 'produk' segmentation \(100 row\(s\): "
-        r"every feature is missing or invalid\); 6 of its 6 feature column\(s\) have no usable "
-        r"value in any row \(absent, empty or invalid\): Produk_Tabungan, Produk_Deposito"
-    )):
+    with pytest.raises(
+        InputError,
+        match=(
+            r"none of the 100 row\(s\) could be placed in the 'produk' segmentation "
+            r"\(100 row\(s\): every feature is missing or invalid\); 6 of its 6 feature "
+            r"column\(s\) have no usable "
+            r"value in any row \(absent, empty or invalid\): Produk_Tabungan, Produk_Deposito"
+        ),
+    ):
         model.assign(prospects, impute_absent_columns=True)
     assert "recommended_products" not in model.assign(synthetic).table.columns
 
@@ -290,8 +306,9 @@ def test_an_absent_feature_column_can_be_filled_when_asked(run_dir, prospects):
     assert model.space.encoders_[2].column == "Vintage"
     placed = filled.table["segment"].notna()
     assert filled.placed == 98 and not placed[[20, 30]].any()
-    pd.testing.assert_series_equal(filled.table["segment"][placed],
-                                   model.assign(as_if).table["segment"][placed])
+    pd.testing.assert_series_equal(
+        filled.table["segment"][placed], model.assign(as_if).table["segment"][placed]
+    )
     assert filled.table.loc[0, "imputed"] == "Area; Vintage"
     assert str(filled.warnings[0]).startswith("column 'Vintage': column is absent")
 
@@ -314,10 +331,14 @@ def test_damaged_changed_or_foreign_model_files_are_refused(run_dir, tmp_path):
     text = good.read_bytes()
     truncated = tmp_path / "truncated.model"
     truncated.write_bytes(text[: len(text) // 2])
-    tampered = _rewrite(good, tmp_path / "tampered.model",
-                        lambda d: d["payload"]["centers"][0].__setitem__(0, 0.5))
-    newer = _rewrite(good, tmp_path / "newer.model",
-                     lambda d: d.__setitem__("format_version", FORMAT_VERSION + 1))
+    tampered = _rewrite(
+        good, tmp_path / "tampered.model", lambda d: d["payload"]["centers"][0].__setitem__(0, 0.5)
+    )
+    newer = _rewrite(
+        good,
+        tmp_path / "newer.model",
+        lambda d: d.__setitem__("format_version", FORMAT_VERSION + 1),
+    )
     older = _rewrite(good, tmp_path / "older.model", lambda d: d.__setitem__("format_version", 0))
     junk = tmp_path / "junk.model"
     junk.write_bytes(bytes(range(256)) * 4)
@@ -341,25 +362,26 @@ def test_a_well_sealed_but_malformed_payload_is_refused(run_dir, tmp_path):
         document["payload"]["centers"] = [[0.0]]
         document["sha256"] = _payload_digest(document["payload"])
 
-    bad = _rewrite(model_path(run_dir, "demografi", "kmeans"), tmp_path / "bad.model",
-                   break_centres)
+    bad = _rewrite(
+        model_path(run_dir, "demografi", "kmeans"), tmp_path / "bad.model", break_centres
+    )
     with pytest.raises(ModelError, match=r"bad.model: payload.centers: 1 rows for k=\d"):
         load_model(bad)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "segmentasi.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "segmentasi.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
-def test_command_line_writes_what_the_api_returns_and_prints_warnings(
-    run_dir, prospects, tmp_path
-):
+def test_command_line_writes_what_the_api_returns_and_prints_warnings(run_dir, prospects, tmp_path):
     data = tmp_path / "prospects.csv"
     prospects.to_csv(data, index=False)
     out = tmp_path / "placed.csv"
-    done = cli("assign", str(run_dir / "demografi"), str(data), "--out", str(out),
-               "--chunk-rows", "33")
+    done = cli(
+        "assign", str(run_dir / "demografi"), str(data), "--out", str(out), "--chunk-rows", "33"
+    )
     assert done.returncode == 0, done.stderr
     assert "Placed 98 of 100 rows" in done.stdout
     assert "column 'Area': 10 value(s) missing or invalid" in done.stderr
@@ -370,12 +392,18 @@ def test_command_line_writes_what_the_api_returns_and_prints_warnings(
     )
     assert out.read_bytes() == expected.read_bytes()
     parquet = tmp_path / "placed.parquet"
-    assert cli("assign", str(run_dir / "demografi"), str(data), "--out", str(parquet),
-               "--quiet").returncode == 0
+    assert (
+        cli(
+            "assign", str(run_dir / "demografi"), str(data), "--out", str(parquet), "--quiet"
+        ).returncode
+        == 0
+    )
     from_parquet, from_csv = pd.read_parquet(parquet), pd.read_csv(out)
     assert list(from_parquet["GCIF"]) == list(from_csv["GCIF"])
-    np.testing.assert_array_equal(from_parquet["segment"].to_numpy(dtype=float, na_value=np.nan),
-                                  from_csv["segment"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(
+        from_parquet["segment"].to_numpy(dtype=float, na_value=np.nan),
+        from_csv["segment"].to_numpy(dtype=float),
+    )
 
 
 def test_command_line_refuses_a_damaged_model_with_exit_2(run_dir, prospects, tmp_path):
@@ -390,8 +418,11 @@ def test_command_line_refuses_a_damaged_model_with_exit_2(run_dir, prospects, tm
 
 
 def test_real_table_is_assigned_back_identically(real_table_path, schema):
-    result = run(real_table_path, schema=schema,
-                 options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000))
+    result = run(
+        real_table_path,
+        schema=schema,
+        options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000),
+    )
     raw = read_table(real_table_path)
     for experiment, algorithm in CASES:
         model = SavedModel.from_run(result, experiment, algorithm)
@@ -404,22 +435,36 @@ def test_real_table_is_assigned_back_identically(real_table_path, schema):
 
 def _money_model(scale_of_age: float | None = None) -> SavedModel:
     """A two-segment model of a log-scaled balance and an age (optionally rescaled)."""
-    schema = schema_from_dict({
-        "name": "logbank",
-        "columns": [{"name": "balance", "role": "numeric", "scale": "log"},
-                    {"name": "age", "role": "numeric"}],
-        "experiments": {"money": {"features": ["balance", "age"]}},
-    })
+    schema = schema_from_dict(
+        {
+            "name": "logbank",
+            "columns": [
+                {"name": "balance", "role": "numeric", "scale": "log"},
+                {"name": "age", "role": "numeric"},
+            ],
+            "experiments": {"money": {"features": ["balance", "age"]}},
+        }
+    )
     training = pd.DataFrame({"balance": [10.0, 100.0, 1000.0, 10000.0], "age": [20, 30, 40, 50]})
     space = FeatureSpace(schema, schema.experiment("money")).fit(training)
     centers = space.transform(training)[[0, 3]]
     if scale_of_age is not None:
-        space.encoders_ = [replace(enc, scale=scale_of_age) if enc.column == "age" else enc
-                           for enc in space.encoders_]
+        space.encoders_ = [
+            replace(enc, scale=scale_of_age) if enc.column == "age" else enc
+            for enc in space.encoders_
+        ]
     return SavedModel(
-        schema=schema, experiment=schema.experiment("money"), algorithm="kmeans", k=2,
-        metric="euclidean", space=space, centers=centers,
-        names={}, narratives={}, profile={}, offers=pd.DataFrame(),
+        schema=schema,
+        experiment=schema.experiment("money"),
+        algorithm="kmeans",
+        k=2,
+        metric="euclidean",
+        space=space,
+        centers=centers,
+        names={},
+        narratives={},
+        profile={},
+        offers=pd.DataFrame(),
     )
 
 
@@ -447,8 +492,10 @@ def test_csv_parquet_and_excel_inputs_place_rows_alike(run_dir, prospects, tmp_p
     text.to_csv(tmp_path / "p.csv", index=False)
     text.to_parquet(tmp_path / "p.parquet", index=False)
     text.to_excel(tmp_path / "p.xlsx", index=False)
-    results = [model.assign(read_table(tmp_path / name)).table[["segment", "distance", "reason"]]
-               for name in ("p.csv", "p.parquet", "p.xlsx")]
+    results = [
+        model.assign(read_table(tmp_path / name)).table[["segment", "distance", "reason"]]
+        for name in ("p.csv", "p.parquet", "p.xlsx")
+    ]
     for other in results[1:]:
         pd.testing.assert_frame_equal(other, results[0])
     assert results[0]["segment"].notna().sum() == 98

@@ -43,8 +43,12 @@ def table_numbers(tables: list[pd.DataFrame]) -> set[str]:
 
 
 def insight_tables(result_profile, insights: Insights) -> list[pd.DataFrame]:
-    return [*result_profile.tables().values(), insights.distinguishing, insights.offers,
-            insights.offer_validation]
+    return [
+        *result_profile.tables().values(),
+        insights.distinguishing,
+        insights.offers,
+        insights.offer_validation,
+    ]
 
 
 def assert_every_number_is_in_the_tables(schema, prof, insights: Insights) -> None:
@@ -101,10 +105,17 @@ def designed(other_schema):
     card = np.r_[np.ones(100), np.zeros(100)].astype(int)
     loan = np.tile([1, 0], 100)
     region = ["north"] * 90 + ["south"] * 10 + ["north"] * 10 + ["south"] * 90
-    frame = pd.DataFrame({
-        "cust_no": [f"C{i}" for i in range(200)], "region": region, "age_years": ages,
-        "segment_tier": "gold", "has_card": card, "has_loan": loan, "n_products": card + loan,
-    })
+    frame = pd.DataFrame(
+        {
+            "cust_no": [f"C{i}" for i in range(200)],
+            "region": region,
+            "age_years": ages,
+            "segment_tier": "gold",
+            "has_card": card,
+            "has_loan": loan,
+            "n_products": card + loan,
+        }
+    )
     table = validate(frame, other_schema)[0]
     return table, np.r_[np.zeros(100), np.ones(100)].astype(int)
 
@@ -112,12 +123,27 @@ def designed(other_schema):
 def narrator(table, labels, schema, features, lang, verdict="weak") -> Narrator:
     prof = profile(table, labels, schema)
     products = [c.name for c in schema.products]
-    validation = pd.DataFrame({
-        "product": products, "auc": 0.55, "ci_low": 0.51, "ci_high": 0.59, "n_test": 60,
-        "verdict": verdict, "used_in_clustering": False, "basis": "segment",
-    })[VALIDATION_COLUMNS]
-    return Narrator(schema, features, prof, distinguishing(table, labels, schema, features),
-                    offers(table, labels, schema, validation=validation), validation, lang)
+    validation = pd.DataFrame(
+        {
+            "product": products,
+            "auc": 0.55,
+            "ci_low": 0.51,
+            "ci_high": 0.59,
+            "n_test": 60,
+            "verdict": verdict,
+            "used_in_clustering": False,
+            "basis": "segment",
+        }
+    )[VALIDATION_COLUMNS]
+    return Narrator(
+        schema,
+        features,
+        prof,
+        distinguishing(table, labels, schema, features),
+        offers(table, labels, schema, validation=validation),
+        validation,
+        lang,
+    )
 
 
 def test_names_are_built_from_the_strongest_traits(designed, other_schema):
@@ -133,41 +159,50 @@ def test_names_are_built_from_the_strongest_traits(designed, other_schema):
     assert bahasa.name_parts(1)[3] == "region north"
 
 
-def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(designed,
-                                                                         other_schema):
+def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(designed, other_schema):
     table, labels = designed
     bahasa = narrator(table, labels, other_schema, ["age_years", "region"], "id")
     english = bahasa.in_language("en")
     assert english.traits(2) is bahasa.traits(2)  # found once, for both
-    assert english.names([1, 2]) == narrator(table, labels, other_schema,
-                                             ["age_years", "region"], "en").names([1, 2])
+    assert english.names([1, 2]) == narrator(
+        table, labels, other_schema, ["age_years", "region"], "en"
+    ).names([1, 2])
     assert bahasa.names([1, 2])[2] == "Age_years 50–59 · tanpa has_card · n_products rendah"
 
 
 def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
     table, labels = designed
     text = narrator(table, labels, other_schema, ["age_years", "region"], "en").narrative(1)
-    assert text.startswith("Segment 1: 100 customers (50% of all customers). What forms this "
-                           "segment: age_years 20–29 (median 24; all customers 40);")
+    assert text.startswith(
+        "Segment 1: 100 customers (50% of all customers). What forms this "
+        "segment: age_years 20–29 (median 24; all customers 40);"
+    )
     assert "region north more common: 90% (all customers 50%)" in text
-    assert "Beyond the clustering variables, what sets it apart most: has_card owned by 100% " \
-           "(all customers 50%)" in text
+    assert (
+        "Beyond the clustering variables, what sets it apart most: has_card owned by 100% "
+        "(all customers 50%)" in text
+    )
     # has_loan is 50% everywhere: the closest candidate, honestly not offered
-    assert text.endswith("Closest candidate: has_loan. 50% of this segment own it (all "
-                         "customers 50%, lift 1.00); customers like these do not own it more "
-                         "often than others.")
+    assert text.endswith(
+        "Closest candidate: has_loan. 50% of this segment own it (all "
+        "customers 50%, lift 1.00); customers like these do not own it more "
+        "often than others."
+    )
 
 
 def test_an_offer_supported_by_the_data_is_stated_with_its_check(other_schema, designed):
     table, labels = designed
     table = table.copy()
     table["has_loan"] = np.r_[np.ones(70), np.zeros(130)]
-    text = narrator(table, labels, other_schema, ["age_years", "region"], "id",
-                    verdict="useful").narrative(1)
-    assert text.endswith("Penawaran berikutnya: has_loan. 70% nasabah segmen ini memilikinya "
-                         "(semua nasabah 35%, lift 2.00); 30 nasabah segmen ini belum "
-                         "memilikinya. Pada nasabah yang disisihkan untuk uji, segmen "
-                         "memprediksi siapa pemiliknya dengan AUC 0.55 (interval 0.51–0.59).")
+    text = narrator(
+        table, labels, other_schema, ["age_years", "region"], "id", verdict="useful"
+    ).narrative(1)
+    assert text.endswith(
+        "Penawaran berikutnya: has_loan. 70% nasabah segmen ini memilikinya "
+        "(semua nasabah 35%, lift 2.00); 30 nasabah segmen ini belum "
+        "memilikinya. Pada nasabah yang disisihkan untuk uji, segmen "
+        "memprediksi siapa pemiliknya dengan AUC 0.55 (interval 0.51–0.59)."
+    )
 
 
 def test_a_segment_without_recorded_ages_says_so(schema):
@@ -180,8 +215,10 @@ def test_a_segment_without_recorded_ages_says_so(schema):
         assert phrase in writer.names([1, 2])[2]
         text = writer.narrative(2)
         missing = pct(1.0)
-        assert (f"usia sebagian besar tidak tercatat: kosong untuk {missing}" in text
-                or f"age mostly not recorded: missing for {missing}" in text)
+        assert (
+            f"usia sebagian besar tidak tercatat: kosong untuk {missing}" in text
+            or f"age mostly not recorded: missing for {missing}" in text
+        )
         assert not re.search(r"(usia|age) \d", text)  # no invented age range
 
 
@@ -200,8 +237,9 @@ def real_insights(path, schema, name: str, fit_model):
 def test_real_table_demographic_insights_are_true_to_the_tables(real_table_path, schema):
     from segmentasi.algorithms import fit_kmeans
 
-    prof, insights = real_insights(real_table_path, schema, "demografi",
-                                   lambda X: fit_kmeans(X, 2, seed=0, n_init=3))
+    prof, insights = real_insights(
+        real_table_path, schema, "demografi", lambda X: fit_kmeans(X, 2, seed=0, n_init=3)
+    )
     assert_every_number_is_in_the_tables(schema, prof, insights)
     validation = insights.offer_validation.set_index("product")
     assert validation.loc["Produk_Tabungan", "verdict"] == "useful"
@@ -214,8 +252,9 @@ def test_real_table_demographic_insights_are_true_to_the_tables(real_table_path,
 def test_real_table_product_group_insights_are_true_to_the_tables(real_table_path, schema):
     from segmentasi.algorithms import fit_kmedoids
 
-    prof, insights = real_insights(real_table_path, schema, "produk",
-                                   lambda X: fit_kmedoids(X, 8, metric="manhattan", seed=0))
+    prof, insights = real_insights(
+        real_table_path, schema, "produk", lambda X: fit_kmedoids(X, 8, metric="manhattan", seed=0)
+    )
     assert_every_number_is_in_the_tables(schema, prof, insights)
     validation = insights.offer_validation
     assert validation.used_in_clustering.all() and (validation.auc < 0.7).all()
@@ -225,10 +264,17 @@ def test_real_table_product_group_insights_are_true_to_the_tables(real_table_pat
 
 def test_segments_that_would_share_a_name_get_their_number(other_schema):
     card = np.r_[np.zeros(100), np.ones(100)].astype(int)
-    frame = pd.DataFrame({
-        "cust_no": [f"C{i}" for i in range(200)], "region": "north", "age_years": 40,
-        "segment_tier": "gold", "has_card": card, "has_loan": 0, "n_products": card,
-    })
+    frame = pd.DataFrame(
+        {
+            "cust_no": [f"C{i}" for i in range(200)],
+            "region": "north",
+            "age_years": 40,
+            "segment_tier": "gold",
+            "has_card": card,
+            "has_loan": 0,
+            "n_products": card,
+        }
+    )
     labels = np.r_[np.zeros(100), np.ones(50), np.full(50, 2)].astype(int)
     writer = narrator(validate(frame, other_schema)[0], labels, other_schema, ["region"], "en")
     # segment 1's count is 0 against a constant 1: no spread, so no standardised difference

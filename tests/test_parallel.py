@@ -89,8 +89,9 @@ def test_a_task_that_finishes_before_its_callback_is_added_does_not_deadlock():
 
     pool._pool.submit = submit_and_finish
     outcome = []
-    caller = threading.Thread(target=lambda: outcome.append(pool.submit(_square, 3).result()),
-                              daemon=True)
+    caller = threading.Thread(
+        target=lambda: outcome.append(pool.submit(_square, 3).result()), daemon=True
+    )
     caller.start()
     caller.join(timeout=20)
     deadlocked = caller.is_alive()
@@ -148,12 +149,16 @@ def test_workers_leave_ctrl_c_to_their_parent():
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_workers_die_with_their_parent_even_when_it_is_killed():
     parent = subprocess.Popen(
-        [sys.executable, "-c",
-         "import time; from segmentasi.parallel import Workers\n"
-         "pool = Workers(2)\n"
-         "print(*pool._pool._processes, flush=True)\n"
-         "time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import time; from segmentasi.parallel import Workers\n"
+            "pool = Workers(2)\n"
+            "print(*pool._pool._processes, flush=True)\n"
+            "time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     workers = [int(pid) for pid in parent.stdout.readline().split()]
     assert len(workers) == 2 and all(_alive(pid) for pid in workers)

@@ -14,15 +14,17 @@ from segmentasi.validation import validate
 @pytest.fixture()
 def small(other_schema) -> tuple[pd.DataFrame, np.ndarray]:
     """Nine customers of the other bank's schema in two segments, one age not recorded."""
-    frame = pd.DataFrame({
-        "cust_no": [f"C{i}" for i in range(9)],
-        "region": ["north", "north", "north", "south", "east", "east", "east", "south", "east"],
-        "age_years": [20, 22, 24, 26, None, 40, 42, 44, 46],
-        "segment_tier": ["bronze"] * 4 + ["gold"] * 5,
-        "has_card": [1, 1, 1, 0, 0, 0, 0, 0, 0],
-        "has_loan": [1, 0, 1, 0, 1, 0, 1, 0, 1],
-        "n_products": [2, 1, 2, 0, 1, 0, 1, 0, 1],
-    })
+    frame = pd.DataFrame(
+        {
+            "cust_no": [f"C{i}" for i in range(9)],
+            "region": ["north", "north", "north", "south", "east", "east", "east", "south", "east"],
+            "age_years": [20, 22, 24, 26, None, 40, 42, 44, 46],
+            "segment_tier": ["bronze"] * 4 + ["gold"] * 5,
+            "has_card": [1, 1, 1, 0, 0, 0, 0, 0, 0],
+            "has_loan": [1, 0, 1, 0, 1, 0, 1, 0, 1],
+            "n_products": [2, 1, 2, 0, 1, 0, 1, 0, 1],
+        }
+    )
     table, _ = validate(frame, other_schema)
     return table, np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
 
@@ -43,26 +45,36 @@ def test_numeric_effect_is_the_standardised_mean_difference_of_recorded_values(s
     assert age.segment_value == 23 and age.rest_value == 43
     assert age.effect == pytest.approx(-20 / np.sqrt(20 / 3))
     assert age.effect_name == "smd" and age.kind == "numeric" and pd.isna(age.level)
-    expected = stats.mannwhitneyu([20, 22, 24, 26], [40, 42, 44, 46], use_continuity=False,
-                                  method="asymptotic")
+    expected = stats.mannwhitneyu(
+        [20, 22, 24, 26], [40, 42, 44, 46], use_continuity=False, method="asymptotic"
+    )
     assert age.p_value == pytest.approx(expected.pvalue)
     assert row(result, 2, "age_years").effect == pytest.approx(20 / np.sqrt(20 / 3))
 
 
 def test_mann_whitney_with_ties_matches_scipy(other_schema):
     rng = np.random.default_rng(1)
-    frame = pd.DataFrame({
-        "cust_no": [f"C{i}" for i in range(300)],
-        "region": "north", "segment_tier": "gold",
-        "age_years": rng.integers(20, 30, 300),  # many ties
-        "has_card": 0, "has_loan": 0, "n_products": 0,
-    })
+    frame = pd.DataFrame(
+        {
+            "cust_no": [f"C{i}" for i in range(300)],
+            "region": "north",
+            "segment_tier": "gold",
+            "age_years": rng.integers(20, 30, 300),  # many ties
+            "has_card": 0,
+            "has_loan": 0,
+            "n_products": 0,
+        }
+    )
     labels = rng.integers(0, 3, 300)
     result = distinguishing(validate(frame, other_schema)[0], labels, other_schema)
     for segment in (1, 2, 3):
         inside = labels == segment - 1
-        expected = stats.mannwhitneyu(frame.age_years[inside], frame.age_years[~inside],
-                                      use_continuity=False, method="asymptotic")
+        expected = stats.mannwhitneyu(
+            frame.age_years[inside],
+            frame.age_years[~inside],
+            use_continuity=False,
+            method="asymptotic",
+        )
         assert row(result, segment, "age_years").p_value == pytest.approx(expected.pvalue)
 
 
@@ -94,8 +106,10 @@ def test_table_shape_adjustment_and_ranks(small, other_schema):
     assert len(result) == 20 and set(result.segment) == {1, 2}
     assert set(result[result.used_in_clustering].column) == {"region", "age_years"}
     tested = result.p_value.notna()
-    assert np.allclose(result.p_adjusted[tested],
-                       stats.false_discovery_control(result.p_value[tested], method="bh"))
+    assert np.allclose(
+        result.p_adjusted[tested],
+        stats.false_discovery_control(result.p_value[tested], method="bh"),
+    )
     assert (result.significant == (result.p_adjusted < 0.05)).all()
     for _, mine in result.groupby("segment"):
         assert mine["rank"].tolist() == list(range(1, len(mine) + 1))

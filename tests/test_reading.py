@@ -104,8 +104,10 @@ def test_only_ambiguous_cells_are_refused_with_the_column_and_two_cells(tmp_path
     with pytest.raises(InputError) as caught:
         tiny_numbers(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}: column 'amount' has numbers such as '1,500' in row 2 "
-                              "and '2,250' in row 3 that read differently")
+    assert message.startswith(
+        f"{path}: column 'amount' has numbers such as '1,500' in row 2 "
+        "and '2,250' in row 3 that read differently"
+    )
     assert "('1,500' is 1500) and a decimal comma (1.5)" in message
     assert ASK in message
     # 1,000 is a whole number either way (1000 or 1): still ambiguous in a whole-number column
@@ -123,8 +125,11 @@ def test_a_column_contradicting_the_file_is_refused(tmp_path):
         f"{ASK} (decimal=',' or '.' in Python)"
     )
     path = tiny_file(tmp_path, amount=["1.5", "2,5", "3.5"])
-    with pytest.raises(InputError, match=r"column 'amount' mixes a decimal point and a decimal "
-                                         r"comma \('1.5' in row 1 and '2,5' in row 2\)"):
+    with pytest.raises(
+        InputError,
+        match=r"column 'amount' mixes a decimal point and a decimal "
+        r"comma \('1.5' in row 1 and '2,5' in row 2\)",
+    ):
         tiny_numbers(path)
 
 
@@ -150,8 +155,9 @@ def test_one_comma_five_never_becomes_fifteen(tmp_path):
     # a DataFrame built in Python keeps the decimal point (a comma groups thousands), as before
     frame = pd.DataFrame({"id": ["a", "b"], "amount": ["1,5", "1,234"]})
     clean, problems = validate(frame, TINY, columns=["amount"], strict=False)
-    assert [str(p) for p in problems] == ["column 'amount': non-numeric value(s) such as '1,5' "
-                                          "(row 1)"]
+    assert [str(p) for p in problems] == [
+        "column 'amount': non-numeric value(s) such as '1,5' (row 1)"
+    ]
     assert clean["amount"].iloc[1] == 1234.0
     clean, _ = validate(frame.head(1), TINY, columns=["amount"], decimal=",")
     assert clean["amount"].tolist() == [1.5]
@@ -159,8 +165,23 @@ def test_one_comma_five_never_becomes_fifteen(tmp_path):
 
 @pytest.mark.parametrize("decimal", [".", ","])
 @pytest.mark.parametrize(
-    "cell", ["1,23,456", "12.34.5", "1.234,5,6", "1,234.5.6", ",", "1,,5", "1e", "--5", "1 234",
-             "0,500,000", "1.5.", "5%", "0x10", "1_000"],
+    "cell",
+    [
+        "1,23,456",
+        "12.34.5",
+        "1.234,5,6",
+        "1,234.5.6",
+        ",",
+        "1,,5",
+        "1e",
+        "--5",
+        "1 234",
+        "0,500,000",
+        "1.5.",
+        "5%",
+        "0x10",
+        "1_000",
+    ],
 )
 def test_badly_grouped_or_garbled_numbers_are_not_numbers(tmp_path, decimal, cell):
     sep = "\t"
@@ -170,16 +191,29 @@ def test_badly_grouped_or_garbled_numbers_are_not_numbers(tmp_path, decimal, cel
 
 
 def test_excel_text_cells_take_the_mark_and_typed_cells_stay(tmp_path):
-    frame = pd.DataFrame({"id": ["a", "b", "c"], "amount": [1.5, "2,25", "NaN"],
-                          "balance": [1, 2, 3], "count": [1, 2, 3], "level": ["a", "nan", "b"]})
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "amount": [1.5, "2,25", "NaN"],
+            "balance": [1, 2, 3],
+            "count": [1, 2, 3],
+            "level": ["a", "nan", "b"],
+        }
+    )
     path = tmp_path / "sheet.xlsx"
     frame.to_excel(path, index=False)
-    with pytest.raises(ValidationError, match=r"'amount': value\(s\) that are not finite numbers "
-                                              r"such as 'NaN'.*\(row 3\)"):
+    with pytest.raises(
+        ValidationError,
+        match=r"'amount': value\(s\) that are not finite numbers "
+        r"such as 'NaN'.*\(row 3\)",
+    ):
         tiny_numbers(path)
     clean, _ = validate(read_table(path), TINY, strict=False)
     assert clean["amount"].tolist()[:2] == [1.5, 2.25] and clean["level"].isna().tolist() == [
-        False, True, False]
+        False,
+        True,
+        False,
+    ]
 
 
 def test_utf16_text_as_excel_saves_it_is_read(tmp_path):
@@ -235,9 +269,9 @@ def test_decimal_comma_tables_give_exactly_the_numbers_of_decimal_point_ones(
     table = synthetic.head(400).copy()
     rng = np.random.default_rng(5)
     table["Pendapatan_Tahunan"] = table["Pendapatan_Tahunan"] + rng.integers(0, 100, 400) / 4
-    table["Total_Relationship_Balance"] = (
-        table["Total_Relationship_Balance"] * 1.0 + rng.random(400).round(2)
-    )
+    table["Total_Relationship_Balance"] = table["Total_Relationship_Balance"] * 1.0 + rng.random(
+        400
+    ).round(2)
     expected, _ = validate(table, money)  # the numbers themselves, from Python
     assert (expected["Total_Relationship_Balance"] % 1 != 0).sum() > 300
     assert expected["Total_Relationship_Balance"].max() > 1e6  # grouped with two marks
@@ -253,14 +287,15 @@ def test_decimal_comma_tables_give_exactly_the_numbers_of_decimal_point_ones(
         typed, _ = validate(read_table(tmp_path / name), money, source=name)
         pd.testing.assert_frame_equal(typed, expected, check_exact=True, obj=name)
     assert "1.506,75" not in (tmp_path / "comma.csv").read_text()  # to_csv does not group
-    assert any("." in cell and "," in cell
-               for cell in pd.read_csv(tmp_path / "comma_grouped.csv", sep=";", dtype=str)
-               ["Total_Relationship_Balance"].dropna())
+    assert any(
+        "." in cell and "," in cell
+        for cell in pd.read_csv(tmp_path / "comma_grouped.csv", sep=";", dtype=str)[
+            "Total_Relationship_Balance"
+        ].dropna()
+    )
 
 
-def test_real_table_rewritten_with_decimal_commas_reads_the_same(
-    tmp_path, real_table_path, schema
-):
+def test_real_table_rewritten_with_decimal_commas_reads_the_same(tmp_path, real_table_path, schema):
     original, problems = validate(read_table(real_table_path), schema)
     assert problems == []
     numeric = [c.name for c in schema.columns if c.is_numeric]
@@ -274,8 +309,21 @@ def test_real_table_rewritten_with_decimal_commas_reads_the_same(
         pd.testing.assert_frame_equal(typed, original, check_exact=True)
 
 
-NON_FINITE = ["1", "inf", "-inf", "Infinity", "nan", "NaN", "1e300", "1e400", "", "-",
-              "1e15", "-1000000000000000", "1000000000000001"]
+NON_FINITE = [
+    "1",
+    "inf",
+    "-inf",
+    "Infinity",
+    "nan",
+    "NaN",
+    "1e300",
+    "1e400",
+    "",
+    "-",
+    "1e15",
+    "-1000000000000000",
+    "1000000000000001",
+]
 
 
 def test_non_finite_and_implausible_numbers_are_problems_naming_rows(tmp_path):
@@ -297,8 +345,15 @@ def test_non_finite_and_implausible_numbers_are_problems_naming_rows(tmp_path):
 
 
 def test_non_finite_typed_cells_are_problems_too(tmp_path):
-    frame = pd.DataFrame({"id": ["a", "b", "c"], "amount": [1.0, np.inf, 2e20],
-                          "balance": [1, 2, 3], "count": [1, 2, 3], "level": ["a", "b", "a"]})
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "amount": [1.0, np.inf, 2e20],
+            "balance": [1, 2, 3],
+            "count": [1, 2, 3],
+            "level": ["a", "b", "a"],
+        }
+    )
     path = tmp_path / "typed.parquet"
     frame.to_parquet(path)
     with pytest.raises(ValidationError) as caught:
@@ -340,8 +395,10 @@ def hostile_numbers(tmp_path_factory, synthetic) -> Path:
 def test_cli_refuses_non_finite_numbers_with_exit_2(tmp_path, hostile_numbers):
     code, output = invoke("validate", str(hostile_numbers))
     assert code == 2
-    assert ("column 'Pendapatan_Tahunan': value(s) that are not finite numbers such as 'inf', "
-            "'Infinity'") in output
+    assert (
+        "column 'Pendapatan_Tahunan': value(s) that are not finite numbers such as 'inf', "
+        "'Infinity'"
+    ) in output
     assert "(rows 3, 9)" in output and "'1e300'" in output and "(row 5)" in output
     assert "column 'Usia': value(s) that are not finite numbers such as 'nan'" in output
     assert "Traceback" not in output and "Internal error" not in output
@@ -374,9 +431,14 @@ def test_cli_ambiguous_file_exits_2_until_told_the_mark(tmp_path):
 
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory, synthetic, schema) -> Path:
-    fitted = run(synthetic.head(400), schema=schema, experiments=["demografi"],
-                 options=SweepOptions(ks=(2, 3), algorithms=("kmeans",), stability_runs=0),
-                 diagnose=False, workers=1)
+    fitted = run(
+        synthetic.head(400),
+        schema=schema,
+        experiments=["demografi"],
+        options=SweepOptions(ks=(2, 3), algorithms=("kmeans",), stability_runs=0),
+        diagnose=False,
+        workers=1,
+    )
     model = SavedModel.from_run(fitted, "demografi")
     return model.save(tmp_path_factory.mktemp("model") / "demografi.model")
 
@@ -387,10 +449,13 @@ def test_assign_turns_non_finite_numbers_into_counted_missing_values(
     out = tmp_path / "placed.csv"
     code, output = invoke("assign", str(model_file), str(hostile_numbers), "--out", str(out))
     assert code == 0, output
-    assert ("column 'Pendapatan_Tahunan': value(s) that are not finite numbers such as 'inf', "
-            "'Infinity'; leave the cell empty for a missing value (rows 3, 9)") in output
-    assert ("column 'Total_Relationship_Balance': implausibly large value(s) such as '1e300'"
-            in output)
+    assert (
+        "column 'Pendapatan_Tahunan': value(s) that are not finite numbers such as 'inf', "
+        "'Infinity'; leave the cell empty for a missing value (rows 3, 9)"
+    ) in output
+    assert (
+        "column 'Total_Relationship_Balance': implausibly large value(s) such as '1e300'" in output
+    )
     assert "value(s) missing or invalid, filled with the training value" in output
     placed = pd.read_csv(out, sep=",", dtype=str, keep_default_na=False)
     assert (placed["reason"] == "").all() and (placed["segment"] != "").all()
@@ -406,8 +471,9 @@ def test_every_command_that_reads_a_table_takes_decimal(tmp_path, model_file, sy
     table.loc[[0, 1], "Pendapatan_Tahunan"] = ["1,000", "2,000"]  # whole either way
     path = tmp_path / "ambiguous.csv"
     table.to_csv(path, index=False, sep=";")
-    refused = ("column 'Pendapatan_Tahunan' has numbers such as '1,000' in row 1 and '2,000' "
-               "in row 2")
+    refused = (
+        "column 'Pendapatan_Tahunan' has numbers such as '1,000' in row 1 and '2,000' in row 2"
+    )
     placed = str(tmp_path / "placed.csv")
     commands = {
         "validate": ["validate", str(path)],
@@ -429,10 +495,49 @@ def test_every_command_that_reads_a_table_takes_decimal(tmp_path, model_file, sy
 # UserError (exit 2 on the command line), never another exception.
 
 JUNK = [
-    "", " ", "\x00", "a\x00b", "\x01\x02\x1b[31m", "\r", "\u202e\u200f", "\ufeff", '"', '""x"',
-    "'", "=1+1", "inf", "-inf", "Infinity", "nan", "NaN", "1e300", "1e400", "-1e999", "9" * 400,
-    "1,5", "1.500", "1,500", "1.234.567,8", "1,234,567.8", "1,23,4", "0x1F", "١٢٣", "½", "x" * 3000,
-    "{}", "%s", "NA", "NULL", "-", "#N/A", "True", "Jakarta", "Sarjana", "< 1 Tahun", "0", "1",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x01\x02\x1b[31m",
+    "\r",
+    "\u202e\u200f",
+    "\ufeff",
+    '"',
+    '""x"',
+    "'",
+    "=1+1",
+    "inf",
+    "-inf",
+    "Infinity",
+    "nan",
+    "NaN",
+    "1e300",
+    "1e400",
+    "-1e999",
+    "9" * 400,
+    "1,5",
+    "1.500",
+    "1,500",
+    "1.234.567,8",
+    "1,234,567.8",
+    "1,23,4",
+    "0x1F",
+    "١٢٣",
+    "½",
+    "x" * 3000,
+    "{}",
+    "%s",
+    "NA",
+    "NULL",
+    "-",
+    "#N/A",
+    "True",
+    "Jakarta",
+    "Sarjana",
+    "< 1 Tahun",
+    "0",
+    "1",
 ]
 SEPARATORS = [",", ";", "\t", "|"]
 ENCODINGS = ["utf-8", "utf-8-sig", "latin-1", "utf-16"]
@@ -503,8 +608,13 @@ def read_and_validate(path: Path, schema, decimal: str, allow_extra: bool) -> No
     """Strict and lenient validation end in a table of finite, plausible numbers or a UserError."""
     for strict in (True, False):
         with contextlib.suppress(UserError):
-            clean, _ = validate(read_table(path, decimal=decimal), schema, strict=strict,
-                                allow_extra=allow_extra or not strict, source=str(path))
+            clean, _ = validate(
+                read_table(path, decimal=decimal),
+                schema,
+                strict=strict,
+                allow_extra=allow_extra or not strict,
+                source=str(path),
+            )
             numbers = clean[[c.name for c in schema.columns if c.is_numeric and c.name in clean]]
             assert (numbers.dtypes == np.float64).all()
             assert not (np.abs(numbers.to_numpy()) > MAX_MAGNITUDE).any()
@@ -529,9 +639,8 @@ def test_any_damaged_table_reads_or_is_refused_as_a_user_error(
 
 @settings(max_examples=30, deadline=None)
 @given(
-    content=st.binary(max_size=300) | st.text(string.printable + "\x00;,\t", max_size=300).map(
-        str.encode
-    ),
+    content=st.binary(max_size=300)
+    | st.text(string.printable + "\x00;,\t", max_size=300).map(str.encode),
     decimal=st.sampled_from(["auto", ".", ","]),
 )
 def test_random_bytes_read_or_are_refused_as_a_user_error(schema, content, decimal):
@@ -547,17 +656,22 @@ CLI_JUNK = [j for j in JUNK if "[" not in j]
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), decimal=st.sampled_from(["auto", ".", ","]))
-def test_the_command_line_exits_0_or_2_on_any_damaged_table(
-    schema, model_file, data, decimal
-):
+def test_the_command_line_exits_0_or_2_on_any_damaged_table(schema, model_file, data, decimal):
     content = data.draw(damaged_tables(schema, CLI_JUNK))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.csv"
         path.write_bytes(content)
         for args in (
             ["validate", str(path), "--decimal", decimal],
-            ["assign", str(model_file), str(path), "--out", str(Path(folder) / "o.csv"),
-             "--decimal", decimal],
+            [
+                "assign",
+                str(model_file),
+                str(path),
+                "--out",
+                str(Path(folder) / "o.csv"),
+                "--decimal",
+                decimal,
+            ],
         ):
             code, output = invoke(*args)
             assert code in (0, 2), output

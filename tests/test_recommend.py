@@ -38,10 +38,17 @@ def designed_bank(other_schema) -> pd.DataFrame:
     (20 cards, 30 loans)."""
     card = np.r_[np.ones(80), np.zeros(20), np.ones(20), np.zeros(80)].astype(int)
     loan = np.r_[np.ones(98), np.zeros(2), np.ones(30), np.zeros(70)].astype(int)
-    frame = pd.DataFrame({
-        "cust_no": [f"C{i:03d}" for i in range(200)], "region": "north", "age_years": 40,
-        "segment_tier": "gold", "has_card": card, "has_loan": loan, "n_products": card + loan,
-    })
+    frame = pd.DataFrame(
+        {
+            "cust_no": [f"C{i:03d}" for i in range(200)],
+            "region": "north",
+            "age_years": 40,
+            "segment_tier": "gold",
+            "has_card": card,
+            "has_loan": loan,
+            "n_products": card + loan,
+        }
+    )
     return validate(frame, other_schema)[0]
 
 
@@ -57,8 +64,9 @@ def offer(table: pd.DataFrame, segment: int, product: str) -> pd.Series:
 
 
 def test_offer_rates_lift_gap_and_score(other_schema):
-    table = offers(designed_bank(other_schema), LABELS, other_schema,
-                   validation=verdicts("useful", "useful"))
+    table = offers(
+        designed_bank(other_schema), LABELS, other_schema, validation=verdicts("useful", "useful")
+    )
     assert list(table.columns) == OFFER_COLUMNS and len(table) == 4
     card = offer(table, 1, "has_card")
     assert (card.rate, card.overall_rate, card.propensity) == (0.8, 0.5, 0.8)
@@ -79,8 +87,9 @@ def test_offer_rates_lift_gap_and_score(other_schema):
 
 
 def test_weak_validation_withholds_the_offer(other_schema):
-    table = offers(designed_bank(other_schema), LABELS, other_schema,
-                   validation=verdicts("weak", "useful"))
+    table = offers(
+        designed_bank(other_schema), LABELS, other_schema, validation=verdicts("weak", "useful")
+    )
     card = offer(table, 1, "has_card")
     assert not card.offered and card.reason == "weak evidence" and card["rank"] == 1
     assert not table.offered.any()
@@ -142,10 +151,16 @@ def test_bootstrap_auc_interval_and_determinism():
     assert all(np.isnan(bootstrap_auc(np.ones(10, bool), np.arange(10.0))))
 
 
-@pytest.mark.parametrize(("auc", "low", "verdict"), [
-    (0.7, 0.65, "useful"), (0.6, 0.55, "useful"), (0.58, 0.51, "weak"),
-    (0.65, 0.5, "no better than chance"), (np.nan, np.nan, "no better than chance"),
-])
+@pytest.mark.parametrize(
+    ("auc", "low", "verdict"),
+    [
+        (0.7, 0.65, "useful"),
+        (0.6, 0.55, "useful"),
+        (0.58, 0.51, "weak"),
+        (0.65, 0.5, "no better than chance"),
+        (np.nan, np.nan, "no better than chance"),
+    ],
+)
 def test_auc_verdict(auc, low, verdict):
     assert auc_verdict(auc, low) == verdict
 
@@ -153,14 +168,30 @@ def test_auc_verdict(auc, low, verdict):
 def test_held_out_validation_finds_the_product_the_segments_explain(other_schema):
     bank = validate(make_other_bank(rows=600, seed=2), other_schema)[0]
     experiment = other_schema.experiment("people")
-    result = validate_offers(bank, other_schema, experiment, algorithm="kmedoids", k=3,
-                             metric="manhattan", encoding="gower", seed=0)
+    result = validate_offers(
+        bank,
+        other_schema,
+        experiment,
+        algorithm="kmedoids",
+        k=3,
+        metric="manhattan",
+        encoding="gower",
+        seed=0,
+    )
     assert list(result.columns) == VALIDATION_COLUMNS
     card, loan = result.set_index("product").loc[["has_card", "has_loan"]].itertuples()
     assert card.auc > 0.95 and card.verdict == "useful" and card.n_test == 180
     assert loan.verdict != "useful" and not loan.used_in_clustering
-    again = validate_offers(bank, other_schema, experiment, algorithm="kmedoids", k=3,
-                            metric="manhattan", encoding="gower", seed=0)
+    again = validate_offers(
+        bank,
+        other_schema,
+        experiment,
+        algorithm="kmedoids",
+        k=3,
+        metric="manhattan",
+        encoding="gower",
+        seed=0,
+    )
     pd.testing.assert_frame_equal(result, again)
 
 
@@ -169,16 +200,29 @@ def test_validation_of_products_that_formed_the_segments_is_not_circular(schema,
     rng = np.random.default_rng(5)
     for col in schema.products:  # independent flags: nothing predicts one from the others
         table[col.name] = (rng.random(len(table)) < 0.5).astype(float)
-    result = validate_offers(table, schema, schema.experiment("produk"), algorithm="kmedoids",
-                             k=8, metric="manhattan", seed=0)
+    result = validate_offers(
+        table,
+        schema,
+        schema.experiment("produk"),
+        algorithm="kmedoids",
+        k=8,
+        metric="manhattan",
+        seed=0,
+    )
     assert result.used_in_clustering.all() and (result.basis == "same other features").all()
     assert (result.auc < 0.6).all() and (result.verdict != "useful").all()
 
 
 def test_validation_of_a_tiny_table_says_nothing_was_shown(other_schema):
     bank = validate(make_other_bank(rows=40), other_schema)[0]
-    result = validate_offers(bank, other_schema, other_schema.experiment("people"),
-                             algorithm="kmeans", k=3, metric="euclidean")
+    result = validate_offers(
+        bank,
+        other_schema,
+        other_schema.experiment("people"),
+        algorithm="kmeans",
+        k=3,
+        metric="euclidean",
+    )
     assert result.auc.isna().all() and (result.verdict == "no better than chance").all()
 
 
@@ -209,8 +253,9 @@ def test_products_resolve_by_name_or_label_in_either_language(schema):
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     """The command line in a child process, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "segmentasi.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "segmentasi.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def cli_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
@@ -222,12 +267,25 @@ def cli_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
 
 
 def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatch, capsys):
-    result = run(make_other_bank(rows=300), schema=other_schema,
-                 options=SweepOptions(ks=(2, 3), stability_runs=0))
+    result = run(
+        make_other_bank(rows=300),
+        schema=other_schema,
+        options=SweepOptions(ks=(2, 3), stability_runs=0),
+    )
     folder = save(result, tmp_path / "run")
     out = tmp_path / "calls.csv"
-    done = cli("targets", str(folder), "--experiment", "people", "--segment", "1",
-               "--product", "has_loan", "--out", str(out))
+    done = cli(
+        "targets",
+        str(folder),
+        "--experiment",
+        "people",
+        "--segment",
+        "1",
+        "--product",
+        "has_loan",
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     calls = pd.read_csv(out, dtype={"cust_no": str})
     segments = pd.read_csv(folder / "segments.csv", dtype={"cust_no": str})
@@ -236,16 +294,51 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
     offers_table = pd.read_csv(folder / "people" / "offers.csv")
     assert (calls.propensity == offer(offers_table, 1, "has_loan").propensity).all()
     elsewhere = str(tmp_path / "x.csv")
-    code, err = cli_in_process(monkeypatch, capsys, "targets", str(folder), "-e", "people",
-                               "-s", "9", "-p", "has_loan", "--out", elsewhere)
+    code, err = cli_in_process(
+        monkeypatch,
+        capsys,
+        "targets",
+        str(folder),
+        "-e",
+        "people",
+        "-s",
+        "9",
+        "-p",
+        "has_loan",
+        "--out",
+        elsewhere,
+    )
     assert code == 2 and "segments: 1, 2" in err
-    code, err = cli_in_process(monkeypatch, capsys, "targets", str(folder), "-e", "people",
-                               "-s", "1", "-p", "nope", "--out", elsewhere)
+    code, err = cli_in_process(
+        monkeypatch,
+        capsys,
+        "targets",
+        str(folder),
+        "-e",
+        "people",
+        "-s",
+        "1",
+        "-p",
+        "nope",
+        "--out",
+        elsewhere,
+    )
     assert code == 2 and "has_card" in err
-    code, err = cli_in_process(monkeypatch, capsys, "targets", str(folder), "-s", "1", "-p",
-                               "has_loan", "--out", elsewhere)
+    code, err = cli_in_process(
+        monkeypatch, capsys, "targets", str(folder), "-s", "1", "-p", "has_loan", "--out", elsewhere
+    )
     assert code == 2 and "no offers for experiment 'demografi'" in err and "people" in err
-    code, err = cli_in_process(monkeypatch, capsys, "targets", str(tmp_path), "-s", "1", "-p",
-                               "has_loan", "--out", elsewhere)
+    code, err = cli_in_process(
+        monkeypatch,
+        capsys,
+        "targets",
+        str(tmp_path),
+        "-s",
+        "1",
+        "-p",
+        "has_loan",
+        "--out",
+        elsewhere,
+    )
     assert code == 2 and "not a run folder" in err
     assert not (tmp_path / "x.csv").exists()

@@ -29,31 +29,59 @@ from .conftest import make_other_bank
 CREATED = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 SECTIONS = ("summary", "quality", "method", "limitations")
 PER_EXPERIMENT = ("exp", "k", "model", "profiles", "offers")
-CHARTS = ("elbow", "silhouette-k", "silhouette-samples", "map", "profile-heatmap",
-          "product-heatmap")
+CHARTS = (
+    "elbow",
+    "silhouette-k",
+    "silhouette-samples",
+    "map",
+    "profile-heatmap",
+    "product-heatmap",
+)
 HEADINGS = {
-    "id": ("Ringkasan", "Kualitas data", "Metode", "Keterbatasan", "Memilih jumlah segmen",
-           "Model terpilih", "Profil segmen", "Penawaran dan validasinya"),
-    "en": ("Summary", "Data quality", "Method", "Limitations", "Choosing the number of segments",
-           "The chosen model", "Segment profiles", "Offers and their validation"),
+    "id": (
+        "Ringkasan",
+        "Kualitas data",
+        "Metode",
+        "Keterbatasan",
+        "Memilih jumlah segmen",
+        "Model terpilih",
+        "Profil segmen",
+        "Penawaran dan validasinya",
+    ),
+    "en": (
+        "Summary",
+        "Data quality",
+        "Method",
+        "Limitations",
+        "Choosing the number of segments",
+        "The chosen model",
+        "Segment profiles",
+        "Offers and their validation",
+    ),
 }
 
-NULL_LEGEND = {"id": "{}: data tanpa struktur (kolom diacak)",
-               "en": "{}: structureless data (columns shuffled)"}
+NULL_LEGEND = {
+    "id": "{}: data tanpa struktur (kolom diacak)",
+    "en": "{}: structureless data (columns shuffled)",
+}
 # The wording of each Hopkins level as the report renders it.
 HOPKINS_LEVELS = {
-    "id": {"clustered": "kecenderungan berkelompok yang jelas",
-           "weak": "kecenderungan berkelompok yang lemah",
-           "random": "tidak ada kecenderungan berkelompok, seperti data tanpa struktur",
-           "regular": "lebih merata daripada data acak",
-           "unknown": "tidak dapat diukur",
-           "discrete": "hanya {distinct} baris berbeda di antara {rows}"},
-    "en": {"clustered": "a clear cluster tendency",
-           "weak": "a weak cluster tendency",
-           "random": "no cluster tendency, like data without structure",
-           "regular": "more evenly spread than random data",
-           "unknown": "not measurable",
-           "discrete": "only {distinct} distinct rows among {rows}"},
+    "id": {
+        "clustered": "kecenderungan berkelompok yang jelas",
+        "weak": "kecenderungan berkelompok yang lemah",
+        "random": "tidak ada kecenderungan berkelompok, seperti data tanpa struktur",
+        "regular": "lebih merata daripada data acak",
+        "unknown": "tidak dapat diukur",
+        "discrete": "hanya {distinct} baris berbeda di antara {rows}",
+    },
+    "en": {
+        "clustered": "a clear cluster tendency",
+        "weak": "a weak cluster tendency",
+        "random": "no cluster tendency, like data without structure",
+        "regular": "more evenly spread than random data",
+        "unknown": "not measurable",
+        "discrete": "only {distinct} distinct rows among {rows}",
+    },
 }
 
 
@@ -71,8 +99,12 @@ class Element:
             yield from child.iter()
 
     def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
-        return [e for e in self.iter() if (tag is None or e.tag == tag)
-                and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+        return [
+            e
+            for e in self.iter()
+            if (tag is None or e.tag == tag)
+            and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
 
 
 class Page(HTMLParser):
@@ -107,8 +139,9 @@ OPTIONS = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows
 @pytest.fixture(scope="module")
 def result() -> segmentasi.RunResult:
     schema = segmentasi.builtin_schema("fundfusion")
-    return segmentasi.run(segmentasi.synthesize(schema, rows=600, seed=7), schema=schema,
-                          options=OPTIONS)
+    return segmentasi.run(
+        segmentasi.synthesize(schema, rows=600, seed=7), schema=schema, options=OPTIONS
+    )
 
 
 @pytest.fixture(scope="module")
@@ -222,12 +255,15 @@ def test_sizes_table_and_sweep_table_match_the_run(result, pages):
         rows = section.find_all("table")[0].find_all("tr")[1:]
         cells = [[td.text for td in tr.find_all("td")] for tr in rows]
         names = exp.insights.names["id"]
-        assert cells == [[f"Segmen {r.segment}", names[r.segment], num(r.size), pct(r.share)]
-                         for r in exp.profile.segments.itertuples()]
+        assert cells == [
+            [f"Segmen {r.segment}", names[r.segment], num(r.size), pct(r.share)]
+            for r in exp.profile.segments.itertuples()
+        ]
         (k_section,) = pages["id"].find_all(id=f"k-{name}")
         sweep_rows = k_section.find_all("table")[0].find_all("tr")[1:]
         assert [tr.find_all("td")[3].text for tr in sweep_rows] == [
-            f"{s:.3f}" for s in exp.sweep.table.silhouette]
+            f"{s:.3f}" for s in exp.sweep.table.silhouette
+        ]
 
 
 def test_captions_state_what_sklearn_computes_on_the_clustering_matrix(result, pages):
@@ -271,8 +307,12 @@ def test_method_names_log_scaled_columns_only_when_the_schema_logs_them(result):
     income = result.schema.column("Pendapatan_Tahunan")
     assert income.scale == "standard"
     assert "log scale" not in Page(render_report(result, "en", CREATED)).root.text
-    logged = dataclasses.replace(result.schema, columns=tuple(
-        dataclasses.replace(c, scale="log") if c is income else c for c in result.schema.columns))
+    logged = dataclasses.replace(
+        result.schema,
+        columns=tuple(
+            dataclasses.replace(c, scale="log") if c is income else c for c in result.schema.columns
+        ),
+    )
     text = Page(render_report(dataclasses.replace(result, schema=logged), "en", CREATED)).root.text
     expected = f"These columns are put on a log scale before standardising: {income.display('en')}."
     assert expected in text
@@ -298,8 +338,11 @@ def test_segment_colours_are_one_palette_keyed_by_segment_number(result, pages):
         numbers = exp.profile.segments.segment.tolist()
         assert {segment_color(n) for n in numbers} <= present
         # Greys are left out: anti-aliased black text on white makes every grey.
-        unused = {segment_color(n) for n in range(len(numbers) + 1, len(PALETTE) + 1)
-                  if len(set(segment_color(n)[1:].upper()[i:i + 2] for i in (0, 2, 4))) > 1}
+        unused = {
+            segment_color(n)
+            for n in range(len(numbers) + 1, len(PALETTE) + 1)
+            if len(set(segment_color(n)[1:].upper()[i : i + 2] for i in (0, 2, 4))) > 1
+        }
         assert not unused & present
 
 
@@ -327,23 +370,37 @@ def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pag
         table = diagnostics.silhouettes
         algorithm, k = exp.sweep.recommended
         row = table[(table.algorithm == algorithm) & (table.k == k)].iloc[0]
-        observed, null, excess = (f"{v:.3f}" for v in (row.silhouette, row.null_silhouette,
-                                                       row.excess))
+        observed, null, excess = (
+            f"{v:.3f}" for v in (row.silhouette, row.null_silhouette, row.excess)
+        )
         expected = {
-            "id": [f"silhouette {observed}, sedangkan", f"mencapai {null}; selisih {excess}.",
-                   "bukan kegagalan metode"],
-            "en": [f"silhouette {observed}, while", f"reach {null}; difference {excess}.",
-                   "not a failure of the method"],
+            "id": [
+                f"silhouette {observed}, sedangkan",
+                f"mencapai {null}; selisih {excess}.",
+                "bukan kegagalan metode",
+            ],
+            "en": [
+                f"silhouette {observed}, while",
+                f"reach {null}; difference {excess}.",
+                "not a failure of the method",
+            ],
         }
         for space in diagnostics.spaces:
             permuted, uniform = f"{space.hopkins_permuted:.2f}", f"{space.hopkins_uniform:.2f}"
-            level = {lang: words[space.level].format(distinct=num(space.distinct_rows),
-                                                     rows=num(space.sample_rows))
-                     for lang, words in HOPKINS_LEVELS.items()}
-            expected["id"] += [f"Hopkins {permuted} terhadap kolom yang sama diacak dan "
-                               f"{uniform} terhadap titik acak seragam; {level['id']}"]
-            expected["en"] += [f"Hopkins {permuted} against the same columns shuffled and "
-                               f"{uniform} against uniform random points; {level['en']}"]
+            level = {
+                lang: words[space.level].format(
+                    distinct=num(space.distinct_rows), rows=num(space.sample_rows)
+                )
+                for lang, words in HOPKINS_LEVELS.items()
+            }
+            expected["id"] += [
+                f"Hopkins {permuted} terhadap kolom yang sama diacak dan "
+                f"{uniform} terhadap titik acak seragam; {level['id']}"
+            ]
+            expected["en"] += [
+                f"Hopkins {permuted} against the same columns shuffled and "
+                f"{uniform} against uniform random points; {level['en']}"
+            ]
         for lang, page in pages.items():
             (block,) = page.find_all(id=f"diagnostics-{name}")
             (k_section,) = page.find_all(id=f"k-{name}")
@@ -353,7 +410,9 @@ def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pag
         (block,) = pages["id"].find_all(id=f"diagnostics-{name}")
         assert not any(s.interpretation in block.text for s in diagnostics.spaces)
     assert {s.level for e in result.experiments.values() for s in e.diagnostics.spaces} == {
-        "random", "discrete"}
+        "random",
+        "discrete",
+    }
 
 
 def test_silhouette_chart_legend_names_the_null_line_per_algorithm(result, pages):
@@ -369,9 +428,13 @@ def test_silhouette_chart_legend_names_the_null_line_per_algorithm(result, pages
 
 
 def test_without_diagnostics_neither_paragraph_nor_null_line(result):
-    bare = dataclasses.replace(result, experiments={
-        name: dataclasses.replace(exp, diagnostics=None)
-        for name, exp in result.experiments.items()})
+    bare = dataclasses.replace(
+        result,
+        experiments={
+            name: dataclasses.replace(exp, diagnostics=None)
+            for name, exp in result.experiments.items()
+        },
+    )
     html = render_report(bare, "en", CREATED)
     page = Page(html).root
     assert not [e for e in page.iter() if e.attrs.get("id", "").startswith("diagnostics-")]
@@ -381,15 +444,17 @@ def test_without_diagnostics_neither_paragraph_nor_null_line(result):
 
 
 def test_a_schema_without_products_renders_without_product_sections():
-    schema = schema_from_dict({
-        "name": "noproducts",
-        "columns": [
-            {"name": "cust_no", "role": "id"},
-            {"name": "region", "role": "nominal", "levels": ["north", "south", "east"]},
-            {"name": "age_years", "role": "numeric", "min": 18, "max": 99, "integer": True},
-        ],
-        "experiments": {"people": {"features": ["region", "age_years"]}},
-    })
+    schema = schema_from_dict(
+        {
+            "name": "noproducts",
+            "columns": [
+                {"name": "cust_no", "role": "id"},
+                {"name": "region", "role": "nominal", "levels": ["north", "south", "east"]},
+                {"name": "age_years", "role": "numeric", "min": 18, "max": 99, "integer": True},
+            ],
+            "experiments": {"people": {"features": ["region", "age_years"]}},
+        }
+    )
     table = make_other_bank(rows=120)[["cust_no", "region", "age_years"]]
     options = segmentasi.SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=60)
     run = segmentasi.run(table, schema=schema, options=options)

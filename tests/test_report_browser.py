@@ -27,9 +27,17 @@ from segmentasi.report import write_report
 websocket = pytest.importorskip("websocket", reason="websocket-client is in the dev extra")
 
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--remote-debugging-port=0", "--window-size=1280,900",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--remote-debugging-port=0",
+    "--window-size=1280,900",
 )
 PAGE_CHECK = """(() => {
   const images = [...document.images];
@@ -52,8 +60,12 @@ def _install_chromium() -> str | None:
     if os.geteuid() != 0:
         return "chromium is missing and installing it needs root"
     for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        done = subprocess.run(command, capture_output=True, text=True,
-                              env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"})
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
+        )
         if done.returncode != 0:
             return f"'{' '.join(command)}' failed: {done.stderr.strip()[-300:]}"
     return None
@@ -76,7 +88,8 @@ class Browser:
     def __init__(self, executable: str, profile: Path) -> None:
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,  # its helper processes share one group, closed together
         )
         self.socket = None
@@ -87,8 +100,9 @@ class Browser:
             url = f"http://127.0.0.1:{port}/json/list"
             with urllib.request.urlopen(url, timeout=10) as reply:
                 page = next(t for t in json.load(reply) if t["type"] == "page")
-            self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60,
-                                                      suppress_origin=True)
+            self.socket = websocket.create_connection(
+                page["webSocketDebuggerUrl"], timeout=60, suppress_origin=True
+            )
             for domain in ("Page", "Runtime", "Log", "Network"):
                 self.call(f"{domain}.enable")
         except BaseException:
@@ -141,14 +155,22 @@ class Browser:
         return found
 
     def requests(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events
-                if e.get("method") == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"]
+            for e in self.events
+            if e.get("method") == "Network.requestWillBeSent"
+        ]
 
     def screenshot(self, path: Path, width: int = 1280) -> Path:
         """The whole page, not just the window, as a PNG."""
         height = int(self.call("Page.getLayoutMetrics")["cssContentSize"]["height"])
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
@@ -200,8 +222,9 @@ def open_in_browser(executable: str, report: Path, screenshot: Path) -> dict[str
 def small_result() -> segmentasi.RunResult:
     schema = segmentasi.builtin_schema("fundfusion")
     options = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
-    return segmentasi.run(segmentasi.synthesize(schema, rows=600, seed=7), schema=schema,
-                          options=options)
+    return segmentasi.run(
+        segmentasi.synthesize(schema, rows=600, seed=7), schema=schema, options=options
+    )
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -217,10 +240,19 @@ def test_report_opens_cleanly_in_chromium(chromium, small_result, tmp_path, lang
     assert all(url.startswith(("file:", "data:")) for url in check["requests"]), check["requests"]
     expected = {"summary", "quality", "method", "limitations"}
     for name in small_result.experiments:
-        expected |= {f"exp-{name}", f"k-{name}", f"model-{name}", f"profiles-{name}",
-                     f"offers-{name}", f"elbow-{name}", f"silhouette-k-{name}",
-                     f"silhouette-samples-{name}", f"map-{name}", f"profile-heatmap-{name}",
-                     f"product-heatmap-{name}"}
+        expected |= {
+            f"exp-{name}",
+            f"k-{name}",
+            f"model-{name}",
+            f"profiles-{name}",
+            f"offers-{name}",
+            f"elbow-{name}",
+            f"silhouette-k-{name}",
+            f"silhouette-samples-{name}",
+            f"map-{name}",
+            f"profile-heatmap-{name}",
+            f"product-heatmap-{name}",
+        }
     assert expected <= set(check["ids"])
     title = "Laporan segmentasi nasabah" if lang == "id" else "Customer segmentation report"
     assert check["title"] == title

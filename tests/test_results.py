@@ -18,13 +18,21 @@ OPTIONS = SweepOptions(ks=(2, 3), stability_runs=0)
 
 @pytest.fixture(scope="module")
 def result(schema, synthetic) -> RunResult:
-    return segmentasi.run(synthetic, schema=schema, experiments=["demografi"], options=OPTIONS,
-                          diagnose=False)
+    return segmentasi.run(
+        synthetic, schema=schema, experiments=["demografi"], options=OPTIONS, diagnose=False
+    )
 
 
 def test_run_options_give_the_record_runs_have_always_written():
-    options = RunOptions(("produk", "demografi"), "Area == 'Jakarta'", Handling(missing="drop"),
-                         OPTIONS, True, "en", 3)
+    options = RunOptions(
+        ("produk", "demografi"),
+        "Area == 'Jakarta'",
+        Handling(missing="drop"),
+        OPTIONS,
+        True,
+        "en",
+        3,
+    )
     recorded = options.to_dict()
     assert recorded == {
         "experiments": ["produk", "demografi"],
@@ -35,8 +43,15 @@ def test_run_options_give_the_record_runs_have_always_written():
         "lang": "en",
         "workers": 3,
     }
-    assert list(recorded) == ["experiments", "where", "handling", "sweep",
-                              "allow_extra_columns", "lang", "workers"]
+    assert list(recorded) == [
+        "experiments",
+        "where",
+        "handling",
+        "sweep",
+        "allow_extra_columns",
+        "lang",
+        "workers",
+    ]
 
 
 def test_a_run_records_what_it_was_asked(result):
@@ -47,8 +62,14 @@ def test_a_run_result_cannot_be_changed(result):
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.timings = {}
     exp = result.experiments["demografi"]
-    for mapping in (result.experiments, result.timings, result.source, result.report_sections,
-                    exp.spaces, exp.alternatives):
+    for mapping in (
+        result.experiments,
+        result.timings,
+        result.source,
+        result.report_sections,
+        exp.spaces,
+        exp.alternatives,
+    ):
         with pytest.raises(TypeError):
             mapping["added"] = None
     with pytest.raises(dataclasses.FrozenInstanceError):

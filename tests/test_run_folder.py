@@ -22,9 +22,17 @@ from segmentasi.run_folder import (
 OPTIONS = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
 FORMULA_ID = "=1+2"  # a customer ID a spreadsheet would run as a formula
 EXPERIMENT_FILES = {
-    "sweep.csv", "sweep.json", "labels.csv", "features.json", "models.json",
-    "segmentation.model", "distinguishing.csv", "offers.csv", "offer_validation.csv",
-    "segment_names.json", "diagnostics.json",
+    "sweep.csv",
+    "sweep.json",
+    "labels.csv",
+    "features.json",
+    "models.json",
+    "segmentation.model",
+    "distinguishing.csv",
+    "offers.csv",
+    "offer_validation.csv",
+    "segment_names.json",
+    "diagnostics.json",
 }
 
 
@@ -70,16 +78,31 @@ def test_the_folder_holds_every_file_of_its_layout(result, folder):
 
 def test_the_manifest_records_the_run_and_its_options(result, folder):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert list(manifest) == ["format_version", "created", "versions", "input",
-                              "rows_validated", "schema", "options", "timings_s"]
+    assert list(manifest) == [
+        "format_version",
+        "created",
+        "versions",
+        "input",
+        "rows_validated",
+        "schema",
+        "options",
+        "timings_s",
+    ]
     assert manifest["format_version"] == FORMAT_VERSION
     assert set(manifest["versions"]) == {"python", *PACKAGES}
     assert manifest["input"] == {"path": "DataFrame", "rows": 600}
     assert manifest["rows_validated"] == len(result.table)
     assert manifest["schema"] == json.loads(json.dumps(result.schema.to_dict()))
     assert manifest["options"] == json.loads(json.dumps(result.options.to_dict()))
-    assert list(manifest["options"]) == ["experiments", "where", "handling", "sweep",
-                                         "allow_extra_columns", "lang", "workers"]
+    assert list(manifest["options"]) == [
+        "experiments",
+        "where",
+        "handling",
+        "sweep",
+        "allow_extra_columns",
+        "lang",
+        "workers",
+    ]
     assert manifest["options"]["sweep"]["ks"] == [2, 3, 4]
     assert manifest["timings_s"] == {key: round(value, 3) for key, value in result.timings.items()}
 
@@ -134,8 +157,12 @@ def test_a_run_given_its_folder_writes_what_saving_the_result_writes(
     assert again.timings["total_s"] > 0
     assert files_in(folder) == files_in(written)
     for name in files_in(folder):
-        if name.rsplit("/", 1)[-1] not in ("manifest.json", "report.html", "sweep.csv",
-                                           "sweep.json"):
+        if name.rsplit("/", 1)[-1] not in (
+            "manifest.json",
+            "report.html",
+            "sweep.csv",
+            "sweep.json",
+        ):
             assert (folder / name).read_bytes() == (written / name).read_bytes(), name
     assert '<html lang="id"' in (written / REPORT_FILE).read_text(encoding="utf-8")
 
@@ -143,8 +170,12 @@ def test_a_run_given_its_folder_writes_what_saving_the_result_writes(
 def test_a_run_whose_charts_fail_leaves_no_folder(schema, tmp_path, monkeypatch):
     monkeypatch.setattr(segmentasi.report.build, "experiment_section", _fails)
     with pytest.raises(RuntimeError, match="this writer fails"):
-        segmentasi.run(segmentasi.synthesize(schema, rows=300, seed=1), schema=schema,
-                       options=segmentasi.SweepOptions(ks=(2, 3), stability_runs=2,
-                                                       stability_rows=100),
-                       diagnose=False, workers=2, out=tmp_path / "run")
+        segmentasi.run(
+            segmentasi.synthesize(schema, rows=300, seed=1),
+            schema=schema,
+            options=segmentasi.SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=100),
+            diagnose=False,
+            workers=2,
+            out=tmp_path / "run",
+        )
     assert list(tmp_path.iterdir()) == []

@@ -40,8 +40,12 @@ TOY = {
     ],
     "experiments": {"toy": {"features": ["tier", "x", "y", "z"]}},
 }
-QUICK = SearchOptions(time_budget=120, screen_rows=300, scalings=("standard", "none"),
-                      methods=("kmeans", "kmedoids-manhattan"))
+QUICK = SearchOptions(
+    time_budget=120,
+    screen_rows=300,
+    scalings=("standard", "none"),
+    methods=("kmeans", "kmedoids-manhattan"),
+)
 QUICK_GUARDS = Guardrails(k_max=5)
 
 
@@ -57,9 +61,16 @@ def toy_table(rows: int, clustered: bool, seed: int) -> pd.DataFrame:
         xyz = centres[blob] + rng.normal(0, 0.5, (rows, 3))
     else:
         xyz = rng.uniform(0, 0.01, (rows, 3))
-    return pd.DataFrame({"cust": [f"C{i}" for i in range(rows)], "tier": tier,
-                         "x": xyz[:, 0], "y": xyz[:, 1], "z": xyz[:, 2],
-                         "card": rng.integers(0, 2, rows)})
+    return pd.DataFrame(
+        {
+            "cust": [f"C{i}" for i in range(rows)],
+            "tier": tier,
+            "x": xyz[:, 0],
+            "y": xyz[:, 1],
+            "z": xyz[:, 2],
+            "card": rng.integers(0, 2, rows),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,15 +81,17 @@ def toy_schema():
 @pytest.fixture(scope="module")
 def structureless(toy_schema):
     table = toy_table(300, clustered=False, seed=1)
-    return search_configurations(table, schema=toy_schema, options=QUICK,
-                                 guardrails=QUICK_GUARDS).experiments["toy"]
+    return search_configurations(
+        table, schema=toy_schema, options=QUICK, guardrails=QUICK_GUARDS
+    ).experiments["toy"]
 
 
 @pytest.fixture(scope="module")
 def clustered(toy_schema):
     table = toy_table(300, clustered=True, seed=2)
-    return search_configurations(table, schema=toy_schema, options=QUICK,
-                                 guardrails=QUICK_GUARDS).experiments["toy"]
+    return search_configurations(
+        table, schema=toy_schema, options=QUICK, guardrails=QUICK_GUARDS
+    ).experiments["toy"]
 
 
 def test_one_column_levels_are_a_cross_tabulation():
@@ -112,8 +125,9 @@ def test_a_nearly_exact_pair_does_not_hide_an_exact_triple():
     table = pd.DataFrame({"a": a, "b": b, "c": b + (rng.random(2000) < 0.3)})
     labels = np.where((a == 0) & (b == 0) & (table["c"] == 1), 8, a * 4 + b)
     space = table.to_numpy(dtype=float)
-    pair_only = explain_by_columns(table, labels, ["a", "b", "c"], space=space,
-                                   guardrails=Guardrails(max_crosstab_columns=2))
+    pair_only = explain_by_columns(
+        table, labels, ["a", "b", "c"], space=space, guardrails=Guardrails(max_crosstab_columns=2)
+    )
     assert pair_only.columns == ("a", "b") and 0.95 < pair_only.accuracy < 1
     assert pair_only.others_explained > 0.25 and not pair_only.is_degenerate(Guardrails())
     found = explain_by_columns(table, labels, ["a", "b", "c"], space=space)
@@ -137,11 +151,21 @@ def replace_accuracy(explanation: Explanation, accuracy: float) -> Explanation:
 
 def evaluation(**changes) -> Evaluation:
     fields = {
-        "id": "c01", "config": RunConfig("toy", ("x", "y", "z"), k_min=3, k_max=3),
-        "silhouette": 0.8, "silhouette_ci": (0.8, 0.8), "silhouette_exact": True, "rows": 100,
-        "smallest_segment_share": 0.2, "stability_ari": 0.95, "information_kept": 0.5,
-        "features_share": 0.75, "explanation": Explanation("rule", ("x",), 0.5), "failures": (),
-        "labels": np.zeros(100, dtype=np.int32), "space": np.zeros((100, 3)), "groups": [],
+        "id": "c01",
+        "config": RunConfig("toy", ("x", "y", "z"), k_min=3, k_max=3),
+        "silhouette": 0.8,
+        "silhouette_ci": (0.8, 0.8),
+        "silhouette_exact": True,
+        "rows": 100,
+        "smallest_segment_share": 0.2,
+        "stability_ari": 0.95,
+        "information_kept": 0.5,
+        "features_share": 0.75,
+        "explanation": Explanation("rule", ("x",), 0.5),
+        "failures": (),
+        "labels": np.zeros(100, dtype=np.int32),
+        "space": np.zeros((100, 3)),
+        "groups": [],
     }
     return Evaluation(**(fields | changes))
 
@@ -152,9 +176,11 @@ def test_guardrails_name_each_broken_rule():
 
     assert failures(evaluation()) == []
     assert failures(evaluation(smallest_segment_share=0.03)) == [
-        "smallest segment holds 3.0% of customers (minimum 5%)"]
+        "smallest segment holds 3.0% of customers (minimum 5%)"
+    ]
     assert failures(evaluation(stability_ari=0.6)) == [
-        "unstable under resampling: mean ARI 0.60 (minimum 0.80)"]
+        "unstable under resampling: mean ARI 0.60 (minimum 0.80)"
+    ]
     assert failures(evaluation(stability_ari=float("nan")))[0].startswith("unstable")
     few = evaluation(config=RunConfig("toy", ("x", "y"), k_min=9, k_max=9))
     assert failures(few) == ["k=9 is outside 3..8", "uses 2 features (minimum 3)"]
@@ -174,14 +200,26 @@ def test_information_kept_and_pareto_front_exact():
 
     points = [P(0.9, 0.1), P(0.5, 0.5), P(0.4, 0.4), P(0.2, 0.8), P(0.9, 0.05)]
     front = pareto_front(points)
-    assert [(p.silhouette, p.information_kept) for p in front] == [(0.9, 0.1), (0.5, 0.5),
-                                                                   (0.2, 0.8)]
+    assert [(p.silhouette, p.information_kept) for p in front] == [
+        (0.9, 0.1),
+        (0.5, 0.5),
+        (0.2, 0.8),
+    ]
 
 
 def test_config_round_trip_and_schema_refinement(toy_schema, tmp_path):
-    config = RunConfig("toy", ("tier", "x", "y"), {"x": "robust", "y": "none"},
-                       encoding="gower", algorithms=("kmedoids",), metric="manhattan",
-                       k_min=4, k_max=4, seed=3, expected={"silhouette": 0.5, "rows": 10})
+    config = RunConfig(
+        "toy",
+        ("tier", "x", "y"),
+        {"x": "robust", "y": "none"},
+        encoding="gower",
+        algorithms=("kmedoids",),
+        metric="manhattan",
+        k_min=4,
+        k_max=4,
+        seed=3,
+        expected={"silhouette": 0.5, "rows": 10},
+    )
     path = tmp_path / "c.toml"
     path.write_text(config.to_toml())
     assert load_config(path) == config
@@ -192,12 +230,15 @@ def test_config_round_trip_and_schema_refinement(toy_schema, tmp_path):
     assert config.sweep_options().ks == (4,) and config.sweep_options().seed == 3
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"encoding": "gower"}, "K-Means clusters the standard encoding"),
-    ({"scales": {"q": "robust"}}, "not features"),
-    ({"k_min": 5, "k_max": 4}, "k_min <= k_max"),
-    ({"k_min": 2, "k_max": 10**12}, "k_max <= 100"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"encoding": "gower"}, "K-Means clusters the standard encoding"),
+        ({"scales": {"q": "robust"}}, "not features"),
+        ({"k_min": 5, "k_max": 4}, "k_min <= k_max"),
+        ({"k_min": 2, "k_max": 10**12}, "k_max <= 100"),
+    ],
+)
 def test_bad_configs_are_refused(changes, message):
     with pytest.raises(ConfigError, match=message):
         RunConfig(**({"experiment": "toy", "features": ("x", "y")} | changes))
@@ -214,9 +255,11 @@ def test_unknown_config_keys_and_experiments_are_refused(toy_schema, tmp_path):
 
 def test_running_a_config_does_not_load_the_search():
     """`run --config` reads the configuration without importing the search package."""
-    code = ("import sys, segmentasi.config, segmentasi.cli; "
-            "loaded = [m for m in sys.modules if m.split('.')[:2] == ['segmentasi', 'search']]; "
-            "assert not loaded, loaded")
+    code = (
+        "import sys, segmentasi.config, segmentasi.cli; "
+        "loaded = [m for m in sys.modules if m.split('.')[:2] == ['segmentasi', 'search']]; "
+        "assert not loaded, loaded"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -224,8 +267,11 @@ def test_running_a_config_does_not_load_the_search():
 def test_structureless_table_target_not_reachable_and_crosstab_reported(structureless):
     assert not structureless.reachable
     assert "is NOT reachable" in structureless.verdict
-    crosstabs = [e for e in structureless.excluded
-                 if any("cross-tabulation of tier" in f for f in e.failures)]
+    crosstabs = [
+        e
+        for e in structureless.excluded
+        if any("cross-tabulation of tier" in f for f in e.failures)
+    ]
     assert crosstabs and max(e.silhouette for e in crosstabs) > 0.9
     assert any("cross-tabulation of tier" in reason for reason in structureless.reasons)
     for guarded in [e for e in structureless.verified if e.guarded]:
@@ -251,7 +297,8 @@ def test_reported_silhouettes_are_recomputed_in_the_stated_space(clustered, toy_
         value = silhouette_scores(X, [evaluation.labels], metric=config.metric)[0]
         assert value == pytest.approx(evaluation.silhouette, abs=1e-6)
         assert evaluation.smallest_segment_share == pytest.approx(
-            np.bincount(evaluation.labels).min() / len(table))
+            np.bincount(evaluation.labels).min() / len(table)
+        )
 
 
 def test_search_folder_config_reruns_to_the_same_labels(clustered, toy_schema, tmp_path):
@@ -260,20 +307,43 @@ def test_search_folder_config_reruns_to_the_same_labels(clustered, toy_schema, t
     schema_path = tmp_path / "toy.toml"
     schema_path.write_text(_schema_toml())
     runner = CliRunner()
-    found = runner.invoke(app, ["search", str(table_path), "--schema", str(schema_path),
-                                "--out", str(tmp_path / "search"), "--k-max", "5",
-                                "--time-budget", "60", "--quiet"])
+    found = runner.invoke(
+        app,
+        [
+            "search",
+            str(table_path),
+            "--schema",
+            str(schema_path),
+            "--out",
+            str(tmp_path / "search"),
+            "--k-max",
+            "5",
+            "--time-budget",
+            "60",
+            "--quiet",
+        ],
+    )
     assert found.exit_code == 0, found.output
     assert "IS reachable" in found.output
     best = load_config(tmp_path / "search" / "toy" / "best.toml")
-    rerun = runner.invoke(app, ["run", str(table_path), "--config",
-                                str(tmp_path / "search" / "toy" / "best.toml"), "--out",
-                                str(tmp_path / "rerun"), "--quiet"])
+    rerun = runner.invoke(
+        app,
+        [
+            "run",
+            str(table_path),
+            "--config",
+            str(tmp_path / "search" / "toy" / "best.toml"),
+            "--out",
+            str(tmp_path / "rerun"),
+            "--quiet",
+        ],
+    )
     assert rerun.exit_code == 0, rerun.output
     assert "Reproduces the search" in rerun.output
     sweep = json.loads((tmp_path / "rerun" / "toy" / "sweep.json").read_text())
-    assert sweep["recommended"]["silhouette"] == pytest.approx(best.expected["silhouette"],
-                                                               abs=1e-12)
+    assert sweep["recommended"]["silhouette"] == pytest.approx(
+        best.expected["silhouette"], abs=1e-12
+    )
     labels = pd.read_csv(tmp_path / "rerun" / "toy" / "labels.csv")
     column = f"{best.algorithms[0]}_k{best.k_min}"
     assert labels_digest(labels[column].to_numpy() - 1) == best.expected["labels_sha256"]
@@ -310,6 +380,17 @@ features = ["tier", "x", "y", "z"]
 def test_run_config_refuses_experiment_and_algorithm_options(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text(RunConfig("demografi", ("Usia", "Area", "Vintage")).to_toml())
-    result = CliRunner().invoke(app, ["run", str(Path("missing.csv")), "--config", str(config),
-                                      "--experiment", "produk", "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(Path("missing.csv")),
+            "--config",
+            str(config),
+            "--experiment",
+            "produk",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code != 0

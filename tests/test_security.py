@@ -73,8 +73,9 @@ def test_impossible_run_options_exit_2_before_reading_anything(
     tmp_path, monkeypatch, capsys, args, message
 ):
     out = tmp_path / "out"
-    monkeypatch.setattr(sys, "argv", ["segmentasi", "run", str(tmp_path / "absent.csv"),
-                                      "--out", str(out), *args])
+    monkeypatch.setattr(
+        sys, "argv", ["segmentasi", "run", str(tmp_path / "absent.csv"), "--out", str(out), *args]
+    )
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code == 2

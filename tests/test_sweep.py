@@ -24,11 +24,13 @@ def sweep_rows(
 ) -> pd.DataFrame:
     """One algorithm's sweep: k, silhouette, and a smallest segment of 10% unless `small` says."""
     small = small or {}
-    return pd.DataFrame({
-        "k": list(silhouettes),
-        "silhouette": list(silhouettes.values()),
-        "smallest_segment_share": [small.get(k, 0.10) for k in silhouettes],
-    })
+    return pd.DataFrame(
+        {
+            "k": list(silhouettes),
+            "silhouette": list(silhouettes.values()),
+            "smallest_segment_share": [small.get(k, 0.10) for k in silhouettes],
+        }
+    )
 
 
 CURVE = {2: 0.30, 3: 0.34, 4: 0.41, 5: 0.40, 6: 0.36}
@@ -36,8 +38,14 @@ CURVE = {2: 0.30, 3: 0.34, 4: 0.41, 5: 0.40, 6: 0.36}
 
 def test_without_a_knee_the_best_silhouette_wins():
     assert choose_k(sweep_rows(CURVE), None, RULE) == KChoice(
-        k=4, by="best_silhouette", best_k=4, best_silhouette=0.41, knee=None, tolerance=0.02,
-        min_segment_share=0.02, size_rule_waived=False,
+        k=4,
+        by="best_silhouette",
+        best_k=4,
+        best_silhouette=0.41,
+        knee=None,
+        tolerance=0.02,
+        min_segment_share=0.02,
+        size_rule_waived=False,
     )
     assert decided(sweep_rows(CURVE), None) == (4, "best silhouette (0.410); no knee was found")
 
@@ -46,7 +54,8 @@ def test_a_knee_within_the_tolerance_of_the_best_wins():
     choice = choose_k(sweep_rows(CURVE), 5, RULE)
     assert (choice.k, choice.by, choice.best_k, choice.knee) == (5, "knee", 4, 5)
     assert sweep_reason(choice) == (
-        "the elbow's knee k=5 is within 0.02 of the best silhouette (0.410)")
+        "the elbow's knee k=5 is within 0.02 of the best silhouette (0.410)"
+    )
 
 
 def test_a_knee_beyond_the_tolerance_loses_to_the_best():
@@ -89,7 +98,9 @@ def test_the_tolerance_is_measured_from_the_best_eligible_k():
     # k=4 (0.41) is ineligible, so the best is k=5 (0.40) and the knee k=6 (0.385) is near it.
     rows = sweep_rows({**CURVE, 6: 0.385}, small={4: 0.01})
     assert decided(rows, 6) == (
-        6, "the elbow's knee k=6 is within 0.02 of the best silhouette (0.400)")
+        6,
+        "the elbow's knee k=6 is within 0.02 of the best silhouette (0.400)",
+    )
 
 
 def test_when_every_k_has_a_tiny_segment_the_size_rule_is_set_aside():
@@ -144,10 +155,13 @@ def test_the_chosen_k_is_eligible_and_near_the_best(cells, knee):
 
 
 def sweep_table(chosen: dict[str, tuple[int, float]]) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"algorithm": algorithm, "k": k, "silhouette": silhouette}
-        for algorithm, (k, silhouette) in chosen.items()
-    ] + [{"algorithm": "kmeans", "k": 9, "silhouette": 0.99}])  # a k that was not chosen
+    return pd.DataFrame(
+        [
+            {"algorithm": algorithm, "k": k, "silhouette": silhouette}
+            for algorithm, (k, silhouette) in chosen.items()
+        ]
+        + [{"algorithm": "kmeans", "k": 9, "silhouette": 0.99}]
+    )  # a k that was not chosen
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """segmentasi: customer segmentation for banks.
 
-    import segmentasi
-    result = segmentasi.run("customers.csv", experiments=["demografi"])
-    segmentasi.save(result, "runs/today")
+import segmentasi
+result = segmentasi.run("customers.csv", experiments=["demografi"])
+segmentasi.save(result, "runs/today")
 """
 
 from .errors import InputError, UserError

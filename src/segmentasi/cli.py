@@ -191,10 +191,14 @@ def _report_failure(exc: BaseException) -> int:
         return 2
     if os.environ.get("SEGMENTASI_DEBUG"):
         raise exc
-    err_console.print(_styled(
-        "Internal error", "bold red", f" ({type(exc).__name__}: {exc}). This is a bug in "
-        "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback."
-    ))
+    err_console.print(
+        _styled(
+            "Internal error",
+            "bold red",
+            f" ({type(exc).__name__}: {exc}). This is a bug in "
+            "segmentasi; set SEGMENTASI_DEBUG=1 to see the traceback.",
+        )
+    )
     return 1
 
 
@@ -203,8 +207,12 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     if quiet:
         yield None
         return
-    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err_console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
@@ -236,10 +244,14 @@ def validate_command(
         files.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
     )
     report = assess(table, loaded)
-    out_console.print(_styled(
-        str(data), "bold green", f": {report.rows:,} rows, all "
-        f"{len(report.columns)} columns valid for schema '{loaded.name}'."
-    ))
+    out_console.print(
+        _styled(
+            str(data),
+            "bold green",
+            f": {report.rows:,} rows, all "
+            f"{len(report.columns)} columns valid for schema '{loaded.name}'.",
+        )
+    )
     summary = Table("column", "role", "missing", "range / levels", title="Columns")
     for rec in report.columns.to_dict(orient="records"):
         if isinstance(rec["levels"], str):
@@ -546,8 +558,13 @@ def demo_command(
     frame = synthesize(schema, rows=rows, seed=seed)
     with _progress(quiet) as progress:
         result = run(
-            frame, schema=schema, options=SweepOptions(seed=seed), progress=progress, lang=lang,
-            out=out, overwrite=True,
+            frame,
+            schema=schema,
+            options=SweepOptions(seed=seed),
+            progress=progress,
+            lang=lang,
+            out=out,
+            overwrite=True,
         )
     folder = out.resolve()
     if not quiet:
@@ -661,10 +678,14 @@ def targets_command(
             highlight=False,
         )
         if not targets.offered:
-            err_console.print(_styled(
-                "Note:", "bold yellow", f" the run does not recommend this offer for segment "
-                f"{segment} ({targets.reason}); see offers.csv and offer_validation.csv."
-            ))
+            err_console.print(
+                _styled(
+                    "Note:",
+                    "bold yellow",
+                    f" the run does not recommend this offer for segment "
+                    f"{segment} ({targets.reason}); see offers.csv and offer_validation.csv.",
+                )
+            )
     out_console.print(f"Wrote {out}")
 
 

@@ -23,8 +23,18 @@ from .schema import Schema, load_schema, schema_from_dict
 from .sweep import ALGORITHMS, MAX_K, SweepOptions
 
 CONFIG_KEYS = {
-    "experiment", "features", "scale", "encoding", "algorithms", "metric", "k_min", "k_max",
-    "seed", "target_silhouette", "schema", "expected",
+    "experiment",
+    "features",
+    "scale",
+    "encoding",
+    "algorithms",
+    "metric",
+    "k_min",
+    "k_max",
+    "seed",
+    "target_silhouette",
+    "schema",
+    "expected",
 }
 
 
@@ -63,12 +73,13 @@ class RunConfig:
         if self.metric not in ("euclidean", "manhattan"):
             problems.append("metric must be euclidean or manhattan")
         if "kmeans" in self.algorithms and self.encoding != "standard":
-            problems.append("K-Means clusters the standard encoding; use encoding = \"standard\"")
+            problems.append('K-Means clusters the standard encoding; use encoding = "standard"')
         if "kmeans" in self.algorithms and self.metric != "euclidean":
-            problems.append("K-Means minimises euclidean distance; use metric = \"euclidean\"")
+            problems.append('K-Means minimises euclidean distance; use metric = "euclidean"')
         if self.encoding == "gower" and self.metric != "manhattan":
-            problems.append("Gower's distance is manhattan on its encoding; use metric = "
-                            "\"manhattan\"")
+            problems.append(
+                'Gower\'s distance is manhattan on its encoding; use metric = "manhattan"'
+            )
         if not 2 <= self.k_min <= self.k_max <= MAX_K:  # checked before a range of k is built
             problems.append(f"need 2 <= k_min <= k_max <= {MAX_K}")
         bad_scales = {c: s for c, s in self.scales.items() if s not in COLUMN_SCALINGS}
@@ -105,8 +116,10 @@ class RunConfig:
 
     def sweep_options(self) -> SweepOptions:
         return SweepOptions(
-            ks=tuple(range(self.k_min, self.k_max + 1)), algorithms=self.algorithms,
-            seed=self.seed, target_silhouette=self.target_silhouette,
+            ks=tuple(range(self.k_min, self.k_max + 1)),
+            algorithms=self.algorithms,
+            seed=self.seed,
+            target_silhouette=self.target_silhouette,
         )
 
     def to_toml(self) -> str:
@@ -126,12 +139,18 @@ class RunConfig:
         ]
         if self.schema is not None:
             lines.append(f"schema = {_toml(self.schema)}")
-        lines += ["", "# Per-column scaling: standard | robust | log | none (else the schema's).",
-                  "[scale]"]
+        lines += [
+            "",
+            "# Per-column scaling: standard | robust | log | none (else the schema's).",
+            "[scale]",
+        ]
         lines += [f"{_toml(c)} = {_toml(s)}" for c, s in self.scales.items()]
         if self.expected:
-            lines += ["", "# What `segmentasi search` measured with exactly this configuration.",
-                      "[expected]"]
+            lines += [
+                "",
+                "# What `segmentasi search` measured with exactly this configuration.",
+                "[expected]",
+            ]
             lines += [f"{_toml(key)} = {_toml(value)}" for key, value in self.expected.items()]
         return "\n".join(lines) + "\n"
 
@@ -203,11 +222,15 @@ def reproduction_note(config: RunConfig, result: Any) -> str | None:
     labels = exp.sweep.fits[(algorithm, k)].labels
     same_labels = expected.get("labels_sha256") == labels_digest(labels)
     if same_value and same_labels:
-        return (f"Reproduces the search: silhouette {silhouette:.4f}, identical labels "
-                f"({algorithm}, k={k}).")
-    return (f"Does NOT reproduce the search: silhouette {silhouette:.4f} (search: "
-            f"{float(expected['silhouette']):.4f}), labels "
-            f"{'identical' if same_labels else 'differ'}. Is it the same table and version?")
+        return (
+            f"Reproduces the search: silhouette {silhouette:.4f}, identical labels "
+            f"({algorithm}, k={k})."
+        )
+    return (
+        f"Does NOT reproduce the search: silhouette {silhouette:.4f} (search: "
+        f"{float(expected['silhouette']):.4f}), labels "
+        f"{'identical' if same_labels else 'differ'}. Is it the same table and version?"
+    )
 
 
 def _toml(value: Any) -> str:

@@ -76,8 +76,13 @@ def read_numbers(values: pd.Series, decimal: str) -> NumberColumn:
     if is_numeric_dtype(values.dtype) and not is_bool_dtype(values.dtype):
         numbers = values.astype("float64")
         nothing = np.zeros(len(values), dtype=bool)
-        return _checked(numbers, values.astype("string"), numbers.notna().to_numpy(), nothing,
-                        np.isinf(numbers.to_numpy()))
+        return _checked(
+            numbers,
+            values.astype("string"),
+            numbers.notna().to_numpy(),
+            nothing,
+            np.isinf(numbers.to_numpy()),
+        )
     text, typed = _split_text(values)
     codes, uniques = _factorized(text)
     unique_numbers = _parse(uniques, decimal)
@@ -88,8 +93,9 @@ def read_numbers(values: pd.Series, decimal: str) -> NumberColumn:
     malformed = is_text & _take(unique_numbers.isna().to_numpy() & ~words & ~empty, codes, False)
     not_finite = is_text & _take(words, codes, False)
     given = is_text & ~_take(empty, codes, True)
-    shown = pd.Series(_take(uniques.to_numpy(dtype=object), codes, None), index=values.index,
-                      dtype="string")
+    shown = pd.Series(
+        _take(uniques.to_numpy(dtype=object), codes, None), index=values.index, dtype="string"
+    )
     if typed is not None:
         typed_numbers = typed.map(_typed_number).astype("float64")
         numbers = numbers.where(is_text, typed_numbers)
@@ -143,7 +149,10 @@ def decide_decimal(columns: Sequence[tuple[str, pd.Series, bool]], source: str) 
 
 
 def _checked(
-    numbers: pd.Series, text: pd.Series, given: np.ndarray, malformed: np.ndarray,
+    numbers: pd.Series,
+    text: pd.Series,
+    given: np.ndarray,
+    malformed: np.ndarray,
     not_finite: np.ndarray,
 ) -> NumberColumn:
     """Blank every cell that is not a usable number, marking the implausibly large ones."""

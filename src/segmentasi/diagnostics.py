@@ -89,13 +89,13 @@ class Diagnostics:
             "silhouettes": json_safe(self.silhouettes.to_dict(orient="records")),
             "method": {
                 "hopkins": "H = sum(u) / (sum(u) + sum(w)), plain distances in the space's metric; "
-                           f"{HOPKINS_PROBES} probes at most",
+                f"{HOPKINS_PROBES} probes at most",
                 "hopkins_permuted": "reference rows: the matrix with each source column shuffled "
-                                    "independently",
+                "independently",
                 "hopkins_uniform": "reference points: uniform in the bounding box",
                 "null_silhouette": "same algorithm, k and metric fitted on the matrix with each "
-                                   "source column shuffled independently; exact silhouette on "
-                                   "that sample",
+                "source column shuffled independently; exact silhouette on "
+                "that sample",
                 "seed": self.seed,
             },
         }
@@ -198,15 +198,17 @@ def null_reference_silhouette(
     rows = []
     for k in ks:
         values = np.array(scores[k])
-        rows.append({
-            "k": k,
-            "null_silhouette": float(values.mean()) if values.size else float("nan"),
-            "null_sd": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
-            "null_min": float(values.min()) if values.size else float("nan"),
-            "null_max": float(values.max()) if values.size else float("nan"),
-            "n_perm": int(values.size),
-            "null_rows": len(data),
-        })
+        rows.append(
+            {
+                "k": k,
+                "null_silhouette": float(values.mean()) if values.size else float("nan"),
+                "null_sd": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+                "null_min": float(values.min()) if values.size else float("nan"),
+                "null_max": float(values.max()) if values.size else float("nan"),
+                "n_perm": int(values.size),
+                "null_rows": len(data),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -235,8 +237,15 @@ def start_null_references(
     groups = groups or {}
     return {
         algorithm: workers.submit(
-            null_reference_silhouette, space.X, ks, algorithm, space.metric, seed, n_perm,
-            groups.get(algorithm), sample_rows,
+            null_reference_silhouette,
+            space.X,
+            ks,
+            algorithm,
+            space.metric,
+            seed,
+            n_perm,
+            groups.get(algorithm),
+            sample_rows,
         )
         for algorithm, space in spaces.items()
     }
@@ -260,7 +269,12 @@ def diagnose(
     slow part, run in `workers`, or come from start_null_references."""
     groups = groups or {}
     nulls = nulls or start_null_references(
-        spaces, ks, groups=groups, seed=seed, sample_rows=sample_rows, n_perm=n_perm,
+        spaces,
+        ks,
+        groups=groups,
+        seed=seed,
+        sample_rows=sample_rows,
+        n_perm=n_perm,
         workers=workers,
     )
     by_space: dict[tuple[str, str], list[str]] = {}
@@ -269,9 +283,11 @@ def diagnose(
     space_rows = []
     for algorithms in by_space.values():
         space = spaces[algorithms[0]]
-        space_rows.append(_space_diagnostics(
-            space, tuple(algorithms), groups.get(algorithms[0]), seed, sample_rows
-        ))
+        space_rows.append(
+            _space_diagnostics(
+                space, tuple(algorithms), groups.get(algorithms[0]), seed, sample_rows
+            )
+        )
     tables = []
     for algorithm, space in spaces.items():
         null = nulls[algorithm].result()
@@ -309,10 +325,12 @@ def describe_hopkins(
 ) -> str:
     """One or two sentences on what the two Hopkins values say together."""
     if _is_discrete(distinct_rows, rows):
-        return (f"Only {distinct_rows:,} distinct rows among {rows:,}: most customers have exact "
-                f"twins, so the Hopkins statistic (here {permuted:.2f} against shuffled columns, "
-                f"{uniform:.2f} against uniform points) cannot tell clusters from ties; compare "
-                "each silhouette with its null instead.")
+        return (
+            f"Only {distinct_rows:,} distinct rows among {rows:,}: most customers have exact "
+            f"twins, so the Hopkins statistic (here {permuted:.2f} against shuffled columns, "
+            f"{uniform:.2f} against uniform points) cannot tell clusters from ties; compare "
+            "each silhouette with its null instead."
+        )
     level, words = interpret_hopkins(permuted)
     text = f"Hopkins {permuted:.2f} against the same columns shuffled independently ({words})"
     if level == "unknown":
@@ -320,8 +338,10 @@ def describe_hopkins(
     uniform_level, uniform_words = interpret_hopkins(uniform)
     text += f"; {uniform:.2f} against uniform points in the bounding box ({uniform_words})."
     if uniform_level in ("clustered", "weak") and level in ("random", "regular"):
-        text += (" The clumping comes from each column's own distribution (categories, counts, "
-                 "skew), not from groups of customers that differ in several columns at once.")
+        text += (
+            " The clumping comes from each column's own distribution (categories, counts, "
+            "skew), not from groups of customers that differ in several columns at once."
+        )
     return text
 
 
@@ -337,15 +357,20 @@ def _space_diagnostics(
     if len(data) > sample_rows:
         data = data[np.sort(rng.choice(len(data), size=sample_rows, replace=False))]
     probes = min(HOPKINS_PROBES, max(1, len(data) // 10))
-    permuted = hopkins(data, probes, seed, metric=space.metric, reference="permuted",
-                       groups=groups)
+    permuted = hopkins(data, probes, seed, metric=space.metric, reference="permuted", groups=groups)
     uniform = hopkins(data, probes, seed, metric=space.metric, reference="uniform")
     distinct = len(np.unique(data, axis=0))
     level = "discrete" if _is_discrete(distinct, len(data)) else interpret_hopkins(permuted)[0]
     return SpaceDiagnostics(
-        space=space.name, metric=space.metric, algorithms=algorithms, rows=len(space.X),
-        sample_rows=len(data), distinct_rows=distinct, hopkins_permuted=permuted,
-        hopkins_uniform=uniform, level=level,
+        space=space.name,
+        metric=space.metric,
+        algorithms=algorithms,
+        rows=len(space.X),
+        sample_rows=len(data),
+        distinct_rows=distinct,
+        hopkins_permuted=permuted,
+        hopkins_uniform=uniform,
+        level=level,
         interpretation=describe_hopkins(permuted, uniform, distinct, len(data)),
     )
 
@@ -360,8 +385,9 @@ def _summary(spaces: list[SpaceDiagnostics], table: pd.DataFrame) -> str:
     metrics: dict[tuple[str, str], list[str]] = {}
     for s in spaces:
         metrics.setdefault((s.space, s.interpretation), []).append(s.metric)
-    parts = [f"{space} space ({', '.join(names)}): {text}"
-             for (space, text), names in metrics.items()]
+    parts = [
+        f"{space} space ({', '.join(names)}): {text}" for (space, text), names in metrics.items()
+    ]
     for algorithm, rows in table.groupby("algorithm", sort=False):
         scored = rows.dropna(subset=["silhouette", "null_silhouette"])
         if scored.empty:

@@ -38,7 +38,12 @@ class Engine(ABC):
 
     @abstractmethod
     def validate(
-        self, raw: pd.DataFrame, schema: Schema, *, allow_extra: bool, source: str,
+        self,
+        raw: pd.DataFrame,
+        schema: Schema,
+        *,
+        allow_extra: bool,
+        source: str,
         decimal: str | None,
     ) -> pd.DataFrame:
         """The table typed by `schema`; ValidationError listing every problem (validate)."""
@@ -51,7 +56,13 @@ class Engine(ABC):
 
     @abstractmethod
     def fit(
-        self, X: np.ndarray, ks: Sequence[int], algorithm: str, *, metric: str, seed: int,
+        self,
+        X: np.ndarray,
+        ks: Sequence[int],
+        algorithm: str,
+        *,
+        metric: str,
+        seed: int,
         n_init: int | None = None,
     ) -> list[Clustering]:
         """One clustering of every row per k (algorithms.fit_sweep)."""
@@ -64,7 +75,12 @@ class Engine(ABC):
 
     @abstractmethod
     def silhouettes(
-        self, X: np.ndarray, labelings: Sequence[np.ndarray], metric: str, *, sample_size: int,
+        self,
+        X: np.ndarray,
+        labelings: Sequence[np.ndarray],
+        metric: str,
+        *,
+        sample_size: int,
         seed: int,
     ) -> tuple[np.ndarray | None, np.ndarray]:
         """Per-row silhouettes of each labeling: rows scored (None: all), values
@@ -82,7 +98,12 @@ class InProcessEngine(Engine):
         return files.read_table(path, decimal)
 
     def validate(
-        self, raw: pd.DataFrame, schema: Schema, *, allow_extra: bool, source: str,
+        self,
+        raw: pd.DataFrame,
+        schema: Schema,
+        *,
+        allow_extra: bool,
+        source: str,
         decimal: str | None,
     ) -> pd.DataFrame:
         return validate(raw, schema, allow_extra=allow_extra, source=source, decimal=decimal)[0]
@@ -94,7 +115,13 @@ class InProcessEngine(Engine):
         return space, space.transform(table)
 
     def fit(
-        self, X: np.ndarray, ks: Sequence[int], algorithm: str, *, metric: str, seed: int,
+        self,
+        X: np.ndarray,
+        ks: Sequence[int],
+        algorithm: str,
+        *,
+        metric: str,
+        seed: int,
         n_init: int | None = None,
     ) -> list[Clustering]:
         return fit_sweep(X, ks, algorithm, metric=metric, seed=seed, n_init=n_init)
@@ -105,7 +132,12 @@ class InProcessEngine(Engine):
         return assign(X, centers, metric)
 
     def silhouettes(
-        self, X: np.ndarray, labelings: Sequence[np.ndarray], metric: str, *, sample_size: int,
+        self,
+        X: np.ndarray,
+        labelings: Sequence[np.ndarray],
+        metric: str,
+        *,
+        sample_size: int,
         seed: int,
     ) -> tuple[np.ndarray | None, np.ndarray]:
         return silhouette_rows(X, labelings, metric, sample_size=sample_size, seed=seed)

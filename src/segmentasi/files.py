@@ -28,9 +28,13 @@ from .decimals import DECIMAL_ATTR, check_decimal
 from .errors import InputError, quoted
 
 READERS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".xlsx": "excel", ".xlsm": "excel",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
 }
 # Values read as missing in text and Excel files; "NA" is kept out so a level named "NA" survives.
 MISSING_MARKERS = ["", "NULL", "null", "None", "#N/A", "N/A", "-"]
@@ -69,8 +73,13 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
         if kind == "csv":
             encoding = _text_encoding(path)
             frame = pd.read_csv(
-                path, dtype=str, sep=_delimiter(path, encoding), keep_default_na=False,
-                na_values=MISSING_MARKERS, skipinitialspace=True, encoding=encoding,
+                path,
+                dtype=str,
+                sep=_delimiter(path, encoding),
+                keep_default_na=False,
+                na_values=MISSING_MARKERS,
+                skipinitialspace=True,
+                encoding=encoding,
             )
         elif kind == "parquet":
             frame = pd.read_parquet(path)
@@ -164,11 +173,7 @@ def spreadsheet_restored(frame: pd.DataFrame) -> pd.DataFrame:
 
 def spreadsheet_cell(value: Any) -> Any:
     """One value as `spreadsheet_safe` writes it."""
-    if (
-        isinstance(value, str)
-        and FORMULA_START.match(value)
-        and not PLAIN_NUMBER.fullmatch(value)
-    ):
+    if isinstance(value, str) and FORMULA_START.match(value) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

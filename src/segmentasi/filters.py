@@ -191,8 +191,9 @@ def parse_filter(text: str) -> Filter:
     if not isinstance(text, str):
         raise FilterError(f"a filter is text, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise FilterError(f"the filter is {len(text):,} characters long; the limit is "
-                          f"{MAX_LENGTH:,}")
+        raise FilterError(
+            f"the filter is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
+        )
     if not text.strip():
         raise FilterError("the filter is empty")
     try:
@@ -265,7 +266,7 @@ class _Build:
         return self.between(children, negated=True)
 
     def missing(self, children: list[Any], negated: bool = False) -> Test:
-        (name, position), = children
+        ((name, position),) = children
         return Test(name, position, "missing", (), negated)
 
     def not_missing(self, children: list[Any]) -> Test:
@@ -293,8 +294,10 @@ def _deeper(children: Sequence[Node]) -> int:
     depth = 1 + max(child.depth for child in children)
     if depth > MAX_DEPTH:
         first = next(_tests(children[0]))
-        raise _Problem(first.position, f"the filter nests 'not', 'and' and 'or' more than "
-                                       f"{MAX_DEPTH} levels deep")
+        raise _Problem(
+            first.position,
+            f"the filter nests 'not', 'and' and 'or' more than {MAX_DEPTH} levels deep",
+        )
     return depth
 
 
@@ -302,9 +305,11 @@ def _unescape(body: str, start: int) -> str:
     """The string between the quotes; `start` is the 1-based position of its first character."""
     for escape in _ESCAPE.finditer(body):
         if escape.group(1) not in "'\"\\":
-            raise _Problem(start + escape.start(),
-                           f"unknown escape '{escape.group(0)}' in a string (only \\', \\\" and "
-                           "\\\\ are escapes)")
+            raise _Problem(
+                start + escape.start(),
+                f"unknown escape '{escape.group(0)}' in a string (only \\', \\\" and "
+                "\\\\ are escapes)",
+            )
     return _ESCAPE.sub(r"\1", body)
 
 
@@ -342,7 +347,7 @@ def _token_before(text: str, index: int) -> str | None:
 def _error(text: str, position: int, message: str) -> FilterError:
     """`message at position N`, then the filter with a caret under the position."""
     start = max(0, min(position - 1 - _SHOWN // 2, len(text) - _SHOWN))
-    shown = "".join(c if c.isprintable() else " " for c in text[start:start + _SHOWN])
+    shown = "".join(c if c.isprintable() else " " for c in text[start : start + _SHOWN])
     before = "..." if start else ""
     after = "..." if start + _SHOWN < len(text) else ""
     caret = " " * (len(before) + position - 1 - start) + "^"
@@ -381,27 +386,40 @@ def _check(test: Test, table: pd.DataFrame, text: str) -> None:
     column = f"column {test.column!r}"
     if isinstance(dtype, pd.CategoricalDtype):
         if test.op in _ORDERS and not dtype.ordered:
-            raise _error(text, test.position, f"{column} is nominal: its levels have no order, "
-                         f"so it cannot be compared with {test.op!r} (use ==, != or in)")
+            raise _error(
+                text,
+                test.position,
+                f"{column} is nominal: its levels have no order, "
+                f"so it cannot be compared with {test.op!r} (use ==, != or in)",
+            )
         levels = [str(level) for level in dtype.categories]
         for value in test.values:
             if not isinstance(value.value, str):
-                raise _error(text, value.position, f"{column} holds levels, not numbers: quote "
-                             f"the level ({test.column} == '{value}')")
+                raise _error(
+                    text,
+                    value.position,
+                    f"{column} holds levels, not numbers: quote "
+                    f"the level ({test.column} == '{value}')",
+                )
             if value.value not in levels:
                 known = _suggest(value.value, levels) or f" (its levels: {_listing(levels)})"
-                raise _error(text, value.position,
-                             f"{column} has no level {value.value!r}{known}")
+                raise _error(text, value.position, f"{column} has no level {value.value!r}{known}")
     elif pd.api.types.is_numeric_dtype(dtype):
         for value in test.values:
             if isinstance(value.value, str):
-                raise _error(text, value.position, f"{column} is numeric, but {value} is a "
-                             "string (write numbers without quotes)")
+                raise _error(
+                    text,
+                    value.position,
+                    f"{column} is numeric, but {value} is a string (write numbers without quotes)",
+                )
     else:
         for value in test.values:
             if not isinstance(value.value, str):
-                raise _error(text, value.position, f"{column} holds text: quote the value "
-                             f"({test.column} == '{value}')")
+                raise _error(
+                    text,
+                    value.position,
+                    f"{column} holds text: quote the value ({test.column} == '{value}')",
+                )
 
 
 def _suggest(name: str, candidates: Sequence[str]) -> str:

@@ -79,8 +79,13 @@ def run(
         quality = assess(table, schema)
         timings = {"validate_s": time.perf_counter() - started}
         run_options = RunOptions(
-            tuple(names), where, handling or Handling(), options or SweepOptions(),
-            allow_extra_columns, lang, default_workers(len(table)) if workers is None else workers,
+            tuple(names),
+            where,
+            handling or Handling(),
+            options or SweepOptions(),
+            allow_extra_columns,
+            lang,
+            default_workers(len(table)) if workers is None else workers,
         )
         # The report's modules (matplotlib among them) load with the first run, not with
         # `import segmentasi`; before the workers fork, so that they inherit them.
@@ -90,17 +95,26 @@ def run(
 
         with Workers(run_options.workers) as pool:
             results, sections = {}, {}
-            for result in experiment_results(table, schema, run_options, engine=engine,
-                                             workers=pool, progress=progress, diagnose=diagnose,
-                                             timings=timings):
+            for result in experiment_results(
+                table,
+                schema,
+                run_options,
+                engine=engine,
+                workers=pool,
+                progress=progress,
+                diagnose=diagnose,
+                timings=timings,
+            ):
                 name = result.experiment.name
                 results[name] = result
                 if pool.processes > 1:  # a worker draws its charts while the next one computes
-                    alone = RunResult(schema, table, quality, {name: result}, run_options, {},
-                                      source)
+                    alone = RunResult(
+                        schema, table, quality, {name: result}, run_options, {}, source
+                    )
                     sections[name] = pool.submit(experiment_section, alone, name, lang)
-            computed = RunResult(schema, table, quality, {n: results[n] for n in names},
-                                 run_options, timings, source)
+            computed = RunResult(
+                schema, table, quality, {n: results[n] for n in names}, run_options, timings, source
+            )
             if out is None:
                 return _finished(computed, sections, started)
             with staged_run_folder(computed, out, overwrite) as folder:
@@ -135,9 +149,13 @@ def _checked_table(
         path = Path(data)
         raw = engine.read(path, decimal)
         source = {"path": str(path), "sha256": file_sha256(path), "rows": len(raw)}
-    table = engine.validate(raw, schema, allow_extra=allow_extra_columns,
-                            source=source.get("path", "table"),
-                            decimal=None if decimal == "auto" else decimal)
+    table = engine.validate(
+        raw,
+        schema,
+        allow_extra=allow_extra_columns,
+        source=source.get("path", "table"),
+        decimal=None if decimal == "auto" else decimal,
+    )
     return (_filter(table, where) if where else table), source
 
 

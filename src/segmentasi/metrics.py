@@ -106,8 +106,7 @@ def silhouette_scores(
     that many copies; callers that already collapsed duplicates score them without expanding.
     """
     if weights is None:
-        samples = silhouette_samples_many(X, labelings, metric=metric,
-                                          max_memory_mb=max_memory_mb)
+        samples = silhouette_samples_many(X, labelings, metric=metric, max_memory_mb=max_memory_mb)
         return samples.mean(axis=1)
     X = checked_matrix(X)
     check_metric(metric)
@@ -115,8 +114,10 @@ def silhouette_scores(
     n_rows = int(weights.sum())
     labelings = [
         _Labeling(codes, np.bincount(codes, weights=weights).astype(np.float64))
-        for codes in (_label_codes(labels, X.shape[0], position, n_rows)
-                      for position, labels in enumerate(labelings))
+        for codes in (
+            _label_codes(labels, X.shape[0], position, n_rows)
+            for position, labels in enumerate(labelings)
+        )
     ]
     if not labelings:
         raise ValueError("labelings is empty; pass at least one labeling")

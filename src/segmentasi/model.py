@@ -70,7 +70,12 @@ PRODUCT_SEPARATOR = "; "
 # Boolean row patterns up to this wide are coded by counting (2**bits slots), wider by sorting.
 SMALL_PATTERN_BITS = 20
 ADDED_COLUMNS = (
-    "segment", "segment_name", "distance", "recommended_products", "imputed", "reason",
+    "segment",
+    "segment_name",
+    "distance",
+    "recommended_products",
+    "imputed",
+    "reason",
 )
 # Why a row was not placed, by code (0: it was placed).
 REASONS = (
@@ -167,8 +172,15 @@ class SavedModel:
         else:
             used = result.table.loc[exp.rows]
             profile = profile_segments(used, fit.labels, result.schema)
-            insights = build_insights(used, result.schema, exp.experiment, profile, fit,
-                                      exp.spaces[algorithm], result.options.sweep.seed)
+            insights = build_insights(
+                used,
+                result.schema,
+                exp.experiment,
+                profile,
+                fit,
+                exp.spaces[algorithm],
+                result.options.sweep.seed,
+            )
         row = sweep.table[(sweep.table.algorithm == algorithm) & (sweep.table.k == k)].iloc[0]
         medoid_rows = None
         if fit.medoid_rows is not None:
@@ -237,32 +249,43 @@ class SavedModel:
         warnings.sort(key=lambda w: order.get(w.column, len(order)))
         for code in np.unique(reasons[reasons > 0]):
             cannot = reasons == code
-            warnings.append(_problem(
-                None, f"{int(cannot.sum()):,} row(s) could not be placed: {REASONS[code]}", cannot
-            ))
+            warnings.append(
+                _problem(
+                    None,
+                    f"{int(cannot.sum()):,} row(s) could not be placed: {REASONS[code]}",
+                    cannot,
+                )
+            )
         if self.recommends_products:
             warnings += self._offer_warnings(labels)
         replaced = [c for c in ADDED_COLUMNS if c in data.columns]
         if replaced:
             warnings.append(Problem(None, f"input column(s) {replaced} were replaced"))
         table = data.drop(columns=replaced)
-        added = self._result_columns(labels, distances, missing, reasons, clean, products,
-                                     lang, top_offers)
+        added = self._result_columns(
+            labels, distances, missing, reasons, clean, products, lang, top_offers
+        )
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
         placed = int((labels >= 0).sum())
         return Assignment(table, tuple(absent_warnings + warnings), placed, len(table) - placed)
 
     def _nothing_placed(self, reasons: np.ndarray, missing: np.ndarray) -> InputError:
         """Why no row could be placed: the reasons counted, and the features no row has."""
-        counts = "; ".join(f"{int((reasons == code).sum()):,} row(s): {REASONS[code]}"
-                           for code in np.unique(reasons))
-        message = (f"none of the {len(reasons):,} row(s) could be placed in the "
-                   f"'{self.experiment.name}' segmentation ({counts})")
+        counts = "; ".join(
+            f"{int((reasons == code).sum()):,} row(s): {REASONS[code]}"
+            for code in np.unique(reasons)
+        )
+        message = (
+            f"none of the {len(reasons):,} row(s) could be placed in the "
+            f"'{self.experiment.name}' segmentation ({counts})"
+        )
         features = list(self.experiment.features)
         unusable = [name for name, gone in zip(features, missing.all(axis=0), strict=True) if gone]
         if unusable:
-            message += (f"; {len(unusable)} of its {len(features)} feature column(s) have no "
-                        f"usable value in any row (absent, empty or invalid): {_listed(unusable)}")
+            message += (
+                f"; {len(unusable)} of its {len(features)} feature column(s) have no "
+                f"usable value in any row (absent, empty or invalid): {_listed(unusable)}"
+            )
         return InputError(message)
 
     def _offer_warnings(self, labels: np.ndarray) -> list[Problem]:
@@ -273,11 +296,14 @@ class SavedModel:
         if not affected.any():
             return []
         listed = ", ".join(str(s) for s in without)
-        return [_problem(
-            None, f"{int(affected.sum()):,} row(s) get no recommended products: segment(s) "
-                  f"{listed} have no product offer the data supports (see the run's offers.csv)",
-            affected,
-        )]
+        return [
+            _problem(
+                None,
+                f"{int(affected.sum()):,} row(s) get no recommended products: segment(s) "
+                f"{listed} have no product offer the data supports (see the run's offers.csv)",
+                affected,
+            )
+        ]
 
     def _place(
         self, clean: pd.DataFrame, missing: np.ndarray, chunk_rows: int
@@ -345,8 +371,9 @@ class SavedModel:
         if not absent:
             return data, []
         if not impute_absent_columns:
-            _, problems = validate(data.head(1), self.schema, columns=absent, allow_extra=True,
-                                   strict=False)
+            _, problems = validate(
+                data.head(1), self.schema, columns=absent, allow_extra=True, strict=False
+            )
             hints = "; ".join(str(p) for p in problems if p.column in absent)
             raise InputError(
                 f"the table lacks column(s) the '{self.experiment.name}' segmentation needs: "
@@ -354,8 +381,11 @@ class SavedModel:
                 "(impute_absent_columns=True in Python)."
             )
         warnings = [
-            Problem(name, "column is absent; every row takes the training value "
-                          f"{self._encoder(name).fill_text()}")
+            Problem(
+                name,
+                "column is absent; every row takes the training value "
+                f"{self._encoder(name).fill_text()}",
+            )
             for name in absent
         ]
         return data.assign(**{name: pd.NA for name in absent}), warnings
@@ -366,8 +396,13 @@ class SavedModel:
         """Typed features (and product flags, to skip owned products); bad cells become missing."""
         needed = features + [p for p in products if p not in features]
         # validate() builds its result on a fresh 0..n-1 index, so the input must have one too.
-        clean, problems = validate(data[needed].reset_index(drop=True), self.schema,
-                                   columns=needed, allow_extra=True, strict=False)
+        clean, problems = validate(
+            data[needed].reset_index(drop=True),
+            self.schema,
+            columns=needed,
+            allow_extra=True,
+            strict=False,
+        )
         for col in self.schema.products:  # validate() already blanked non-finite numbers
             if col.name in needed:
                 clean[col.name] = clean[col.name].where(clean[col.name].isin([0.0, 1.0]))
@@ -381,10 +416,14 @@ class SavedModel:
         for position, name in enumerate(features):
             filled = missing[:, position] & placed_rows
             if filled.any():
-                warnings.append(_problem(
-                    name, f"{int(filled.sum()):,} value(s) missing or invalid, filled with the "
-                          f"training value {self._encoder(name).fill_text()}", filled,
-                ))
+                warnings.append(
+                    _problem(
+                        name,
+                        f"{int(filled.sum()):,} value(s) missing or invalid, filled with the "
+                        f"training value {self._encoder(name).fill_text()}",
+                        filled,
+                    )
+                )
         return warnings
 
     def _result_columns(
@@ -408,8 +447,11 @@ class SavedModel:
             "distance": distances,
         }
         if self.recommends_products:
-            owned = (clean[products].to_numpy(dtype=float, na_value=0.0) == 1.0
-                     if products else np.zeros((len(clean), 0), dtype=bool))
+            owned = (
+                clean[products].to_numpy(dtype=float, na_value=0.0) == 1.0
+                if products
+                else np.zeros((len(clean), 0), dtype=bool)
+            )
             columns["recommended_products"] = _text_column(
                 *self._recommendations(labels, owned, products, top_offers)
             )
@@ -636,8 +678,10 @@ class _Node:
         """A list of rows of `width` JSON scalars each (a table); the first bad row is named."""
         values = self._expect(list, "a list")
         for i, row in enumerate(values):
-            if type(row) is list and len(row) == width and not any(
-                isinstance(cell, dict | list) for cell in row
+            if (
+                type(row) is list
+                and len(row) == width
+                and not any(isinstance(cell, dict | list) for cell in row)
             ):
                 continue
             cells = _Node(row, f"{self.where}[{i}]").items(width)
@@ -645,8 +689,10 @@ class _Node:
                 raise _Invalid(f"{self.where}[{i}]", f"{len(cells)} cells for {width} columns")
             for cell in cells:
                 if isinstance(cell.value, dict | list):
-                    cell.fail(f"must be a string, number, true, false or null, not "
-                              f"{_json_type(cell.value)}")
+                    cell.fail(
+                        f"must be a string, number, true, false or null, not "
+                        f"{_json_type(cell.value)}"
+                    )
         return values
 
     def _expect(self, kind: Any, wanted: str) -> Any:
@@ -702,8 +748,10 @@ def _schema(node: _Node) -> Schema:
 def _experiment_name(node: _Node, schema: Schema) -> str:
     name = node.text()
     if name not in schema.experiments:
-        node.fail(f"the model's schema has no experiment {_shown(name)} "
-                  f"(it has: {_listed(list(schema.experiments))})")
+        node.fail(
+            f"the model's schema has no experiment {_shown(name)} "
+            f"(it has: {_listed(list(schema.experiments))})"
+        )
     return name
 
 
@@ -783,21 +831,26 @@ def _check_model(model: SavedModel) -> None:
     if type(k) is not int or not 2 <= k <= MAX_SEGMENTS:
         raise _Invalid("k", f"{_shown(k)} segments; a model has 2 to {MAX_SEGMENTS:,}")
     if model.algorithm not in ALGORITHMS:
-        raise _Invalid("algorithm",
-                       f"{_shown(model.algorithm)} is not one of {', '.join(ALGORITHMS)}")
+        raise _Invalid(
+            "algorithm", f"{_shown(model.algorithm)} is not one of {', '.join(ALGORITHMS)}"
+        )
     if model.metric not in METRICS:
         raise _Invalid("metric", f"{_shown(model.metric)} is not one of {', '.join(METRICS)}")
     if model.algorithm == "kmeans" and model.metric != "euclidean":
         raise _Invalid("metric", f"k-means places rows by euclidean distance, not {model.metric}")
     if model.space.encoding == "gower" and model.metric != "manhattan":
-        raise _Invalid("metric", "a Gower feature space is measured with manhattan distance, "
-                                 f"not {model.metric}")
+        raise _Invalid(
+            "metric",
+            f"a Gower feature space is measured with manhattan distance, not {model.metric}",
+        )
     name = model.experiment.name
     if model.schema.experiments.get(name) != model.experiment:
         raise _Invalid("experiment", f"{_shown(name)} is not an experiment of the model's schema")
     if model.space.experiment != model.experiment:
-        raise _Invalid("feature_space.experiment",
-                       f"{_shown(model.space.experiment.name)}, but the model's is {_shown(name)}")
+        raise _Invalid(
+            "feature_space.experiment",
+            f"{_shown(model.space.experiment.name)}, but the model's is {_shown(name)}",
+        )
     _check_encoders(model)
     _check_centers(np.asarray(model.centers), k, len(model.space.feature_names_))
     _check_texts("names", model.names, k, MAX_NAME_CHARS)
@@ -811,8 +864,11 @@ def _check_encoders(model: SavedModel) -> None:
     features = list(model.experiment.features)
     columns = [enc.column for enc in model.space.encoders_]
     if columns != features:
-        raise _Invalid(where, f"encode {_listed(columns)}, but experiment "
-                              f"'{model.experiment.name}' has the features {_listed(features)}")
+        raise _Invalid(
+            where,
+            f"encode {_listed(columns)}, but experiment "
+            f"'{model.experiment.name}' has the features {_listed(features)}",
+        )
     for i, enc in enumerate(model.space.encoders_):
         _check_encoder(enc, model.schema.column(enc.column), f"{where}[{i}]")
     count = len(model.space.feature_names_)
@@ -825,19 +881,27 @@ def _check_encoder(enc: Encoder, column: Column, where: str) -> None:
     encode any value validation lets through."""
     kind = {"nominal": "onehot", "product": "flag"}.get(column.role, "scaled")
     if enc.kind != kind:
-        raise _Invalid(f"{where}.kind", f"{_shown(enc.kind)} for {column.role} column "
-                                        f"'{column.name}'; it must be '{kind}'")
+        raise _Invalid(
+            f"{where}.kind",
+            f"{_shown(enc.kind)} for {column.role} column '{column.name}'; it must be '{kind}'",
+        )
     if len(column.name) > MAX_NAME_CHARS:
-        raise _Invalid(f"{where}.column", f"a name of {len(column.name):,} characters; at most "
-                                          f"{MAX_NAME_CHARS:,}")
+        raise _Invalid(
+            f"{where}.column",
+            f"a name of {len(column.name):,} characters; at most {MAX_NAME_CHARS:,}",
+        )
     levels = column.levels if column.is_categorical else ()
     if tuple(enc.levels) != levels:
-        raise _Invalid(f"{where}.levels", f"differ from the levels of column '{column.name}' in "
-                                          "the model's schema")
+        raise _Invalid(
+            f"{where}.levels",
+            f"differ from the levels of column '{column.name}' in the model's schema",
+        )
     log = kind == "scaled" and not levels and column.scale == "log"
     if enc.log is not log:
-        raise _Invalid(f"{where}.log", f"must be {str(log).lower()} for column '{column.name}' "
-                                       f"(scale '{column.scale}')")
+        raise _Invalid(
+            f"{where}.log",
+            f"must be {str(log).lower()} for column '{column.name}' (scale '{column.scale}')",
+        )
     for part in ("fill", "center"):
         if not math.isfinite(getattr(enc, part)):
             raise _Invalid(f"{where}.{part}", "must be a finite number")
@@ -861,8 +925,10 @@ def _check_centers(centers: np.ndarray, k: int, features: int) -> None:
     bad = np.argwhere(~np.isfinite(centers))
     if len(bad):
         row, col = bad[0]
-        raise _Invalid(f"centers[{row}][{col}]",
-                       f"{centers[row, col]} is not a finite number (float32: |x| < 3.4e38)")
+        raise _Invalid(
+            f"centers[{row}][{col}]",
+            f"{centers[row, col]} is not a finite number (float32: |x| < 3.4e38)",
+        )
 
 
 def _check_texts(
@@ -893,15 +959,19 @@ def _check_offers(model: SavedModel) -> None:
     products = {c.name for c in model.schema.products}
     unknown = [p for p in offers["product"].unique() if p not in products]
     if unknown:
-        raise _Invalid("offers.rows", f"product(s) {_listed([str(p) for p in unknown])} are not "
-                                      "product columns of the model's schema")
+        raise _Invalid(
+            "offers.rows",
+            f"product(s) {_listed([str(p) for p in unknown])} are not "
+            "product columns of the model's schema",
+        )
 
 
 def _payload_digest(payload: Any) -> str:
     # NaN and infinities (json reads them from a file) get a digest too, so a sealed file that
     # holds them is refused by name, not by a crash here; saving never writes them.
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           allow_nan=True)
+    canonical = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -910,8 +980,13 @@ def _json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true/false"
-    names = {dict: "an object", list: "a list", str: "a string", int: "a whole number",
-             float: "a decimal number"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "a whole number",
+        float: "a decimal number",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -977,8 +1052,10 @@ def _dense_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _join_by_pattern(mask: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
     """Per row, the names whose mask cell is set, joined: (codes, texts), one text per pattern."""
     codes, patterns = _row_patterns(mask)
-    texts = [PRODUCT_SEPARATOR.join(n for n, flag in zip(names, row, strict=True) if flag)
-             for row in patterns]
+    texts = [
+        PRODUCT_SEPARATOR.join(n for n, flag in zip(names, row, strict=True) if flag)
+        for row in patterns
+    ]
     return codes, texts
 
 

@@ -70,8 +70,14 @@ def build_insights(
     features = experiment.features
     table = distinguishing(df, fit.labels, schema, features)
     validation = validate_offers(
-        df, schema, experiment, algorithm=fit.algorithm, k=fit.k, metric=fit.metric,
-        encoding=space.encoding, seed=seed,
+        df,
+        schema,
+        experiment,
+        algorithm=fit.algorithm,
+        k=fit.k,
+        metric=fit.metric,
+        encoding=space.encoding,
+        seed=seed,
     )
     X = space.transform(df)
     groups = {
@@ -148,8 +154,9 @@ class Narrator:
         unrecorded = self._unrecorded(segment)
         rows = rows[~((rows.kind == "numeric") & rows.column.isin(unrecorded.column))]
         rows = pd.concat([rows, unrecorded], ignore_index=True) if len(unrecorded) else rows
-        rows = rows.assign(strength=rows.effect.abs(),
-                           defining=[self.defines(c) for c in rows.column])
+        rows = rows.assign(
+            strength=rows.effect.abs(), defining=[self.defines(c) for c in rows.column]
+        )
         return rows.sort_values("strength", ascending=False, kind="stable")
 
     def _unrecorded(self, segment: int) -> pd.DataFrame:
@@ -158,10 +165,12 @@ class Narrator:
             return pd.DataFrame(columns=["column", "kind", "effect"])
         mine = self.numeric.loc[segment]
         mostly = mine[mine.missing_share >= MOSTLY_MISSING]
-        effect = (2 * np.arcsin(np.sqrt(mostly.missing_share))
-                  - 2 * np.arcsin(np.sqrt(mostly.overall_missing_share)))
-        return pd.DataFrame({"column": mostly.index, "kind": "missing",
-                             "effect": effect.to_numpy()})[effect.to_numpy() >= MIN_EFFECT]
+        effect = 2 * np.arcsin(np.sqrt(mostly.missing_share)) - 2 * np.arcsin(
+            np.sqrt(mostly.overall_missing_share)
+        )
+        return pd.DataFrame(
+            {"column": mostly.index, "kind": "missing", "effect": effect.to_numpy()}
+        )[effect.to_numpy() >= MIN_EFFECT]
 
     def defines(self, column: str) -> bool:
         """A clustering variable, or a count made of clustering variables."""
@@ -218,8 +227,10 @@ class Narrator:
                     group.append(label)
                 else:
                     parts.append(self._name_product(rate, row.effect, label))
-        filled = {"{has}": self.t("name_has", labels=", ".join(has)),
-                  "{absent}": self.t("name_none", labels=", ".join(absent))}
+        filled = {
+            "{has}": self.t("name_has", labels=", ".join(has)),
+            "{absent}": self.t("name_none", labels=", ".join(absent)),
+        }
         return [filled.get(p, p) for p in parts]
 
     def _name_numeric(self, segment: int, row: Any, first: bool) -> str:
@@ -245,20 +256,23 @@ class Narrator:
     def narrative(self, segment: int) -> str:
         """A paragraph: size, defining traits, other differences, the next-best offer."""
         size = self.sizes.loc[segment]
-        sentences = [self.t("size", segment=str(segment), size=count(size["size"]),
-                            share=pct(size["share"]))]
+        sentences = [
+            self.t("size", segment=str(segment), size=count(size["size"]), share=pct(size["share"]))
+        ]
         traits = self.traits(segment)
         defining = traits[traits.defining].head(DEFINING_TRAITS)
         other = traits[~traits.defining].head(OTHER_TRAITS)
         sentences.append(
-            self.t("defining", traits="; ".join(self._trait(segment, r) for r in
-                                                defining.itertuples()))
-            if len(defining) else self.t("defining_none")
+            self.t(
+                "defining", traits="; ".join(self._trait(segment, r) for r in defining.itertuples())
+            )
+            if len(defining)
+            else self.t("defining_none")
         )
         sentences.append(
-            self.t("other", traits="; ".join(self._trait(segment, r) for r in
-                                             other.itertuples()))
-            if len(other) else self.t("other_none")
+            self.t("other", traits="; ".join(self._trait(segment, r) for r in other.itertuples()))
+            if len(other)
+            else self.t("other_none")
         )
         offer = self._offer(segment)
         if offer:
@@ -269,18 +283,25 @@ class Narrator:
         label = self.label(row.column)
         if row.kind == "missing":
             stats = self.numeric.loc[(segment, row.column)]
-            return self.t("numeric_missing", label=label, share=pct(stats.missing_share),
-                          overall=pct(stats.overall_missing_share))
+            return self.t(
+                "numeric_missing",
+                label=label,
+                share=pct(stats.missing_share),
+                overall=pct(stats.overall_missing_share),
+            )
         if row.kind == "numeric":
             return self._numeric_trait(segment, row, label)
         if row.kind == "category":
             shares = self.categories.loc[(segment, row.column, row.level)]
-            return self.t("level_more" if row.effect > 0 else "level_fewer", label=label,
-                          level=str(row.level), share=pct(shares.share),
-                          overall=pct(shares.overall_share))
+            return self.t(
+                "level_more" if row.effect > 0 else "level_fewer",
+                label=label,
+                level=str(row.level),
+                share=pct(shares.share),
+                overall=pct(shares.overall_share),
+            )
         rates = self.products.loc[(segment, row.column)]
-        return self.t("product", label=label, rate=pct(rates.rate),
-                      overall=pct(rates.overall_rate))
+        return self.t("product", label=label, rate=pct(rates.rate), overall=pct(rates.overall_rate))
 
     def _numeric_trait(self, segment: int, row: Any, label: str) -> str:
         stats = self.numeric.loc[(segment, row.column)]
@@ -290,8 +311,13 @@ class Narrator:
         # Equal medians hide the difference in a column of a few whole values; the mean shows it.
         stat = "median" if stats["median"] != stats.overall_median else "mean"
         overall = stats.overall_median if stat == "median" else stats.overall_mean
-        values = {"label": label, "unit": unit, "stat": self.t(stat),
-                  "value": number(stats[stat]), "overall": number(overall)}
+        values = {
+            "label": label,
+            "unit": unit,
+            "stat": self.t(stat),
+            "value": number(stats[stat]),
+            "overall": number(overall),
+        }
         if spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread:
             text = self.t("numeric_range", span=span(stats.p05, stats.p95), **values)
         else:
@@ -308,22 +334,36 @@ class Narrator:
         product = self.label(offer["product"])
         evidence = self.t(
             "evidence_alike" if offer.basis == BASIS_OTHER_FEATURES else "evidence_segment",
-            rate=pct(offer.propensity), overall=pct(offer.overall_rate),
+            rate=pct(offer.propensity),
+            overall=pct(offer.overall_rate),
             lift=ratio(offer.propensity_lift),
         )
         check = None if self.validation is None else self.validation.loc[offer["product"]]
         if offer.offered:
-            return self.t("offer", product=product, evidence=capitalised(evidence),
-                          non_owners=count(offer.non_owners), auc=ratio(check.auc),
-                          low=ratio(check.ci_low), high=ratio(check.ci_high))
+            return self.t(
+                "offer",
+                product=product,
+                evidence=capitalised(evidence),
+                non_owners=count(offer.non_owners),
+                auc=ratio(check.auc),
+                low=ratio(check.ci_low),
+                high=ratio(check.ci_high),
+            )
         reason = offer.reason
         if reason == "weak evidence":
             untested = check is None or pd.isna(check.auc)
-            reason = "untested" if untested else (
-                "weak evidence" if check.verdict == "weak" else "no better than chance")
+            reason = (
+                "untested"
+                if untested
+                else ("weak evidence" if check.verdict == "weak" else "no better than chance")
+            )
         auc = "" if check is None or pd.isna(check.auc) else ratio(check.auc)
-        return self.t("no_offer", product=product, evidence=capitalised(evidence),
-                      reason=self.t(reason, rate=pct(offer.rate), auc=auc))
+        return self.t(
+            "no_offer",
+            product=product,
+            evidence=capitalised(evidence),
+            reason=self.t(reason, rate=pct(offer.rate), auc=auc),
+        )
 
 
 def _indexed(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:

@@ -226,9 +226,11 @@ def staged_folder(
     """
     with reserve_folder(out, overwrite, kind=kind, inputs=inputs) as target:
         with writing(out):
-            staging = Path(tempfile.mkdtemp(
-                prefix=f".{target.name}.{_writer()}.", suffix=".partial", dir=target.parent
-            ))
+            staging = Path(
+                tempfile.mkdtemp(
+                    prefix=f".{target.name}.{_writer()}.", suffix=".partial", dir=target.parent
+                )
+            )
         try:
             with writing(out, placing=False):
                 yield staging
@@ -353,7 +355,7 @@ def _remove_abandoned(target: Path) -> None:
     once each writer is proved gone; an `.old` whose replacement never arrived goes back."""
     prefix = f".{target.name}."
     for entry in os.scandir(target.parent):
-        found = LEFT_BEHIND.fullmatch(entry.name[len(prefix):])
+        found = LEFT_BEHIND.fullmatch(entry.name[len(prefix) :])
         if (
             found is None
             or not entry.name.startswith(prefix)

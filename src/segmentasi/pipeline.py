@@ -41,8 +41,16 @@ def compute(
 ) -> dict[str, ExperimentResult]:
     """Each experiment of options.experiments, by name and in that order, computed from a table
     `schema` validated; no charts, no folder. `diagnose` as in job.run."""
-    done = experiment_results(table, schema, options, engine=engine, workers=workers,
-                              progress=progress, diagnose=diagnose, timings={})
+    done = experiment_results(
+        table,
+        schema,
+        options,
+        engine=engine,
+        workers=workers,
+        progress=progress,
+        diagnose=diagnose,
+        timings={},
+    )
     results = {result.experiment.name: result for result in done}
     return {name: results[name] for name in options.experiments}
 
@@ -70,18 +78,19 @@ def experiment_results(
     # Cheapest first (fewest distinct rows): its results and report are done while the
     # workers still fit the expensive one, instead of after it.
     prepared.sort(key=lambda p: p.distinct_rows)
-    started_sweeps = [start_sweep(p.sweep_spaces, sweep_options, workers, engine)
-                      for p in prepared]
+    started_sweeps = [start_sweep(p.sweep_spaces, sweep_options, workers, engine) for p in prepared]
     # Every experiment is scored before any is finished: waiting on one experiment's
     # diagnostics would leave the next one's fits unscored while workers sit idle.
     scored = [
-        _score_experiment(engine, p, started_sweep, schema, sweep_options, progress, timings,
-                          workers, diagnose)
+        _score_experiment(
+            engine, p, started_sweep, schema, sweep_options, progress, timings, workers, diagnose
+        )
         for p, started_sweep in zip(prepared, started_sweeps, strict=True)
     ]
     for p, (sweep, profiles, started_nulls) in zip(prepared, scored, strict=True):
-        yield _finish_experiment(p, sweep, profiles, started_nulls, sweep_options, progress,
-                                 timings, workers)
+        yield _finish_experiment(
+            p, sweep, profiles, started_nulls, sweep_options, progress, timings, workers
+        )
 
 
 @dataclass(frozen=True)
@@ -134,8 +143,11 @@ def _prepare(
     matrices = {id(space.X): space.X for space in sweep_spaces.values()}
     distinct = min(distinct_row_count(matrix) for matrix in matrices.values())
     if distinct < max(options.ks):
-        remedy = (f"lower --k-max to {distinct}, or cluster on other columns" if distinct >= 2
-                  else "there is nothing to cluster")
+        remedy = (
+            f"lower --k-max to {distinct}, or cluster on other columns"
+            if distinct >= 2
+            else "there is nothing to cluster"
+        )
         raise InputError(
             f"experiment '{experiment.name}': its features take only {distinct} different "
             f"combination(s) among {len(used):,} rows, too few for k up to {max(options.ks)}; "
@@ -150,8 +162,9 @@ def _start_nulls(
     """The diagnostics' null references for the experiment's swept spaces: they need no fit."""
     spaces = {a: prepared.sweep_spaces[a] for a in options.algorithms}
     groups = {a: feature_groups(prepared.spaces[a]) for a in spaces}
-    return start_null_references(spaces, sorted(options.ks), groups=groups, seed=options.seed,
-                                 workers=workers)
+    return start_null_references(
+        spaces, sorted(options.ks), groups=groups, seed=options.seed, workers=workers
+    )
 
 
 def _score_experiment(
@@ -174,14 +187,26 @@ def _score_experiment(
     on the way to the report, while the null fits can fill any worker's time until the end."""
     experiment = prepared.experiment
     clock = time.perf_counter()
-    sweep = run_sweep(prepared.sweep_spaces, options, _reporter(progress, experiment), workers,
-                      started_sweep, engine)
+    sweep = run_sweep(
+        prepared.sweep_spaces,
+        options,
+        _reporter(progress, experiment),
+        workers,
+        started_sweep,
+        engine,
+    )
     timings[f"{experiment.name}_sweep_s"] = time.perf_counter() - clock
     # Every algorithm's chosen model is profiled (models/ keeps each), side by side.
     profiles = {
         algorithm: workers.submit(
-            _profile_and_insights, engine, prepared.used, schema, experiment,
-            sweep.fits[(algorithm, k)], prepared.spaces[algorithm], options.seed,
+            _profile_and_insights,
+            engine,
+            prepared.used,
+            schema,
+            experiment,
+            sweep.fits[(algorithm, k)],
+            prepared.spaces[algorithm],
+            options.seed,
         )
         for algorithm, k in sweep.chosen.items()
     }
@@ -205,8 +230,9 @@ def _finish_experiment(
     diagnostics = None
     if nulls is not None:
         _reporter(progress, experiment)("diagnostics", 0, 1)
-        diagnostics = diagnose_experiment(sweep, spaces, seed=options.seed, workers=workers,
-                                          nulls=nulls)
+        diagnostics = diagnose_experiment(
+            sweep, spaces, seed=options.seed, workers=workers, nulls=nulls
+        )
     interpreted = {algorithm: future.result() for algorithm, future in profiles.items()}
     timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
     segment_profile, insights = interpreted.pop(sweep.recommended[0])
@@ -243,5 +269,6 @@ def _profile_and_insights(
     seed: int,
 ) -> tuple[Profile, Insights]:
     segment_profile = engine.profile(used, fit.labels, schema)
-    return segment_profile, build_insights(used, schema, experiment, segment_profile, fit, space,
-                                           seed)
+    return segment_profile, build_insights(
+        used, schema, experiment, segment_profile, fit, space, seed
+    )

@@ -23,8 +23,19 @@ from .schema import Column, Schema
 
 SIGNIFICANCE = 0.05
 DISTINGUISHING_COLUMNS = [
-    "segment", "column", "level", "kind", "used_in_clustering", "effect", "effect_name",
-    "segment_value", "rest_value", "p_value", "p_adjusted", "significant", "rank",
+    "segment",
+    "column",
+    "level",
+    "kind",
+    "used_in_clustering",
+    "effect",
+    "effect_name",
+    "segment_value",
+    "rest_value",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "rank",
 ]
 
 
@@ -39,8 +50,10 @@ class Profile:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
-            "segments": self.segments, "numeric": self.numeric,
-            "categories": self.categories, "products": self.products,
+            "segments": self.segments,
+            "numeric": self.numeric,
+            "categories": self.categories,
+            "products": self.products,
         }
 
 
@@ -52,9 +65,13 @@ def segment_numbers(labels: np.ndarray) -> np.ndarray:
 def profile(df: pd.DataFrame, labels: np.ndarray, schema: Schema) -> Profile:
     segment = pd.Series(segment_numbers(labels), index=df.index, name="segment")
     sizes = segment.value_counts().sort_index()
-    segments = pd.DataFrame({
-        "segment": sizes.index, "size": sizes.to_numpy(), "share": (sizes / len(df)).to_numpy(),
-    })
+    segments = pd.DataFrame(
+        {
+            "segment": sizes.index,
+            "size": sizes.to_numpy(),
+            "share": (sizes / len(df)).to_numpy(),
+        }
+    )
     return Profile(
         segments=segments,
         numeric=_numeric(df, segment, schema),
@@ -73,14 +90,24 @@ def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFra
         for seg, values in df[name].groupby(segment):
             observed = values.dropna()
             p05, median, p95 = _percentiles(observed)
-            records.append({
-                "segment": seg, "column": name, "observed": len(observed),
-                "missing": int(values.isna().sum()),
-                "missing_share": float(values.isna().mean()), "mean": observed.mean(),
-                "median": median, "p05": p05, "p95": p95, "overall_median": overall,
-                "overall_p05": overall_p05, "overall_p95": overall_p95,
-                "overall_mean": overall_mean, "overall_missing_share": overall_missing,
-            })
+            records.append(
+                {
+                    "segment": seg,
+                    "column": name,
+                    "observed": len(observed),
+                    "missing": int(values.isna().sum()),
+                    "missing_share": float(values.isna().mean()),
+                    "mean": observed.mean(),
+                    "median": median,
+                    "p05": p05,
+                    "p95": p95,
+                    "overall_median": overall,
+                    "overall_p05": overall_p05,
+                    "overall_p95": overall_p95,
+                    "overall_mean": overall_mean,
+                    "overall_missing_share": overall_missing,
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
@@ -112,8 +139,14 @@ def _categories(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.Data
         for seg, row in zip(present, counts, strict=True):
             answered = max(int(row.sum()), 1)
             records += [
-                {"segment": seg, "column": col.name, "level": level, "count": int(row[j]),
-                 "share": row[j] / answered, "overall_share": float(overall[j])}
+                {
+                    "segment": seg,
+                    "column": col.name,
+                    "level": level,
+                    "count": int(row[j]),
+                    "share": row[j] / answered,
+                    "overall_share": float(overall[j]),
+                }
                 for j, level in enumerate(col.levels)
             ]
     return pd.DataFrame.from_records(
@@ -128,11 +161,17 @@ def _products(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFr
         overall = df[name].mean()
         for seg, values in df[name].groupby(segment):
             rate = values.mean()
-            records.append({
-                "segment": seg, "product": name, "owners": int(values.sum()),
-                "customers": len(values), "rate": rate, "overall_rate": overall,
-                "lift": rate / overall if overall > 0 else np.nan,
-            })
+            records.append(
+                {
+                    "segment": seg,
+                    "product": name,
+                    "owners": int(values.sum()),
+                    "customers": len(values),
+                    "rate": rate,
+                    "overall_rate": overall,
+                    "lift": rate / overall if overall > 0 else np.nan,
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
@@ -202,8 +241,9 @@ def _numeric_effects(values: np.ndarray, segment: np.ndarray) -> pd.DataFrame:
         if n1 < 2 or n2 < 2:
             records.append((s, np.nan, _mean(mine), _mean(rest), np.nan))
             continue
-        pooled_sd = np.sqrt(((n1 - 1) * mine.var(ddof=1) + (n2 - 1) * rest.var(ddof=1))
-                            / (n1 + n2 - 2))
+        pooled_sd = np.sqrt(
+            ((n1 - 1) * mine.var(ddof=1) + (n2 - 1) * rest.var(ddof=1)) / (n1 + n2 - 2)
+        )
         difference = mine.mean() - rest.mean()
         effect = difference / pooled_sd if pooled_sd > 0 else np.nan
         u = ranks[inside].sum() - n1 * (n1 + 1) / 2
@@ -251,13 +291,17 @@ def _share_effects(
         z = (share - rest_share) / se
         p_value = np.where(share == rest_share, 1.0, 2 * stats.norm.sf(np.abs(z)))
     effect = 2 * np.arcsin(np.sqrt(share)) - 2 * np.arcsin(np.sqrt(rest_share))
-    return pd.DataFrame({
-        "segment": np.repeat(segments, len(levels)),
-        "level": levels * len(segments),
-        "effect": effect.ravel(), "effect_name": "cohen_h",
-        "segment_value": share.ravel(), "rest_value": rest_share.ravel(),
-        "p_value": p_value.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "segment": np.repeat(segments, len(levels)),
+            "level": levels * len(segments),
+            "effect": effect.ravel(),
+            "effect_name": "cohen_h",
+            "segment_value": share.ravel(),
+            "rest_value": rest_share.ravel(),
+            "p_value": p_value.ravel(),
+        }
+    )
 
 
 def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:

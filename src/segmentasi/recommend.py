@@ -47,12 +47,32 @@ BASIS_SEGMENT = "segment"
 BASIS_OTHER_FEATURES = "same other features"
 REASONS = ("saturated", "not above average", "weak evidence")
 OFFER_COLUMNS = [
-    "segment", "product", "rate", "overall_rate", "lift", "propensity", "propensity_lift",
-    "basis", "non_owners", "gap_customers", "score", "p_value", "p_adjusted", "rank",
-    "offered", "reason",
+    "segment",
+    "product",
+    "rate",
+    "overall_rate",
+    "lift",
+    "propensity",
+    "propensity_lift",
+    "basis",
+    "non_owners",
+    "gap_customers",
+    "score",
+    "p_value",
+    "p_adjusted",
+    "rank",
+    "offered",
+    "reason",
 ]
 VALIDATION_COLUMNS = [
-    "product", "auc", "ci_low", "ci_high", "n_test", "verdict", "used_in_clustering", "basis",
+    "product",
+    "auc",
+    "ci_low",
+    "ci_high",
+    "n_test",
+    "verdict",
+    "used_in_clustering",
+    "basis",
 ]
 
 
@@ -103,8 +123,11 @@ def offers(
     groups = groups or {}
     segment = segment_numbers(labels)
     segments = np.unique(segment)
-    verdicts = {} if validation is None else dict(zip(validation["product"],
-                                                      validation["verdict"], strict=True))
+    verdicts = (
+        {}
+        if validation is None
+        else dict(zip(validation["product"], validation["verdict"], strict=True))
+    )
     records = []
     for col in schema.products:
         if col.name not in df:
@@ -118,15 +141,22 @@ def offers(
             propensity, p_value = _rate_against_rest(owned, alike)
             rate = owned[members].mean()
             non_owners = int(members.sum() - owned[members].sum())
-            records.append({
-                "segment": int(s), "product": col.name, "rate": rate, "overall_rate": overall,
-                "lift": _ratio(rate, overall), "propensity": propensity,
-                "propensity_lift": _ratio(propensity, overall),
-                "basis": BASIS_SEGMENT if group is None else BASIS_OTHER_FEATURES,
-                "non_owners": non_owners,
-                "gap_customers": non_owners if propensity >= POPULAR_RATE else 0,
-                "score": non_owners * propensity, "p_value": p_value,
-            })
+            records.append(
+                {
+                    "segment": int(s),
+                    "product": col.name,
+                    "rate": rate,
+                    "overall_rate": overall,
+                    "lift": _ratio(rate, overall),
+                    "propensity": propensity,
+                    "propensity_lift": _ratio(propensity, overall),
+                    "basis": BASIS_SEGMENT if group is None else BASIS_OTHER_FEATURES,
+                    "non_owners": non_owners,
+                    "gap_customers": non_owners if propensity >= POPULAR_RATE else 0,
+                    "score": non_owners * propensity,
+                    "p_value": p_value,
+                }
+            )
     table = pd.DataFrame.from_records(records, columns=OFFER_COLUMNS[:-4])
     table["p_adjusted"] = _adjusted(table["p_value"].to_numpy())
     table["reason"] = [
@@ -211,8 +241,9 @@ def validate_offers(
         if algorithm == "kmeans":
             fit = fit_kmeans(X_train, k, seed=seed, n_init=VALIDATION_KMEANS_STARTS)
         else:
-            fit = fit_kmedoids(X_train, k, metric=metric, seed=seed,
-                               clara_samples=VALIDATION_CLARA_SAMPLES)
+            fit = fit_kmedoids(
+                X_train, k, metric=metric, seed=seed, clara_samples=VALIDATION_CLARA_SAMPLES
+            )
     except ValueError:
         return _untested(products, n_test, space, schema)
     test_labels = assign(X_test, fit.centers, fit.metric)[0]
@@ -228,11 +259,18 @@ def validate_offers(
         rates = np.where(sizes > 0, owners / np.maximum(sizes, 1), owned_train.mean())
         owned_test = test[name].to_numpy(dtype=float) == 1
         auc, low, high = bootstrap_auc(owned_test, rates[test_groups], resamples, seed)
-        records.append({
-            "product": name, "auc": auc, "ci_low": low, "ci_high": high, "n_test": n_test,
-            "verdict": auc_verdict(auc, low), "used_in_clustering": bool(left_out),
-            "basis": BASIS_OTHER_FEATURES if left_out else BASIS_SEGMENT,
-        })
+        records.append(
+            {
+                "product": name,
+                "auc": auc,
+                "ci_low": low,
+                "ci_high": high,
+                "n_test": n_test,
+                "verdict": auc_verdict(auc, low),
+                "used_in_clustering": bool(left_out),
+                "basis": BASIS_OTHER_FEATURES if left_out else BASIS_SEGMENT,
+            }
+        )
     return pd.DataFrame.from_records(records, columns=VALIDATION_COLUMNS)
 
 
@@ -241,12 +279,22 @@ def _untested(
 ) -> pd.DataFrame:
     """Validation rows for a table too small to hold rows out: nothing shown beyond chance."""
     used = product_feature_columns(space, schema)
-    return pd.DataFrame.from_records([
-        {"product": name, "auc": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_test": n_test,
-         "verdict": "no better than chance", "used_in_clustering": name in used,
-         "basis": BASIS_OTHER_FEATURES if name in used else BASIS_SEGMENT}
-        for name in products
-    ], columns=VALIDATION_COLUMNS)
+    return pd.DataFrame.from_records(
+        [
+            {
+                "product": name,
+                "auc": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "n_test": n_test,
+                "verdict": "no better than chance",
+                "used_in_clustering": name in used,
+                "basis": BASIS_OTHER_FEATURES if name in used else BASIS_SEGMENT,
+            }
+            for name in products
+        ],
+        columns=VALIDATION_COLUMNS,
+    )
 
 
 def auc_verdict(auc: float, ci_low: float) -> str:
@@ -272,10 +320,10 @@ def bootstrap_auc(
     auc = float(roc_auc_score(owned, scores))
     values, cell = np.unique(scores, return_inverse=True)
     m = len(values)
-    counts = np.concatenate([np.bincount(cell[owned], minlength=m),
-                             np.bincount(cell[~owned], minlength=m)])
-    draws = np.random.default_rng(seed).multinomial(len(owned), counts / len(owned),
-                                                    size=resamples)
+    counts = np.concatenate(
+        [np.bincount(cell[owned], minlength=m), np.bincount(cell[~owned], minlength=m)]
+    )
+    draws = np.random.default_rng(seed).multinomial(len(owned), counts / len(owned), size=resamples)
     aucs = auc_from_counts(draws[:, :m], draws[:, m:])
     low, high = np.nanpercentile(aucs, [2.5, 97.5])
     return auc, float(low), float(high)
@@ -315,14 +363,17 @@ def campaign_targets(
     """
     column = f"segment_{experiment}"
     if column not in segments_table:
-        raise UserError(f"the segments table has no column '{column}' for experiment "
-                        f"'{experiment}'")
+        raise UserError(
+            f"the segments table has no column '{column}' for experiment '{experiment}'"
+        )
     name = resolve_product(schema, product, segments_table.columns)
     in_table = pd.to_numeric(segments_table[column], errors="coerce")
     valid = sorted(int(s) for s in in_table.dropna().unique())
     if segment not in valid:
-        raise UserError(f"experiment '{experiment}' has no segment {segment}; segments: "
-                        f"{', '.join(map(str, valid))}")
+        raise UserError(
+            f"experiment '{experiment}' has no segment {segment}; segments: "
+            f"{', '.join(map(str, valid))}"
+        )
     offer = offers_table[(offers_table["segment"] == segment) & (offers_table["product"] == name)]
     if offer.empty:
         raise UserError(f"the run's offers list no product '{name}' for segment {segment}")
@@ -335,9 +386,14 @@ def campaign_targets(
     else:
         id_column = "row"
         ids = pd.Series(np.flatnonzero(chosen.to_numpy()) + 1, index=chosen[chosen].index)
-    customers = pd.DataFrame({
-        id_column: ids.to_numpy(), "segment": segment, "product": name, "propensity": propensity,
-    })
+    customers = pd.DataFrame(
+        {
+            id_column: ids.to_numpy(),
+            "segment": segment,
+            "product": name,
+            "propensity": propensity,
+        }
+    )
     return CampaignList(customers, name, bool(row["offered"]), str(row.get("reason") or ""))
 
 
@@ -346,8 +402,7 @@ def resolve_product(schema: Schema, wanted: str, available: Sequence[str] = ()) 
     products = [c for c in schema.products if not len(available) or c.name in available]
     key = wanted.strip().casefold()
     for col in products:
-        if key in {col.name.casefold(), col.display("id").casefold(),
-                   col.display("en").casefold()}:
+        if key in {col.name.casefold(), col.display("id").casefold(), col.display("en").casefold()}:
             return col.name
     known = "; ".join(f"{c.name} ({c.display('id')} / {c.display('en')})" for c in products)
     raise UserError(f"unknown product '{wanted}'; products: {known}")

@@ -185,8 +185,18 @@ def schema_from_dict(data: dict[str, Any], origin: str = "schema") -> Schema:
 
 
 _COLUMN_KEYS = {
-    "name", "role", "levels", "unit", "unit_en", "min", "max", "integer", "scale", "of",
-    "label", "label_en",
+    "name",
+    "role",
+    "levels",
+    "unit",
+    "unit_en",
+    "min",
+    "max",
+    "integer",
+    "scale",
+    "of",
+    "label",
+    "label_en",
 }
 _EXPERIMENT_KEYS = {"features", "metric", "description", "description_en"}
 

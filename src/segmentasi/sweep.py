@@ -192,11 +192,13 @@ def run_sweep(
         if not all(member in fitted for member in group):
             continue
         together = [(member, fit) for member in group for fit in fitted[member]]
-        rows_scored, values = _silhouettes(engine, spaces[algorithm],
-                                           [fit for _, fit in together], options)
+        rows_scored, values = _silhouettes(
+            engine, spaces[algorithm], [fit for _, fit in together], options
+        )
         scored_rows.update(dict.fromkeys(group, rows_scored))
-        row_silhouettes.update({(member, fit.k): v
-                                for (member, fit), v in zip(together, values, strict=True)})
+        row_silhouettes.update(
+            {(member, fit.k): v for (member, fit), v in zip(together, values, strict=True)}
+        )
     if progress:
         progress("scoring", len(options.algorithms), len(options.algorithms) + 1)
     stabilities = {a: started.stabilities[a].result() for a in options.algorithms}
@@ -212,17 +214,27 @@ def run_sweep(
             fits[(algorithm, fit.k)] = fit
             score = scores[(algorithm, fit.k)]
             shares = np.bincount(fit.labels, minlength=fit.k) / len(fit.labels)
-            rows.append({
-                "algorithm": algorithm, "k": fit.k, "space": space.name, "metric": space.metric,
-                "cost": fit.cost, "silhouette": score.value,
-                "silhouette_ci_low": score.ci_low, "silhouette_ci_high": score.ci_high,
-                "silhouette_exact": score.exact, "silhouette_rows": score.n_sampled,
-                "davies_bouldin": db, "calinski_harabasz": ch,
-                "smallest_segment_share": float(shares.min()),
-                "stability_ari": stable[fit.k],
-                "method": fit.method, "fit_seconds": seconds[algorithm],
-            })
-        mine = pd.DataFrame(rows[-len(fitted[algorithm]):])
+            rows.append(
+                {
+                    "algorithm": algorithm,
+                    "k": fit.k,
+                    "space": space.name,
+                    "metric": space.metric,
+                    "cost": fit.cost,
+                    "silhouette": score.value,
+                    "silhouette_ci_low": score.ci_low,
+                    "silhouette_ci_high": score.ci_high,
+                    "silhouette_exact": score.exact,
+                    "silhouette_rows": score.n_sampled,
+                    "davies_bouldin": db,
+                    "calinski_harabasz": ch,
+                    "smallest_segment_share": float(shares.min()),
+                    "stability_ari": stable[fit.k],
+                    "method": fit.method,
+                    "fit_seconds": seconds[algorithm],
+                }
+            )
+        mine = pd.DataFrame(rows[-len(fitted[algorithm]) :])
         knees[algorithm] = find_knee(mine.k.tolist(), mine.cost.tolist())
         choices[algorithm] = choose_k(mine, knees[algorithm], options)
     if progress:
@@ -233,10 +245,20 @@ def run_sweep(
     table["knee"] = [knees[a] == k for a, k in zip(table.algorithm, table.k, strict=True)]
     recommended = _recommend(table, chosen, options.algorithms)
     scored_rows = {a: scored_rows[a] for a in options.algorithms}
-    row_silhouettes = {(a, fit.k): row_silhouettes[(a, fit.k)]
-                       for a in options.algorithms for fit in fitted[a]}
-    return SweepResult(table, fits, knees, choices, recommended,
-                       options.target_silhouette, dict(spaces), scored_rows, row_silhouettes)
+    row_silhouettes = {
+        (a, fit.k): row_silhouettes[(a, fit.k)] for a in options.algorithms for fit in fitted[a]
+    }
+    return SweepResult(
+        table,
+        fits,
+        knees,
+        choices,
+        recommended,
+        options.target_silhouette,
+        dict(spaces),
+        scored_rows,
+        row_silhouettes,
+    )
 
 
 def _fit_algorithm(
@@ -247,8 +269,10 @@ def _fit_algorithm(
     started = time.perf_counter()
     fits = engine.fit(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
     seconds = (time.perf_counter() - started) / len(options.ks)
-    separation = [(davies_bouldin(space.X, fit.labels), calinski_harabasz(space.X, fit.labels))
-                  for fit in fits]
+    separation = [
+        (davies_bouldin(space.X, fit.labels), calinski_harabasz(space.X, fit.labels))
+        for fit in fits
+    ]
     return fits, seconds, separation
 
 
@@ -257,6 +281,7 @@ def _shared_spaces(
 ) -> dict[str, tuple[str, ...]]:
     """For each algorithm, the algorithms (itself included) that cluster the same matrix with
     the same distance."""
+
     def same(a: str, b: str) -> bool:
         return spaces[a].X is spaces[b].X and spaces[a].metric == spaces[b].metric
 
@@ -275,8 +300,11 @@ def _silhouettes(
     silhouette_exact_max_rows rows, sampled above."""
     exact = len(space.X) <= options.silhouette_exact_max_rows
     rows, samples = engine.silhouettes(
-        space.X, [fit.labels for fit in fits], space.metric,
-        sample_size=len(space.X) if exact else options.silhouette_sample, seed=options.seed,
+        space.X,
+        [fit.labels for fit in fits],
+        space.metric,
+        sample_size=len(space.X) if exact else options.silhouette_sample,
+        seed=options.seed,
     )
     return rows, list(samples)
 
@@ -305,8 +333,9 @@ def stability(
         try:
             # 10 K-Means restarts, not the hundreds used on few distinct rows: a cheap and,
             # if anything, pessimistic estimate of how reproducible the segments are.
-            fitted = engine.fit(sample, ks, algorithm, metric=space.metric,
-                                seed=options.seed + run + 1, n_init=10)
+            fitted = engine.fit(
+                sample, ks, algorithm, metric=space.metric, seed=options.seed + run + 1, n_init=10
+            )
         except ValueError:  # a subsample with fewer distinct rows than k
             return result
         for fit in fitted:

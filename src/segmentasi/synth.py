@@ -252,8 +252,7 @@ def _add_quality_problems(quality: dict[str, Any], drawing: _Drawing) -> None:
     if unknown:
         raise SchemaError(f"calibration [quality.missing]: columns not in the schema: {unknown}")
     blanks = {
-        name: _rows_with_share(spec, drawing)
-        for name, spec in quality.get("missing", {}).items()
+        name: _rows_with_share(spec, drawing) for name, spec in quality.get("missing", {}).items()
     }
     duplicates = quality.get("duplicate_ids")
     if duplicates and schema.id_column is not None:

@@ -104,8 +104,11 @@ def validate(
     present = [schema.column(c) for c in schema.names if c in raw.columns]
     if mark == "auto":
         mark = decimals.decide_decimal(
-            [(c.name, raw[c.name], _whole(c)) for c in present
-             if c.is_numeric and c.name in required],
+            [
+                (c.name, raw[c.name], _whole(c))
+                for c in present
+                if c.is_numeric and c.name in required
+            ],
             source,
         )
     typed = {}
@@ -184,19 +187,23 @@ def _level_hint(value: str, levels: Sequence[str]) -> str:
     return f" (did you mean {quoted(lowered[close[0]])}?)" if close else ""
 
 
-def _type_numeric(
-    series: pd.Series, col: Column, decimal: str
-) -> tuple[pd.Series, list[Problem]]:
+def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Problem]]:
     cells = decimals.read_numbers(series, decimal)
     numbers = cells.numbers
     problems = [
         _cell_problem(col, cells.text, mask, message)
         for mask, message in (
             (cells.malformed, "non-numeric value(s) such as {}"),
-            (cells.not_finite, "value(s) that are not finite numbers such as {}; leave the cell "
-                               "empty for a missing value"),
-            (cells.too_large, "implausibly large value(s) such as {} (magnitude above "
-                              f"{decimals.MAX_MAGNITUDE:g}, the largest segmentasi accepts)"),
+            (
+                cells.not_finite,
+                "value(s) that are not finite numbers such as {}; leave the cell "
+                "empty for a missing value",
+            ),
+            (
+                cells.too_large,
+                "implausibly large value(s) such as {} (magnitude above "
+                f"{decimals.MAX_MAGNITUDE:g}, the largest segmentasi accepts)",
+            ),
         )
         if mask.any()
     ]

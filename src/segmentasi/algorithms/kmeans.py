@@ -68,9 +68,7 @@ def fit_kmeans_sweep(
     return results
 
 
-def _kmeanspp_in_float64(
-    X: np.ndarray, k: int, random_state: np.random.RandomState
-) -> np.ndarray:
+def _kmeanspp_in_float64(X: np.ndarray, k: int, random_state: np.random.RandomState) -> np.ndarray:
     """scikit-learn's own k-means++ seeds, drawn on a float64 copy of X.
 
     On float32 X scikit-learn computes each candidate's distances by upcasting X to float64 in
@@ -96,6 +94,7 @@ def _batched_weighted_kmeans(
     pair_sq = np.maximum(sq_norms[:, None] + sq_norms[None, :] - 2 * points @ points.T, 0)
     centers = points[_batched_kmeanspp(pair_sq, weights, k, restarts, rng)]
     restart_rows = np.arange(restarts)[:, None]
+
     def squared_distances(centers: np.ndarray) -> np.ndarray:  # restarts x rows x k
         cross = np.einsum("md,rkd->rmk", points, centers)
         return sq_norms[None, :, None] - 2 * cross + (centers**2).sum(axis=2)[:, None, :]

@@ -45,8 +45,9 @@ def fit_kmedoids_sweep(
         first_rows, weights = first_rows[by_first_use], counts[by_first_use].astype(np.float64)
         D = cdist(X[first_rows], X[first_rows], CDIST_NAME[metric])
         medoids = {
-            k: _tie_order(X, first_rows, weights,
-                          first_rows[_weighted_pam(D, weights, k, seed)], metric, seed)
+            k: _tie_order(
+                X, first_rows, weights, first_rows[_weighted_pam(D, weights, k, seed)], metric, seed
+            )
             for k in ks
         }
         method = f"weighted-pam distinct_rows={len(first_rows)}; {_TIE_RULE_NOTE}"
@@ -55,12 +56,15 @@ def fit_kmedoids_sweep(
         method = "fasterpam"
     else:
         medoids, method = _clara(X, ks, metric, seed, clara_samples)
-    return [_kmedoids_result(X, k, metric, medoids[k], method, tie_order_by_silhouette)
-            for k in ks]
+    return [_kmedoids_result(X, k, metric, medoids[k], method, tie_order_by_silhouette) for k in ks]
 
 
 def _kmedoids_result(
-    X: np.ndarray, k: int, metric: str, medoid_rows: np.ndarray, method: str,
+    X: np.ndarray,
+    k: int,
+    metric: str,
+    medoid_rows: np.ndarray,
+    method: str,
     tie_order_by_silhouette: bool,
 ) -> Clustering:
     labels, raw, order = finalise(X, X[medoid_rows], metric)
@@ -197,8 +201,9 @@ def _tie_order(
     if len(settled) == 1:
         return next(iter(settled.values()))[0]
     candidates = list(settled.values())
-    scores = silhouette_scores(points, [labels for _, labels in candidates], metric,
-                               weights=weights)
+    scores = silhouette_scores(
+        points, [labels for _, labels in candidates], metric, weights=weights
+    )
     return candidates[int(np.argmax(scores))][0]
 
 

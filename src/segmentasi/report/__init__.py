@@ -36,8 +36,9 @@ def render_report(result: RunResult, lang: str = "id", created: dt.datetime | No
 def report_template() -> jinja2.Template:
     """The report's compiled template: compiling takes about 50 ms, once per process, so a run
     that writes its folder compiles it while its workers still draw the charts."""
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                     trim_blocks=True, lstrip_blocks=True)
+    environment = jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
     source = (resources.files(__name__) / "report.html").read_text(encoding="utf-8")
     return environment.from_string(source)
 

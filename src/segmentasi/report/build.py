@@ -44,8 +44,7 @@ STABILITY_MID = 0.75
 EFFECT_LIMIT = 1.2
 # Kaufman & Rousseeuw's reading of a mean silhouette.
 WEAK_SILHOUETTE = 0.25
-SILHOUETTE_BANDS = ((WEAK_SILHOUETTE, "band_none"), (0.5, "band_weak"),
-                    (0.7, "band_reasonable"))
+SILHOUETTE_BANDS = ((WEAK_SILHOUETTE, "band_none"), (0.5, "band_weak"), (0.7, "band_reasonable"))
 
 
 @dataclass(frozen=True)
@@ -93,26 +92,37 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
     # Drawing the charts is most of the report's time; each experiment's part in its own worker.
     processes = min(len(missing), result.options.workers)
     with Workers(processes) as workers:
-        drawn = workers.map(experiment_section, [result] * len(missing), missing,
-                            [lang] * len(missing))
+        drawn = workers.map(
+            experiment_section, [result] * len(missing), missing, [lang] * len(missing)
+        )
     sections = {**ready, **dict(zip(missing, drawn, strict=True))}
     experiments = [sections[name] for name in names]
     source = Path(str(result.source.get("path", "table"))).name
     return {
         "lang": lang,
         "title": say("title", lang),
-        "subtitle": say("subtitle", lang, source=source, rows=num(result.quality.rows),
-                        schema=result.schema.name, created=created_text),
-        "nav": [("summary", say("nav_summary", lang)), ("quality", say("nav_quality", lang)),
-                ("method", say("nav_method", lang))]
-               + [(e["id"], e["name"]) for e in experiments]
-               + [("limitations", say("nav_limitations", lang))],
+        "subtitle": say(
+            "subtitle",
+            lang,
+            source=source,
+            rows=num(result.quality.rows),
+            schema=result.schema.name,
+            created=created_text,
+        ),
+        "nav": [
+            ("summary", say("nav_summary", lang)),
+            ("quality", say("nav_quality", lang)),
+            ("method", say("nav_method", lang)),
+        ]
+        + [(e["id"], e["name"]) for e in experiments]
+        + [("limitations", say("nav_limitations", lang))],
         "experiments": experiments,
         "quality": _quality(result, lang),
         "method": _method(result, lang, sweep_options),
         "limitations": [(e["title"], e["limitations"]) for e in experiments],
-        "footer": say("footer", lang, version=__version__, seed=sweep_options.seed,
-                      created=created_text),
+        "footer": say(
+            "footer", lang, version=__version__, seed=sweep_options.seed, created=created_text
+        ),
     }
 
 
@@ -127,7 +137,11 @@ class ExperimentView:
     """One experiment's part of the report: summary cards, charts, tables and limitations."""
 
     def __init__(
-        self, result: RunResult, name: str, exp: ExperimentResult, lang: str,
+        self,
+        result: RunResult,
+        name: str,
+        exp: ExperimentResult,
+        lang: str,
         options: SweepOptions,
     ) -> None:
         self.result, self.name, self.exp, self.lang, self.options = result, name, exp, lang, options
@@ -141,8 +155,9 @@ class ExperimentView:
         sizes = exp.profile.segments
         self.numbers = [int(n) for n in sizes.segment]
         self.segments = {
-            n: Segment(n, segment_color(n), self.t("segment", number=n),
-                       self._insight_text("names", n))
+            n: Segment(
+                n, segment_color(n), self.t("segment", number=n), self._insight_text("names", n)
+            )
             for n in self.numbers
         }
         self.sample = self._plot_sample()
@@ -157,26 +172,36 @@ class ExperimentView:
 
     def space_text(self, algorithm: str | None = None) -> str:
         space = self.sweep.spaces[algorithm or self.algorithm]
-        return self.t("space_short", space=self.t(f"space_{space.name}"),
-                      metric=self.t(f"metric_{space.metric}"))
+        return self.t(
+            "space_short",
+            space=self.t(f"space_{space.name}"),
+            metric=self.t(f"metric_{space.metric}"),
+        )
 
     def context(self) -> dict[str, Any]:
         silhouettes, sampled_segments = self._silhouette_samples()
         coords, ratios, jittered = self._pca()
         explained = float(ratios.sum())
-        shares = {"negative": float((silhouettes < 0).mean()),
-                  "weak": float((silhouettes < WEAK_SILHOUETTE).mean()),
-                  "below": float((silhouettes < self.sweep.target).mean())}
+        shares = {
+            "negative": float((silhouettes < 0).mean()),
+            "weak": float((silhouettes < WEAK_SILHOUETTE).mean()),
+            "below": float((silhouettes < self.sweep.target).mean()),
+        }
         return {
             "name": self.name,
             "id": f"exp-{self.name}",
-            "title": self.t("experiment_title", name=self.name,
-                            description=self.exp.experiment.describe(self.lang)),
+            "title": self.t(
+                "experiment_title",
+                name=self.name,
+                description=self.exp.experiment.describe(self.lang),
+            ),
             "lead": self._lead(),
             "target_met": self.sweep.target_met,
-            "badge": self.t("badge", target=f"{self.sweep.target:g}",
-                            verdict=self.t("target_met" if self.sweep.target_met
-                                           else "target_not_met")),
+            "badge": self.t(
+                "badge",
+                target=f"{self.sweep.target:g}",
+                verdict=self.t("target_met" if self.sweep.target_met else "target_not_met"),
+            ),
             "cards": self._cards(),
             "k_charts": [self._elbow_chart(), self._silhouette_k_chart()],
             "reasons": self._reasons(),
@@ -184,12 +209,11 @@ class ExperimentView:
             "sweep_table": self._sweep_table(),
             "model_lead": self._model_lead(),
             "model_charts": [
-                self._silhouette_samples_chart(silhouettes, sampled_segments,
-                                               shares["negative"]),
+                self._silhouette_samples_chart(silhouettes, sampled_segments, shares["negative"]),
                 self._map_chart(coords, ratios, jittered),
             ],
             "profile_charts": [self._profile_heatmap()]
-                              + ([self._product_heatmap()] if self.has_products else []),
+            + ([self._product_heatmap()] if self.has_products else []),
             "sizes_table": self._sizes_table(),
             "offers": self._offers() if self.has_products else None,
             "limitations": self._limitations(shares, explained),
@@ -200,8 +224,11 @@ class ExperimentView:
     def _lead(self) -> str:
         row = self.chosen_row
         return self.t(
-            "summary_lead", k=self.k, customers=num(len(self.exp.rows)),
-            algorithm=ALGORITHMS[self.algorithm], silhouette=f"{row.silhouette:.3f}",
+            "summary_lead",
+            k=self.k,
+            customers=num(len(self.exp.rows)),
+            algorithm=ALGORITHMS[self.algorithm],
+            silhouette=f"{row.silhouette:.3f}",
             space=self.space_text(),
         )
 
@@ -211,16 +238,22 @@ class ExperimentView:
         for record in self.exp.profile.segments.itertuples():
             number = int(record.segment)
             mine = offered[offered.segment == number].head(TOP_OFFERS)
-            cards.append(Card(
-                segment=self.segments[number],
-                size=int(record.size),
-                share=float(record.share),
-                size_text=self.t("card_size", size=num(record.size), share=pct(record.share)),
-                narrative=self._insight_text("narratives", number),
-                offers_title=self.t("card_offers"),
-                offers=([self._offer_line(o) for o in mine.itertuples()]
-                        or [self.t("card_no_offer")]) if self.has_products else [],
-            ))
+            cards.append(
+                Card(
+                    segment=self.segments[number],
+                    size=int(record.size),
+                    share=float(record.share),
+                    size_text=self.t("card_size", size=num(record.size), share=pct(record.share)),
+                    narrative=self._insight_text("narratives", number),
+                    offers_title=self.t("card_offers"),
+                    offers=(
+                        [self._offer_line(o) for o in mine.itertuples()]
+                        or [self.t("card_no_offer")]
+                    )
+                    if self.has_products
+                    else [],
+                )
+            )
         return cards
 
     def _insight_text(self, kind: str, number: int) -> str:
@@ -235,9 +268,14 @@ class ExperimentView:
 
     def _offer_line(self, offer: Any) -> str:
         key = "offer_line_alike" if offer.basis == BASIS_OTHER_FEATURES else "offer_line_segment"
-        return self.t(key, product=self.column_label(offer.product), rate=pct(offer.propensity),
-                      overall=pct(offer.overall_rate), lift=f"{offer.propensity_lift:.2f}",
-                      non_owners=num(offer.non_owners))
+        return self.t(
+            key,
+            product=self.column_label(offer.product),
+            rate=pct(offer.propensity),
+            overall=pct(offer.overall_rate),
+            lift=f"{offer.propensity_lift:.2f}",
+            non_owners=num(offer.non_owners),
+        )
 
     # --- choosing k ----------------------------------------------------------------------
 
@@ -249,40 +287,62 @@ class ExperimentView:
         curves = self._curves()
         knees = [
             self.t("knee_at", algorithm=ALGORITHMS[a], k=self.sweep.knees[a])
-            if self.sweep.knees.get(a) is not None else self.t("knee_none", algorithm=ALGORITHMS[a])
+            if self.sweep.knees.get(a) is not None
+            else self.t("knee_none", algorithm=ALGORITHMS[a])
             for a in curves
         ]
         title = self.t("elbow_title")
         src = plots.elbow_chart(
             {a: (c.k.tolist(), c.cost.tolist()) for a, c in curves.items()},
-            self.sweep.knees, self.sweep.chosen, title, self.t("elbow_x"),
-            {a: self.t(f"elbow_y_{a}") for a in curves}, ALGORITHMS,
+            self.sweep.knees,
+            self.sweep.chosen,
+            title,
+            self.t("elbow_x"),
+            {a: self.t(f"elbow_y_{a}") for a in curves},
+            ALGORITHMS,
             {"knee": self.t("legend_knee"), "chosen": self.t("legend_chosen")},
         )
-        return Chart(f"elbow-{self.name}", src, title,
-                     self.t("elbow_caption", knees=" ".join(knees)))
+        return Chart(
+            f"elbow-{self.name}", src, title, self.t("elbow_caption", knees=" ".join(knees))
+        )
 
     def _null_curves(self) -> dict[str, tuple[list[int], list[float]]]:
         """Per algorithm, the null silhouette (structureless data) against k, from diagnostics."""
         if self.exp.diagnostics is None:
             return {}
         table = self.exp.diagnostics.silhouettes
-        return {a: (rows.k.tolist(), rows.null_silhouette.tolist())
-                for a, rows in table.sort_values("k").groupby("algorithm", sort=False)}
+        return {
+            a: (rows.k.tolist(), rows.null_silhouette.tolist())
+            for a, rows in table.sort_values("k").groupby("algorithm", sort=False)
+        }
 
     def _silhouette_k_chart(self) -> Chart:
         curves = self._curves()
         nulls = self._null_curves()
         title = self.t("silk_title")
-        legend = {"chosen": self.t("legend_chosen"), "recommended": self.t("legend_recommended"),
-                  "target": self.t("legend_target", target=f"{self.sweep.target:g}")}
+        legend = {
+            "chosen": self.t("legend_chosen"),
+            "recommended": self.t("legend_recommended"),
+            "target": self.t("legend_target", target=f"{self.sweep.target:g}"),
+        }
         legend |= {f"null_{a}": self.t("legend_null", algorithm=ALGORITHMS[a]) for a in nulls}
         src = plots.silhouette_k_chart(
-            {a: {"k": c.k.tolist(), "silhouette": c.silhouette.tolist(),
-                 "ci_low": c.silhouette_ci_low.tolist(), "ci_high": c.silhouette_ci_high.tolist()}
-             for a, c in curves.items()},
-            self.sweep.chosen, self.sweep.recommended, self.sweep.target,
-            AxisTexts(title, self.t("elbow_x"), self.t("silk_y")), ALGORITHMS, legend, nulls,
+            {
+                a: {
+                    "k": c.k.tolist(),
+                    "silhouette": c.silhouette.tolist(),
+                    "ci_low": c.silhouette_ci_low.tolist(),
+                    "ci_high": c.silhouette_ci_high.tolist(),
+                }
+                for a, c in curves.items()
+            },
+            self.sweep.chosen,
+            self.sweep.recommended,
+            self.sweep.target,
+            AxisTexts(title, self.t("elbow_x"), self.t("silk_y")),
+            ALGORITHMS,
+            legend,
+            nulls,
         )
         interval = "" if self.sweep.table.silhouette_exact.all() else self.t("silk_interval")
         caption = self.t("silk_caption", target=f"{self.sweep.target:g}", interval=interval)
@@ -296,56 +356,109 @@ class ExperimentView:
         diagnostics = self.exp.diagnostics
         if diagnostics is None:
             return []
-        hopkins = " ".join([self.t("hopkins_lead")]
-                           + [self._hopkins_sentence(space) for space in diagnostics.spaces])
+        hopkins = " ".join(
+            [self.t("hopkins_lead")]
+            + [self._hopkins_sentence(space) for space in diagnostics.spaces]
+        )
         table = diagnostics.silhouettes
         row = table[(table.algorithm == self.algorithm) & (table.k == self.k)].iloc[0]
-        text = self.t("null_model", algorithm=ALGORITHMS[self.algorithm], k=self.k,
-                      observed=score_or_dash(row.silhouette),
-                      null=score_or_dash(row.null_silhouette), runs=int(row.n_perm),
-                      rows=num(row.null_rows), excess=score_or_dash(row.excess))
+        text = self.t(
+            "null_model",
+            algorithm=ALGORITHMS[self.algorithm],
+            k=self.k,
+            observed=score_or_dash(row.silhouette),
+            null=score_or_dash(row.null_silhouette),
+            runs=int(row.n_perm),
+            rows=num(row.null_rows),
+            excess=score_or_dash(row.excess),
+        )
         if not self.sweep.target_met:
-            text += " " + self.t("null_reading", null=score_or_dash(row.null_silhouette),
-                                 excess=score_or_dash(row.excess))
+            text += " " + self.t(
+                "null_reading",
+                null=score_or_dash(row.null_silhouette),
+                excess=score_or_dash(row.excess),
+            )
         return [hopkins, text]
 
     def _hopkins_sentence(self, space: SpaceDiagnostics) -> str:
-        level = self.t(f"hopkins_{space.level}", distinct=num(space.distinct_rows),
-                       rows=num(space.sample_rows))
+        level = self.t(
+            f"hopkins_{space.level}", distinct=num(space.distinct_rows), rows=num(space.sample_rows)
+        )
         return self.t(
             "hopkins_space",
             algorithms=self.t("and").join(ALGORITHMS[a] for a in space.algorithms),
-            space=self.t("space_short", space=self.t(f"space_{space.space}"),
-                         metric=self.t(f"metric_{space.metric}")),
+            space=self.t(
+                "space_short",
+                space=self.t(f"space_{space.space}"),
+                metric=self.t(f"metric_{space.metric}"),
+            ),
             permuted=ratio_or_dash(space.hopkins_permuted),
-            uniform=ratio_or_dash(space.hopkins_uniform), level=level)
+            uniform=ratio_or_dash(space.hopkins_uniform),
+            level=level,
+        )
 
     def _reasons(self) -> list[str]:
         """Why each algorithm's k was chosen (the sweep's KChoice), and the recommended model."""
-        reasons = [report_reason(choice, algorithm, self.lang)
-                   for algorithm, choice in self.sweep.choices.items()]
-        reasons.append(self.t("reason_recommended", algorithm=ALGORITHMS[self.algorithm], k=self.k,
-                              silhouette=f"{self.chosen_row.silhouette:.3f}"))
+        reasons = [
+            report_reason(choice, algorithm, self.lang)
+            for algorithm, choice in self.sweep.choices.items()
+        ]
+        reasons.append(
+            self.t(
+                "reason_recommended",
+                algorithm=ALGORITHMS[self.algorithm],
+                k=self.k,
+                silhouette=f"{self.chosen_row.silhouette:.3f}",
+            )
+        )
         return reasons
 
     def _sweep_table(self) -> Table:
-        header = [self.t(key) for key in (
-            "th_algorithm", "th_k", "th_cost", "th_silhouette", "th_ci", "th_db", "th_ch",
-            "th_smallest", "th_stability", "th_note")]
+        header = [
+            self.t(key)
+            for key in (
+                "th_algorithm",
+                "th_k",
+                "th_cost",
+                "th_silhouette",
+                "th_ci",
+                "th_db",
+                "th_ch",
+                "th_smallest",
+                "th_stability",
+                "th_note",
+            )
+        ]
         rows = []
         for row in self.sweep.table.itertuples():
-            notes = [self.t(key) for key, flag in (
-                ("note_knee", row.knee), ("note_chosen", row.chosen),
-                ("note_recommended", (row.algorithm, row.k) == self.sweep.recommended),
-            ) if flag]
-            interval = "" if row.silhouette_exact else (
-                f"{row.silhouette_ci_low:.3f}–{row.silhouette_ci_high:.3f}")
-            rows.append([
-                ALGORITHMS[row.algorithm], str(row.k), f"{row.cost:,.1f}",
-                f"{row.silhouette:.3f}", interval, f"{row.davies_bouldin:.2f}",
-                f"{row.calinski_harabasz:,.0f}", pct(row.smallest_segment_share),
-                ratio_or_dash(row.stability_ari), ", ".join(notes),
-            ])
+            notes = [
+                self.t(key)
+                for key, flag in (
+                    ("note_knee", row.knee),
+                    ("note_chosen", row.chosen),
+                    ("note_recommended", (row.algorithm, row.k) == self.sweep.recommended),
+                )
+                if flag
+            ]
+            interval = (
+                ""
+                if row.silhouette_exact
+                else (f"{row.silhouette_ci_low:.3f}–{row.silhouette_ci_high:.3f}")
+            )
+            rows.append(
+                [
+                    ALGORITHMS[row.algorithm],
+                    str(row.k),
+                    f"{row.cost:,.1f}",
+                    f"{row.silhouette:.3f}",
+                    interval,
+                    f"{row.davies_bouldin:.2f}",
+                    f"{row.calinski_harabasz:,.0f}",
+                    pct(row.smallest_segment_share),
+                    ratio_or_dash(row.stability_ari),
+                    ", ".join(notes),
+                ]
+            )
         return Table(header, rows, [False] + [True] * 8 + [False])
 
     # --- the chosen model ----------------------------------------------------------------
@@ -366,8 +479,9 @@ class ExperimentView:
         total = len(self.space.X)
         if self.sample is None:
             return self.t(all_key, rows=num(total))
-        return self.t(sample_key, rows=num(len(self.sample)), total=num(total),
-                      seed=self.options.seed)
+        return self.t(
+            sample_key, rows=num(len(self.sample)), total=num(total), seed=self.options.seed
+        )
 
     def _silhouette_samples(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-customer silhouettes of the chosen model, as the sweep computed them."""
@@ -393,9 +507,14 @@ class ExperimentView:
         return coords, pca.explained_variance_ratio_, jittered
 
     def _model_lead(self) -> str:
-        return self.t("model_lead", algorithm=ALGORITHMS[self.algorithm], k=self.k,
-                      silhouette=f"{self.chosen_row.silhouette:.3f}", space=self.space_text(),
-                      stability=ratio_or_dash(self.chosen_row.stability_ari))
+        return self.t(
+            "model_lead",
+            algorithm=ALGORITHMS[self.algorithm],
+            k=self.k,
+            silhouette=f"{self.chosen_row.silhouette:.3f}",
+            space=self.space_text(),
+            stability=ratio_or_dash(self.chosen_row.stability_ari),
+        )
 
     def _silhouette_samples_chart(
         self, values: np.ndarray, segments: np.ndarray, negative: float
@@ -403,27 +522,42 @@ class ExperimentView:
         title = self.t("silsamples_title", algorithm=ALGORITHMS[self.algorithm], k=self.k)
         mean = float(self.chosen_row.silhouette)
         src = plots.silhouette_samples_chart(
-            values, segments, mean, self.sweep.target,
+            values,
+            segments,
+            mean,
+            self.sweep.target,
             AxisTexts(title, self.t("silsamples_x"), self.t("silsamples_y")),
             {n: s.label for n, s in self.segments.items()},
-            {"mean": self.t("legend_mean", mean=f"{mean:.3f}"),
-             "target": self.t("legend_target", target=f"{self.sweep.target:g}")},
+            {
+                "mean": self.t("legend_mean", mean=f"{mean:.3f}"),
+                "target": self.t("legend_target", target=f"{self.sweep.target:g}"),
+            },
         )
-        caption = self.t("silsamples_caption", negative=pct(negative),
-                         rows=self._sample_note("silsamples_all", "silsamples_sample"))
+        caption = self.t(
+            "silsamples_caption",
+            negative=pct(negative),
+            rows=self._sample_note("silsamples_all", "silsamples_sample"),
+        )
         return Chart(f"silhouette-samples-{self.name}", src, title, caption)
 
     def _map_chart(self, coords: np.ndarray, ratios: np.ndarray, jittered: bool) -> Chart:
         title = self.t("map_title")
         drawn = self.exp.labels if self.sample is None else self.exp.labels[self.sample]
         src = plots.segment_map(
-            coords, segment_numbers(drawn),
-            AxisTexts(title, self.t("map_axis", n=1, share=pct(ratios[0])),
-                      self.t("map_axis", n=2, share=pct(ratios[1]))),
+            coords,
+            segment_numbers(drawn),
+            AxisTexts(
+                title,
+                self.t("map_axis", n=1, share=pct(ratios[0])),
+                self.t("map_axis", n=2, share=pct(ratios[1])),
+            ),
             {n: s.label for n, s in self.segments.items()},
         )
-        caption = self.t("map_caption", share=pct(float(ratios.sum())),
-                         rows=self._sample_note("map_all", "map_sample"))
+        caption = self.t(
+            "map_caption",
+            share=pct(float(ratios.sum())),
+            rows=self._sample_note("map_all", "map_sample"),
+        )
         if jittered:
             caption += self.t("map_jitter")
         return Chart(f"map-{self.name}", src, title, caption)
@@ -438,24 +572,45 @@ class ExperimentView:
         for column in dict.fromkeys(numeric.column):
             mine = numeric[numeric.column == column].set_index("segment").reindex(self.numbers)
             unit = self.schema.column(column).unit_text(self.lang)
-            rows.append(self.t("profile_row_numeric", label=self.column_label(column),
-                               unit=f", {unit}" if unit else "",
-                               overall=compact(float(mine.overall_median.iloc[0]), self.lang)))
+            rows.append(
+                self.t(
+                    "profile_row_numeric",
+                    label=self.column_label(column),
+                    unit=f", {unit}" if unit else "",
+                    overall=compact(float(mine.overall_median.iloc[0]), self.lang),
+                )
+            )
             colours.append(self._effects(effects, column, None))
             cells.append([compact(v, self.lang) if pd.notna(v) else "–" for v in mine["median"]])
         categories = self.exp.profile.categories
         for column in dict.fromkeys(categories.column):
             level = self._most_distinctive_level(effects, column)
-            at_level = categories[(categories.column == column) & (categories.level == level)] \
-                .set_index("segment").reindex(self.numbers)
-            rows.append(self.t("profile_row_level", label=self.column_label(column), level=level,
-                               overall=pct(float(at_level.overall_share.iloc[0]))))
+            at_level = (
+                categories[(categories.column == column) & (categories.level == level)]
+                .set_index("segment")
+                .reindex(self.numbers)
+            )
+            rows.append(
+                self.t(
+                    "profile_row_level",
+                    label=self.column_label(column),
+                    level=level,
+                    overall=pct(float(at_level.overall_share.iloc[0])),
+                )
+            )
             colours.append(self._effects(effects, column, level))
             cells.append([pct(v) for v in at_level.share])
         title = self.t("profile_heatmap_title")
-        src = plots.heatmap(np.vstack(colours), cells, rows, self.numbers,
-                            self.t("th_segment"), title,
-                            self.t("profile_colour"), limit=EFFECT_LIMIT)
+        src = plots.heatmap(
+            np.vstack(colours),
+            cells,
+            rows,
+            self.numbers,
+            self.t("th_segment"),
+            title,
+            self.t("profile_colour"),
+            limit=EFFECT_LIMIT,
+        )
         return Chart(f"profile-heatmap-{self.name}", src, title, self.t("profile_caption"))
 
     def _effects(self, effects: pd.DataFrame, column: str, level: str | None) -> np.ndarray:
@@ -473,24 +628,52 @@ class ExperimentView:
         products = self.exp.profile.products
         rows, lifts, cells = [], [], []
         for product in dict.fromkeys(products["product"]):
-            mine = products[products["product"] == product].set_index("segment") \
-                .reindex(self.numbers)
-            rows.append(self.t("product_row", label=self.column_label(product),
-                               overall=pct(float(mine.overall_rate.iloc[0]))))
+            mine = (
+                products[products["product"] == product].set_index("segment").reindex(self.numbers)
+            )
+            rows.append(
+                self.t(
+                    "product_row",
+                    label=self.column_label(product),
+                    overall=pct(float(mine.overall_rate.iloc[0])),
+                )
+            )
             lifts.append(mine.lift.to_numpy())
-            cells.append([f"{pct(r)}\n×{lift:.2f}" if pd.notna(lift) else pct(r)
-                          for r, lift in zip(mine.rate, mine.lift, strict=True)])
+            cells.append(
+                [
+                    f"{pct(r)}\n×{lift:.2f}" if pd.notna(lift) else pct(r)
+                    for r, lift in zip(mine.rate, mine.lift, strict=True)
+                ]
+            )
         title = self.t("product_heatmap_title")
-        src = plots.heatmap(np.vstack(lifts), cells, rows, self.numbers,
-                            self.t("th_segment"), title,
-                            self.t("product_colour"), limit=2.0, log=True)
+        src = plots.heatmap(
+            np.vstack(lifts),
+            cells,
+            rows,
+            self.numbers,
+            self.t("th_segment"),
+            title,
+            self.t("product_colour"),
+            limit=2.0,
+            log=True,
+        )
         return Chart(f"product-heatmap-{self.name}", src, title, self.t("product_caption"))
 
     def _sizes_table(self) -> Table:
-        rows = [[self.segments[int(r.segment)], self.segments[int(r.segment)].name, num(r.size),
-                 pct(r.share)] for r in self.exp.profile.segments.itertuples()]
-        return Table([self.t(k) for k in ("th_segment", "th_name", "th_size", "th_share")], rows,
-                     [False, False, True, True])
+        rows = [
+            [
+                self.segments[int(r.segment)],
+                self.segments[int(r.segment)].name,
+                num(r.size),
+                pct(r.share),
+            ]
+            for r in self.exp.profile.segments.itertuples()
+        ]
+        return Table(
+            [self.t(k) for k in ("th_segment", "th_name", "th_size", "th_share")],
+            rows,
+            [False, False, True, True],
+        )
 
     # --- offers --------------------------------------------------------------------------
 
@@ -499,36 +682,88 @@ class ExperimentView:
 
     def _offers(self) -> dict[str, Any]:
         made = Table(
-            [self.t(k) for k in ("th_segment", "th_product", "th_basis", "th_propensity",
-                                 "th_overall_rate", "th_lift", "th_non_owners", "th_rank")],
-            [[self.segments[int(o.segment)], self.column_label(o.product), self._basis(o.basis),
-              pct(o.propensity), pct(o.overall_rate), f"{o.propensity_lift:.2f}",
-              num(o.non_owners), str(int(o.rank))]
-             for o in self._offer_rows(offered_only=True).itertuples()],
+            [
+                self.t(k)
+                for k in (
+                    "th_segment",
+                    "th_product",
+                    "th_basis",
+                    "th_propensity",
+                    "th_overall_rate",
+                    "th_lift",
+                    "th_non_owners",
+                    "th_rank",
+                )
+            ],
+            [
+                [
+                    self.segments[int(o.segment)],
+                    self.column_label(o.product),
+                    self._basis(o.basis),
+                    pct(o.propensity),
+                    pct(o.overall_rate),
+                    f"{o.propensity_lift:.2f}",
+                    num(o.non_owners),
+                    str(int(o.rank)),
+                ]
+                for o in self._offer_rows(offered_only=True).itertuples()
+            ],
             [False, False, False, True, True, True, True, True],
         )
         every = Table(
-            [self.t(k) for k in ("th_segment", "th_product", "th_rate", "th_propensity",
-                                 "th_lift", "th_non_owners", "th_rank", "th_decision")],
-            [[self.segments[int(o.segment)], self.column_label(o.product), pct(o.rate),
-              pct(o.propensity), ratio_or_dash(o.propensity_lift), num(o.non_owners),
-              str(int(o.rank)),
-              self.t("decision_offered") if o.offered else self.t(f"reason_{o.reason}")]
-             for o in self._offer_rows(offered_only=False).itertuples()],
+            [
+                self.t(k)
+                for k in (
+                    "th_segment",
+                    "th_product",
+                    "th_rate",
+                    "th_propensity",
+                    "th_lift",
+                    "th_non_owners",
+                    "th_rank",
+                    "th_decision",
+                )
+            ],
+            [
+                [
+                    self.segments[int(o.segment)],
+                    self.column_label(o.product),
+                    pct(o.rate),
+                    pct(o.propensity),
+                    ratio_or_dash(o.propensity_lift),
+                    num(o.non_owners),
+                    str(int(o.rank)),
+                    self.t("decision_offered") if o.offered else self.t(f"reason_{o.reason}"),
+                ]
+                for o in self._offer_rows(offered_only=False).itertuples()
+            ],
             [False, False, True, True, True, True, True, False],
         )
         validation = self.insights.offer_validation
         checked = Table(
-            [self.t(k) for k in ("th_product", "th_used", "th_auc", "th_ci", "th_n_test",
-                                 "th_verdict")],
-            [[self.column_label(v.product), self.t("yes" if v.used_in_clustering else "no"),
-              ratio_or_dash(v.auc), "–" if pd.isna(v.ci_low) else f"{v.ci_low:.2f}–{v.ci_high:.2f}",
-              num(v.n_test), self.t(f"verdict_{v.verdict}")]
-             for v in validation.itertuples()],
+            [
+                self.t(k)
+                for k in ("th_product", "th_used", "th_auc", "th_ci", "th_n_test", "th_verdict")
+            ],
+            [
+                [
+                    self.column_label(v.product),
+                    self.t("yes" if v.used_in_clustering else "no"),
+                    ratio_or_dash(v.auc),
+                    "–" if pd.isna(v.ci_low) else f"{v.ci_low:.2f}–{v.ci_high:.2f}",
+                    num(v.n_test),
+                    self.t(f"verdict_{v.verdict}"),
+                ]
+                for v in validation.itertuples()
+            ],
             [False, False, True, True, True, False],
         )
-        return {"made": made, "every": every, "validation": checked,
-                "validation_lead": self.t("validation_lead", train=pct(1 - TEST_SHARE))}
+        return {
+            "made": made,
+            "every": every,
+            "validation": checked,
+            "validation_lead": self.t("validation_lead", train=pct(1 - TEST_SHARE)),
+        }
 
     # --- limitations ---------------------------------------------------------------------
 
@@ -542,49 +777,85 @@ class ExperimentView:
         best = table.loc[table.silhouette.idxmax()]
         items = []
         if sweep.target_met:
-            items.append(self.t("lim_target_met", target=f"{sweep.target:g}",
-                                recommended=f"{self.chosen_row.silhouette:.3f}",
-                                space=self.space_text()))
+            items.append(
+                self.t(
+                    "lim_target_met",
+                    target=f"{sweep.target:g}",
+                    recommended=f"{self.chosen_row.silhouette:.3f}",
+                    space=self.space_text(),
+                )
+            )
         else:
-            band = next((key for limit, key in SILHOUETTE_BANDS if best.silhouette < limit),
-                        None)
-            items.append(self.t(
-                "lim_target_not_met", target=f"{sweep.target:g}",
-                best=f"{best.silhouette:.3f}", algorithm=ALGORITHMS[best.algorithm], k=best.k,
-                space=self.space_text(best.algorithm),
-                recommended=f"{self.chosen_row.silhouette:.3f}",
-                band=self.t(band) if band else ""))
-            items.append(self.t(
-                "lim_diagnostics", target=f"{sweep.target:g}",
-                **{key: pct(share) for key, share in shares.items()},
-                pca=pct(explained), k_min=min(table.k), k_max=max(table.k),
-                best=f"{best.silhouette:.3f}"))
+            band = next((key for limit, key in SILHOUETTE_BANDS if best.silhouette < limit), None)
+            items.append(
+                self.t(
+                    "lim_target_not_met",
+                    target=f"{sweep.target:g}",
+                    best=f"{best.silhouette:.3f}",
+                    algorithm=ALGORITHMS[best.algorithm],
+                    k=best.k,
+                    space=self.space_text(best.algorithm),
+                    recommended=f"{self.chosen_row.silhouette:.3f}",
+                    band=self.t(band) if band else "",
+                )
+            )
+            items.append(
+                self.t(
+                    "lim_diagnostics",
+                    target=f"{sweep.target:g}",
+                    **{key: pct(share) for key, share in shares.items()},
+                    pca=pct(explained),
+                    k_min=min(table.k),
+                    k_max=max(table.k),
+                    best=f"{best.silhouette:.3f}",
+                )
+            )
         items += self._handling_notes()
         row = self.chosen_row
         if row.silhouette_exact:
             items.append(self.t("lim_exact", rows=num(row.silhouette_rows)))
         else:
-            items.append(self.t("lim_sampled", rows=num(row.silhouette_rows),
-                                total=num(len(self.exp.rows)), low=f"{row.silhouette_ci_low:.3f}",
-                                high=f"{row.silhouette_ci_high:.3f}"))
-        items.append(self.t("lim_stability", ari=ratio_or_dash(row.stability_ari),
-                            verdict=self.t(_stability_key(row.stability_ari))))
+            items.append(
+                self.t(
+                    "lim_sampled",
+                    rows=num(row.silhouette_rows),
+                    total=num(len(self.exp.rows)),
+                    low=f"{row.silhouette_ci_low:.3f}",
+                    high=f"{row.silhouette_ci_high:.3f}",
+                )
+            )
+        items.append(
+            self.t(
+                "lim_stability",
+                ari=ratio_or_dash(row.stability_ari),
+                verdict=self.t(_stability_key(row.stability_ari)),
+            )
+        )
         products = {c.name for c in self.schema.products}
         if products & set(self.exp.experiment.features):
             items.append(self.t("lim_circular"))
         return items
 
     def _handling_notes(self) -> list[str]:
-        concentrated = {f.column: f for f in self.result.quality.findings
-                        if f.kind == "missing_concentrated"}
+        concentrated = {
+            f.column: f for f in self.result.quality.findings if f.kind == "missing_concentrated"
+        }
         notes = []
         for action in self.exp.actions:
             group = concentrated.get(action.column) if action.kind == "imputed" else None
             if group is not None:
-                notes.append(capitalised(self.t(
-                    "lim_imputed_group", column=self.column_label(group.column),
-                    by=self.column_label(group.params["by"]), level=group.params["level"],
-                    rows=num(group.params["rows_level"]), value=action.params["value"])))
+                notes.append(
+                    capitalised(
+                        self.t(
+                            "lim_imputed_group",
+                            column=self.column_label(group.column),
+                            by=self.column_label(group.params["by"]),
+                            level=group.params["level"],
+                            rows=num(group.params["rows_level"]),
+                            value=action.params["value"],
+                        )
+                    )
+                )
             else:
                 notes.append(describe(action, self.lang))
         return notes
@@ -609,24 +880,36 @@ def _quality(result: RunResult, lang: str) -> dict[str, Any]:
         else:
             spread = ""
         label = _column_display(result.schema, rec["column"], lang)
-        columns.append([f"{label} ({rec['column']})", say(f"role_{rec['role']}", lang),
-                        pct(rec["missing_share"]), spread])
+        columns.append(
+            [
+                f"{label} ({rec['column']})",
+                say(f"role_{rec['role']}", lang),
+                pct(rec["missing_share"]),
+                spread,
+            ]
+        )
     return {
         "lead": say("quality_lead", lang, rows=num(quality.rows), schema=result.schema.name),
         "findings": [_finding(f, lang) for f in quality.findings],
         "actions": [
             (say("quality_actions", lang, name=name), [describe(a, lang) for a in exp.actions])
-            for name, exp in result.experiments.items() if exp.actions
+            for name, exp in result.experiments.items()
+            if exp.actions
         ],
-        "columns": Table([say(k, lang) for k in ("col_column", "col_role", "col_missing",
-                                                   "col_spread")],
-                         columns, [False, False, True, False]),
+        "columns": Table(
+            [say(k, lang) for k in ("col_column", "col_role", "col_missing", "col_spread")],
+            columns,
+            [False, False, True, False],
+        ),
     }
 
 
 def _finding(finding: Finding, lang: str) -> dict[str, str]:
-    return {"severity": finding.severity, "label": say(f"severity_{finding.severity}", lang),
-            "text": describe(finding, lang)}
+    return {
+        "severity": finding.severity,
+        "label": say(f"severity_{finding.severity}", lang),
+        "text": describe(finding, lang),
+    }
 
 
 def _column_display(schema: Schema, name: str, lang: str) -> str:
@@ -638,50 +921,81 @@ def _column_display(schema: Schema, name: str, lang: str) -> str:
 
 def _tie_rule(result: RunResult, lang: str) -> str:
     """A sentence on how K-Medoids placed equidistant customers, where the rule was used."""
-    used = [name for name, exp in result.experiments.items()
-            if any(fit.tie_order_by_silhouette for fit in exp.sweep.fits.values())]
+    used = [
+        name
+        for name, exp in result.experiments.items()
+        if any(fit.tie_order_by_silhouette for fit in exp.sweep.fits.values())
+    ]
     return " " + say("method_ties", lang, experiments=", ".join(used)) if used else ""
 
 
 def _log_scaled(result: RunResult, lang: str) -> str:
     """' These columns are on a log scale: ...' for the clustered columns the schema logs."""
     clustered = {f for exp in result.experiments.values() for f in exp.experiment.features}
-    logged = [_column_display(result.schema, c.name, lang) for c in result.schema.columns
-              if c.name in clustered and c.scale == "log"]
+    logged = [
+        _column_display(result.schema, c.name, lang)
+        for c in result.schema.columns
+        if c.name in clustered and c.scale == "log"
+    ]
     return " " + say("method_log_scale", lang, columns=", ".join(logged)) if logged else ""
 
 
 def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, Any]:
     rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
     sampled = [r for r in rows if not r.silhouette_exact]
-    rows_text = (say("rows_sampled", lang, rows=num(sampled[0].silhouette_rows)) if sampled
-                 else say("rows_exact", lang))
+    rows_text = (
+        say("rows_sampled", lang, rows=num(sampled[0].silhouette_rows))
+        if sampled
+        else say("rows_exact", lang)
+    )
     paragraphs = [
-        say("method_algorithms", lang, k_min=min(options.ks), k_max=max(options.ks),
-            seed=options.seed),
+        say(
+            "method_algorithms",
+            lang,
+            k_min=min(options.ks),
+            k_max=max(options.ks),
+            seed=options.seed,
+        ),
         say("method_encoding", lang) + _log_scaled(result, lang),
-        say("method_rule", lang, min_share=pct(options.min_segment_share),
-            tolerance=f"{options.silhouette_tolerance:g}"),
+        say(
+            "method_rule",
+            lang,
+            min_share=pct(options.min_segment_share),
+            tolerance=f"{options.silhouette_tolerance:g}",
+        ),
         say("method_silhouette", lang, rows_text=rows_text) + _tie_rule(result, lang),
-        say("method_stability", lang, runs=options.stability_runs,
-            rows=num(options.stability_rows)),
+        say(
+            "method_stability", lang, runs=options.stability_runs, rows=num(options.stability_rows)
+        ),
         say("method_profiles", lang),
     ]
     experiments = []
     for name, exp in result.experiments.items():
-        features = ", ".join(_column_display(result.schema, f, lang)
-                             for f in exp.experiment.features)
+        features = ", ".join(
+            _column_display(result.schema, f, lang) for f in exp.experiment.features
+        )
         by_space: dict[tuple[str, str], list[str]] = {}
         for algorithm, space in exp.sweep.spaces.items():
             by_space.setdefault((space.name, space.metric), []).append(ALGORITHMS[algorithm])
         spaces = "; ".join(
-            say("space_for", lang, algorithm=say("and", lang).join(algorithms),
-                space=say(f"space_{space_name}", lang), metric=say(f"metric_{metric}", lang))
+            say(
+                "space_for",
+                lang,
+                algorithm=say("and", lang).join(algorithms),
+                space=say(f"space_{space_name}", lang),
+                metric=say(f"metric_{metric}", lang),
+            )
             for (space_name, metric), algorithms in by_space.items()
         )
         experiments.append(
-            say("method_experiment", lang, name=name,
-                description=exp.experiment.describe(lang), features=features)
-            + " " + say("method_spaces", lang, spaces=spaces)
+            say(
+                "method_experiment",
+                lang,
+                name=name,
+                description=exp.experiment.describe(lang),
+                features=features,
+            )
+            + " "
+            + say("method_spaces", lang, spaces=spaces)
         )
     return {"paragraphs": paragraphs, "experiments": experiments}

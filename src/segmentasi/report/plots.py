@@ -26,10 +26,26 @@ from matplotlib.patches import Patch
 
 # tab10 then tab20's lighter shades: 20 distinguishable colours before they repeat.
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
 )
 # Lines that are not segments (algorithms, target) are black and grey, never a palette colour.
 ALGORITHM_STYLE = {
@@ -39,9 +55,7 @@ ALGORITHM_STYLE = {
 TARGET_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 2.0}
 # The null silhouette (same algorithm on structureless data): the algorithm's colour, thin dashes.
 NULL_STYLE = {"linestyle": (0, (5, 3)), "marker": "x", "linewidth": 1.2, "alpha": 0.8}
-DIVERGING = LinearSegmentedColormap.from_list(
-    "below_above", ["#3b6fb6", "#f7f7f7", "#c0504d"]
-)
+DIVERGING = LinearSegmentedColormap.from_list("below_above", ["#3b6fb6", "#f7f7f7", "#c0504d"])
 DPI = 100
 MAX_WIDTH = 10.4  # inches: at DPI, the report's content width, so no chart is scaled down
 FONT = "DejaVu Sans"
@@ -88,8 +102,9 @@ def elbow_chart(
 ) -> str:
     """Cost against k, one panel per algorithm (their costs are on different scales)."""
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.8), squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            1, len(curves), figsize=(4.6 * len(curves), 3.8), squeeze=False, layout="constrained"
+        )
         for ax, (algorithm, (ks, costs)) in zip(axes[0], curves.items(), strict=True):
             style = ALGORITHM_STYLE[algorithm]
             ax.plot(ks, costs, **style)
@@ -97,17 +112,49 @@ def elbow_chart(
             knee = knees.get(algorithm)
             if knee is not None:
                 ax.axvline(knee, color="#555555", linestyle="-.", linewidth=1.2)
-                ax.plot([knee], [costs[list(ks).index(knee)]], marker="o", markersize=14,
-                        markerfacecolor="none", markeredgecolor="#000000", markeredgewidth=1.8,
-                        linestyle="none")
-                handles.append(Line2D([], [], marker="o", markersize=10, markerfacecolor="none",
-                                      markeredgecolor="#000000", linestyle="-.", color="#555555",
-                                      label=legend["knee"]))
+                ax.plot(
+                    [knee],
+                    [costs[list(ks).index(knee)]],
+                    marker="o",
+                    markersize=14,
+                    markerfacecolor="none",
+                    markeredgecolor="#000000",
+                    markeredgewidth=1.8,
+                    linestyle="none",
+                )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        markersize=10,
+                        markerfacecolor="none",
+                        markeredgecolor="#000000",
+                        linestyle="-.",
+                        color="#555555",
+                        label=legend["knee"],
+                    )
+                )
             pick = chosen[algorithm]
-            ax.plot([pick], [costs[list(ks).index(pick)]], marker="*", markersize=15,
-                    color="#000000", linestyle="none")
-            handles.append(Line2D([], [], marker="*", markersize=12, color="#000000",
-                                  linestyle="none", label=legend["chosen"]))
+            ax.plot(
+                [pick],
+                [costs[list(ks).index(pick)]],
+                marker="*",
+                markersize=15,
+                color="#000000",
+                linestyle="none",
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="*",
+                    markersize=12,
+                    color="#000000",
+                    linestyle="none",
+                    label=legend["chosen"],
+                )
+            )
             ax.set_title(names[algorithm], fontsize=10)
             ax.set_xlabel(x_label)
             ax.set_ylabel(y_labels[algorithm])
@@ -139,14 +186,27 @@ def silhouette_k_chart(
         for algorithm, curve in curves.items():
             ks = np.asarray(curve["k"])
             values = np.asarray(curve["silhouette"], dtype=float)
-            spread = np.vstack([values - np.asarray(curve["ci_low"]),
-                                np.asarray(curve["ci_high"]) - values])
+            spread = np.vstack(
+                [values - np.asarray(curve["ci_low"]), np.asarray(curve["ci_high"]) - values]
+            )
             style = ALGORITHM_STYLE[algorithm]
-            ax.errorbar(ks, values, yerr=np.clip(spread, 0, None), capsize=3,
-                        label=names[algorithm], **style)
+            ax.errorbar(
+                ks,
+                values,
+                yerr=np.clip(spread, 0, None),
+                capsize=3,
+                label=names[algorithm],
+                **style,
+            )
             pick = chosen[algorithm]
-            ax.plot([pick], [values[list(ks).index(pick)]], marker="*", markersize=15,
-                    color=style["color"], linestyle="none")
+            ax.plot(
+                [pick],
+                [values[list(ks).index(pick)]],
+                marker="*",
+                markersize=15,
+                color=style["color"],
+                linestyle="none",
+            )
             lowest = min(lowest, float(values.min()))
             highest = max(highest, float(np.max(curve["ci_high"])))
         for algorithm, (ks, values) in nulls.items():
@@ -156,8 +216,16 @@ def silhouette_k_chart(
         algorithm, k = recommended
         position = list(curves[algorithm]["k"]).index(k)
         rec_value = np.asarray(curves[algorithm]["silhouette"])[position]
-        ax.plot([k], [rec_value], marker="o", markersize=18, markerfacecolor="none",
-                markeredgecolor="#000000", markeredgewidth=1.8, linestyle="none")
+        ax.plot(
+            [k],
+            [rec_value],
+            marker="o",
+            markersize=18,
+            markerfacecolor="none",
+            markeredgecolor="#000000",
+            markeredgewidth=1.8,
+            linestyle="none",
+        )
         ax.axhline(target, **TARGET_STYLE)
         ax.set_ylim(min(lowest - 0.05, 0.0), min(max(target, highest) + 0.1, 1.05))
         ax.set_title(texts.title)
@@ -165,13 +233,32 @@ def silhouette_k_chart(
         ax.set_ylabel(texts.y)
         ax.set_xticks(sorted({int(k) for c in curves.values() for k in c["k"]}))
         handles = [Line2D([], [], label=names[a], **ALGORITHM_STYLE[a]) for a in curves]
-        handles += [Line2D([], [], color=ALGORITHM_STYLE[a]["color"], label=legend[f"null_{a}"],
-                           **NULL_STYLE) for a in nulls]
         handles += [
-            Line2D([], [], marker="*", markersize=12, color="#000000", linestyle="none",
-                   label=legend["chosen"]),
-            Line2D([], [], marker="o", markersize=12, markerfacecolor="none",
-                   markeredgecolor="#000000", linestyle="none", label=legend["recommended"]),
+            Line2D(
+                [], [], color=ALGORITHM_STYLE[a]["color"], label=legend[f"null_{a}"], **NULL_STYLE
+            )
+            for a in nulls
+        ]
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker="*",
+                markersize=12,
+                color="#000000",
+                linestyle="none",
+                label=legend["chosen"],
+            ),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markersize=12,
+                markerfacecolor="none",
+                markeredgecolor="#000000",
+                linestyle="none",
+                label=legend["recommended"],
+            ),
             Line2D([], [], label=legend["target"], **TARGET_STYLE),
         ]
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
@@ -234,10 +321,22 @@ def segment_map(
         ax.set_title(texts.title)
         ax.set_xlabel(texts.x)
         ax.set_ylabel(texts.y)
-        ax.legend(handles=[
-            Line2D([], [], marker="o", linestyle="none", markersize=8,
-                   color=segment_color(n), label=segment_names[n]) for n in numbers
-        ], loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.legend(
+            handles=[
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="none",
+                    markersize=8,
+                    color=segment_color(n),
+                    label=segment_names[n],
+                )
+                for n in numbers
+            ],
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+        )
         return _encode(fig)
 
 
@@ -259,8 +358,11 @@ def heatmap(
     +-limit; with log=True the distance is measured on a log2 scale (for lift).
     """
     values = np.asarray(colour_values, dtype=float)
-    shown = np.log2(np.clip(values, 2.0 ** -limit, 2.0 ** limit)) if log else np.clip(
-        values, centre - limit, centre + limit)
+    shown = (
+        np.log2(np.clip(values, 2.0**-limit, 2.0**limit))
+        if log
+        else np.clip(values, centre - limit, centre + limit)
+    )
     middle = 0.0 if log else centre
     norm = TwoSlopeNorm(vcenter=middle, vmin=middle - limit, vmax=middle + limit)
     n_rows, n_cols = values.shape
@@ -275,12 +377,16 @@ def heatmap(
         ax.set_xticks(range(n_cols), [str(n) for n in segment_numbers])
         ax.set_xlabel(segment_axis, labelpad=10)
         ax.xaxis.set_label_position("top")
-        ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False,
-                       length=0)
+        ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
         ax.tick_params(axis="y", length=0)
         for tick, number in zip(ax.get_xticklabels(), segment_numbers, strict=True):
-            tick.set_bbox({"facecolor": segment_color(number), "edgecolor": "none",
-                           "boxstyle": "round,pad=0.3"})
+            tick.set_bbox(
+                {
+                    "facecolor": segment_color(number),
+                    "edgecolor": "none",
+                    "boxstyle": "round,pad=0.3",
+                }
+            )
             tick.set_color(_text_colour_on(segment_color(number)))
             tick.set_fontweight("bold")
         scale = Normalize(vmin=norm.vmin, vmax=norm.vmax)
@@ -288,14 +394,20 @@ def heatmap(
             for j in range(n_cols):
                 cell = shown[i, j]
                 background = DIVERGING(scale(cell)) if np.isfinite(cell) else (1, 1, 1, 1)
-                ax.text(j, i, annotations[i][j], ha="center", va="center", fontsize=9,
-                        color=_text_colour_on(background))
-        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)), aspect=25,
-                           pad=0.02)
+                ax.text(
+                    j,
+                    i,
+                    annotations[i][j],
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color=_text_colour_on(background),
+                )
+        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)), aspect=25, pad=0.02)
         bar.set_label(colour_label)
         if log:
             ticks = np.arange(-limit, limit + 1)
-            bar.set_ticks(ticks, labels=[f"×{2.0 ** t:g}" for t in ticks])
+            bar.set_ticks(ticks, labels=[f"×{2.0**t:g}" for t in ticks])
         fig.suptitle(title, fontweight="bold", fontsize=12)
         return _encode(fig)
 

@@ -32,7 +32,12 @@ class ExperimentData:
 
     @classmethod
     def prepare(
-        cls, table: pd.DataFrame, schema: Schema, name: str, screen_rows: int, seed: int,
+        cls,
+        table: pd.DataFrame,
+        schema: Schema,
+        name: str,
+        screen_rows: int,
+        seed: int,
         max_levels: int,
     ) -> ExperimentData:
         experiment = schema.experiment(name)
@@ -43,8 +48,14 @@ class ExperimentData:
         reference = FeatureSpace(schema, experiment).fit(used)
         raw = {f: RawColumn.of(used[f], max_levels) for f in features}
         return cls(
-            schema=schema, experiment=experiment, table=table, used=used, screen_rows=sample,
-            screen_table=used.iloc[sample], reference=reference.transform(used),
-            reference_groups=feature_groups(reference), raw=raw,
+            schema=schema,
+            experiment=experiment,
+            table=table,
+            used=used,
+            screen_rows=sample,
+            screen_table=used.iloc[sample],
+            reference=reference.transform(used),
+            reference_groups=feature_groups(reference),
+            raw=raw,
             screen_raw={f: c.take(sample) for f, c in raw.items()},
         )

@@ -41,15 +41,21 @@ class Explanation:
         if self.kind == "cross-tabulation":
             text = f"a cross-tabulation of {names} (its cells alone give {share} their segment"
         elif self.kind == "rule":
-            text = (f"a simple rule on {names} (a depth-{RULE_TREE_DEPTH} decision tree on "
-                    f"{'this column' if len(self.columns) == 1 else 'these columns'} alone gives "
-                    f"{share} their segment")
+            text = (
+                f"a simple rule on {names} (a depth-{RULE_TREE_DEPTH} decision tree on "
+                f"{'this column' if len(self.columns) == 1 else 'these columns'} alone gives "
+                f"{share} their segment"
+            )
         else:
-            return (f"a listing of value combinations of {', '.join(self.columns)} ({share} are "
-                    "identical to their segment's most common customer in these columns)")
+            return (
+                f"a listing of value combinations of {', '.join(self.columns)} ({share} are "
+                "identical to their segment's most common customer in these columns)"
+            )
         if self.others_explained is not None:
-            text += (f"; the segments explain {self.others_explained:.1%} of the variance of the "
-                     "other features")
+            text += (
+                f"; the segments explain {self.others_explained:.1%} of the variance of the "
+                "other features"
+            )
         if self.silhouette is not None:
             text += f"; as a plain {self.kind} it scores a silhouette of {self.silhouette:.3f}"
         return text + ")"
@@ -67,8 +73,12 @@ class Explanation:
         if self.accuracy >= guardrails.rule_accuracy:
             others = self.others_explained
             return others is None or others < guardrails.max_others_explained
-        return (self.accuracy >= guardrails.disguise_accuracy and silhouette is not None
-                and self.silhouette is not None and self.silhouette >= silhouette)
+        return (
+            self.accuracy >= guardrails.disguise_accuracy
+            and silhouette is not None
+            and self.silhouette is not None
+            and self.silhouette >= silhouette
+        )
 
 
 def explain_by_columns(
@@ -102,8 +112,9 @@ def explain_by_columns(
     raw = {name: RawColumn.of(table[name], guard.max_levels) for name in columns}
     if space is not None and groups is None:
         groups = [[i] for i in range(len(columns))]
-    return explain_by_raw_columns(raw, np.asarray(labels), space, groups, metric, silhouette,
-                                  guard, seed)
+    return explain_by_raw_columns(
+        raw, np.asarray(labels), space, groups, metric, silhouette, guard, seed
+    )
 
 
 def explain_by_raw_columns(
@@ -123,8 +134,9 @@ def explain_by_raw_columns(
     with_space = space is not None and groups is not None
 
     def others_explained(names: tuple[str, ...]) -> float | None:
-        others = [i for name, group in zip(raw, groups, strict=True) if name not in names
-                  for i in group]
+        others = [
+            i for name, group in zip(raw, groups, strict=True) if name not in names for i in group
+        ]
         return information_kept(space[:, others], codes) if others else None
 
     best, best_predicted = Explanation("cross-tabulation", (), 0.0), np.zeros_like(codes)
@@ -235,8 +247,11 @@ def _tree_prediction(columns: list[RawColumn], labels: np.ndarray, seed: int) ->
 
 def _combination_share(X: np.ndarray, labels: np.ndarray) -> float:
     """Share of rows equal to their segment's most common row (1.0: segments list combinations)."""
-    rows = np.ascontiguousarray(X + np.float32(0)).view(
-        np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
+    rows = (
+        np.ascontiguousarray(X + np.float32(0))
+        .view(np.dtype((np.void, X.dtype.itemsize * X.shape[1])))
+        .ravel()
+    )
     _, row_codes = np.unique(rows, return_inverse=True)
     _, label_codes = np.unique(labels, return_inverse=True)
     pairs = label_codes.astype(np.int64) * (int(row_codes.max()) + 1) + row_codes
@@ -246,4 +261,3 @@ def _combination_share(X: np.ndarray, labels: np.ndarray) -> float:
     modal = np.zeros(int(label_codes.max()) + 1)
     np.maximum.at(modal, pair_label, counts)
     return float(modal.sum()) / len(labels)
-

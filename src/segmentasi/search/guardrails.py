@@ -43,9 +43,7 @@ class Guardrails:
         if not 0 <= self.min_segment_share < 0.5:
             raise InputError("the minimum segment share must be in [0, 0.5)")
         if not 2 <= self.k_min <= self.k_max <= MAX_K:
-            raise InputError(
-                f"need 2 <= k_min <= k_max <= {MAX_K}, got {self.k_min}..{self.k_max}"
-            )
+            raise InputError(f"need 2 <= k_min <= k_max <= {MAX_K}, got {self.k_min}..{self.k_max}")
         if self.min_features < 1:
             raise InputError("the minimum number of features must be at least 1")
         if not -1 <= self.min_stability <= 1:

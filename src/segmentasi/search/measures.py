@@ -20,8 +20,9 @@ def information_kept(reference: np.ndarray, labels: np.ndarray) -> float:
     return between / total if total > 0 else 0.0
 
 
-def pareto_front(points: Iterable[Any], x: str = "information_kept",
-                 y: str = "silhouette") -> list[Any]:
+def pareto_front(
+    points: Iterable[Any], x: str = "information_kept", y: str = "silhouette"
+) -> list[Any]:
     """Points no other point beats on both attributes, ordered by x ascending."""
     ordered = sorted(points, key=lambda p: (-getattr(p, y), -getattr(p, x)))
     front, best_x = [], -np.inf

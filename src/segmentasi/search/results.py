@@ -39,14 +39,19 @@ class ExperimentSearch:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "experiment": self.experiment, "target_silhouette": self.target,
-            "reachable": self.reachable, "verdict": self.verdict, "reasons": self.reasons,
+            "experiment": self.experiment,
+            "target_silhouette": self.target,
+            "reachable": self.reachable,
+            "verdict": self.verdict,
+            "reasons": self.reasons,
             "best": None if self.best is None else self.best.id,
             "closest": None if self.closest is None else self.closest.id,
             "front": [e.id for e in self.front],
             "verified": [e.to_record() for e in self.verified],
-            "hopkins": self.hopkins, "screened_configurations": len(self.screened),
-            "screen_rows": len(self.screen_rows), "complete": self.complete,
+            "hopkins": self.hopkins,
+            "screened_configurations": len(self.screened),
+            "screen_rows": len(self.screen_rows),
+            "complete": self.complete,
             "seconds": round(self.seconds, 1),
         }
 
@@ -63,10 +68,14 @@ class SearchRun:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe record (NaN becomes null)."""
-        return json_safe({
-            "source": self.source, "schema": self.schema_name,
-            "options": asdict(self.options), "guardrails": asdict(self.guardrails),
-            "information_kept": "share of the variance of the experiment's standard encoding "
-                                "of all its features that lies between segments (R^2)",
-            "experiments": {name: s.to_dict() for name, s in self.experiments.items()},
-        })
+        return json_safe(
+            {
+                "source": self.source,
+                "schema": self.schema_name,
+                "options": asdict(self.options),
+                "guardrails": asdict(self.guardrails),
+                "information_kept": "share of the variance of the experiment's standard encoding "
+                "of all its features that lies between segments (R^2)",
+                "experiments": {name: s.to_dict() for name, s in self.experiments.items()},
+            }
+        )

@@ -74,8 +74,9 @@ def _search_experiment(
     budget: Budget,
 ) -> ExperimentSearch:
     """Screen on a sample, verify the candidates on all rows, then conclude."""
-    data = ExperimentData.prepare(table, schema, name, options.screen_rows, options.seed,
-                                  guardrails.max_levels)
+    data = ExperimentData.prepare(
+        table, schema, name, options.screen_rows, options.seed, guardrails.max_levels
+    )
     space = ConfigurationSpace(data, options, schema_origin)
     screening = Screening(data, space, options, guardrails, budget)
     screening.run()
@@ -100,8 +101,9 @@ def _conclude(
     if not guarded and verified:
         shown.add(_closest(verified).id)
     budget.tick("null reference silhouettes")
-    verified = [replace(e, null_silhouette=null_silhouette(e)) if e.id in shown else e
-                for e in verified]
+    verified = [
+        replace(e, null_silhouette=null_silhouette(e)) if e.id in shown else e for e in verified
+    ]
     guarded = [e for e in verified if e.guarded]
     best = max(guarded, key=lambda e: e.silhouette, default=None)
     closest = _closest(verified) if best is None and verified else None
@@ -111,16 +113,33 @@ def _conclude(
     hopkins = hopkins_figures(data, best, options.seed)
     complete = screening.complete and verification.complete
     verdict, reasons = plain_verdict(
-        data=data, target=target, screening=screening, verified=verified,
-        verified_points=verification.points, best=best, closest=closest, reachable=reachable,
-        hopkins_values=hopkins, complete=complete,
+        data=data,
+        target=target,
+        screening=screening,
+        verified=verified,
+        verified_points=verification.points,
+        best=best,
+        closest=closest,
+        reachable=reachable,
+        hopkins_values=hopkins,
+        complete=complete,
     )
     budget.tick("done")
     return ExperimentSearch(
-        experiment=data.experiment.name, target=target, reachable=reachable, best=best,
-        closest=closest, front=front, verified=verified, screened=screening.table(),
-        screen_rows=data.screen_rows, verdict=verdict, reasons=reasons, hopkins=hopkins,
-        complete=complete, seconds=budget.elapsed(),
+        experiment=data.experiment.name,
+        target=target,
+        reachable=reachable,
+        best=best,
+        closest=closest,
+        front=front,
+        verified=verified,
+        screened=screening.table(),
+        screen_rows=data.screen_rows,
+        verdict=verdict,
+        reasons=reasons,
+        hopkins=hopkins,
+        complete=complete,
+        seconds=budget.elapsed(),
     )
 
 

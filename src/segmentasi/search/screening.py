@@ -71,8 +71,11 @@ class Screening:
         subsets with the fastest method, then the other methods on the best subsets."""
         features = tuple(self.data.experiment.features)
         minimum = min(self.guardrails.min_features, len(features))
-        subsets = [subset for size in range(minimum, len(features) + 1)
-                   for subset in itertools.combinations(features, size)]
+        subsets = [
+            subset
+            for size in range(minimum, len(features) + 1)
+            for subset in itertools.combinations(features, size)
+        ]
         scalings = self.options.scalings
         states = {self.space.state(s, scheme) for s in subsets for scheme in scalings}
         methods = self.options.methods
@@ -82,23 +85,35 @@ class Screening:
             return
         # The beam runs on the fastest method; the others then cluster its best subsets.
         driver = "kmeans" if "kmeans" in methods else methods[0]
-        level = sorted({self.space.with_method(self.space.state(features, scheme), driver)
-                        for scheme in scalings} - {None})
+        level = sorted(
+            {
+                self.space.with_method(self.space.state(features, scheme), driver)
+                for scheme in scalings
+            }
+            - {None}
+        )
         while level:
             self._evaluate_all(level, f"screening {len(level[0][0])} features")
             beam = sorted(level, key=self._score, reverse=True)[: self.options.beam_width]
             if len(beam[0][0]) <= minimum:
                 break
-            level = sorted({
-                (tuple(f for f in state[0] if f != dropped),
-                 tuple(s for s in state[1] if s[0] != dropped), state[2])
-                for state in beam for dropped in state[0]
-            })
+            level = sorted(
+                {
+                    (
+                        tuple(f for f in state[0] if f != dropped),
+                        tuple(s for s in state[1] if s[0] != dropped),
+                        state[2],
+                    )
+                    for state in beam
+                    for dropped in state[0]
+                }
+            )
         top = sorted(self.points, key=self._score, reverse=True)[:SECOND_STAGE_STATES]
         front = {p.state for p in self._clean_front(self.all_points())}
         chosen = top + sorted(front - set(top))
-        others = {self.space.with_method(state, m) for state in chosen for m in methods
-                  if m != driver}
+        others = {
+            self.space.with_method(state, m) for state in chosen for m in methods if m != driver
+        }
         self._evaluate_all(sorted(others - {None}), "screening the other methods")
 
     def all_points(self) -> list[Point]:
@@ -143,22 +158,41 @@ class Screening:
         rows = []
         for point in self.all_points():
             algorithm, metric, encoding = METHODS[point.state[2]]
-            if point.explanation is not None or point.smallest_share < \
-                    self.guardrails.min_segment_share:
+            if (
+                point.explanation is not None
+                or point.smallest_share < self.guardrails.min_segment_share
+            ):
                 status = ", ".join(self.failures(point)) or "passes"
             else:
                 status = "not checked"
-            rows.append({
-                "features": " + ".join(point.features), "n_features": len(point.features),
-                "scales": json.dumps(dict(point.state[1])), "algorithm": algorithm,
-                "metric": metric, "encoding": encoding, "k": point.k,
-                "screen_silhouette": point.silhouette,
-                "screen_smallest_segment_share": point.smallest_share,
-                "screen_information_kept": point.information_kept, "screen_status": status,
-            })
-        columns = ["features", "n_features", "scales", "algorithm", "metric", "encoding", "k",
-                   "screen_silhouette", "screen_smallest_segment_share",
-                   "screen_information_kept", "screen_status"]
+            rows.append(
+                {
+                    "features": " + ".join(point.features),
+                    "n_features": len(point.features),
+                    "scales": json.dumps(dict(point.state[1])),
+                    "algorithm": algorithm,
+                    "metric": metric,
+                    "encoding": encoding,
+                    "k": point.k,
+                    "screen_silhouette": point.silhouette,
+                    "screen_smallest_segment_share": point.smallest_share,
+                    "screen_information_kept": point.information_kept,
+                    "screen_status": status,
+                }
+            )
+        columns = [
+            "features",
+            "n_features",
+            "scales",
+            "algorithm",
+            "metric",
+            "encoding",
+            "k",
+            "screen_silhouette",
+            "screen_smallest_segment_share",
+            "screen_information_kept",
+            "screen_status",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def _evaluate_all(self, states: Sequence[State], stage: str) -> None:
@@ -192,8 +226,15 @@ class Screening:
         silhouettes = silhouette_scores(X, labelings, metric=metric)
         reference = data.reference[data.screen_rows]
         return [
-            Point(state, k, float(s), float(np.bincount(labels).min() / len(labels)),
-                  information_kept(reference, labels), labels, key)
+            Point(
+                state,
+                k,
+                float(s),
+                float(np.bincount(labels).min() / len(labels)),
+                information_kept(reference, labels),
+                labels,
+                key,
+            )
             for k, s, labels in zip(ks, silhouettes, labelings, strict=True)
         ]
 
@@ -208,8 +249,14 @@ class Screening:
         if point.explanation is None:
             raw = {f: self.data.screen_raw[f] for f in point.features}
             point.explanation = explain_by_raw_columns(
-                raw, point.labels, self.matrices[point.matrix_key], self.groups[point.matrix_key],
-                METHODS[point.state[2]][1], point.silhouette, self.guardrails, self.options.seed,
+                raw,
+                point.labels,
+                self.matrices[point.matrix_key],
+                self.groups[point.matrix_key],
+                METHODS[point.state[2]][1],
+                point.silhouette,
+                self.guardrails,
+                self.options.seed,
             )
         return point.explanation
 

@@ -47,9 +47,16 @@ class ConfigurationSpace:
     def config(self, state: State, k_min: int, k_max: int) -> RunConfig:
         algorithm, metric, encoding = METHODS[state[2]]
         return RunConfig(
-            experiment=self.experiment.name, features=state[0], scales=dict(state[1]),
-            encoding=encoding, algorithms=(algorithm,), metric=metric, k_min=k_min, k_max=k_max,
-            seed=self.options.seed, target_silhouette=self.options.target_silhouette,
+            experiment=self.experiment.name,
+            features=state[0],
+            scales=dict(state[1]),
+            encoding=encoding,
+            algorithms=(algorithm,),
+            metric=metric,
+            k_min=k_min,
+            k_max=k_max,
+            seed=self.options.seed,
+            target_silhouette=self.options.target_silhouette,
             schema=self.schema_origin,
         )
 

@@ -59,22 +59,34 @@ class Evaluation:
     def to_record(self) -> dict[str, Any]:
         config = self.config
         return {
-            "id": self.id, "features": list(config.features), "n_features": len(config.features),
-            "scales": config.scales, "encoding": config.encoding,
-            "algorithm": config.algorithms[0], "metric": config.metric, "k": self.k,
-            "seed": config.seed, "silhouette": self.silhouette,
-            "silhouette_ci_low": self.silhouette_ci[0], "silhouette_ci_high": self.silhouette_ci[1],
-            "silhouette_exact": self.silhouette_exact, "rows": self.rows,
+            "id": self.id,
+            "features": list(config.features),
+            "n_features": len(config.features),
+            "scales": config.scales,
+            "encoding": config.encoding,
+            "algorithm": config.algorithms[0],
+            "metric": config.metric,
+            "k": self.k,
+            "seed": config.seed,
+            "silhouette": self.silhouette,
+            "silhouette_ci_low": self.silhouette_ci[0],
+            "silhouette_ci_high": self.silhouette_ci[1],
+            "silhouette_exact": self.silhouette_exact,
+            "rows": self.rows,
             "smallest_segment_share": self.smallest_segment_share,
-            "stability_ari": self.stability_ari, "information_kept": self.information_kept,
-            "features_share": self.features_share, "guarded": self.guarded,
-            "failures": list(self.failures), "closest_explanation": self.explanation.describe(),
+            "stability_ari": self.stability_ari,
+            "information_kept": self.information_kept,
+            "features_share": self.features_share,
+            "guarded": self.guarded,
+            "failures": list(self.failures),
+            "closest_explanation": self.explanation.describe(),
             "explanation_kind": self.explanation.kind,
             "explanation_columns": list(self.explanation.columns),
             "explanation_accuracy": self.explanation.accuracy,
             "explanation_silhouette": self.explanation.silhouette,
             "explanation_others_explained": self.explanation.others_explained,
-            "null_silhouette": self.null_silhouette, "labels_sha256": labels_digest(self.labels),
+            "null_silhouette": self.null_silhouette,
+            "labels_sha256": labels_digest(self.labels),
             "config_file": f"configs/{self.id}.toml",
         }
 
@@ -82,20 +94,35 @@ class Evaluation:
         """(kind, words) for each guardrail broken; kinds are the keys of FAILURE_WORDS."""
         config, found = self.config, []
         if self.smallest_segment_share < guardrails.min_segment_share:
-            found.append(("small segment", f"smallest segment holds "
-                          f"{self.smallest_segment_share:.1%} of customers (minimum "
-                          f"{guardrails.min_segment_share:.0%})"))
+            found.append(
+                (
+                    "small segment",
+                    f"smallest segment holds "
+                    f"{self.smallest_segment_share:.1%} of customers (minimum "
+                    f"{guardrails.min_segment_share:.0%})",
+                )
+            )
         if not guardrails.k_min <= self.k <= guardrails.k_max:
             found.append(("k", f"k={self.k} is outside {guardrails.k_min}..{guardrails.k_max}"))
         if len(config.features) < guardrails.min_features:
-            found.append(("features", f"uses {len(config.features)} features (minimum "
-                                      f"{guardrails.min_features})"))
+            found.append(
+                (
+                    "features",
+                    f"uses {len(config.features)} features (minimum {guardrails.min_features})",
+                )
+            )
         if not self.stability_ari >= guardrails.min_stability:  # NaN (not measurable) fails too
-            found.append(("unstable", f"unstable under resampling: mean ARI "
-                          f"{self.stability_ari:.2f} (minimum {guardrails.min_stability:.2f})"))
+            found.append(
+                (
+                    "unstable",
+                    f"unstable under resampling: mean ARI "
+                    f"{self.stability_ari:.2f} (minimum {guardrails.min_stability:.2f})",
+                )
+            )
         if self.explanation.is_degenerate(guardrails, self.silhouette):
-            found.append((self.explanation.kind,
-                          f"not a clustering: it is {self.explanation.describe()}"))
+            found.append(
+                (self.explanation.kind, f"not a clustering: it is {self.explanation.describe()}")
+            )
         return found
 
 
@@ -144,8 +171,14 @@ def verify(
     X = exp.sweep.spaces[algorithm].X
     groups = feature_groups(exp.spaces[algorithm])
     explanation = explain_by_raw_columns(
-        {f: data.raw[f] for f in config.features}, fit.labels, X, groups, config.metric,
-        float(row.silhouette), guardrails, config.seed,
+        {f: data.raw[f] for f in config.features},
+        fit.labels,
+        X,
+        groups,
+        config.metric,
+        float(row.silhouette),
+        guardrails,
+        config.seed,
     )
     shares = np.bincount(fit.labels, minlength=k) / len(fit.labels)
     evaluation = Evaluation(
@@ -166,10 +199,14 @@ def verify(
         groups=groups,
     )
     broken = evaluation.broken_guardrails(guardrails)
-    evaluation = replace(evaluation, failures=tuple(words for _, words in broken),
-                         failure_kinds=tuple(kind for kind, _ in broken))
+    evaluation = replace(
+        evaluation,
+        failures=tuple(words for _, words in broken),
+        failure_kinds=tuple(kind for kind, _ in broken),
+    )
     expected = {
-        "silhouette": evaluation.silhouette, "rows": evaluation.rows,
+        "silhouette": evaluation.silhouette,
+        "rows": evaluation.rows,
         "smallest_segment_share": evaluation.smallest_segment_share,
         "stability_ari": evaluation.stability_ari,
         "information_kept": evaluation.information_kept,
@@ -191,7 +228,13 @@ def null_silhouette(evaluation: Evaluation) -> float:
     """The silhouette of the same method and k on the evaluation's columns shuffled."""
     config = evaluation.config
     null = null_reference_silhouette(
-        evaluation.space, [evaluation.k], config.algorithms[0], config.metric,
-        seed=config.seed, n_perm=2, groups=evaluation.groups, sample_rows=NULL_ROWS,
+        evaluation.space,
+        [evaluation.k],
+        config.algorithms[0],
+        config.metric,
+        seed=config.seed,
+        n_perm=2,
+        groups=evaluation.groups,
+        sample_rows=NULL_ROWS,
     )
     return float(null["null_silhouette"].iloc[0])

@@ -17,30 +17,29 @@ TEXT: Catalogue = {
         "median": "median",
         "mean": "rata-rata",
         "numeric_missing": "{label} sebagian besar tidak tercatat: kosong untuk {share} "
-                           "(semua nasabah {overall})",
+        "(semua nasabah {overall})",
         "missing_note": ", tidak tercatat untuk {share}",
         "level_more": "{label} {level} lebih umum: {share} (semua nasabah {overall})",
         "level_fewer": "{label} {level} lebih jarang: {share} (semua nasabah {overall})",
         "product": "{label} dimiliki {rate} (semua nasabah {overall})",
         "offer": "Penawaran berikutnya: {product}. {evidence}; {non_owners} nasabah segmen ini "
-                 "belum memilikinya. Pada nasabah yang disisihkan untuk uji, segmen memprediksi "
-                 "siapa pemiliknya dengan AUC {auc} (interval {low}–{high}).",
+        "belum memilikinya. Pada nasabah yang disisihkan untuk uji, segmen memprediksi "
+        "siapa pemiliknya dengan AUC {auc} (interval {low}–{high}).",
         "no_offer": "Belum ada produk yang didukung data untuk ditawarkan ke segmen ini. "
-                    "Kandidat terdekat: {product}. {evidence}; {reason}.",
+        "Kandidat terdekat: {product}. {evidence}; {reason}.",
         "evidence_segment": "{rate} nasabah segmen ini memilikinya (semua nasabah {overall}, "
-                            "lift {lift})",
+        "lift {lift})",
         "evidence_alike": "{rate} nasabah yang serupa dalam variabel pengelompokan lainnya "
-                          "memilikinya (semua nasabah {overall}, lift {lift})",
+        "memilikinya (semua nasabah {overall}, lift {lift})",
         "saturated": "hampir semua nasabah segmen ini sudah memilikinya ({rate})",
         "not above average": "nasabah seperti ini tidak lebih sering memilikinya dibanding "
-                             "nasabah lain",
+        "nasabah lain",
         "weak evidence": "pada nasabah yang disisihkan untuk uji, segmen hanya lemah memprediksi "
-                         "siapa pemiliknya (AUC {auc})",
+        "siapa pemiliknya (AUC {auc})",
         "no better than chance": "pada nasabah yang disisihkan untuk uji, segmen tidak lebih "
-                                 "baik dari tebakan acak dalam memprediksi siapa pemiliknya "
-                                 "(AUC {auc})",
-        "untested": "terlalu sedikit nasabah untuk menguji penawaran pada nasabah yang "
-                    "disisihkan",
+        "baik dari tebakan acak dalam memprediksi siapa pemiliknya "
+        "(AUC {auc})",
+        "untested": "terlalu sedikit nasabah untuk menguji penawaran pada nasabah yang disisihkan",
         "name_range": "{label} {span}",
         "name_high": "{label} tinggi",
         "name_low": "{label} rendah",
@@ -68,26 +67,25 @@ TEXT: Catalogue = {
         "median": "median",
         "mean": "mean",
         "numeric_missing": "{label} mostly not recorded: missing for {share} "
-                           "(all customers {overall})",
+        "(all customers {overall})",
         "missing_note": ", not recorded for {share}",
         "level_more": "{label} {level} more common: {share} (all customers {overall})",
         "level_fewer": "{label} {level} less common: {share} (all customers {overall})",
         "product": "{label} owned by {rate} (all customers {overall})",
         "offer": "Next-best offer: {product}. {evidence}; {non_owners} customers in this "
-                 "segment do not have it yet. On customers held out for testing, the segment "
-                 "predicts who owns it with AUC {auc} (interval {low}–{high}).",
+        "segment do not have it yet. On customers held out for testing, the segment "
+        "predicts who owns it with AUC {auc} (interval {low}–{high}).",
         "no_offer": "No product offer for this segment is supported by the data. Closest "
-                    "candidate: {product}. {evidence}; {reason}.",
-        "evidence_segment": "{rate} of this segment own it (all customers {overall}, "
-                            "lift {lift})",
+        "candidate: {product}. {evidence}; {reason}.",
+        "evidence_segment": "{rate} of this segment own it (all customers {overall}, lift {lift})",
         "evidence_alike": "{rate} of customers alike in the other clustering variables own it "
-                          "(all customers {overall}, lift {lift})",
+        "(all customers {overall}, lift {lift})",
         "saturated": "nearly everyone in this segment already owns it ({rate})",
         "not above average": "customers like these do not own it more often than others",
         "weak evidence": "on customers held out for testing, the segment predicts only weakly "
-                         "who owns it (AUC {auc})",
+        "who owns it (AUC {auc})",
         "no better than chance": "on customers held out for testing, the segment predicts who "
-                                 "owns it no better than chance (AUC {auc})",
+        "owns it no better than chance (AUC {auc})",
         "untested": "too few customers to test the offer on held-out customers",
         "name_range": "{label} {span}",
         "name_high": "high {label}",

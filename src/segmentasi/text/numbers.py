@@ -55,8 +55,11 @@ def score_or_dash(value: float) -> str:
 
 def compact(value: float, lang: str) -> str:
     """A number short enough for a heatmap cell: 152300000 -> '152.3 jt' (id) / '152.3M' (en)."""
-    steps = ((1e12, {"id": " T", "en": "T"}), (1e9, {"id": " M", "en": "B"}),
-             (1e6, {"id": " jt", "en": "M"}))
+    steps = (
+        (1e12, {"id": " T", "en": "T"}),
+        (1e9, {"id": " M", "en": "B"}),
+        (1e6, {"id": " jt", "en": "M"}),
+    )
     for size, suffix in steps:
         if abs(value) >= size:
             return f"{value / size:.1f}".rstrip("0").rstrip(".") + suffix[lang]

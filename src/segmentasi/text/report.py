@@ -22,11 +22,11 @@ TEXT: Catalogue = {
         "nav_method": "Metode",
         "nav_limitations": "Keterbatasan",
         "footer": "Dibuat oleh segmentasi {version} · seed {seed} · {created}. Semua angka "
-                  "diambil langsung dari tabel hasil di folder run ini.",
+        "diambil langsung dari tabel hasil di folder run ini.",
         # summary
         "summary_title": "Ringkasan",
         "summary_lead": "{k} segmen dari {customers} nasabah. Model: {algorithm}, k = {k}; "
-                        "silhouette {silhouette}, diukur pada {space}.",
+        "silhouette {silhouette}, diukur pada {space}.",
         "badge": "target {target} {verdict}",
         "and": " dan ",
         "target_met": "tercapai",
@@ -36,9 +36,9 @@ TEXT: Catalogue = {
         "card_offers": "Penawaran",
         "card_no_offer": "Tidak ada penawaran yang didukung data (lihat penjelasan di atas).",
         "offer_line_segment": "{product}: dimiliki {rate} nasabah segmen ini (semua nasabah "
-                              "{overall}, lift {lift}); {non_owners} belum punya",
+        "{overall}, lift {lift}); {non_owners} belum punya",
         "offer_line_alike": "{product}: dimiliki {rate} nasabah serupa (semua nasabah {overall}, "
-                            "lift {lift}); {non_owners} di segmen ini belum punya",
+        "lift {lift}); {non_owners} di segmen ini belum punya",
         # quality
         "quality_title": "Kualitas data",
         "quality_lead": "{rows} baris lolos validasi skema '{schema}'. Temuan:",
@@ -54,42 +54,42 @@ TEXT: Catalogue = {
         # method
         "method_title": "Metode",
         "method_algorithms": "Nasabah dikelompokkan dengan dua algoritma: K-Means (pusat segmen "
-                             "adalah rata-rata anggotanya) dan K-Medoids (pusat segmen adalah "
-                             "seorang nasabah nyata), masing-masing untuk k = {k_min} sampai "
-                             "{k_max} segmen, dengan seed {seed}.",
+        "adalah rata-rata anggotanya) dan K-Medoids (pusat segmen adalah "
+        "seorang nasabah nyata), masing-masing untuk k = {k_min} sampai "
+        "{k_max} segmen, dengan seed {seed}.",
         "method_encoding": "Sebelum dikelompokkan, setiap kolom dijadikan angka yang sebanding: "
-                           "angka distandarkan, kategori berurutan diberi kode urut lalu "
-                           "distandarkan, kategori lain dipecah menjadi kolom 0/1, dan "
-                           "kepemilikan produk tetap 0/1. Nilai kosong diisi median atau kategori "
-                           "terbanyak.",
+        "angka distandarkan, kategori berurutan diberi kode urut lalu "
+        "distandarkan, kategori lain dipecah menjadi kolom 0/1, dan "
+        "kepemilikan produk tetap 0/1. Nilai kosong diisi median atau kategori "
+        "terbanyak.",
         "method_ties": "Pada {experiments}, nasabah yang sama dekatnya ke dua medoid K-Medoids "
-                       "(sering terjadi pada data 0/1 yang hanya punya sedikit kombinasi) masuk "
-                       "ke medoid pertama dalam satu urutan tetap yang disimpan di model; dari "
-                       "urutan yang menjaga penomoran segmen menurut ukuran, dipilih yang "
-                       "silhouette-nya terbaik. Total jarak ke medoid (tujuan K-Medoids) tidak "
-                       "berubah.",
+        "(sering terjadi pada data 0/1 yang hanya punya sedikit kombinasi) masuk "
+        "ke medoid pertama dalam satu urutan tetap yang disimpan di model; dari "
+        "urutan yang menjaga penomoran segmen menurut ukuran, dipilih yang "
+        "silhouette-nya terbaik. Total jarak ke medoid (tujuan K-Medoids) tidak "
+        "berubah.",
         "method_log_scale": "Kolom berikut diubah ke skala log sebelum distandarkan: {columns}.",
         "method_rule": "Jumlah segmen dipilih dengan aturan tertulis: (1) setiap segmen minimal "
-                       "berisi {min_share} nasabah; (2) dari k yang tersisa, ambil silhouette "
-                       "terbaik, dan setiap k yang selisihnya paling banyak {tolerance} dianggap "
-                       "setara; (3) jika 'siku' kurva biaya (elbow) termasuk yang setara, pilih "
-                       "siku itu, jika tidak pilih silhouette terbaik. Model yang "
-                       "direkomendasikan adalah algoritma dengan silhouette lebih tinggi pada k "
-                       "pilihannya.",
+        "berisi {min_share} nasabah; (2) dari k yang tersisa, ambil silhouette "
+        "terbaik, dan setiap k yang selisihnya paling banyak {tolerance} dianggap "
+        "setara; (3) jika 'siku' kurva biaya (elbow) termasuk yang setara, pilih "
+        "siku itu, jika tidak pilih silhouette terbaik. Model yang "
+        "direkomendasikan adalah algoritma dengan silhouette lebih tinggi pada k "
+        "pilihannya.",
         "method_silhouette": "Silhouette mengukur seberapa dekat seorang nasabah ke segmennya "
-                             "sendiri dibanding ke segmen lain yang terdekat: 1 berarti terpisah "
-                             "jelas, 0 berarti di perbatasan, negatif berarti lebih dekat ke "
-                             "segmen lain. Panduan umum (Kaufman & Rousseeuw): di atas 0.7 "
-                             "struktur kuat, 0.5–0.7 cukup, 0.25–0.5 lemah, di bawah 0.25 tidak "
-                             "ada struktur berarti. Silhouette selalu dihitung di ruang fitur dan "
-                             "dengan jarak yang dipakai pengelompokan itu, pada {rows_text}.",
+        "sendiri dibanding ke segmen lain yang terdekat: 1 berarti terpisah "
+        "jelas, 0 berarti di perbatasan, negatif berarti lebih dekat ke "
+        "segmen lain. Panduan umum (Kaufman & Rousseeuw): di atas 0.7 "
+        "struktur kuat, 0.5–0.7 cukup, 0.25–0.5 lemah, di bawah 0.25 tidak "
+        "ada struktur berarti. Silhouette selalu dihitung di ruang fitur dan "
+        "dengan jarak yang dipakai pengelompokan itu, pada {rows_text}.",
         "rows_exact": "semua baris (nilai pasti)",
         "rows_sampled": "sampel acak {rows} baris (perkiraan dengan selang kepercayaan 95%)",
         "method_stability": "Stabilitas: tiap model dilatih ulang pada {runs} sub-sampel acak "
-                            "berisi {rows} baris lalu hasilnya dibandingkan (adjusted Rand index; "
-                            "1 berarti segmennya selalu sama).",
+        "berisi {rows} baris lalu hasilnya dibandingkan (adjusted Rand index; "
+        "1 berarti segmennya selalu sama).",
         "method_profiles": "Profil segmen memakai semua kolom tabel, hanya dari nilai yang "
-                           "tercatat (nilai isian tidak ikut).",
+        "tercatat (nilai isian tidak ikut).",
         "method_experiment": "Eksperimen '{name}' ({description}) mengelompokkan pada: {features}.",
         "method_spaces": "Ruang pengelompokan: {spaces}.",
         # spaces and algorithms
@@ -112,7 +112,7 @@ TEXT: Catalogue = {
         "legend_target": "target {target}",
         "legend_mean": "rata-rata {mean}",
         "elbow_caption": "Biaya turun terus saat k bertambah; siku adalah titik setelah tambahan "
-                         "segmen tidak banyak lagi menurunkan biaya. {knees}",
+        "segmen tidak banyak lagi menurunkan biaya. {knees}",
         "knee_at": "{algorithm}: siku di k = {k}.",
         "knee_none": "{algorithm}: tidak ada siku yang jelas.",
         "silk_title": "Silhouette per k",
@@ -120,36 +120,36 @@ TEXT: Catalogue = {
         "silk_caption": "Garis titik-titik adalah target {target}. {interval}",
         "silk_interval": "Garis vertikal kecil: selang kepercayaan 95% dari sampel.",
         "silk_null": "Garis putus-putus tipis (×): silhouette algoritma yang sama pada data tanpa "
-                     "struktur (kolom yang sama, masing-masing diacak).",
+        "struktur (kolom yang sama, masing-masing diacak).",
         "legend_null": "{algorithm}: data tanpa struktur (kolom diacak)",
         "hopkins_lead": "Apakah ada struktur kelompok untuk ditemukan? Statistik Hopkins "
-                        "membandingkan data dengan data pembanding: sekitar 0.5 berarti seperti "
-                        "data tanpa struktur, mendekati 1 berarti nasabah bergerombol.",
+        "membandingkan data dengan data pembanding: sekitar 0.5 berarti seperti "
+        "data tanpa struktur, mendekati 1 berarti nasabah bergerombol.",
         "hopkins_space": "{algorithms} ({space}): Hopkins {permuted} terhadap kolom yang sama "
-                         "diacak dan {uniform} terhadap titik acak seragam; {level}.",
+        "diacak dan {uniform} terhadap titik acak seragam; {level}.",
         "hopkins_clustered": "kecenderungan berkelompok yang jelas",
         "hopkins_weak": "kecenderungan berkelompok yang lemah",
         "hopkins_random": "tidak ada kecenderungan berkelompok, seperti data tanpa struktur",
         "hopkins_regular": "lebih merata daripada data acak, jadi tidak ada kecenderungan "
-                           "berkelompok",
+        "berkelompok",
         "hopkins_unknown": "tidak dapat diukur karena hampir semua jarak nol",
         "hopkins_discrete": "hanya {distinct} baris berbeda di antara {rows}, jadi Hopkins tidak "
-                            "dapat membedakan kelompok dari nasabah yang identik; bandingkan "
-                            "silhouette dengan nilainya pada data tanpa struktur",
+        "dapat membedakan kelompok dari nasabah yang identik; bandingkan "
+        "silhouette dengan nilainya pada data tanpa struktur",
         "null_model": "Model rekomendasi {algorithm} k = {k}: silhouette {observed}, sedangkan "
-                      "algoritma dan k yang sama pada data tanpa struktur (kolom diacak; "
-                      "rata-rata {runs} pengacakan, {rows} baris) mencapai {null}; selisih "
-                      "{excess}.",
+        "algoritma dan k yang sama pada data tanpa struktur (kolom diacak; "
+        "rata-rata {runs} pengacakan, {rows} baris) mencapai {null}; selisih "
+        "{excess}.",
         "null_reading": "Data tanpa struktur pun mencapai {null}, jadi hanya selisih {excess} "
-                        "yang berasal dari struktur kelompok di data: silhouette yang rendah "
-                        "mencerminkan sedikitnya struktur itu, bukan kegagalan metode.",
+        "yang berasal dari struktur kelompok di data: silhouette yang rendah "
+        "mencerminkan sedikitnya struktur itu, bukan kegagalan metode.",
         "reason_knee": "{algorithm}: k = {k}, karena siku k = {k} berada dalam {tolerance} dari "
-                       "silhouette terbaik ({best}).",
+        "silhouette terbaik ({best}).",
         "reason_best": "{algorithm}: k = {k}, silhouette terbaik ({best}); {knee}.",
         "reason_knee_lower": "siku (k = {knee}) bernilai lebih rendah",
         "reason_no_knee": "tidak ada siku",
         "reason_size_waived": " Tidak ada k yang membuat semua segmen di atas {min_share}, jadi "
-                              "aturan ukuran diabaikan.",
+        "aturan ukuran diabaikan.",
         "reason_recommended": "Rekomendasi: {algorithm} dengan k = {k} (silhouette {silhouette}).",
         "sweep_table": "Tabel lengkap semua k",
         "th_algorithm": "algoritma",
@@ -167,41 +167,41 @@ TEXT: Catalogue = {
         "note_recommended": "rekomendasi",
         "model_title": "Model terpilih",
         "model_lead": "{algorithm}, k = {k}: silhouette {silhouette}, diukur pada {space}; "
-                      "stabilitas (ARI) {stability}.",
+        "stabilitas (ARI) {stability}.",
         "silsamples_title": "Silhouette per nasabah, {algorithm} k = {k}",
         "silsamples_x": "silhouette",
         "silsamples_y": "segmen (nasabah diurutkan)",
         "silsamples_caption": "Setiap garis tipis adalah satu nasabah. {negative} nasabah "
-                              "bernilai negatif (lebih dekat ke segmen lain). {rows} Garis "
-                              "putus-putus: rata-rata dari tabel sweep.",
+        "bernilai negatif (lebih dekat ke segmen lain). {rows} Garis "
+        "putus-putus: rata-rata dari tabel sweep.",
         "silsamples_all": "Dihitung untuk semua {rows} nasabah.",
         "silsamples_sample": "Digambar untuk sampel acak {rows} dari {total} nasabah (seed "
-                             "{seed}), masing-masing dibandingkan dengan semua nasabah.",
+        "{seed}), masing-masing dibandingkan dengan semua nasabah.",
         "map_title": "Peta nasabah per segmen (PCA)",
         "map_axis": "komponen utama {n} ({share} variasi)",
         "map_caption": "Dua komponen utama dari matriks yang dipakai pengelompokan; keduanya "
-                       "menampilkan {share} dari seluruh variasi, jadi segmen yang tampak "
-                       "bertumpuk di sini bisa terpisah di dimensi lain. {rows}",
+        "menampilkan {share} dari seluruh variasi, jadi segmen yang tampak "
+        "bertumpuk di sini bisa terpisah di dimensi lain. {rows}",
         "map_all": "Semua {rows} nasabah digambar.",
         "map_sample": "Sampel acak {rows} dari {total} nasabah digambar.",
         "map_jitter": " Banyak nasabah berada di titik yang sama, jadi titik digeser sedikit "
-                      "secara acak agar terlihat.",
+        "secara acak agar terlihat.",
         "profiles_title": "Profil segmen",
         "profile_heatmap_title": "Profil segmen dibanding seluruh nasabah",
         "profile_colour": "besar beda (Cohen's d / h)",
         "profile_caption": "Angka di sel: median (untuk angka) atau persentase nasabah dengan "
-                           "kategori itu; di kiri, nilai untuk seluruh nasabah. Warna: seberapa "
-                           "kuat segmen berbeda dari nasabah lain (merah lebih tinggi, biru lebih "
-                           "rendah; 0.2 kecil, 0.5 sedang, 0.8 besar). Untuk setiap kategori "
-                           "ditampilkan tingkat yang paling membedakan segmen.",
+        "kategori itu; di kiri, nilai untuk seluruh nasabah. Warna: seberapa "
+        "kuat segmen berbeda dari nasabah lain (merah lebih tinggi, biru lebih "
+        "rendah; 0.2 kecil, 0.5 sedang, 0.8 besar). Untuk setiap kategori "
+        "ditampilkan tingkat yang paling membedakan segmen.",
         "profile_row_numeric": "{label} (median{unit})\nsemua: {overall}",
         "profile_row_level": "{label}: {level}\nsemua: {overall}",
         "product_row": "{label}\nsemua: {overall}",
         "product_heatmap_title": "Kepemilikan produk per segmen",
         "product_colour": "lift (dibanding rata-rata)",
         "product_caption": "Angka di sel: persentase pemilik di segmen dan lift (×1.5 berarti 1.5 "
-                           "kali rata-rata seluruh nasabah). Warna: merah di atas rata-rata, biru "
-                           "di bawah.",
+        "kali rata-rata seluruh nasabah). Warna: merah di atas rata-rata, biru "
+        "di bawah.",
         "sizes_table": "Ukuran segmen",
         "th_segment": "segmen",
         "th_name": "nama",
@@ -210,11 +210,11 @@ TEXT: Catalogue = {
         # offers
         "offers_title": "Penawaran dan validasinya",
         "offers_lead": "Sebuah produk ditawarkan ke segmen bila pemiliknya di antara nasabah "
-                       "pembanding secara bermakna di atas rata-rata, segmen belum hampir "
-                       "semuanya memiliki, dan pada nasabah yang disisihkan untuk uji segmen "
-                       "memang memprediksi siapa pemiliknya. Pembanding adalah segmen itu "
-                       "sendiri, atau, untuk produk yang dipakai membentuk segmen, nasabah yang "
-                       "serupa dalam variabel lainnya.",
+        "pembanding secara bermakna di atas rata-rata, segmen belum hampir "
+        "semuanya memiliki, dan pada nasabah yang disisihkan untuk uji segmen "
+        "memang memprediksi siapa pemiliknya. Pembanding adalah segmen itu "
+        "sendiri, atau, untuk produk yang dipakai membentuk segmen, nasabah yang "
+        "serupa dalam variabel lainnya.",
         "offers_none": "Tidak ada produk yang lolos semua pemeriksaan.",
         "offers_all": "Semua produk per segmen, dengan keputusannya",
         "th_product": "produk",
@@ -234,9 +234,9 @@ TEXT: Catalogue = {
         "reason_weak evidence": "bukti uji lemah",
         "validation_title": "Validasi penawaran",
         "validation_lead": "Model dilatih ulang pada {train} data lalu diuji pada sisanya: "
-                           "seberapa baik pembanding memprediksi siapa pemilik produk pada "
-                           "nasabah uji? AUC 0.5 berarti tidak lebih baik dari tebakan acak, 1 "
-                           "berarti sempurna.",
+        "seberapa baik pembanding memprediksi siapa pemilik produk pada "
+        "nasabah uji? AUC 0.5 berarti tidak lebih baik dari tebakan acak, 1 "
+        "berarti sempurna.",
         "th_used": "dipakai membentuk segmen",
         "th_auc": "AUC",
         "th_n_test": "nasabah uji",
@@ -249,41 +249,41 @@ TEXT: Catalogue = {
         # limitations
         "limitations_title": "Keterbatasan",
         "lim_target_not_met": "Target silhouette {target} tidak tercapai. Yang terbaik yang "
-                              "ditemukan adalah {best} ({algorithm}, k = {k}; {space}); model "
-                              "yang direkomendasikan mencapai {recommended}. {band}",
+        "ditemukan adalah {best} ({algorithm}, k = {k}; {space}); model "
+        "yang direkomendasikan mencapai {recommended}. {band}",
         "lim_target_met": "Target silhouette {target} tercapai ({recommended}; {space}).",
         "band_none": "Di bawah 0.25 berarti tidak ada struktur kelompok yang berarti: nasabah "
-                     "membentuk satu sebaran yang bersambung, dan segmen adalah potongan yang "
-                     "berguna untuk pemasaran, bukan kelompok alami.",
+        "membentuk satu sebaran yang bersambung, dan segmen adalah potongan yang "
+        "berguna untuk pemasaran, bukan kelompok alami.",
         "band_weak": "0.25–0.5 berarti struktur lemah: segmen saling bersinggungan di tepinya.",
         "band_reasonable": "0.5–0.7 berarti struktur cukup, tetapi sebagian nasabah berada di "
-                           "antara segmen.",
+        "antara segmen.",
         "lim_diagnostics": "Mengapa: pada model terpilih {below} nasabah memiliki silhouette di "
-                           "bawah target {target}, {weak} di bawah 0.25 (dekat ke batas segmen "
-                           "lain) dan {negative} negatif; peta PCA menampilkan {pca} variasi; dan "
-                           "di semua k dari {k_min} sampai {k_max} dengan kedua algoritma "
-                           "silhouette tidak pernah melebihi {best}. Dengan fitur ini tidak ada "
-                           "pilihan k dalam rentang itu yang mencapai target. Membuang fitur atau "
-                           "mengubah skala hanya jujur bila segmennya tetap stabil dan bukan "
-                           "sekadar tabulasi silang satu-dua kolom: `segmentasi search` memeriksa "
-                           "itu.",
+        "bawah target {target}, {weak} di bawah 0.25 (dekat ke batas segmen "
+        "lain) dan {negative} negatif; peta PCA menampilkan {pca} variasi; dan "
+        "di semua k dari {k_min} sampai {k_max} dengan kedua algoritma "
+        "silhouette tidak pernah melebihi {best}. Dengan fitur ini tidak ada "
+        "pilihan k dalam rentang itu yang mencapai target. Membuang fitur atau "
+        "mengubah skala hanya jujur bila segmennya tetap stabil dan bukan "
+        "sekadar tabulasi silang satu-dua kolom: `segmentasi search` memeriksa "
+        "itu.",
         "lim_imputed_group": "{column} tidak tercatat untuk seluruh kelompok {by} = {level} "
-                             "({rows} nasabah); untuk pengelompokan nilainya diisi {value}, jadi "
-                             "posisi nasabah ini memakai nilai perkiraan, bukan data.",
+        "({rows} nasabah); untuk pengelompokan nilainya diisi {value}, jadi "
+        "posisi nasabah ini memakai nilai perkiraan, bukan data.",
         "lim_exact": "Silhouette dihitung pasti pada semua {rows} baris.",
         "lim_sampled": "Silhouette adalah perkiraan dari sampel acak {rows} dari {total} baris; "
-                       "selang kepercayaan 95% model terpilih: {low} sampai {high}.",
+        "selang kepercayaan 95% model terpilih: {low} sampai {high}.",
         "lim_stability": "Stabilitas model terpilih (ARI) {ari}: {verdict}.",
         "stability_high": "segmen hampir sama bila dilatih ulang",
         "stability_mid": "segmen cukup mirip bila dilatih ulang, tetapi batasnya bergeser",
         "stability_low": "segmen berubah cukup banyak bila dilatih ulang pada sampel lain; "
-                         "perlakukan batas segmen sebagai perkiraan",
+        "perlakukan batas segmen sebagai perkiraan",
         "stability_unknown": "tidak diukur (terlalu sedikit baris)",
         "lim_circular": "Segmen dibentuk dari kepemilikan produk, jadi kepemilikan produk-produk "
-                        "itu di dalam segmen (sering 0% atau 100%) terjadi karena cara segmen "
-                        "dibentuk, bukan bukti minat. Karena itu penawaran untuk produk tersebut "
-                        "memakai nasabah serupa dalam produk lainnya sebagai pembanding, dan "
-                        "diuji pada nasabah yang disisihkan (lihat validasi penawaran).",
+        "itu di dalam segmen (sering 0% atau 100%) terjadi karena cara segmen "
+        "dibentuk, bukan bukti minat. Karena itu penawaran untuk produk tersebut "
+        "memakai nasabah serupa dalam produk lainnya sebagai pembanding, dan "
+        "diuji pada nasabah yang disisihkan (lihat validasi penawaran).",
         # column roles
         "role_id": "ID",
         "role_numeric": "angka",
@@ -301,11 +301,11 @@ TEXT: Catalogue = {
         "nav_method": "Method",
         "nav_limitations": "Limitations",
         "footer": "Made by segmentasi {version} · seed {seed} · {created}. Every number comes "
-                  "straight from the result tables in this run folder.",
+        "straight from the result tables in this run folder.",
         # summary
         "summary_title": "Summary",
         "summary_lead": "{k} segments of {customers} customers. Model: {algorithm}, k = {k}; "
-                        "silhouette {silhouette}, measured on {space}.",
+        "silhouette {silhouette}, measured on {space}.",
         "badge": "target {target} {verdict}",
         "and": " and ",
         "target_met": "met",
@@ -315,10 +315,10 @@ TEXT: Catalogue = {
         "card_offers": "Offers",
         "card_no_offer": "No offer is supported by the data (see above).",
         "offer_line_segment": "{product}: owned by {rate} of this segment (all customers "
-                              "{overall}, lift {lift}); {non_owners} do not have it yet",
+        "{overall}, lift {lift}); {non_owners} do not have it yet",
         "offer_line_alike": "{product}: owned by {rate} of look-alike customers (all customers "
-                            "{overall}, lift {lift}); {non_owners} in this segment do not have it "
-                            "yet",
+        "{overall}, lift {lift}); {non_owners} in this segment do not have it "
+        "yet",
         # quality
         "quality_title": "Data quality",
         "quality_lead": "{rows} rows passed validation against schema '{schema}'. Findings:",
@@ -334,40 +334,40 @@ TEXT: Catalogue = {
         # method
         "method_title": "Method",
         "method_algorithms": "Customers are grouped by two algorithms: K-Means (a segment's "
-                             "centre is the average of its members) and K-Medoids (a segment's "
-                             "centre is a real customer), each for k = {k_min} to {k_max} "
-                             "segments, with seed {seed}.",
+        "centre is the average of its members) and K-Medoids (a segment's "
+        "centre is a real customer), each for k = {k_min} to {k_max} "
+        "segments, with seed {seed}.",
         "method_encoding": "Before grouping, every column becomes a comparable number: numbers "
-                           "are standardised, ordered categories get their rank and are "
-                           "standardised, other categories become 0/1 columns, and product "
-                           "ownership stays 0/1. Missing values are filled with the median or the "
-                           "most frequent level.",
+        "are standardised, ordered categories get their rank and are "
+        "standardised, other categories become 0/1 columns, and product "
+        "ownership stays 0/1. Missing values are filled with the median or the "
+        "most frequent level.",
         "method_ties": "In {experiments}, a customer exactly as near to two K-Medoids medoids "
-                       "(common when 0/1 data has few combinations) joins the first medoid in one "
-                       "fixed order, saved in the model; of the orders that keep segments "
-                       "numbered by size, the one with the best silhouette is used. The total "
-                       "distance to the medoids (what K-Medoids minimises) is the same either way.",
+        "(common when 0/1 data has few combinations) joins the first medoid in one "
+        "fixed order, saved in the model; of the orders that keep segments "
+        "numbered by size, the one with the best silhouette is used. The total "
+        "distance to the medoids (what K-Medoids minimises) is the same either way.",
         "method_log_scale": "These columns are put on a log scale before standardising: {columns}.",
         "method_rule": "The number of segments follows a written rule: (1) every segment must "
-                       "hold at least {min_share} of the customers; (2) among the remaining k, "
-                       "take the best silhouette, and every k within {tolerance} of it counts as "
-                       "a tie; (3) if the elbow of the cost curve is among the ties, pick the "
-                       "elbow, otherwise the best silhouette. The recommended model is the "
-                       "algorithm whose chosen k has the higher silhouette.",
+        "hold at least {min_share} of the customers; (2) among the remaining k, "
+        "take the best silhouette, and every k within {tolerance} of it counts as "
+        "a tie; (3) if the elbow of the cost curve is among the ties, pick the "
+        "elbow, otherwise the best silhouette. The recommended model is the "
+        "algorithm whose chosen k has the higher silhouette.",
         "method_silhouette": "The silhouette measures how much closer a customer is to its own "
-                             "segment than to the nearest other one: 1 means clearly separated, 0 "
-                             "on the border, negative closer to another segment. The usual guide "
-                             "(Kaufman & Rousseeuw): above 0.7 a strong structure, 0.5–0.7 "
-                             "reasonable, 0.25–0.5 weak, below 0.25 no substantial structure. A "
-                             "silhouette is always computed in the feature space and with the "
-                             "distance its clustering used, on {rows_text}.",
+        "segment than to the nearest other one: 1 means clearly separated, 0 "
+        "on the border, negative closer to another segment. The usual guide "
+        "(Kaufman & Rousseeuw): above 0.7 a strong structure, 0.5–0.7 "
+        "reasonable, 0.25–0.5 weak, below 0.25 no substantial structure. A "
+        "silhouette is always computed in the feature space and with the "
+        "distance its clustering used, on {rows_text}.",
         "rows_exact": "every row (exact values)",
         "rows_sampled": "a random sample of {rows} rows (estimates with 95% confidence intervals)",
         "method_stability": "Stability: each model is refitted on {runs} random subsamples of "
-                            "{rows} rows and the results are compared (adjusted Rand index; 1 "
-                            "means the same segments every time).",
+        "{rows} rows and the results are compared (adjusted Rand index; 1 "
+        "means the same segments every time).",
         "method_profiles": "Segment profiles use every column of the table, from recorded values "
-                           "only (filled-in values are left out).",
+        "only (filled-in values are left out).",
         "method_experiment": "Experiment '{name}' ({description}) clusters on: {features}.",
         "method_spaces": "Clustering space: {spaces}.",
         # spaces and algorithms
@@ -390,7 +390,7 @@ TEXT: Catalogue = {
         "legend_target": "target {target}",
         "legend_mean": "mean {mean}",
         "elbow_caption": "Cost always falls as k grows; the knee is where more segments stop "
-                         "paying off. {knees}",
+        "paying off. {knees}",
         "knee_at": "{algorithm}: knee at k = {k}.",
         "knee_none": "{algorithm}: no clear knee.",
         "silk_title": "Silhouette per k",
@@ -398,34 +398,34 @@ TEXT: Catalogue = {
         "silk_caption": "The dotted line is the target {target}. {interval}",
         "silk_interval": "Small vertical bars: 95% confidence intervals of the sample.",
         "silk_null": "Thin dashed lines (×): the same algorithm's silhouette on structureless "
-                     "data (the same columns, each shuffled).",
+        "data (the same columns, each shuffled).",
         "legend_null": "{algorithm}: structureless data (columns shuffled)",
         "hopkins_lead": "Is there group structure to find? The Hopkins statistic compares the "
-                        "data with reference data: about 0.5 means like data without structure, "
-                        "near 1 means customers clump together.",
+        "data with reference data: about 0.5 means like data without structure, "
+        "near 1 means customers clump together.",
         "hopkins_space": "{algorithms} ({space}): Hopkins {permuted} against the same columns "
-                         "shuffled and {uniform} against uniform random points; {level}.",
+        "shuffled and {uniform} against uniform random points; {level}.",
         "hopkins_clustered": "a clear cluster tendency",
         "hopkins_weak": "a weak cluster tendency",
         "hopkins_random": "no cluster tendency, like data without structure",
         "hopkins_regular": "more evenly spread than random data, so no cluster tendency",
         "hopkins_unknown": "not measurable, as (nearly) every distance is zero",
         "hopkins_discrete": "only {distinct} distinct rows among {rows}, so Hopkins cannot tell "
-                            "groups from identical customers; compare the silhouette with its "
-                            "value on structureless data",
+        "groups from identical customers; compare the silhouette with its "
+        "value on structureless data",
         "null_model": "Recommended model {algorithm} k = {k}: silhouette {observed}, while the "
-                      "same algorithm and k on structureless data (columns shuffled; mean of "
-                      "{runs} shuffles, {rows} rows) reach {null}; difference {excess}.",
+        "same algorithm and k on structureless data (columns shuffled; mean of "
+        "{runs} shuffles, {rows} rows) reach {null}; difference {excess}.",
         "null_reading": "Even structureless data reach {null}, so only the difference of {excess} "
-                        "comes from group structure in the data: the low silhouette reflects how "
-                        "little of it there is, not a failure of the method.",
+        "comes from group structure in the data: the low silhouette reflects how "
+        "little of it there is, not a failure of the method.",
         "reason_knee": "{algorithm}: k = {k}, because the knee k = {k} is within {tolerance} of "
-                       "the best silhouette ({best}).",
+        "the best silhouette ({best}).",
         "reason_best": "{algorithm}: k = {k}, the best silhouette ({best}); {knee}.",
         "reason_knee_lower": "the knee (k = {knee}) scores lower",
         "reason_no_knee": "there is no knee",
         "reason_size_waived": " No k keeps every segment above {min_share}, so the size rule was "
-                              "set aside.",
+        "set aside.",
         "reason_recommended": "Recommended: {algorithm} with k = {k} (silhouette {silhouette}).",
         "sweep_table": "Full table of every k",
         "th_algorithm": "algorithm",
@@ -443,41 +443,41 @@ TEXT: Catalogue = {
         "note_recommended": "recommended",
         "model_title": "The chosen model",
         "model_lead": "{algorithm}, k = {k}: silhouette {silhouette}, measured on {space}; "
-                      "stability (ARI) {stability}.",
+        "stability (ARI) {stability}.",
         "silsamples_title": "Silhouette per customer, {algorithm} k = {k}",
         "silsamples_x": "silhouette",
         "silsamples_y": "segment (customers sorted)",
         "silsamples_caption": "Each thin line is one customer. {negative} of customers are "
-                              "negative (closer to another segment). {rows} Dashed line: the mean "
-                              "from the sweep table.",
+        "negative (closer to another segment). {rows} Dashed line: the mean "
+        "from the sweep table.",
         "silsamples_all": "Computed for all {rows} customers.",
         "silsamples_sample": "Drawn for a random sample of {rows} of {total} customers (seed "
-                             "{seed}), each compared with every customer.",
+        "{seed}), each compared with every customer.",
         "map_title": "Customer map by segment (PCA)",
         "map_axis": "principal component {n} ({share} of variance)",
         "map_caption": "Two principal components of the matrix the clustering used; together they "
-                       "show {share} of all variance, so segments that overlap here may be apart "
-                       "in other dimensions. {rows}",
+        "show {share} of all variance, so segments that overlap here may be apart "
+        "in other dimensions. {rows}",
         "map_all": "All {rows} customers drawn.",
         "map_sample": "A random sample of {rows} of {total} customers drawn.",
         "map_jitter": " Many customers share the same point, so points are shifted slightly at "
-                      "random to be visible.",
+        "random to be visible.",
         "profiles_title": "Segment profiles",
         "profile_heatmap_title": "Segment profile against all customers",
         "profile_colour": "effect size (Cohen's d / h)",
         "profile_caption": "Cell text: the median (numbers) or the share of customers at that "
-                           "level; on the left, the value for all customers. Colour: how strongly "
-                           "the segment differs from the other customers (red higher, blue lower; "
-                           "0.2 small, 0.5 medium, 0.8 large). For each category the level that "
-                           "best tells the segments apart is shown.",
+        "level; on the left, the value for all customers. Colour: how strongly "
+        "the segment differs from the other customers (red higher, blue lower; "
+        "0.2 small, 0.5 medium, 0.8 large). For each category the level that "
+        "best tells the segments apart is shown.",
         "profile_row_numeric": "{label} (median{unit})\nall: {overall}",
         "profile_row_level": "{label}: {level}\nall: {overall}",
         "product_row": "{label}\nall: {overall}",
         "product_heatmap_title": "Product ownership per segment",
         "product_colour": "lift (against average)",
         "product_caption": "Cell text: the share of owners in the segment and the lift (×1.5 "
-                           "means 1.5 times the average of all customers). Colour: red above "
-                           "average, blue below.",
+        "means 1.5 times the average of all customers). Colour: red above "
+        "average, blue below.",
         "sizes_table": "Segment sizes",
         "th_segment": "segment",
         "th_name": "name",
@@ -486,11 +486,11 @@ TEXT: Catalogue = {
         # offers
         "offers_title": "Offers and their validation",
         "offers_lead": "A product is offered to a segment when its ownership among comparable "
-                       "customers is significantly above average, the segment does not nearly all "
-                       "own it already, and on customers held out for testing the segment does "
-                       "predict who owns it. Comparable customers are the segment itself or, for "
-                       "a product used to form the segments, customers alike in the other "
-                       "variables.",
+        "customers is significantly above average, the segment does not nearly all "
+        "own it already, and on customers held out for testing the segment does "
+        "predict who owns it. Comparable customers are the segment itself or, for "
+        "a product used to form the segments, customers alike in the other "
+        "variables.",
         "offers_none": "No product passes every check.",
         "offers_all": "Every product per segment, with the decision",
         "th_product": "product",
@@ -510,9 +510,9 @@ TEXT: Catalogue = {
         "reason_weak evidence": "weak evidence on test",
         "validation_title": "Offer validation",
         "validation_lead": "The model is refitted on {train} of the data and tested on the rest: "
-                           "how well do the comparable customers predict who owns the product "
-                           "among the test customers? An AUC of 0.5 is no better than chance, 1 "
-                           "is perfect.",
+        "how well do the comparable customers predict who owns the product "
+        "among the test customers? An AUC of 0.5 is no better than chance, 1 "
+        "is perfect.",
         "th_used": "used to form segments",
         "th_auc": "AUC",
         "th_n_test": "test customers",
@@ -525,41 +525,41 @@ TEXT: Catalogue = {
         # limitations
         "limitations_title": "Limitations",
         "lim_target_not_met": "The target silhouette {target} is not met. The best found is "
-                              "{best} ({algorithm}, k = {k}; {space}); the recommended model "
-                              "reaches {recommended}. {band}",
+        "{best} ({algorithm}, k = {k}; {space}); the recommended model "
+        "reaches {recommended}. {band}",
         "lim_target_met": "The target silhouette {target} is met ({recommended}; {space}).",
         "band_none": "Below 0.25 means no substantial group structure: customers form one "
-                     "continuous spread, and the segments are useful cuts for marketing rather "
-                     "than natural groups.",
+        "continuous spread, and the segments are useful cuts for marketing rather "
+        "than natural groups.",
         "band_weak": "0.25–0.5 means a weak structure: segments touch at their edges.",
         "band_reasonable": "0.5–0.7 means a reasonable structure, but some customers sit between "
-                           "segments.",
+        "segments.",
         "lim_diagnostics": "Why: in the chosen model {below} of customers have a silhouette below "
-                           "the target {target}, {weak} below 0.25 (close to another segment's "
-                           "border) and {negative} below 0; the PCA map shows {pca} of the "
-                           "variance; and over every k from {k_min} to {k_max} with both "
-                           "algorithms the silhouette never exceeds {best}. With these features "
-                           "no k in that range reaches the target. Dropping features or changing "
-                           "scales is honest only if the segments stay stable and are more than a "
-                           "cross-tabulation of one or two columns: `segmentasi search` checks "
-                           "that.",
+        "the target {target}, {weak} below 0.25 (close to another segment's "
+        "border) and {negative} below 0; the PCA map shows {pca} of the "
+        "variance; and over every k from {k_min} to {k_max} with both "
+        "algorithms the silhouette never exceeds {best}. With these features "
+        "no k in that range reaches the target. Dropping features or changing "
+        "scales is honest only if the segments stay stable and are more than a "
+        "cross-tabulation of one or two columns: `segmentasi search` checks "
+        "that.",
         "lim_imputed_group": "{column} is not recorded for the whole group {by} = {level} ({rows} "
-                             "customers); the clustering filled in {value}, so these customers "
-                             "are placed by an assumed value, not by data.",
+        "customers); the clustering filled in {value}, so these customers "
+        "are placed by an assumed value, not by data.",
         "lim_exact": "Silhouettes are exact, over all {rows} rows.",
         "lim_sampled": "Silhouettes are estimates from a random sample of {rows} of {total} rows; "
-                       "95% confidence interval of the chosen model: {low} to {high}.",
+        "95% confidence interval of the chosen model: {low} to {high}.",
         "lim_stability": "Stability of the chosen model (ARI) {ari}: {verdict}.",
         "stability_high": "the segments barely change when refitted",
         "stability_mid": "the segments are similar when refitted, but their borders move",
         "stability_low": "the segments change noticeably when refitted on other samples; treat "
-                         "their borders as approximate",
+        "their borders as approximate",
         "stability_unknown": "not measured (too few rows)",
         "lim_circular": "The segments are formed from product ownership, so the ownership of "
-                        "those products within a segment (often 0% or 100%) follows from how the "
-                        "segments were formed and is not evidence of demand. Offers of those "
-                        "products therefore compare with customers alike in their other products, "
-                        "and are tested on held-out customers (see the offer validation).",
+        "those products within a segment (often 0% or 100%) follows from how the "
+        "segments were formed and is not evidence of demand. Offers of those "
+        "products therefore compare with customers alike in their other products, "
+        "and are tested on held-out customers (see the offer validation).",
         # column roles
         "role_id": "ID",
         "role_numeric": "number",
