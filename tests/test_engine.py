@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import segmentasi
-from segmentasi.engine import InProcessEngine
+from segmentasi.engine import Engine
 from segmentasi.pipeline import compute
 from segmentasi.results import RunOptions
 from segmentasi.sweep import SweepOptions
@@ -16,7 +16,7 @@ OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=100)
 STEPS = ("read", "validate", "encode", "fit", "assign", "silhouettes", "profile")
 
 
-class RecordingEngine(InProcessEngine):
+class RecordingEngine(Engine):
     """The in-process engine, noting each step it is asked for."""
 
     def __init__(self) -> None:

@@ -351,29 +351,35 @@ def run_command(
             )
         schema = refined.schema_for(base_schema_for(refined, schema))
         experiment, options = [refined.experiment], refined.sweep_options()
-    with _progress(quiet) as progress:
-        result = run(
-            data,
-            schema=schema,
-            experiments=experiment or None,
-            options=options,
-            handling=Handling(missing=missing, duplicate_ids=duplicate_ids),
-            where=where,
-            allow_extra_columns=allow_extra_columns,
-            progress=progress,
-            lang=lang,
-            workers=workers,
-            out=out,
-            overwrite=overwrite,
-            decimal=decimal,
-        )
-    folder = out.resolve()
-    if not quiet:
-        _print_summary(result)
+    handling = Handling(missing=missing, duplicate_ids=duplicate_ids)
+    result = _run_and_summarise(
+        data,
+        quiet,
+        schema=schema,
+        experiments=experiment or None,
+        options=options,
+        handling=handling,
+        where=where,
+        allow_extra_columns=allow_extra_columns,
+        lang=lang,
+        workers=workers,
+        out=out,
+        overwrite=overwrite,
+        decimal=decimal,
+    )
     note = reproduction_note(refined, result) if refined is not None else None
     if note:
         out_console.print(note, highlight=False)
-    _print_paths(folder)
+    _print_paths(out.resolve())
+
+
+def _run_and_summarise(data: Path | pd.DataFrame, quiet: bool, **arguments: Any) -> RunResult:
+    """segmentasi.run with a progress bar, then the sweep's summary (unless quiet)."""
+    with _progress(quiet) as progress:
+        result = run(data, progress=progress, **arguments)
+    if not quiet:
+        _print_summary(result)
+    return result
 
 
 @app.command("search")
@@ -556,20 +562,11 @@ def demo_command(
     """
     schema = load_schema(None)
     frame = synthesize(schema, rows=rows, seed=seed)
-    with _progress(quiet) as progress:
-        result = run(
-            frame,
-            schema=schema,
-            options=SweepOptions(seed=seed),
-            progress=progress,
-            lang=lang,
-            out=out,
-            overwrite=True,
-        )
-    folder = out.resolve()
-    if not quiet:
-        _print_summary(result)
-    _print_paths(folder)
+    options = SweepOptions(seed=seed)
+    _run_and_summarise(
+        frame, quiet, schema=schema, options=options, lang=lang, out=out, overwrite=True
+    )
+    _print_paths(out.resolve())
 
 
 @app.command("assign")

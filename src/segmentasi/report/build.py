@@ -167,6 +167,10 @@ class ExperimentView:
     def t(self, key: str, **params: Any) -> str:
         return say(key, self.lang, **params)
 
+    def headers(self, keys: str) -> list[str]:
+        """A table's column headings from their space-separated text keys."""
+        return [self.t(key) for key in keys.split()]
+
     def column_label(self, name: str) -> str:
         return _column_display(self.schema, name, self.lang)
 
@@ -600,18 +604,16 @@ class ExperimentView:
             )
             colours.append(self._effects(effects, column, level))
             cells.append([pct(v) for v in at_level.share])
-        title = self.t("profile_heatmap_title")
-        src = plots.heatmap(
-            np.vstack(colours),
-            cells,
-            rows,
-            self.numbers,
-            self.t("th_segment"),
-            title,
-            self.t("profile_colour"),
-            limit=EFFECT_LIMIT,
-        )
-        return Chart(f"profile-heatmap-{self.name}", src, title, self.t("profile_caption"))
+        return self._heatmap("profile", np.vstack(colours), cells, rows, limit=EFFECT_LIMIT)
+
+    def _heatmap(
+        self, kind: str, colours: np.ndarray, cells: list[Any], rows: list[str], **scale: Any
+    ) -> Chart:
+        """The profile or product heatmap: segments across, `rows` down, coloured cells."""
+        title = self.t(f"{kind}_heatmap_title")
+        segment, colour = self.t("th_segment"), self.t(f"{kind}_colour")
+        src = plots.heatmap(colours, cells, rows, self.numbers, segment, title, colour, **scale)
+        return Chart(f"{kind}-heatmap-{self.name}", src, title, self.t(f"{kind}_caption"))
 
     def _effects(self, effects: pd.DataFrame, column: str, level: str | None) -> np.ndarray:
         mine = effects[effects.column == column]
@@ -645,19 +647,7 @@ class ExperimentView:
                     for r, lift in zip(mine.rate, mine.lift, strict=True)
                 ]
             )
-        title = self.t("product_heatmap_title")
-        src = plots.heatmap(
-            np.vstack(lifts),
-            cells,
-            rows,
-            self.numbers,
-            self.t("th_segment"),
-            title,
-            self.t("product_colour"),
-            limit=2.0,
-            log=True,
-        )
-        return Chart(f"product-heatmap-{self.name}", src, title, self.t("product_caption"))
+        return self._heatmap("product", np.vstack(lifts), cells, rows, limit=2.0, log=True)
 
     def _sizes_table(self) -> Table:
         rows = [
@@ -670,81 +660,59 @@ class ExperimentView:
             for r in self.exp.profile.segments.itertuples()
         ]
         return Table(
-            [self.t(k) for k in ("th_segment", "th_name", "th_size", "th_share")],
+            self.headers("th_segment th_name th_size th_share"),
             rows,
             [False, False, True, True],
         )
 
     # --- offers --------------------------------------------------------------------------
 
+    def _offer_table(self, offered_only: bool, *columns: tuple[str, Any, bool]) -> Table:
+        rows = self._offer_rows(offered_only=offered_only).itertuples()
+        return Table(
+            [self.t(key) for key, _, _ in columns],
+            [[cell(o) for _, cell, _ in columns] for o in rows],
+            [numeric for _, _, numeric in columns],
+        )
+
+    def _decision(self, offer: Any) -> str:
+        return self.t("decision_offered") if offer.offered else self.t(f"reason_{offer.reason}")
+
     def _basis(self, basis: str) -> str:
         return self.t("basis_alike" if basis == BASIS_OTHER_FEATURES else "basis_segment")
 
     def _offers(self) -> dict[str, Any]:
-        made = Table(
-            [
-                self.t(k)
-                for k in (
-                    "th_segment",
-                    "th_product",
-                    "th_basis",
-                    "th_propensity",
-                    "th_overall_rate",
-                    "th_lift",
-                    "th_non_owners",
-                    "th_rank",
-                )
-            ],
-            [
-                [
-                    self.segments[int(o.segment)],
-                    self.column_label(o.product),
-                    self._basis(o.basis),
-                    pct(o.propensity),
-                    pct(o.overall_rate),
-                    f"{o.propensity_lift:.2f}",
-                    num(o.non_owners),
-                    str(int(o.rank)),
-                ]
-                for o in self._offer_rows(offered_only=True).itertuples()
-            ],
-            [False, False, False, True, True, True, True, True],
+        # (heading, cell, numeric) per column; the two offer tables share most of them.
+        segment = ("th_segment", lambda o: self.segments[int(o.segment)], False)
+        product = ("th_product", lambda o: self.column_label(o.product), False)
+        propensity = ("th_propensity", lambda o: pct(o.propensity), True)
+        non_owners = ("th_non_owners", lambda o: num(o.non_owners), True)
+        rank = ("th_rank", lambda o: str(int(o.rank)), True)
+        made = self._offer_table(
+            True,
+            segment,
+            product,
+            ("th_basis", lambda o: self._basis(o.basis), False),
+            propensity,
+            ("th_overall_rate", lambda o: pct(o.overall_rate), True),
+            ("th_lift", lambda o: f"{o.propensity_lift:.2f}", True),
+            non_owners,
+            rank,
         )
-        every = Table(
-            [
-                self.t(k)
-                for k in (
-                    "th_segment",
-                    "th_product",
-                    "th_rate",
-                    "th_propensity",
-                    "th_lift",
-                    "th_non_owners",
-                    "th_rank",
-                    "th_decision",
-                )
-            ],
-            [
-                [
-                    self.segments[int(o.segment)],
-                    self.column_label(o.product),
-                    pct(o.rate),
-                    pct(o.propensity),
-                    ratio_or_dash(o.propensity_lift),
-                    num(o.non_owners),
-                    str(int(o.rank)),
-                    self.t("decision_offered") if o.offered else self.t(f"reason_{o.reason}"),
-                ]
-                for o in self._offer_rows(offered_only=False).itertuples()
-            ],
-            [False, False, True, True, True, True, True, False],
+        every = self._offer_table(
+            False,
+            segment,
+            product,
+            ("th_rate", lambda o: pct(o.rate), True),
+            propensity,
+            ("th_lift", lambda o: ratio_or_dash(o.propensity_lift), True),
+            non_owners,
+            rank,
+            ("th_decision", self._decision, False),
         )
         validation = self.insights.offer_validation
         checked = Table(
-            [
-                self.t(k)
-                for k in ("th_product", "th_used", "th_auc", "th_ci", "th_n_test", "th_verdict")
-            ],
+            self.headers("th_product th_used th_auc th_ci th_n_test th_verdict"),
             [
                 [
                     self.column_label(v.product),

@@ -54,6 +54,9 @@ ALGORITHM_STYLE = {
 }
 TARGET_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 2.0}
 # The null silhouette (same algorithm on structureless data): the algorithm's colour, thin dashes.
+# A black star marks the chosen k; a black ring marks the knee or the recommended model.
+CHOSEN_STYLE = {"marker": "*", "color": "#000000", "linestyle": "none"}
+RING_STYLE = {"marker": "o", "markerfacecolor": "none", "markeredgecolor": "#000000"}
 NULL_STYLE = {"linestyle": (0, (5, 3)), "marker": "x", "linewidth": 1.2, "alpha": 0.8}
 DIVERGING = LinearSegmentedColormap.from_list("below_above", ["#3b6fb6", "#f7f7f7", "#c0504d"])
 DPI = 100
@@ -115,46 +118,25 @@ def elbow_chart(
                 ax.plot(
                     [knee],
                     [costs[list(ks).index(knee)]],
-                    marker="o",
                     markersize=14,
-                    markerfacecolor="none",
-                    markeredgecolor="#000000",
                     markeredgewidth=1.8,
                     linestyle="none",
+                    **RING_STYLE,
                 )
                 handles.append(
                     Line2D(
                         [],
                         [],
-                        marker="o",
                         markersize=10,
-                        markerfacecolor="none",
-                        markeredgecolor="#000000",
                         linestyle="-.",
                         color="#555555",
                         label=legend["knee"],
+                        **RING_STYLE,
                     )
                 )
             pick = chosen[algorithm]
-            ax.plot(
-                [pick],
-                [costs[list(ks).index(pick)]],
-                marker="*",
-                markersize=15,
-                color="#000000",
-                linestyle="none",
-            )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker="*",
-                    markersize=12,
-                    color="#000000",
-                    linestyle="none",
-                    label=legend["chosen"],
-                )
-            )
+            ax.plot([pick], [costs[list(ks).index(pick)]], markersize=15, **CHOSEN_STYLE)
+            handles.append(Line2D([], [], markersize=12, label=legend["chosen"], **CHOSEN_STYLE))
             ax.set_title(names[algorithm], fontsize=10)
             ax.set_xlabel(x_label)
             ax.set_ylabel(y_labels[algorithm])
@@ -217,14 +199,7 @@ def silhouette_k_chart(
         position = list(curves[algorithm]["k"]).index(k)
         rec_value = np.asarray(curves[algorithm]["silhouette"])[position]
         ax.plot(
-            [k],
-            [rec_value],
-            marker="o",
-            markersize=18,
-            markerfacecolor="none",
-            markeredgecolor="#000000",
-            markeredgewidth=1.8,
-            linestyle="none",
+            [k], [rec_value], markersize=18, markeredgewidth=1.8, linestyle="none", **RING_STYLE
         )
         ax.axhline(target, **TARGET_STYLE)
         ax.set_ylim(min(lowest - 0.05, 0.0), min(max(target, highest) + 0.1, 1.05))
@@ -240,24 +215,9 @@ def silhouette_k_chart(
             for a in nulls
         ]
         handles += [
+            Line2D([], [], markersize=12, label=legend["chosen"], **CHOSEN_STYLE),
             Line2D(
-                [],
-                [],
-                marker="*",
-                markersize=12,
-                color="#000000",
-                linestyle="none",
-                label=legend["chosen"],
-            ),
-            Line2D(
-                [],
-                [],
-                marker="o",
-                markersize=12,
-                markerfacecolor="none",
-                markeredgecolor="#000000",
-                linestyle="none",
-                label=legend["recommended"],
+                [], [], markersize=12, linestyle="none", label=legend["recommended"], **RING_STYLE
             ),
             Line2D([], [], label=legend["target"], **TARGET_STYLE),
         ]
