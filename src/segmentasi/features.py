@@ -70,7 +70,8 @@ class FeatureSpace:
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """Encode rows; missing cells (and unknown levels, already missing) get the fill value."""
         blocks = [self._encode(enc, df[enc.column]) for enc in self.encoders_]
-        return np.column_stack(blocks).astype(np.float32, copy=False)
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: callers check
+            return np.column_stack(blocks).astype(np.float32, copy=False)
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
         return self.fit(df).transform(df)
