@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from segmentasi.cli import app
 from segmentasi.config import ConfigError, RunConfig, labels_digest, load_config
+from segmentasi.errors import UserError
 from segmentasi.features import FeatureSpace
 from segmentasi.metrics import silhouette_scores
 from segmentasi.schema import schema_from_dict
@@ -394,3 +395,11 @@ def test_run_config_refuses_experiment_and_algorithm_options(tmp_path):
         ],
     )
     assert result.exit_code != 0
+
+
+def test_a_table_too_small_for_the_k_range_is_a_user_error(toy_schema):
+    tiny = toy_table(300, clustered=True, seed=2).head(2)
+    with pytest.raises(
+        UserError, match=r"experiment 'toy': 2 usable rows is too few to search k up to"
+    ):
+        search_configurations(tiny, schema=toy_schema, options=QUICK, guardrails=QUICK_GUARDS)
