@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .decimals import DECIMAL_ATTR, check_decimal
 from .errors import InputError, quoted
@@ -93,7 +94,19 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile, ImportError) as exc:
+    except KeyError:
+        # pandas and openpyxl raise KeyError for a zip archive that holds no workbook
+        raise InputError(
+            f"{path}: cannot be read as {kind}: a zip archive without an Excel workbook in it"
+        ) from None
+    except (
+        pd.errors.ParserError,
+        ValueError,
+        OSError,
+        zipfile.BadZipFile,
+        ImportError,
+        pa.ArrowException,  # e.g. a list or struct column whose pandas metadata says text
+    ) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot be read as {kind}: {first_line}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
