@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io as text_io
+import os
 import string
 import sys
 import tempfile
@@ -695,3 +696,15 @@ def test_a_zip_without_a_workbook_and_a_parquet_list_column_are_input_errors(tmp
     code, output = invoke("validate", str(tmp_path / "listed.parquet"))
     assert code == 2 and "cannot be read as parquet: Unsupported cast" in output
     assert "Traceback" not in output
+
+
+def test_a_named_pipe_or_device_as_table_is_refused_without_reading(tmp_path):
+    for suffix in (".csv", ".xlsx", ".parquet"):
+        pipe = tmp_path / f"pipe{suffix}"
+        os.mkfifo(pipe)  # reading it would wait for a writer forever
+        with pytest.raises(InputError, match=rf"pipe\{suffix}: is a named pipe, not a table file"):
+            read_table(pipe)
+    device = tmp_path / "zero.csv"
+    device.symlink_to("/dev/zero")  # endless
+    code, output = invoke("validate", str(device))
+    assert code == 2 and "zero.csv: is a device, not a table file" in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -394,3 +395,10 @@ def test_run_config_refuses_experiment_and_algorithm_options(tmp_path):
         ],
     )
     assert result.exit_code != 0
+
+
+def test_a_named_pipe_as_configuration_is_refused_without_reading(tmp_path):
+    pipe = tmp_path / "best.toml"
+    os.mkfifo(pipe)  # reading it would wait for a writer forever
+    with pytest.raises(ConfigError, match=r"best\.toml: it is a named pipe"):
+        load_config(pipe)

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -64,6 +65,8 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a table file")
+    if special := special_file(path):
+        raise InputError(f"{path}: is {special}, not a table file")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise InputError(
@@ -112,6 +115,22 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.attrs[DECIMAL_ATTR] = decimal
     return frame
+
+
+def special_file(path: Path) -> str | None:
+    """What `path` is when it is not a regular file (a named pipe or device, whose reading
+    could block or never end), else None. Missing files are left to the reader's error."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def _text_encoding(path: Path) -> str:
