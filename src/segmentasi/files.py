@@ -330,8 +330,10 @@ def writing(path: str | Path, *, placing: bool = True) -> Iterator[None]:
 
 
 def write_file_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write a single file through a temporary sibling so a failure leaves no partial file."""
-    given, path = path, Path(path).resolve()
+    """Write a single file through a temporary sibling so a failure leaves no partial file.
+    A symbolic link at `path` is replaced, not followed: the write changes no other file."""
+    given = path
+    path = Path(path).parent.resolve() / Path(path).name
     with writing(given):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(

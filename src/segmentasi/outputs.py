@@ -170,7 +170,7 @@ def check_output_file(
     with writing(out):
         if target.is_dir():
             raise InputError(f"{out}: is a folder; give a file name")
-        if target.exists() and not overwrite:
+        if (target.exists() or Path(out).is_symlink()) and not overwrite:
             raise InputError(f"{out}: exists (use --overwrite to replace it)")
     return target
 
