@@ -203,6 +203,16 @@ def test_run_refuses_and_touches_nothing(
     assert snapshot(tmp_path) == before
 
 
+def test_a_dangling_symbolic_link_as_folder_output_is_refused(capsys, tmp_path, table):
+    planted = tmp_path / "planted"
+    link = tmp_path / "latest"
+    link.symlink_to(planted / "run")  # as another user could leave in a shared folder
+    before = snapshot(tmp_path)
+    code, err = segmentasi(capsys, "run", str(table), "--out", str(link), *QUICK_RUN)
+    assert code == 2 and "latest: is a symbolic link to" in err and "which does not exist" in err
+    assert snapshot(tmp_path) == before and not planted.exists()
+
+
 def test_an_empty_folder_is_used_without_overwrite(tmp_path):
     (tmp_path / "empty").mkdir()
     write_folder_atomically(tmp_path / "empty", lambda folder: (folder / "a").write_text("a"))

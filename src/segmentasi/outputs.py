@@ -132,6 +132,11 @@ def check_output_folder(
     _refuse_inside_segmentasi_folder(out, target)
     with writing(out):
         if not target.exists():
+            if Path(out).is_symlink():  # following it would create a folder wherever it points
+                raise InputError(
+                    f"{out}: is a symbolic link to {target}, which does not exist; "
+                    "choose another --out"
+                )
             return target
         if not target.is_dir():
             raise InputError(f"{out}: exists and is not a folder")
