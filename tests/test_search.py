@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from segmentasi.cli import app
 from segmentasi.config import ConfigError, RunConfig, labels_digest, load_config
+from segmentasi.errors import InputError
 from segmentasi.features import FeatureSpace
 from segmentasi.metrics import silhouette_scores
 from segmentasi.schema import schema_from_dict
@@ -402,3 +404,17 @@ def test_a_named_pipe_as_configuration_is_refused_without_reading(tmp_path):
     os.mkfifo(pipe)  # reading it would wait for a writer forever
     with pytest.raises(ConfigError, match=r"best\.toml: it is a named pipe"):
         load_config(pipe)
+
+
+def test_an_endless_time_budget_and_a_two_row_table_are_refused(tmp_path, synthetic):
+    for budget in (math.inf, math.nan):
+        with pytest.raises(InputError, match="time budget must be a finite number of seconds"):
+            SearchOptions(time_budget=budget)
+    path = tmp_path / "two.csv"
+    synthetic.head(2).to_csv(path, index=False)
+    out = tmp_path / "search"
+    result = CliRunner().invoke(
+        app, ["search", str(path), "--experiment", "demografi", "--out", str(out), "--quiet"]
+    )
+    assert isinstance(result.exception, InputError)  # main() makes it exit 2
+    assert "2 usable rows is too few for k from" in str(result.exception) and not out.exists()

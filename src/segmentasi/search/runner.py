@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import files
+from ..errors import InputError
 from ..schema import Schema, load_schema
 from ..validation import validate
 from .budget import Budget, Progress
@@ -77,6 +78,11 @@ def _search_experiment(
     data = ExperimentData.prepare(
         table, schema, name, options.screen_rows, options.seed, guardrails.max_levels
     )
+    if len(data.used) <= guardrails.k_min:
+        raise InputError(
+            f"experiment '{name}': {len(data.used)} usable rows is too few for k from "
+            f"{guardrails.k_min}"
+        )
     space = ConfigurationSpace(data, options, schema_origin)
     screening = Screening(data, space, options, guardrails, budget)
     screening.run()
