@@ -88,6 +88,10 @@ def test_missing_or_broken_schema_file(tmp_path):
     broken.write_text("name = [unclosed")
     with pytest.raises(SchemaError, match="not valid TOML"):
         load_schema(broken)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe name")
+    with pytest.raises(SchemaError, match=r"binary\.toml is not UTF-8 text"):
+        load_schema(binary)
 
 
 def test_a_named_pipe_or_device_as_schema_file_is_refused_without_reading(tmp_path):

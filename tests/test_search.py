@@ -404,6 +404,10 @@ def test_a_named_pipe_as_configuration_is_refused_without_reading(tmp_path):
     os.mkfifo(pipe)  # reading it would wait for a writer forever
     with pytest.raises(ConfigError, match=r"best\.toml: it is a named pipe"):
         load_config(pipe)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe k = 1")
+    with pytest.raises(ConfigError, match=r"binary\.toml is not UTF-8 text"):
+        load_config(binary)
 
 
 def test_an_endless_time_budget_and_a_two_row_table_are_refused(tmp_path, synthetic):

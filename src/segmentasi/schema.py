@@ -143,6 +143,8 @@ def load_schema(path: str | Path | None = None) -> Schema:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SchemaError(f"cannot read schema file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SchemaError(f"schema file {path} is not UTF-8 text") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
