@@ -203,6 +203,16 @@ def test_run_refuses_and_touches_nothing(
     assert snapshot(tmp_path) == before
 
 
+def test_a_dangling_symbolic_link_as_folder_output_is_refused(capsys, tmp_path, table):
+    planted = tmp_path / "planted"
+    link = tmp_path / "latest"
+    link.symlink_to(planted / "run")  # as another user could leave in a shared folder
+    before = snapshot(tmp_path)
+    code, err = segmentasi(capsys, "run", str(table), "--out", str(link), *QUICK_RUN)
+    assert code == 2 and "latest: is a symbolic link to" in err and "which does not exist" in err
+    assert snapshot(tmp_path) == before and not planted.exists()
+
+
 def test_an_empty_folder_is_used_without_overwrite(tmp_path):
     (tmp_path / "empty").mkdir()
     write_folder_atomically(tmp_path / "empty", lambda folder: (folder / "a").write_text("a"))
@@ -232,30 +242,36 @@ def test_search_replaces_only_a_search_folder(tmp_path, run_dir, table):
     assert snapshot(tmp_path) == before
 
 
+def write_file_output(
+    capsys, command: str, run_dir: Path, table: Path, out: Path, *more: str
+) -> tuple[int, str]:
+    """`assign` (with the run's model and `table`) or `targets` (on `run_dir`) into `out`."""
+    if command == "assign":
+        model = run_dir / "demografi" / "segmentation.model"
+        return segmentasi(
+            capsys, "assign", str(model), str(table), "--out", str(out), "--quiet", *more
+        )
+    return segmentasi(
+        capsys,
+        "targets",
+        str(run_dir),
+        "--segment",
+        "1",
+        "--product",
+        "deposito",
+        "--out",
+        str(out),
+        "--quiet",
+        *more,
+    )
+
+
 @pytest.mark.parametrize("command", ["assign", "targets"])
 def test_file_outputs_refuse_existing_files_and_run_folders(
     capsys, tmp_path, run_dir, table, command
 ):
-    model = run_dir / "demografi" / "segmentation.model"
-
     def write(out: Path, *more: str) -> tuple[int, str]:
-        if command == "assign":
-            return segmentasi(
-                capsys, "assign", str(model), str(table), "--out", str(out), "--quiet", *more
-            )
-        return segmentasi(
-            capsys,
-            "targets",
-            str(run_dir),
-            "--segment",
-            "1",
-            "--product",
-            "deposito",
-            "--out",
-            str(out),
-            "--quiet",
-            *more,
-        )
+        return write_file_output(capsys, command, run_dir, table, out, *more)
 
     existing = tmp_path / "placed.csv"
     existing.write_text("keep me")
@@ -280,6 +296,27 @@ def test_file_outputs_refuse_existing_files_and_run_folders(
     assert code == 0, err
     assert existing.read_text() != "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "placed.csv", "runs"]
+
+
+@pytest.mark.parametrize("command", ["assign", "targets"])
+def test_a_symbolic_link_as_file_output_is_replaced_never_followed(
+    capsys, tmp_path, run_dir, table, command
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "notes.txt"
+    victim.write_text("keep me")
+    linked, dangling = tmp_path / "linked.csv", tmp_path / "dangling.csv"
+    linked.symlink_to(victim)
+    dangling.symlink_to(tmp_path / "not_yet" / "planted.csv")  # as another user could leave
+    for out in (linked, dangling):
+        code, err = write_file_output(capsys, command, run_dir, table, out)
+        assert code == 2 and "exists (use --overwrite to replace it)" in err, err
+        code, err = write_file_output(capsys, command, run_dir, table, out, "--overwrite")
+        assert code == 0, err
+        assert not out.is_symlink() and out.read_text(encoding="utf-8").startswith("GCIF,")
+    assert victim.read_text() == "keep me" and sorted(os.listdir(elsewhere)) == ["notes.txt"]
+    assert not (tmp_path / "not_yet").exists()
 
 
 # --- the operating system's refusals are the user's to fix ----------------------------------

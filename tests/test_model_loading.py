@@ -431,6 +431,15 @@ def test_an_oversize_file_is_refused_before_it_is_read(tmp_path):
         load_model(huge)
 
 
+def test_a_named_pipe_or_device_is_refused_without_reading(tmp_path):
+    pipe = tmp_path / "pipe.model"
+    os.mkfifo(pipe)  # reading it would wait for a writer forever
+    with pytest.raises(ModelError, match=r"pipe\.model: is a named pipe, not a model file"):
+        load_model(pipe)
+    with pytest.raises(ModelError, match="zero: is a device, not a model file"):
+        load_model("/dev/zero")
+
+
 HEAD = f'{{"format": "{FORMAT_NAME}", "format_version": 1, '
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import io as text_io
+import os
 import string
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -676,3 +678,33 @@ def test_the_command_line_exits_0_or_2_on_any_damaged_table(schema, model_file, 
             code, output = invoke(*args)
             assert code in (0, 2), output
             assert "Traceback" not in output and "Internal error" not in output, output
+
+
+def test_a_zip_without_a_workbook_and_a_parquet_list_column_are_input_errors(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    archive = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("hello.txt", "not a workbook")
+    with pytest.raises(InputError, match="a zip archive without an Excel workbook in it"):
+        read_table(archive)
+    frame = pd.DataFrame({"id": ["a", "b"], "level": ["a", "b"]})
+    table = pa.Table.from_pandas(frame)  # its pandas metadata says 'level' holds text
+    listed = table.set_column(1, "level", pa.array([[1, 2], [3]]))
+    pq.write_table(listed, tmp_path / "listed.parquet")
+    code, output = invoke("validate", str(tmp_path / "listed.parquet"))
+    assert code == 2 and "cannot be read as parquet: Unsupported cast" in output
+    assert "Traceback" not in output
+
+
+def test_a_named_pipe_or_device_as_table_is_refused_without_reading(tmp_path):
+    for suffix in (".csv", ".xlsx", ".parquet"):
+        pipe = tmp_path / f"pipe{suffix}"
+        os.mkfifo(pipe)  # reading it would wait for a writer forever
+        with pytest.raises(InputError, match=rf"pipe\{suffix}: is a named pipe, not a table file"):
+            read_table(pipe)
+    device = tmp_path / "zero.csv"
+    device.symlink_to("/dev/zero")  # endless
+    code, output = invoke("validate", str(device))
+    assert code == 2 and "zero.csv: is a device, not a table file" in output

@@ -342,3 +342,12 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
     )
     assert code == 2 and "not a run folder" in err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_campaign_targets_refuses_a_product_column_that_is_not_0_or_1(other_schema):
+    bank = designed_bank(other_schema)
+    table = offers(bank, LABELS, other_schema, validation=verdicts("useful", "useful"))
+    segments = bank.assign(segment_people=LABELS + 1)
+    segments["has_card"] = segments["has_card"].map({0: "no", 1: "yes"})  # an edited segments.csv
+    with pytest.raises(UserError, match="column 'has_card' holds values that are not 0 or 1"):
+        campaign_targets(segments, table, other_schema, "people", 1, "HAS_CARD")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 import segmentasi
 from segmentasi import run_folder
+from segmentasi.errors import UserError
 from segmentasi.outputs import RUN_FOLDER
 from segmentasi.report import REPORT_FILE
 from segmentasi.run_folder import (
@@ -112,6 +114,33 @@ def test_text_a_spreadsheet_would_run_is_written_safe_and_read_back_exactly(fold
     _, segments, offers = read_campaign_tables(folder, "produk")
     assert segments["GCIF"][0] == FORMULA_ID
     assert not offers.empty
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("manifest.json", "manifest.json: not a readable run manifest"),
+        ("segments.csv", r"segments.csv: not a readable table \('utf-8' codec"),
+        ("empty segments.csv", r"segments.csv: not a readable table \(No columns to parse"),
+        ("produk/offers.csv", "offers.csv: not an offers table \\(no column 'segment'\\)"),
+        ("text in offers.csv", "offers.csv: column 'propensity' holds values that are not numbers"),
+    ],
+)
+def test_a_damaged_run_folder_is_refused_naming_the_file(folder, tmp_path, damage, message):
+    damaged = Path(shutil.copytree(folder, tmp_path / "run"))
+    offers = damaged / "produk" / "offers.csv"
+    if damage == "manifest.json":
+        (damaged / damage).write_text("[" * 100_000 + "]" * 100_000)  # too deep for json
+    elif damage == "segments.csv":
+        (damaged / damage).write_bytes(b"\xff\xfe\x00" * 50)
+    elif damage == "empty segments.csv":
+        (damaged / "segments.csv").write_text("")
+    elif damage == "produk/offers.csv":
+        offers.write_text("a,b\n1,2\n")
+    else:
+        offers.write_text(offers.read_text().replace(",0.", ",nan0.", 3))
+    with pytest.raises(UserError, match=message):
+        read_campaign_tables(damaged, "produk")
 
 
 @pytest.mark.parametrize("writer", ["write_experiment_models", "write_report"])

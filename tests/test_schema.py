@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from segmentasi.schema import SchemaError, load_schema, schema_from_dict
@@ -86,3 +88,16 @@ def test_missing_or_broken_schema_file(tmp_path):
     broken.write_text("name = [unclosed")
     with pytest.raises(SchemaError, match="not valid TOML"):
         load_schema(broken)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe name")
+    with pytest.raises(SchemaError, match=r"binary\.toml is not UTF-8 text"):
+        load_schema(binary)
+
+
+def test_a_named_pipe_or_device_as_schema_file_is_refused_without_reading(tmp_path):
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)  # reading it would wait for a writer forever
+    with pytest.raises(SchemaError, match=r"pipe\.toml: it is a named pipe"):
+        load_schema(pipe)
+    with pytest.raises(SchemaError, match="null: it is a device"):
+        load_schema("/dev/null")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from typer.testing import CliRunner
 
 from segmentasi.cli import app
 from segmentasi.config import ConfigError, RunConfig, labels_digest, load_config
-from segmentasi.errors import UserError
+from segmentasi.errors import InputError, UserError
 from segmentasi.features import FeatureSpace
 from segmentasi.metrics import silhouette_scores
 from segmentasi.schema import schema_from_dict
@@ -403,3 +405,30 @@ def test_a_table_too_small_for_the_k_range_is_a_user_error(toy_schema):
         UserError, match=r"experiment 'toy': 2 usable rows is too few to search k up to"
     ):
         search_configurations(tiny, schema=toy_schema, options=QUICK, guardrails=QUICK_GUARDS)
+
+
+def test_a_named_pipe_as_configuration_is_refused_without_reading(tmp_path):
+    pipe = tmp_path / "best.toml"
+    os.mkfifo(pipe)  # reading it would wait for a writer forever
+    with pytest.raises(ConfigError, match=r"best\.toml: it is a named pipe"):
+        load_config(pipe)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe k = 1")
+    with pytest.raises(ConfigError, match=r"binary\.toml is not UTF-8 text"):
+        load_config(binary)
+
+
+def test_an_endless_time_budget_and_a_two_row_table_are_refused(tmp_path, synthetic):
+    for budget in (math.inf, math.nan):
+        with pytest.raises(InputError, match="time budget must be a finite number of seconds"):
+            SearchOptions(time_budget=budget)
+    path = tmp_path / "two.csv"
+    synthetic.head(2).to_csv(path, index=False)
+    out = tmp_path / "search"
+    result = CliRunner().invoke(
+        app, ["search", str(path), "--experiment", "demografi", "--out", str(out), "--quiet"]
+    )
+    assert isinstance(result.exception, InputError)  # main() makes it exit 2
+    assert (
+        "2 usable rows is too few to search k up to" in str(result.exception) and not out.exists()
+    )

@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import UserError
 from .features import ENCODINGS
+from .files import special_file
 from .schema import SCALINGS as COLUMN_SCALINGS
 from .schema import Schema, load_schema, schema_from_dict
 from .sweep import ALGORITHMS, MAX_K, SweepOptions
@@ -186,10 +187,14 @@ class RunConfig:
 def load_config(path: str | Path) -> RunConfig:
     """Read a configuration TOML file (as written by `segmentasi search`)."""
     path = Path(path)
+    if special := special_file(path):
+        raise ConfigError(f"cannot read configuration {path}: it is {special}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from None
     try:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .decimals import DECIMAL_ATTR, check_decimal
 from .errors import InputError, quoted
@@ -63,6 +65,8 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a table file")
+    if special := special_file(path):
+        raise InputError(f"{path}: is {special}, not a table file")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise InputError(
@@ -93,12 +97,40 @@ def read_table(path: str | Path, decimal: str = "auto") -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile, ImportError) as exc:
+    except KeyError:
+        # pandas and openpyxl raise KeyError for a zip archive that holds no workbook
+        raise InputError(
+            f"{path}: cannot be read as {kind}: a zip archive without an Excel workbook in it"
+        ) from None
+    except (
+        pd.errors.ParserError,
+        ValueError,
+        OSError,
+        zipfile.BadZipFile,
+        ImportError,
+        pa.ArrowException,  # e.g. a list or struct column whose pandas metadata says text
+    ) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot be read as {kind}: {first_line}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.attrs[DECIMAL_ATTR] = decimal
     return frame
+
+
+def special_file(path: Path) -> str | None:
+    """What `path` is when it is not a regular file (a named pipe or device, whose reading
+    could block or never end), else None. Missing files are left to the reader's error."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def _text_encoding(path: Path) -> str:
@@ -298,8 +330,10 @@ def writing(path: str | Path, *, placing: bool = True) -> Iterator[None]:
 
 
 def write_file_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write a single file through a temporary sibling so a failure leaves no partial file."""
-    given, path = path, Path(path).resolve()
+    """Write a single file through a temporary sibling so a failure leaves no partial file.
+    A symbolic link at `path` is replaced, not followed: the write changes no other file."""
+    given = path
+    path = Path(path).parent.resolve() / Path(path).name
     with writing(given):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(

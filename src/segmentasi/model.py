@@ -531,6 +531,8 @@ def write_experiment_models(result: RunResult, experiment: str, folder: Path) ->
 
 def _read(path: Path) -> bytes:
     """The file's bytes; more than MAX_MODEL_BYTES is refused without reading further."""
+    if special := files.special_file(path):
+        raise ModelError(f"{path}: is {special}, not a model file")
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_MODEL_BYTES + 1)

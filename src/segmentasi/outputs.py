@@ -132,6 +132,11 @@ def check_output_folder(
     _refuse_inside_segmentasi_folder(out, target)
     with writing(out):
         if not target.exists():
+            if Path(out).is_symlink():  # following it would create a folder wherever it points
+                raise InputError(
+                    f"{out}: is a symbolic link to {target}, which does not exist; "
+                    "choose another --out"
+                )
             return target
         if not target.is_dir():
             raise InputError(f"{out}: exists and is not a folder")
@@ -170,7 +175,7 @@ def check_output_file(
     with writing(out):
         if target.is_dir():
             raise InputError(f"{out}: is a folder; give a file name")
-        if target.exists() and not overwrite:
+        if (target.exists() or Path(out).is_symlink()) and not overwrite:
             raise InputError(f"{out}: exists (use --overwrite to replace it)")
     return target
 

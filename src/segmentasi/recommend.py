@@ -379,7 +379,10 @@ def campaign_targets(
         raise UserError(f"the run's offers list no product '{name}' for segment {segment}")
     row = offer.iloc[0]
     propensity = float(row["propensity"] if "propensity" in row else row["rate"])
-    chosen = (in_table == segment) & (pd.to_numeric(segments_table[name]) != 1)
+    owned = pd.to_numeric(segments_table[name], errors="coerce")
+    if (owned.isna() & segments_table[name].notna()).any():
+        raise UserError(f"the segments table's column '{name}' holds values that are not 0 or 1")
+    chosen = (in_table == segment) & (owned != 1)
     id_column = schema.id_column.name if schema.id_column else None
     if id_column and id_column in segments_table:
         ids = segments_table.loc[chosen, id_column]

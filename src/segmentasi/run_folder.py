@@ -181,7 +181,7 @@ def read_campaign_tables(
             json.loads(manifest_path.read_text(encoding="utf-8"))["schema"],
             origin=str(manifest_path),
         )
-    except (json.JSONDecodeError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # ValueError: JSON, UTF-8
         raise InputError(f"{manifest_path}: not a readable run manifest") from None
     offers_path = run_dir / experiment / "offers.csv"
     if not offers_path.is_file():
@@ -191,14 +191,30 @@ def read_campaign_tables(
             f"(experiments with offers: {', '.join(found) or 'none'})"
         )
     id_column = schema.id_column.name if schema.id_column else None
-    segments = pd.read_csv(
+    segments = _run_table(
         segments_path,
         dtype={files.spreadsheet_cell(id_column): str} if id_column else None,
         keep_default_na=False,
         na_values=[""],
     )
-    offers = pd.read_csv(offers_path)
-    return schema, files.spreadsheet_restored(segments), files.spreadsheet_restored(offers)
+    offers = _run_table(offers_path)
+    rate = "propensity" if "propensity" in offers else "rate"
+    for column in ("segment", "product", "offered", rate):
+        if column not in offers:
+            raise InputError(f"{offers_path}: not an offers table (no column '{column}')")
+    for column in ("segment", rate):
+        if len(offers) and not pd.api.types.is_numeric_dtype(offers[column]):
+            raise InputError(f"{offers_path}: column '{column}' holds values that are not numbers")
+    return schema, segments, offers
+
+
+def _run_table(path: Path, **options: Any) -> pd.DataFrame:
+    """A CSV table segmentasi wrote into a run folder, or InputError if it was damaged."""
+    try:
+        return files.spreadsheet_restored(pd.read_csv(path, **options))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: not a readable table ({problem})") from None
 
 
 def _manifest(result: RunResult) -> dict[str, Any]:

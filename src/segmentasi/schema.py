@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from .files import special_file
 
 ROLES = ("id", "numeric", "ordinal", "nominal", "product", "derived_count")
 SCALINGS = ("standard", "log", "robust", "none")
@@ -136,10 +137,14 @@ def load_schema(path: str | Path | None = None) -> Schema:
     if path is None:
         return builtin_schema("fundfusion")
     path = Path(path)
+    if special := special_file(path):
+        raise SchemaError(f"cannot read schema file {path}: it is {special}")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SchemaError(f"cannot read schema file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SchemaError(f"schema file {path} is not UTF-8 text") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .. import search_defaults as default
@@ -34,3 +35,7 @@ class SearchOptions:
             raise InputError(f"unknown scaling(s) or method(s): {unknown}")
         if self.time_budget <= 0 or self.screen_rows < 50 or self.max_verified < 1:
             raise InputError("time budget, screen rows and verified count must be positive")
+        if not math.isfinite(self.time_budget):
+            raise InputError(
+                f"the time budget must be a finite number of seconds, not {self.time_budget}"
+            )
