@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentasi import SweepOptions, load_model, run, synthesize
+from segmentasi import SweepOptions, builtin_schema, load_model, run, synthesize
 from segmentasi.errors import InputError, UserError
 from segmentasi.model import (
     FORMAT_NAME,
@@ -38,6 +38,8 @@ from segmentasi.model import (
     _payload_digest,
 )
 
+# The demographic experiment's features, from the built-in schema.
+DEMOGRAPHICS = list(builtin_schema("fundfusion").experiment("demografi").features)
 PROPERTY = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -745,20 +747,7 @@ def test_command_line_refuses_impossible_contents_with_exit_2(models, table_file
 
 def test_command_line_refuses_a_table_where_no_row_can_be_placed(models, table, tmp_path):
     blank = table.copy()
-    blank[
-        [
-            "Area",
-            "Jalur_Pembukaan",
-            "Vintage",
-            "Usia",
-            "Jenis_Kelamin",
-            "Status_Perkawinan",
-            "Jumlah_Anak",
-            "Pendidikan",
-            "Pendapatan_Tahunan",
-            "Total_Relationship_Balance",
-        ]
-    ] = None
+    blank[DEMOGRAPHICS] = None
     data = tmp_path / "blank.csv"
     blank.to_csv(data, index=False)
     out = tmp_path / "placed.csv"
@@ -784,21 +773,7 @@ def test_a_wide_model_places_rows_in_smaller_blocks_alike(models, table, monkeyp
 
 def test_a_table_with_some_placeable_rows_is_still_assigned(models, table):
     partly = table.copy()
-    partly.loc[
-        partly.index[:11],
-        [
-            "Area",
-            "Jalur_Pembukaan",
-            "Vintage",
-            "Usia",
-            "Jenis_Kelamin",
-            "Status_Perkawinan",
-            "Jumlah_Anak",
-            "Pendidikan",
-            "Pendapatan_Tahunan",
-            "Total_Relationship_Balance",
-        ],
-    ] = None
+    partly.loc[partly.index[:11], DEMOGRAPHICS] = None
     placed = load_model(models["demografi"]).assign(partly)
     assert (placed.placed, placed.unplaced) == (1, 11)
     with pytest.raises(InputError, match=r"none of the 11 row\(s\) could be placed"):
