@@ -37,25 +37,11 @@ def table_path(schema, tmp_path_factory):
 
 def test_a_run_takes_every_row_wide_step_through_its_engine(schema, table_path):
     engine = RecordingEngine()
-    recorded = segmentasi.run(
-        table_path,
-        schema=schema,
-        experiments=["produk"],
-        options=OPTIONS,
-        diagnose=False,
-        workers=1,
-        engine=engine,
-    )
+    arguments = {"schema": schema, "experiments": ["produk"], "options": OPTIONS}
+    recorded = segmentasi.run(table_path, diagnose=False, workers=1, engine=engine, **arguments)
     assert set(engine.steps) == set(STEPS)
     assert engine.steps[:2] == ["read", "validate"]
-    plain = segmentasi.run(
-        table_path,
-        schema=schema,
-        experiments=["produk"],
-        options=OPTIONS,
-        diagnose=False,
-        workers=1,
-    )
+    plain = segmentasi.run(table_path, diagnose=False, workers=1, **arguments)
     assert (
         recorded.experiments["produk"]
         .sweep.table.drop(columns="fit_seconds")
