@@ -29,7 +29,7 @@ from .quality import Handling, assess
 from .results import RunOptions, RunResult
 from .schema import Schema, load_schema
 from .sweep import Progress, SweepOptions
-from .text import LANGUAGES
+from .text import check_language
 
 
 def run(
@@ -67,8 +67,7 @@ def run(
     # Held from before the table is read until the folder is in place.
     held = nullcontext() if out is None else reserve_folder(out, overwrite, inputs=inputs)
     with held:
-        if lang not in LANGUAGES:
-            raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
+        check_language(lang)
         started = time.perf_counter()
         engine = engine or IN_PROCESS
         schema = schema if isinstance(schema, Schema) else load_schema(schema)

@@ -52,7 +52,7 @@ from .narrative import build_insights
 from .numeric import METRICS
 from .profile import profile as profile_segments
 from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
-from .text import LANGUAGES
+from .text import check_language
 from .text.narrative import fallback_name
 from .validation import Problem, validate
 from .version import __version__
@@ -148,7 +148,7 @@ class SavedModel:
 
     def segment_name(self, segment: int, lang: str = "id") -> str:
         """The segment's name in a language, 'Segmen 3' when the run gave it none."""
-        _check_lang(lang)
+        check_language(lang)
         given = self.names.get(lang, {}).get(segment)
         return given or fallback_name(segment, lang)
 
@@ -229,7 +229,7 @@ class SavedModel:
         empty or invalid): a scheduled job should stop there rather than pass on a table
         without segments. Unplaced rows among placed ones are kept, each with its reason.
         """
-        _check_lang(lang)
+        check_language(lang)
         if top_offers < 0:
             raise InputError("top_offers must be 0 or more")
         if chunk_rows < 1:
@@ -1074,8 +1074,3 @@ def _text_column(codes: np.ndarray, texts: list[str | None]) -> pd.api.extension
         pa.array([t or "" for t in texts] or [""], type=pa.large_string()),
     )
     return pd.Series(dictionary.cast(pa.large_string()), dtype="str").array
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in LANGUAGES:
-        raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")

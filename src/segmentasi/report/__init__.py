@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from ..errors import InputError
-from ..text import LANGUAGES
+from ..text import check_language
 from ..text.report import say
 from .build import build_context
 
@@ -24,8 +23,7 @@ REPORT_FILE = "report.html"
 
 def render_report(result: RunResult, lang: str = "id", created: dt.datetime | None = None) -> str:
     """The report as one HTML string; `created` defaults to now (its only varying part)."""
-    if lang not in LANGUAGES:
-        raise InputError(f"report language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
+    check_language(lang)
     created = created or dt.datetime.now(dt.UTC)
     context = build_context(result, lang, created)
     css = (resources.files(__name__) / "report.css").read_text(encoding="utf-8")

@@ -13,9 +13,17 @@ and placeholders in every language. The numbers a template carries are formatted
 
 from __future__ import annotations
 
+from ..errors import InputError
+
 LANGUAGES = ("id", "en")
 
 Catalogue = dict[str, dict[str, str]]
+
+
+def check_language(lang: str) -> None:
+    """Refuse a language segmentasi has no words for (a user error, exit 2)."""
+    if lang not in LANGUAGES:
+        raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
 
 
 def capitalised(text: str) -> str:
