@@ -25,6 +25,7 @@ COMPUTE = (
     "diagnostics",
     "pipeline",
     "engine",
+    "decision",
 )
 PRESENTATION = ("report", "cli", "run_folder", "job")
 # Arrows allowed to close a cycle, each for a stated reason.

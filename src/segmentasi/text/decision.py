@@ -1,0 +1,317 @@
+"""The decision page's words: the plan (decision.Plan) as a head of marketing reads it.
+
+The report's first page, the first slide and the workbook's first sheet all show these
+words, so they say the same thing everywhere. No statistics jargon: the numbers behind each
+phrase are in the technical appendix and the run folder's tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import Catalogue, capitalised
+from .numbers import count, pct, ratio
+
+if TYPE_CHECKING:
+    from ..decision import Action, Plan
+    from ..results import RunResult
+
+TEXT: Catalogue = {
+    "id": {
+        "title": "Keputusan: apa yang dilakukan",
+        "use_prospects": "Gunakan segmentasi '{experiment}' ({k} segmen) untuk memilih siapa "
+        "yang dihubungi. Segmen ini dibentuk dari data yang juga diketahui tentang calon "
+        "nasabah ({features}), jadi calon nasabah baru pun dapat ditempatkan di segmennya.",
+        "use_offers": "Gunakan segmentasi '{experiment}' ({k} segmen) untuk memilih siapa yang "
+        "dihubungi: penawarannya menjangkau nasabah terbanyak.",
+        "other": "Segmentasi '{experiment}' ({k} kelompok) menunjukkan kombinasi produk yang "
+        "dimiliki nasabah yang sudah ada; pakai untuk memahami portofolio mereka, bukan untuk "
+        "memilih calon nasabah.",
+        "target_not_met": "Target skor silhouette 0,7 (seberapa jelas segmen terpisah satu sama "
+        "lain, dari 0 sampai 1) tidak tercapai: {scores}.",
+        "target_met": "Target skor silhouette 0,7 (seberapa jelas segmen terpisah satu sama "
+        "lain, dari 0 sampai 1) tercapai: {scores}.",
+        "score": "'{experiment}' {score}",
+        "split_not_groups": "Segmen di sini adalah pembagian yang berguna untuk menyusun "
+        "kampanye, bukan kelompok alami yang ditemukan dalam data.",
+        "edge": "Jumlah kelompok '{experiment}' ({k}) adalah yang terbesar yang dicoba; skor naik "
+        "terus dengan jumlah kelompok, juga pada data acak, jadi angka {k} bukan temuan.",
+        "actions_title": "Tindakan yang disarankan",
+        "actions_few": "Data hanya mendukung {n} tindakan; kami tidak menambah tindakan yang "
+        "tidak didukung angka.",
+        "actions_none": "Data tidak mendukung tindakan pemasaran apa pun dengan segmen ini.",
+        "who_segment": "Segmen {segment} '{experiment}' ({name}): {customers} nasabah tanpa "
+        "{product}",
+        "who_record": "{customers} nasabah ({share} dari semua) tanpa {variable} tercatat",
+        "what_offer": "Tawarkan {product}.",
+        "what_test": "Uji coba penawaran {product} dengan kelompok kontrol (misalnya 10% tidak "
+        "dihubungi) untuk mengukur apakah penawaran berhasil.",
+        "what_record": "Lengkapi data {variable} sebelum segmentasi berikutnya.",
+        "evidence_offer": "{rate} nasabah serupa memiliki {product}, {lift} kali rata-rata "
+        "semua nasabah ({overall})",
+        "evidence_test": "segmen memprediksi siapa pemilik {product} (pada nasabah uji); di segmen "
+        "ini {rate} memilikinya, di segmen tertinggi {best}",
+        "evidence_record": "tanpa {variable}, nasabah ini tidak bisa ditempatkan menurut "
+        "{variable}",
+        "how_list": "Daftar nasabah: actions/{file} di folder hasil, lembar '{sheet}' di "
+        "segments.xlsx",
+        "how_record": "Kolom {variable} kosong di segments.csv",
+        "sheet": "Aksi {number}",
+        "cannot_title": "Yang tidak didukung data",
+        "cannot": "Data tidak mendukung {parts}.",
+        "cannot_groups": "adanya kelompok alami nasabah (data yang sama dengan kolom diacak "
+        "memberi skor hampir sama: {scores})",
+        "cannot_products": "penawaran {products} menurut segmen '{experiment}' (segmen tidak "
+        "memprediksi siapa pemiliknya)",
+        "cannot_nothing": "Data mendukung kelompok alami dan penawaran setiap produk menurut "
+        "segmen '{experiment}'.",
+        "th_action": "Tindakan",
+        "th_who": "Siapa",
+        "th_what": "Apa",
+        "th_evidence": "Bukti",
+        "th_how": "Daftar",
+        "chart_title": "Nasabah yang dijangkau per tindakan",
+        "chart_axis": "nasabah",
+        "and": " dan ",
+    },
+    "en": {
+        "title": "Decision: what to do",
+        "use_prospects": "Use the '{experiment}' segmentation ({k} segments) to choose whom to "
+        "contact. It is built from what is also known about prospective customers "
+        "({features}), so new prospects can be placed in a segment too.",
+        "use_offers": "Use the '{experiment}' segmentation ({k} segments) to choose whom to "
+        "contact: its offers reach the most customers.",
+        "other": "The '{experiment}' segmentation ({k} groups) shows the combinations of products "
+        "existing customers own; use it to understand their portfolios, not to choose "
+        "prospects.",
+        "target_not_met": "The silhouette target of 0.7 (how clearly segments stand apart, from "
+        "0 to 1) is not met: {scores}.",
+        "target_met": "The silhouette target of 0.7 (how clearly segments stand apart, from 0 "
+        "to 1) is met: {scores}.",
+        "score": "'{experiment}' {score}",
+        "split_not_groups": "The segments here are a useful split for planning campaigns, not "
+        "natural groups found in the data.",
+        "edge": "The number of '{experiment}' groups ({k}) is the largest tried; the score keeps "
+        "rising with more groups, on shuffled data too, so {k} is not a finding.",
+        "actions_title": "Recommended actions",
+        "actions_few": "The data support only {n} actions; we do not add actions the numbers do "
+        "not support.",
+        "actions_none": "The data do not support any marketing action with these segments.",
+        "who_segment": "Segment {segment} of '{experiment}' ({name}): {customers} customers "
+        "with no {product}",
+        "who_record": "{customers} customers ({share} of all) with no {variable} recorded",
+        "what_offer": "Offer: {product}.",
+        "what_test": "Trial an offer of {product} with a control group (for example 10% not "
+        "contacted) to measure whether the offer works.",
+        "what_record": "Record {variable} before the next segmentation.",
+        "evidence_offer": "{rate} of similar customers own {product}, {lift} times the average "
+        "of all customers ({overall})",
+        "evidence_test": "the segments predict who owns {product} (on held-out customers); "
+        "{rate} of this segment own one, {best} in the highest segment",
+        "evidence_record": "without {variable} these customers cannot be placed by {variable}",
+        "how_list": "Customer list: actions/{file} in the run folder, sheet '{sheet}' of "
+        "segments.xlsx",
+        "how_record": "The {variable} column is empty in segments.csv",
+        "sheet": "Action {number}",
+        "cannot_title": "What the data cannot support",
+        "cannot": "The data do not support {parts}.",
+        "cannot_groups": "natural groups of customers (the same data with its columns shuffled "
+        "scores almost the same: {scores})",
+        "cannot_products": "offers of {products} by '{experiment}' segment (the segments do not "
+        "predict who owns them)",
+        "cannot_nothing": "The data support natural groups and offers of every product by "
+        "'{experiment}' segment.",
+        "th_action": "Action",
+        "th_who": "Who",
+        "th_what": "What",
+        "th_evidence": "Evidence",
+        "th_how": "List",
+        "chart_title": "Customers reached per action",
+        "chart_axis": "customers",
+        "and": " and ",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ActionWords:
+    number: int
+    who: str
+    what: str
+    evidence: str
+    how: str
+    sheet: str | None  # the workbook sheet holding its customer list
+    customers: int
+
+
+@dataclass(frozen=True)
+class DecisionWords:
+    title: str
+    use: str
+    other: str | None
+    target: str  # the silhouette target and what shuffled data say, in plain words
+    actions_title: str
+    actions: tuple[ActionWords, ...]
+    actions_note: str | None  # when fewer than three actions are supported
+    cannot_title: str
+    cannot: str
+
+    def paragraphs(self) -> list[str]:
+        """The page as plain paragraphs (slides, workbook, tests)."""
+        lines = [self.use, *([self.other] if self.other else []), self.target]
+        return lines + ([self.actions_note] if self.actions_note else []) + [self.cannot]
+
+
+def decision_words(plan: Plan, result: RunResult, lang: str) -> DecisionWords:
+    """The plan in `lang`."""
+    words = _Words(plan, result, lang)
+    return DecisionWords(
+        title=words.say("title"),
+        use=words.use(),
+        other=words.other(),
+        target=words.target(),
+        actions_title=words.say("actions_title"),
+        actions=tuple(words.action(a) for a in plan.actions),
+        actions_note=words.actions_note(),
+        cannot_title=words.say("cannot_title"),
+        cannot=words.cannot(),
+    )
+
+
+def say(key: str, lang: str, **params: Any) -> str:
+    return TEXT[lang][key].format(**params)
+
+
+class _Words:
+    def __init__(self, plan: Plan, result: RunResult, lang: str) -> None:
+        self.plan, self.result, self.lang = plan, result, lang
+        self.schema = result.schema
+
+    def say(self, key: str, **params: Any) -> str:
+        return say(key, self.lang, **params)
+
+    def label(self, column: str) -> str:
+        return self.schema.column(column).display(self.lang)
+
+    def listed(self, items: list[str]) -> str:
+        if len(items) < 2:
+            return "".join(items)
+        return ", ".join(items[:-1]) + self.say("and") + items[-1]
+
+    def use(self) -> str:
+        name = self.plan.targeting
+        exp = self.result.experiments[name]
+        k = self.plan.structure(name).k
+        if self.plan.targeting_reason == "prospects":
+            features = self.listed([self.label(f) for f in exp.experiment.features[:4]])
+            if len(exp.experiment.features) > 4:
+                features += ", …"
+            return self.say("use_prospects", experiment=name, k=k, features=features)
+        return self.say("use_offers", experiment=name, k=k)
+
+    def other(self) -> str | None:
+        if self.plan.other is None:
+            return None
+        return self.say(
+            "other", experiment=self.plan.other, k=self.plan.structure(self.plan.other).k
+        )
+
+    def target(self) -> str:
+        structures = self.plan.structures
+        scores = self.scores([(s.experiment, s.silhouette) for s in structures])
+        met = all(s.target_met for s in structures)
+        sentences = [self.say("target_met" if met else "target_not_met", scores=scores)]
+        if not any(s.natural_groups for s in structures):
+            sentences.append(self.say("split_not_groups"))
+        sentences += [
+            self.say("edge", experiment=s.experiment, k=s.k) for s in structures if s.k_at_edge
+        ]
+        return " ".join(sentences)
+
+    def scores(self, values: list[tuple[str, float]]) -> str:
+        return self.listed(
+            [self.say("score", experiment=name, score=ratio(value)) for name, value in values]
+        )
+
+    def segment_name(self, experiment: str, segment: int) -> str:
+        return self.result.experiments[experiment].insights.names[self.lang][segment]
+
+    def action(self, action: Action) -> ActionWords:
+        if action.kind == "record":
+            variable = self.label(action.product)
+            return ActionWords(
+                number=action.number,
+                who=capitalised(
+                    self.say(
+                        "who_record",
+                        customers=count(action.customers),
+                        share=pct(action.rate),
+                        variable=variable,
+                    )
+                ),
+                what=self.say("what_record", variable=variable),
+                evidence=capitalised(self.say("evidence_record", variable=variable)),
+                how=self.say("how_record", variable=variable),
+                sheet=None,
+                customers=action.customers,
+            )
+        product = self.label(action.product)
+        sheet = self.say("sheet", number=action.number)
+        who = self.say(
+            "who_segment",
+            segment=action.segment,
+            experiment=action.experiment,
+            name=self.segment_name(action.experiment, action.segment),
+            customers=count(action.customers),
+            product=product,
+        )
+        if action.kind == "offer":
+            what = self.say("what_offer", product=product)
+            evidence = self.say(
+                "evidence_offer",
+                rate=pct(action.rate),
+                product=product,
+                lift=ratio(action.lift),
+                overall=pct(action.overall_rate),
+            )
+        else:
+            what = self.say("what_test", product=product)
+            evidence = self.say(
+                "evidence_test", product=product, rate=pct(action.rate), best=pct(action.best_rate)
+            )
+        return ActionWords(
+            number=action.number,
+            who=who,
+            what=what,
+            evidence=capitalised(evidence),
+            how=self.say("how_list", file=action.list_name, sheet=sheet),
+            sheet=sheet,
+            customers=action.customers,
+        )
+
+    def actions_note(self) -> str | None:
+        n = len(self.plan.actions)
+        if n == 0:
+            return self.say("actions_none")
+        return self.say("actions_few", n=n) if n < 3 else None
+
+    def cannot(self) -> str:
+        """One sentence: no natural groups beyond shuffled data, and the products the
+        targeting segments do not predict."""
+        parts = []
+        unnatural = [
+            (s.experiment, s.null_silhouette)
+            for s in self.plan.structures
+            if not s.natural_groups and s.null_silhouette == s.null_silhouette
+        ]
+        if unnatural:
+            parts.append(self.say("cannot_groups", scores=self.scores(unnatural)))
+        if self.plan.unpredicted:
+            products = self.listed([self.label(p) for p in self.plan.unpredicted])
+            parts.append(
+                self.say("cannot_products", products=products, experiment=self.plan.targeting)
+            )
+        if not parts:
+            return self.say("cannot_nothing", experiment=self.plan.targeting)
+        return self.say("cannot", parts=self.listed(parts))
