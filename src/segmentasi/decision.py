@@ -264,3 +264,13 @@ def call_list(
     return campaign_targets(
         table, offers, result.schema, action.experiment, action.segment, action.product
     ).customers
+
+
+def crosswalk(result: RunResult, rows: str, columns: str) -> pd.DataFrame:
+    """Customers by segment of experiment `rows` (index) and of experiment `columns`, for the
+    customers both clustered: how each segment of one spreads over the other's."""
+    table = result.segments_table()
+    pair = table[[f"segment_{rows}", f"segment_{columns}"]].dropna().astype(int)
+    counts = pd.crosstab(pair.iloc[:, 0], pair.iloc[:, 1])
+    counts.index.name, counts.columns.name = rows, columns
+    return counts
