@@ -16,11 +16,29 @@ def test_demographic_space_standardises_and_one_hot_encodes(synthetic, schema):
     X = space.transform(table)
     assert X.dtype == np.float32 and X.shape == (len(table), len(space.feature_names_))
     names = space.feature_names_
+    unrecorded = table["Usia"].isna().to_numpy()
+    assert 0.05 < unrecorded.mean() < 0.5  # synth plants the real table's gap: widowed, no age
     age = X[:, names.index("Usia")]
-    assert abs(age.mean()) < 1e-5 and age.std() == pytest.approx(1.0, abs=1e-4)
+    # Standardised over the recorded ages; the unrecorded take 0 (their mean) and an indicator.
+    recorded = age[~unrecorded]
+    assert abs(recorded.mean()) < 1e-5 and recorded.std() == pytest.approx(1.0, abs=1e-4)
+    assert np.all(age[unrecorded] == pytest.approx(0.0, abs=1e-5))
+    flag = X[:, names.index("Usia:missing")]
+    assert abs(flag.mean()) < 1e-5 and flag.std() == pytest.approx(1.0, abs=1e-4)
+    assert flag[unrecorded].min() > 0 > flag[~unrecorded].max()
+    assert names.index("Usia:missing") == names.index("Usia") + 1
     onehot = [i for i, n in enumerate(names) if n.startswith("Area=")]
     assert len(onehot) == 6 and np.all(X[:, onehot].sum(axis=1) == 1)
-    assert space.imputed_ == {"Usia": int(table["Usia"].isna().sum())}
+    assert space.imputed_ == {"Usia": int(unrecorded.sum())}
+    assert space.indicated == ["Usia"]
+
+
+def test_fill_treatment_keeps_the_median_unmarked(synthetic, schema):
+    table, _ = validate(synthetic, schema)
+    space = FeatureSpace(schema, schema.experiment("demografi"), missing="fill").fit(table)
+    X = space.transform(table)
+    names = space.feature_names_
+    assert "Usia:missing" not in names and space.indicated == []
     median = float(np.nanmedian(table["Usia"]))
     filled = X[table["Usia"].isna().to_numpy(), names.index("Usia")]
     expected = (median - table["Usia"].fillna(median).mean()) / table["Usia"].fillna(median).std(

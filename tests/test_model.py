@@ -176,7 +176,8 @@ def test_prospects_keep_every_row_in_order_with_counted_warnings(run_dir, prospe
     ages_filled = int(age_filled.sum())
     expected = [
         "column 'Area': 10 value(s) missing or invalid, filled with the training value",
-        f"column 'Usia': {ages_filled} value(s) missing or invalid, filled with the training value",
+        f"column 'Usia': {ages_filled} value(s) missing or invalid, marked as not recorded "
+        "(the run's indicator column) with the neutral value",
         "column 'Usia': value(s) above the maximum 100 (row 16)",
         "column 'Pendidikan': unknown level(s) 'PhD' x1",
         "column 'Pendapatan_Tahunan': non-numeric value(s) such as 'banyak' (row 17)",
@@ -189,11 +190,14 @@ def test_prospects_keep_every_row_in_order_with_counted_warnings(run_dir, prospe
 
 
 def test_a_bad_value_is_placed_as_if_it_had_the_training_value(run_dir, prospects):
+    """Or, for a number marked by an indicator column, as if it were unrecorded."""
     model = load_model(model_path(run_dir, "demografi", "kmedoids"))
     fill = {enc.column: enc.fill_text() for enc in model.space.encoders_}
     repaired = prospects.copy()
     repaired.loc[0:9, "Area"] = fill["Area"]
-    repaired.loc[10:15, "Usia"] = fill["Usia"]
+    # A number marked by an indicator column: a bad value is placed as if it were unrecorded.
+    indicated = model.space.indicated
+    repaired.loc[10:15, "Usia"] = None if "Usia" in indicated else fill["Usia"]
     repaired.loc[16, "Pendapatan_Tahunan"] = fill["Pendapatan_Tahunan"]
     repaired.loc[17, "Pendidikan"] = fill["Pendidikan"]
     repaired.loc[18, "Total_Relationship_Balance"] = fill["Total_Relationship_Balance"]

@@ -180,7 +180,7 @@ IMPOSSIBLE = {
         set_at("centers", 0, [[None]]),
         r"payload\.centers\[0\]\[0\]: must be a number, not a list",
     ),
-    "ragged centres": (ragged_centres, r"payload\.centers: row 1 has 21 numbers, row 0 has 22"),
+    "ragged centres": (ragged_centres, r"payload\.centers: row 1 has 22 numbers, row 0 has 23"),
     "centres as text": (
         set_at("centers", "[[0.1]]"),
         r"payload\.centers: must be a list, not a string",
@@ -188,7 +188,7 @@ IMPOSSIBLE = {
     "fewer centres than k": (set_at("k", 3), r"payload\.centers: 2 rows for k=3"),
     "centres of too few features": (
         set_at("centers", [[0.0], [1.0]]),
-        r"payload\.centers: rows of 1 numbers for 22 features",
+        r"payload\.centers: rows of 1 numbers for 23 features",
     ),
     "a million features": (wide_centres, r"payload\.centers\[0\]: 10,001 items; at most 10,000"),
     "absurd k": (set_at("k", 10**9), r"payload\.k: 1000000000 segments; a model has 2 to 1,000"),

@@ -100,5 +100,5 @@ def test_handling_drops_duplicates_and_missing_when_asked(table):
 
 
 def test_bad_handling_option_is_a_user_error():
-    with pytest.raises(InputError, match="missing handling must be 'impute' or 'drop'"):
+    with pytest.raises(InputError, match="missing handling must be 'indicate', 'impute' or 'drop'"):
         Handling(missing="guess")

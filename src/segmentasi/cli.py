@@ -301,8 +301,13 @@ def run_command(
         ),
     ] = None,
     missing: Annotated[
-        str, typer.Option(help="Missing feature values: impute or drop.")
-    ] = "impute",
+        str,
+        typer.Option(
+            help="Missing feature values: indicate (numbers marked unrecorded by an extra "
+            "column and given the mean; categories the most frequent level), impute (median "
+            "or most frequent level, unmarked) or drop (rows left out)."
+        ),
+    ] = "indicate",
     duplicate_ids: Annotated[
         str, typer.Option(help="Rows with a repeated ID: keep or drop.")
     ] = "keep",

@@ -50,10 +50,16 @@ class Engine:
         return validate(raw, schema, allow_extra=allow_extra, source=source, decimal=decimal)[0]
 
     def encode(
-        self, table: pd.DataFrame, schema: Schema, experiment: Experiment, encoding: str
+        self,
+        table: pd.DataFrame,
+        schema: Schema,
+        experiment: Experiment,
+        encoding: str,
+        missing: str = "indicate",
     ) -> tuple[FeatureSpace, np.ndarray]:
-        """The experiment's feature space fitted on `table`, and `table` in it."""
-        space = FeatureSpace(schema, experiment, encoding=encoding).fit(table)
+        """The experiment's feature space fitted on `table`, and `table` in it; `missing` as
+        in FeatureSpace."""
+        space = FeatureSpace(schema, experiment, encoding=encoding, missing=missing).fit(table)
         return space, space.transform(table)
 
     def fit(

@@ -1,11 +1,12 @@
 """A saved segmentation: everything needed to place new customers and prospects in its segments.
 
 A model file is JSON (it cannot run code when loaded):
-    {"format": "segmentasi-model", "format_version": 1, "sha256": ..., "payload": {...}}
+    {"format": "segmentasi-model", "format_version": 2, "sha256": ..., "payload": {...}}
 The payload holds the schema, the experiment, the fitted feature space (fill values, levels,
-centres and scales), the centres or medoids, and the segment names, narratives, profiles and
-offers (narrative.build_insights for that model). The SHA-256 is taken over the payload's
-canonical JSON, so a file edited or damaged after it was saved is refused. (It detects
+centres and scales, and the missing-value indicator columns), the centres or medoids, and the
+segment names, narratives, profiles and offers (narrative.build_insights for that model). The
+SHA-256 is taken over the payload's canonical JSON, so a file edited or damaged after it was
+saved is refused. (It detects
 changes; it is not a signature against a deliberate forger.)
 
 Loading trusts nothing in the file: it is parsed as JSON only (no code runs), refused above
@@ -20,7 +21,11 @@ Placing rows (`SavedModel.assign`):
 - Only the experiment's features are required; product and other columns may be absent.
 - Unknown levels, non-numbers, non-finite numbers, numbers outside the schema's range and product
   flags other than 0/1 become missing, and every missing feature takes the training fill value
-  (median or most frequent level). Warnings count them per column; `imputed` names them per row.
+  (median or most frequent level), or, for a feature the run marked with an indicator column,
+  the neutral value and the indicator, as the run placed such rows. Warnings count them per
+  column; `imputed` names them per row.
+- Format 2 added the indicators (features.py); format 1 files, which have none, still load and
+  place rows as they did.
 - A row whose features are all missing cannot be placed: it keeps its place in the output with
   an empty segment and a `reason`. No row is ever dropped.
 - When no row at all can be placed, `assign` raises InputError saying why (a scheduled job
@@ -61,7 +66,8 @@ if TYPE_CHECKING:
     from .results import RunResult
 
 FORMAT_NAME = "segmentasi-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: encoders may carry a missing-value indicator
+READABLE_VERSIONS = (1, 2)  # format 1 is format 2 without indicators
 MODEL_FILE = "segmentation.model"
 MODELS_FOLDER = "models"
 DEFAULT_CHUNK_ROWS = 200_000
@@ -415,15 +421,22 @@ class SavedModel:
         warnings = []
         for position, name in enumerate(features):
             filled = missing[:, position] & placed_rows
-            if filled.any():
-                warnings.append(
-                    _problem(
-                        name,
-                        f"{int(filled.sum()):,} value(s) missing or invalid, filled with the "
-                        f"training value {self._encoder(name).fill_text()}",
-                        filled,
-                    )
+            if not filled.any():
+                continue
+            encoder = self._encoder(name)
+            how = (
+                "marked as not recorded (the run's indicator column) with the neutral value "
+                if encoder.indicator
+                else "filled with the training value "
+            )
+            warnings.append(
+                _problem(
+                    name,
+                    f"{int(filled.sum()):,} value(s) missing or invalid, {how}"
+                    f"{encoder.fill_text()}",
+                    filled,
                 )
+            )
         return warnings
 
     def _result_columns(
@@ -580,10 +593,11 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
             f"{path}: model format {_shown(version)} was written by a newer segmentasi; this "
             f"version reads format {FORMAT_VERSION}. Upgrade segmentasi to use it."
         )
-    if version < FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ModelError(
-            f"{path}: model format {version} is no longer supported (this version reads format "
-            f"{FORMAT_VERSION}); run `segmentasi run` again to rebuild the model."
+            f"{path}: model format {version} is no longer supported (this version reads formats "
+            f"{', '.join(map(str, READABLE_VERSIONS))}); run `segmentasi run` again to rebuild "
+            "the model."
         )
     if not isinstance(document.get("payload"), dict):
         raise ModelError(f"{path}: the model file has no payload; it is damaged")
@@ -771,9 +785,17 @@ def _feature_space(node: _Node, schema: Schema) -> FeatureSpace:
 
 
 def _encoder_data(node: _Node) -> dict[str, Any]:
-    """An Encoder's fields, of the right JSON types (numbers as floats, as saving wrote them)."""
-    node.mapping(_ENCODER_KEYS)
-    return {
+    """An Encoder's fields, of the right JSON types (numbers as floats, as saving wrote them).
+    The indicator's keys are absent from format 1 files: no indicator."""
+    keys = node.mapping(_ENCODER_KEYS)
+    indicator = {}
+    if "indicator" in keys or "indicator_center" in keys or "indicator_scale" in keys:
+        indicator = {
+            "indicator": node["indicator"].flag(),
+            "indicator_center": node["indicator_center"].number(),
+            "indicator_scale": node["indicator_scale"].number(),
+        }
+    return indicator | {
         "column": node["column"].text(),
         "kind": node["kind"].text(),
         "fill": node["fill"].number(),
@@ -909,12 +931,24 @@ def _check_encoder(enc: Encoder, column: Column, where: str) -> None:
             raise _Invalid(f"{where}.{part}", "must be a finite number")
     if not (math.isfinite(enc.scale) and enc.scale > 0):
         raise _Invalid(f"{where}.scale", "must be a positive finite number")
-    if levels and not (enc.fill == int(enc.fill) and 0 <= enc.fill < len(levels)):
+    if enc.indicator and levels and not 0 <= enc.fill <= len(levels) - 1:
+        raise _Invalid(f"{where}.fill", f"must be a level code from 0 to {len(levels) - 1}")
+    if (
+        not enc.indicator
+        and levels
+        and not (enc.fill == int(enc.fill) and 0 <= enc.fill < len(levels))
+    ):
         raise _Invalid(f"{where}.fill", f"must be a level code from 0 to {len(levels) - 1}")
     if kind == "flag" and enc.fill not in (0, 1):
         raise _Invalid(f"{where}.fill", "must be 0 or 1 for a product flag")
     if log and enc.fill <= -1:
         raise _Invalid(f"{where}.fill", "must be above -1 for a log-scaled column")
+    if enc.indicator and kind != "scaled":
+        raise _Invalid(f"{where}.indicator", f"a {column.role} column has no indicator column")
+    if not math.isfinite(enc.indicator_center):
+        raise _Invalid(f"{where}.indicator_center", "must be a finite number")
+    if not (math.isfinite(enc.indicator_scale) and enc.indicator_scale > 0):
+        raise _Invalid(f"{where}.indicator_scale", "must be a positive finite number")
 
 
 def _check_centers(centers: np.ndarray, k: int, features: int) -> None:

@@ -119,10 +119,12 @@ def _prepare(
             f"experiment '{experiment.name}': {len(used)} usable rows is too few for k up to "
             f"{max(options.ks)}"
         )
-    standard, X = engine.encode(used, schema, experiment, "standard")
+    # "drop" left no missing feature value; "impute" fills without marking.
+    missing = "fill" if handling.missing == "impute" else "indicate"
+    standard, X = engine.encode(used, schema, experiment, "standard", missing)
     actions += [
         Finding(
-            "imputed",
+            "indicated" if enc.indicator else "imputed",
             enc.column,
             "info",
             {"rows": standard.imputed_[enc.column], "value": enc.fill_text()},
@@ -136,7 +138,7 @@ def _prepare(
         "kmedoids": Space(X, experiment.metric, "standard"),
     }
     if experiment.metric == "gower":
-        gower, gower_X = engine.encode(used, schema, experiment, "gower")
+        gower, gower_X = engine.encode(used, schema, experiment, "gower", missing)
         spaces["kmedoids"] = gower
         sweep_spaces["kmedoids"] = Space(gower_X, gower.metric, "gower")
     # The algorithms usually share one matrix: count its rows once (0.6 s at 1,000,000 rows).

@@ -1,7 +1,12 @@
 """What each segment is like, on every column of the table (not only the clustered ones).
 
 Profiles read the validated table before imputation: a segment's age range is computed from
-the ages customers gave, never from filled-in values.
+the ages customers gave, never from filled-in values. The numeric table (profile_numeric.csv)
+says for how many members that is: per (segment, column), `observed` and `missing` count the
+members with and without a recorded value, and `missing_share` is the share of the segment's
+members for whom the column is unrecorded (`overall_missing_share`: of the whole table). A
+description of a segment by a number rests only on the members who have it: read it with
+`missing_share` (narrative.py names a mostly unrecorded number as such).
 
 `distinguishing` ranks every column by how strongly it sets each segment apart from the rest
 of the table, on one scale for all column types: the standardised mean difference (Cohen's d)

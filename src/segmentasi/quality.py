@@ -20,16 +20,25 @@ ASSOCIATED_GAP = 0.15
 OUTLIER_IQR_FACTOR = 3.0
 
 
+MISSING_HANDLING = ("indicate", "impute", "drop")
+
+
 @dataclass(frozen=True)
 class Handling:
     """What to do about what the quality report finds; recorded in every run."""
 
-    missing: str = "impute"  # impute (median / most frequent level) | drop rows
+    # indicate: a missing number is marked by an indicator column and takes the recorded
+    # values' mean (features.py explains why); impute: the median, unmarked (the previous
+    # default); drop: rows with a missing feature are left out. Categories take the most
+    # frequent level under indicate and impute.
+    missing: str = "indicate"
     duplicate_ids: str = "keep"  # keep every row | drop (keep the first row of each ID)
 
     def __post_init__(self) -> None:
-        if self.missing not in ("impute", "drop"):
-            raise InputError(f"missing handling must be 'impute' or 'drop', not '{self.missing}'")
+        if self.missing not in MISSING_HANDLING:
+            raise InputError(
+                f"missing handling must be 'indicate', 'impute' or 'drop', not '{self.missing}'"
+            )
         if self.duplicate_ids not in ("keep", "drop"):
             raise InputError(
                 f"duplicate-ID handling must be 'keep' or 'drop', not '{self.duplicate_ids}'"

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from ..features import INDICATED_SHARE
 from ..parallel import Workers
 from ..profile import segment_numbers
 from ..quality import Finding
@@ -23,7 +24,7 @@ from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.findings import describe
 from ..text.k_rule import report_reason
-from ..text.numbers import compact, num, pct, ratio_or_dash, score_or_dash
+from ..text.numbers import compact, num, number, pct, ratio_or_dash, score_or_dash
 from ..text.report import ALGORITHMS, say
 from ..version import __version__
 from . import plots
@@ -811,7 +812,9 @@ class ExperimentView:
         notes = []
         for action in self.exp.actions:
             group = concentrated.get(action.column) if action.kind == "imputed" else None
-            if group is not None:
+            if action.kind == "indicated":
+                notes.append(self._indicated_note(action, concentrated.get(action.column)))
+            elif group is not None:
                 notes.append(
                     capitalised(
                         self.t(
@@ -827,6 +830,28 @@ class ExperimentView:
             else:
                 notes.append(describe(action, self.lang))
         return notes
+
+    def _indicated_note(self, action: Finding, group: Finding | None) -> str:
+        """A feature marked unrecorded by an indicator column, and the group it is missing in."""
+        where = ""
+        if group is not None:
+            everyone = group.params["count_level"] == action.params["rows"]
+            where = self.t(
+                "lim_indicated_all" if everyone else "lim_indicated_most",
+                by=self.column_label(group.params["by"]),
+                level=group.params["level"],
+                count=num(group.params["count_level"]),
+            )
+        return capitalised(
+            self.t(
+                "lim_indicated",
+                column=self.column_label(action.column),
+                label=self.column_label(action.column),
+                rows=num(action.params["rows"]),
+                where=where,
+                value=number(float(action.params["value"])),
+            )
+        )
 
 
 def _stability_key(value: float) -> str:
@@ -908,6 +933,19 @@ def _log_scaled(result: RunResult, lang: str) -> str:
     return " " + say("method_log_scale", lang, columns=", ".join(logged)) if logged else ""
 
 
+def _indicated(result: RunResult, lang: str) -> str:
+    """' These columns get a not-recorded indicator: ...' for the clustered columns that do."""
+    marked = {
+        c for exp in result.experiments.values() for s in exp.spaces.values() for c in s.indicated
+    }
+    named = [_column_display(result.schema, c.name, lang) for c in result.schema.columns]
+    named = [n for c, n in zip(result.schema.columns, named, strict=True) if c.name in marked]
+    if not named:
+        return ""
+    text = say("method_indicated", lang, columns=", ".join(named), share=pct(INDICATED_SHARE))
+    return " " + capitalised(text)
+
+
 def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, Any]:
     rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
     sampled = [r for r in rows if not r.silhouette_exact]
@@ -924,7 +962,7 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
             k_max=max(options.ks),
             seed=options.seed,
         ),
-        say("method_encoding", lang) + _log_scaled(result, lang),
+        say("method_encoding", lang) + _log_scaled(result, lang) + _indicated(result, lang),
         say(
             "method_rule",
             lang,

@@ -33,6 +33,9 @@ TEXT: Catalogue = {
         "bisa membedakan segmen.",
         "imputed": "'{column}': {rows} nilai kosong diisi {value} (median, atau kategori "
         "terbanyak) untuk klasterisasi; profil hanya memakai nilai yang tercatat.",
+        "indicated": "'{column}': {rows} nilai kosong tidak diisi tebakan: klasterisasi memakai "
+        "kolom tambahan '{column}:missing' (tercatat atau tidak) dan nilai netral {value} "
+        "(rata-rata nilai yang tercatat); profil hanya memakai nilai yang tercatat.",
         "dropped_missing": "'{column}': {rows} baris dengan nilai kosong dikeluarkan dari "
         "eksperimen ini.",
         "kept_duplicate_ids": "{rows} baris yang ID-nya berulang tetap dihitung sebagai nasabah "
@@ -62,6 +65,9 @@ TEXT: Catalogue = {
         "separate segments.",
         "imputed": "'{column}': {rows} missing values filled with {value} (median, or most "
         "frequent level) for clustering; profiles use only recorded values.",
+        "indicated": "'{column}': {rows} missing values are not guessed: the clustering uses an "
+        "extra column '{column}:missing' (recorded or not) and the neutral value {value} (the "
+        "mean of the recorded values); profiles use only recorded values.",
         "dropped_missing": "'{column}': {rows} rows with a missing value left out of this "
         "experiment.",
         "kept_duplicate_ids": "{rows} rows whose ID repeats an earlier row are kept as separate "

@@ -61,7 +61,12 @@ TEXT: Catalogue = {
         "angka distandarkan, kategori berurutan diberi kode urut lalu "
         "distandarkan, kategori lain dipecah menjadi kolom 0/1, dan "
         "kepemilikan produk tetap 0/1. Nilai kosong diisi median atau kategori "
-        "terbanyak.",
+        "terbanyak, kecuali yang disebut berikut.",
+        "method_indicated": "{columns} kosong pada sedikitnya {share} baris, jadi nilai kosongnya "
+        "tidak diisi tebakan: setiap kolom itu mendapat kolom tambahan 'tidak "
+        "tercatat' (0/1, distandarkan seperti angka lain) yang ikut membentuk "
+        "segmen dan termasuk ruang tempat silhouette dihitung, dan nilai kosongnya "
+        "diberi nilai netral, rata-rata yang tercatat.",
         "method_ties": "Pada {experiments}, nasabah yang sama dekatnya ke dua medoid K-Medoids "
         "(sering terjadi pada data 0/1 yang hanya punya sedikit kombinasi) masuk "
         "ke medoid pertama dalam satu urutan tetap yang disimpan di model; dari "
@@ -270,6 +275,13 @@ TEXT: Catalogue = {
         "lim_imputed_group": "{column} tidak tercatat untuk seluruh kelompok {by} = {level} "
         "({rows} nasabah); untuk pengelompokan nilainya diisi {value}, jadi "
         "posisi nasabah ini memakai nilai perkiraan, bukan data.",
+        "lim_indicated": "{column} tidak tercatat untuk {rows} nasabah{where}; mereka tidak diberi "
+        "{label} tebakan: pengelompokan memakai kolom tambahan '{label} tidak "
+        "tercatat', yang ikut membentuk segmen dan ikut dihitung dalam silhouette, "
+        "dan kolom {label} mereka diberi nilai netral, rata-rata yang tercatat "
+        "({value}).",
+        "lim_indicated_all": " (semuanya dengan {by} = {level})",
+        "lim_indicated_most": " ({count} di antaranya dengan {by} = {level})",
         "lim_exact": "Silhouette dihitung pasti pada semua {rows} baris.",
         "lim_sampled": "Silhouette adalah perkiraan dari sampel acak {rows} dari {total} baris; "
         "selang kepercayaan 95% model terpilih: {low} sampai {high}.",
@@ -341,7 +353,12 @@ TEXT: Catalogue = {
         "are standardised, ordered categories get their rank and are "
         "standardised, other categories become 0/1 columns, and product "
         "ownership stays 0/1. Missing values are filled with the median or the "
-        "most frequent level.",
+        "most frequent level, except as stated next.",
+        "method_indicated": "{columns}: missing in at least {share} of rows, so their missing "
+        "values are not guessed: each of these columns gets an extra column 'not "
+        "recorded' (0/1, standardised like other numbers) that shapes the "
+        "segments and is part of the space the silhouette is computed in, and its "
+        "missing values take a neutral value, the recorded mean.",
         "method_ties": "In {experiments}, a customer exactly as near to two K-Medoids medoids "
         "(common when 0/1 data has few combinations) joins the first medoid in one "
         "fixed order, saved in the model; of the orders that keep segments "
@@ -546,6 +563,12 @@ TEXT: Catalogue = {
         "lim_imputed_group": "{column} is not recorded for the whole group {by} = {level} ({rows} "
         "customers); the clustering filled in {value}, so these customers "
         "are placed by an assumed value, not by data.",
+        "lim_indicated": "{column} is not recorded for {rows} customers{where}; they are not "
+        "given a guessed {label}: the clustering uses an extra column '{label} not "
+        "recorded', which shapes the segments and counts in the silhouette, and "
+        "their {label} column takes a neutral value, the recorded mean ({value}).",
+        "lim_indicated_all": " (all of them with {by} = {level})",
+        "lim_indicated_most": " ({count} of them with {by} = {level})",
         "lim_exact": "Silhouettes are exact, over all {rows} rows.",
         "lim_sampled": "Silhouettes are estimates from a random sample of {rows} of {total} rows; "
         "95% confidence interval of the chosen model: {low} to {high}.",
