@@ -102,14 +102,16 @@ class FeatureSpace:
         values = df[name]
         if col.role == "nominal":
             return self._scaled(Encoder(name, "onehot", _mode_code(values, col.levels), col.levels))
-        if col.role == "product":
+        if col.is_binary:  # products and other 0/1 flags stay raw 0/1
             return self._scaled(Encoder(name, "flag", _mode_number(values)))
         if col.role == "ordinal":
             codes = _codes(values, col.levels).astype(float)
             fill = _mode_code(values, col.levels)
             raw = np.where(np.isnan(codes), fill, codes)
             return self._scaled(Encoder(name, "scaled", fill, col.levels), raw, col.scale)
-        numbers = values.to_numpy(dtype=float)
+        # Sentinel codes (e.g. -1 = never contacted) are not amounts: they take the fill value,
+        # as missing cells do.
+        numbers = col.measured(values).to_numpy(dtype=float, na_value=np.nan)
         fill = float(np.nanmedian(numbers)) if np.isfinite(numbers).any() else 0.0
         log = col.scale == "log"
         raw = np.where(np.isnan(numbers), fill, numbers)
@@ -147,7 +149,8 @@ class FeatureSpace:
             raw = _codes(values, enc.levels).astype(float)
             raw[raw < 0] = np.nan
         else:
-            raw = values.to_numpy(dtype=float, na_value=np.nan)
+            column = self.schema.column(enc.column)
+            raw = column.measured(values).to_numpy(dtype=float, na_value=np.nan)
         raw = np.where(np.isnan(raw), enc.fill, raw)
         if enc.log:
             raw = np.log1p(raw)

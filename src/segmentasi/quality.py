@@ -96,9 +96,17 @@ def _column_summary(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             "max": None,
             "levels": None,
         }
-        if col.is_numeric and values.notna().any():
+        measured = col.measured(values) if col.is_numeric else values
+        if col.is_numeric and measured.notna().any():
             record.update(
-                min=float(values.min()), median=float(values.median()), max=float(values.max())
+                min=float(measured.min()),
+                median=float(measured.median()),
+                max=float(measured.max()),
+            )
+        if col.sentinels:  # codes such as -1 = never contacted: counted, not measured
+            record["sentinels"] = "; ".join(
+                f"{s.value:g} ({s.describe('en')}): {int((values == s.value).sum())}"
+                for s in col.sentinels
             )
         if col.is_categorical:
             counts = values.value_counts(sort=False)
@@ -214,16 +222,22 @@ def _derived_counts(df: pd.DataFrame, schema: Schema) -> list[Finding]:
 
 
 def _outliers(df: pd.DataFrame, schema: Schema) -> list[Finding]:
-    """Values far outside the interquartile range (Q1 - 3 IQR, Q3 + 3 IQR): reported, kept."""
+    """Values far outside the interquartile range (Q1 - 3 IQR, Q3 + 3 IQR): reported, kept.
+
+    Sentinel codes are not measurements and are left out. The usual range reported is clipped
+    to the column's valid range and to the values observed, so a count with minimum 0 never
+    gets a negative usual range."""
     findings = []
     for col in schema.by_role("numeric"):
         if col.name not in df:
             continue
-        values = df[col.name].dropna()
+        values = col.measured(df[col.name]).dropna()
         if values.empty:
             continue
         q1, q3 = np.percentile(values, [25, 75])
         low, high = q1 - OUTLIER_IQR_FACTOR * (q3 - q1), q3 + OUTLIER_IQR_FACTOR * (q3 - q1)
+        low = max(low, float(values.min()), -np.inf if col.min is None else col.min)
+        high = min(high, float(values.max()), np.inf if col.max is None else col.max)
         outside = values[(values < low) | (values > high)]
         if len(outside):
             findings.append(
