@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .schema import Schema
+from .schema import Schema, Sentinel
 
 # A level "holds" the missing values of a column when at least this share of its rows are
 # missing while the rest of the table has at most the low share.
@@ -105,8 +105,7 @@ def _column_summary(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             )
         if col.sentinels:  # codes such as -1 = never contacted: counted, not measured
             record["sentinels"] = "; ".join(
-                f"{s.value:g} ({s.describe('en')}): {int((values == s.value).sum())}"
-                for s in col.sentinels
+                f"{_sentinel_text(s)}: {int((values == s.value).sum())}" for s in col.sentinels
             )
         if col.is_categorical:
             counts = values.value_counts(sort=False)
@@ -279,3 +278,9 @@ def apply_handling(
                 result = result[result[name].notna()]
                 actions.append(Finding("dropped_missing", name, "info", {"rows": missing}))
     return result, actions
+
+
+def _sentinel_text(sentinel: Sentinel) -> str:
+    """'-1 (never contacted)', or '-1' when the schema gives no meaning."""
+    meaning = sentinel.meaning_en or sentinel.meaning
+    return f"{sentinel.value:g} ({meaning})" if meaning else f"{sentinel.value:g}"
