@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -182,11 +183,22 @@ def test_existing_run_folder_is_not_clobbered(run_dir, table_file):
 
 
 def test_validate_prints_the_quality_report(table_file):
-    done = cli("validate", str(table_file))
+    done = cli("validate", str(table_file), "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "all 18 columns valid" in done.stdout
     assert "'Usia' is missing in 100% of rows where Status_Perkawinan = Janda/Duda" in done.stdout
     assert "IDs appear more than once" in done.stdout
+    # every command defaults to one language, id, or SEGMENTASI_LANG once for all
+    default = cli("validate", str(table_file))
+    assert default.returncode == 0 and default.stdout != done.stdout
+    chosen = subprocess.run(
+        [sys.executable, "-m", "segmentasi.cli", "validate", str(table_file)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "SEGMENTASI_LANG": "en"},
+    )
+    assert chosen.stdout == done.stdout
 
 
 def test_another_banks_schema_runs_without_code_changes(tmp_path):

@@ -7,6 +7,7 @@ segmentasi.save(result, "runs/today")
 
 from .errors import InputError, UserError
 from .files import read_table
+from .infer import infer_schema
 from .job import run, save
 from .model import SavedModel, load_model
 from .quality import Handling, QualityReport, assess
@@ -33,6 +34,7 @@ __all__ = [
     "__version__",
     "assess",
     "builtin_schema",
+    "infer_schema",
     "load_model",
     "load_schema",
     "read_table",

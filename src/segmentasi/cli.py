@@ -27,6 +27,7 @@ from rich.text import Text
 from . import files, search_defaults
 from .config import base_schema_for, load_config, reproduction_note
 from .errors import InputError, UserError, printable
+from .infer import infer_schema
 from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
@@ -35,7 +36,7 @@ from .quality import Handling, assess
 from .recommend import campaign_targets
 from .report import REPORT_FILE
 from .results import RunResult
-from .run_folder import read_campaign_tables
+from .run_folder import default_experiment, read_campaign_tables, run_model_path
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
@@ -92,9 +93,31 @@ DecimalOption = Annotated[
         help="Decimal mark of numbers in a text table: auto (detect it), '.' or ','.",
     ),
 ]
+# One default language for every command: Bahasa Indonesia, or SEGMENTASI_LANG once for all.
+# Messages on the terminal are English whatever the language.
+LANG_ENV = "SEGMENTASI_LANG"
+
+
+def default_lang() -> str:
+    """The language every command uses unless --lang says otherwise: $SEGMENTASI_LANG, else id."""
+    return os.environ.get(LANG_ENV, "").strip().lower() or "id"
+
+
+def _lang(lang: str | None) -> str:
+    chosen = default_lang() if lang is None else lang
+    if chosen not in ("id", "en"):
+        where = "--lang" if lang is not None else f"${LANG_ENV}"
+        raise InputError(f"{where}: language must be id or en, not {chosen!r}")
+    return chosen
+
+
 ReportLangOption = Annotated[
-    str,
-    typer.Option("--lang", help="Language of report.html: id (Bahasa Indonesia) or en (English)."),
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of report.html: id (Bahasa Indonesia) or en (English); default "
+        f"${LANG_ENV}, else id.",
+    ),
 ]
 
 
@@ -229,7 +252,10 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 def validate_command(
     data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
     schema: SchemaOption = None,
-    lang: Annotated[str, typer.Option(help="Language of the findings: id or en.")] = "en",
+    lang: Annotated[
+        str | None,
+        typer.Option(help=f"Language of the findings: id or en (default ${LANG_ENV}, else id)."),
+    ] = None,
     allow_extra_columns: Annotated[
         bool, typer.Option(help="Ignore columns the schema does not declare.")
     ] = False,
@@ -239,6 +265,7 @@ def validate_command(
 
     Example: segmentasi validate clustering_data.csv
     """
+    lang = _lang(lang)
     loaded = load_schema(schema)
     table, _ = validate(
         files.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
@@ -326,7 +353,7 @@ def run_command(
             "seed replace --experiment, --algorithm, --k-min, --k-max and --seed.",
         ),
     ] = None,
-    lang: ReportLangOption = "id",
+    lang: ReportLangOption = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -357,6 +384,7 @@ def run_command(
         schema = refined.schema_for(base_schema_for(refined, schema))
         experiment, options = [refined.experiment], refined.sweep_options()
     handling = Handling(missing=missing, duplicate_ids=duplicate_ids)
+    lang = _lang(lang)
     result = _run_and_summarise(
         data,
         quiet,
@@ -558,13 +586,14 @@ def demo_command(
     ),
     rows: Annotated[int, typer.Option(help="Synthetic customers to generate.")] = 4000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    lang: ReportLangOption = "id",
+    lang: ReportLangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Generate demo customers and run both experiments on them, end to end.
 
     Example: segmentasi demo --out demo-run
     """
+    lang = _lang(lang)
     schema = load_schema(None)
     frame = synthesize(schema, rows=rows, seed=seed)
     options = SweepOptions(seed=seed)
@@ -579,12 +608,18 @@ def assign_command(
     model: Annotated[
         Path,
         typer.Argument(
-            help="Saved segmentation: RUN/<experiment>/segmentation.model (or that folder)."
+            help="Saved segmentation: RUN/<experiment>/segmentation.model, that folder, or a "
+            "run folder (its first experiment that clusters without product columns)."
         ),
     ],
     data: Annotated[Path, typer.Argument(help="Customers or prospects: .csv, .parquet or .xlsx.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .csv or .parquet.")],
-    lang: Annotated[str, typer.Option(help="Language of the segment names: id or en.")] = "id",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Language of the segment names: id or en (default ${LANG_ENV}, else id)."
+        ),
+    ] = None,
     top_offers: Annotated[
         int, typer.Option(help="Products to recommend per row.")
     ] = DEFAULT_TOP_OFFERS,
@@ -610,8 +645,9 @@ def assign_command(
     """
     if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise InputError(f"{out}: output must be .csv or .parquet")
+    lang = _lang(lang)
     check_output_file(out, overwrite, inputs=(data, model))  # before the work, not only after
-    saved = load_model(model)
+    saved = load_model(run_model_path(model))
     result = saved.assign(
         files.read_table(data, decimal),
         lang=lang,
@@ -657,8 +693,14 @@ def targets_command(
         "targets.csv"
     ),
     experiment: Annotated[
-        str, typer.Option("--experiment", "-e", help="Experiment whose segments to use.")
-    ] = "demografi",
+        str | None,
+        typer.Option(
+            "--experiment",
+            "-e",
+            help="Experiment whose segments to use (default: the run's first experiment whose "
+            "offers can target the product).",
+        ),
+    ] = None,
     overwrite: OverwriteFileOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -669,6 +711,8 @@ def targets_command(
     if out.suffix.lower() != ".csv":
         raise InputError(f"{out}: the call list is written as .csv")
     check_output_file(out, overwrite)  # before the work, not only after
+    if experiment is None:
+        experiment = default_experiment(run_dir)
     schema, segments, offers = read_campaign_tables(run_dir, experiment)
     targets = campaign_targets(segments, offers, schema, experiment, segment, product)
     with reserve_file(out, overwrite):
@@ -689,6 +733,49 @@ def targets_command(
                 )
             )
     out_console.print(f"Wrote {out}")
+
+
+schema_app = typer.Typer(
+    help="Write or check a schema: which role each column of a bank's table has.",
+    no_args_is_help=True,
+)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("infer")
+def schema_infer_command(
+    data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Schema file to write (.toml); default: print it."),
+    ] = None,
+    overwrite: OverwriteFileOption = False,
+    name: Annotated[
+        str | None, typer.Option(help="The schema's name (default: the file's name).")
+    ] = None,
+) -> None:
+    """Infer a commented schema from a table, for a person to confirm: the id, each column's
+    role, levels in order, valid ranges, missing-value tokens, sentinels, yes/no words and two
+    experiments. Every unsure guess has a '# check:' comment.
+
+    Example: segmentasi schema infer bank-full.csv --out bank.toml
+    """
+    if out is not None:
+        if out.suffix.lower() != ".toml":
+            raise InputError(f"{out}: a schema is written as .toml")
+        check_output_file(out, overwrite, inputs=(data,))  # before the work, not only after
+    text = infer_schema(data, name=name)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    with reserve_file(out, overwrite, inputs=(data,)):
+        files.write_file_atomically(out, lambda path: path.write_text(text, encoding="utf-8"))
+    checks = text.count("# check:")
+    err_console.print(
+        f"Wrote {out}: confirm the {checks} line(s) marked '# check:', then run "
+        f"segmentasi run {data} --schema {out}",
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":

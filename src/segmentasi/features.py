@@ -153,14 +153,16 @@ class FeatureSpace:
         values = df[name]
         if col.role == "nominal":
             return self._scaled(Encoder(name, "onehot", _mode_code(values, col.levels), col.levels))
-        if col.role == "product":
+        if col.is_binary:  # products and other 0/1 flags stay raw 0/1
             return self._scaled(Encoder(name, "flag", _mode_number(values)))
         if col.role == "ordinal":
             numbers = _codes(values, col.levels).astype(float)
             numbers[numbers < 0] = np.nan
             fill = _mode_code(values, col.levels)
         else:
-            numbers = values.to_numpy(dtype=float, na_value=np.nan)
+            # Sentinel codes (e.g. -1 = never contacted) are not amounts: like missing cells,
+            # they take the fill value (and the indicator, where there is one).
+            numbers = col.measured(values).to_numpy(dtype=float, na_value=np.nan)
             fill = float(np.nanmedian(numbers)) if np.isfinite(numbers).any() else 0.0
         enc = Encoder(
             name, "scaled", fill, col.levels, log=col.role != "ordinal" and col.scale == "log"
@@ -217,7 +219,11 @@ class FeatureSpace:
             raw = _codes(values, enc.levels).astype(float)
             raw[raw < 0] = np.nan
         else:
-            raw = values.to_numpy(dtype=float, na_value=np.nan)
+            raw = (
+                self.schema.column(enc.column)
+                .measured(values)
+                .to_numpy(dtype=float, na_value=np.nan)
+            )
         missing = np.isnan(raw)
         raw = np.where(missing, enc.fill, raw)
         if enc.log:

@@ -409,7 +409,7 @@ class SavedModel:
             allow_extra=True,
             strict=False,
         )
-        for col in self.schema.products:  # validate() already blanked non-finite numbers
+        for col in self.schema.by_role("product", "flag"):  # non-finite: already blanked
             if col.name in needed:
                 clean[col.name] = clean[col.name].where(clean[col.name].isin([0.0, 1.0]))
         return clean, list(problems)
@@ -903,7 +903,7 @@ def _check_encoders(model: SavedModel) -> None:
 def _check_encoder(enc: Encoder, column: Column, where: str) -> None:
     """An encoder fits its schema column (as FeatureSpace.fit makes it) and its numbers can
     encode any value validation lets through."""
-    kind = {"nominal": "onehot", "product": "flag"}.get(column.role, "scaled")
+    kind = {"nominal": "onehot", "product": "flag", "flag": "flag"}.get(column.role, "scaled")
     if enc.kind != kind:
         raise _Invalid(
             f"{where}.kind",

@@ -86,22 +86,35 @@ def profile(df: pd.DataFrame, labels: np.ndarray, schema: Schema) -> Profile:
 
 
 def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFrame:
-    columns = [c.name for c in schema.by_role("numeric", "derived_count") if c.name in df]
+    columns = [c for c in schema.by_role("numeric", "derived_count") if c.name in df]
     records = []
-    for name in columns:
-        overall_p05, overall, overall_p95 = _percentiles(df[name].dropna())
-        overall_mean = df[name].mean()
+    for col in columns:
+        name = col.name
+        # Sentinel codes are not amounts: medians and ranges come from the measured values,
+        # and each segment's share of sentinel cells is a column of its own.
+        measured = col.measured(df[name])
+        coded = col.sentinel_mask(df[name])
+        overall_p05, overall, overall_p95 = _percentiles(measured.dropna())
+        overall_mean = measured.mean()
         overall_missing = float(df[name].isna().mean()) if len(df) else np.nan
-        for seg, values in df[name].groupby(segment):
+        overall_coded = float(coded.mean()) if len(df) else np.nan
+        for seg, values in measured.groupby(segment):
             observed = values.dropna()
             p05, median, p95 = _percentiles(observed)
+            missing = df[name].loc[values.index].isna()
+            sentinel = {}
+            if col.sentinels:
+                sentinel = {
+                    "sentinel_share": float(coded.loc[values.index].mean()),
+                    "overall_sentinel_share": overall_coded,
+                }
             records.append(
                 {
                     "segment": seg,
                     "column": name,
                     "observed": len(observed),
-                    "missing": int(values.isna().sum()),
-                    "missing_share": float(values.isna().mean()),
+                    "missing": int(missing.sum()),
+                    "missing_share": float(missing.mean()),
                     "mean": observed.mean(),
                     "median": median,
                     "p05": p05,
@@ -111,6 +124,7 @@ def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFra
                     "overall_p95": overall_p95,
                     "overall_mean": overall_mean,
                     "overall_missing_share": overall_missing,
+                    **sentinel,
                 }
             )
     return pd.DataFrame.from_records(records)
@@ -160,7 +174,8 @@ def _categories(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.Data
 
 
 def _products(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFrame:
-    columns = [c.name for c in schema.products if c.name in df]
+    # Products and other 0/1 flags: a flag is profiled like a product, never offered.
+    columns = [c.name for c in schema.by_role("product", "flag") if c.name in df]
     records = []
     for name in columns:
         overall = df[name].mean()
@@ -196,7 +211,8 @@ def distinguishing(
         if col.name not in df or col.role == "id":
             continue
         if col.role in ("numeric", "derived_count"):
-            frame = _numeric_effects(df[col.name].to_numpy(dtype=float), segment)
+            measured = col.measured(df[col.name])
+            frame = _numeric_effects(measured.to_numpy(dtype=float, na_value=np.nan), segment)
         elif col.is_categorical:
             frame = _level_effects(df[col.name], segment, col)
         else:
@@ -220,7 +236,7 @@ def distinguishing(
 
 
 def _kind(col: Column) -> str:
-    if col.role == "product":
+    if col.is_binary:  # a flag reads like a product: the share of rows with it
         return "product"
     return "category" if col.is_categorical else "numeric"
 

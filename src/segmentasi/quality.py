@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .schema import Schema
+from .schema import Schema, Sentinel
 
 # A level "holds" the missing values of a column when at least this share of its rows are
 # missing while the rest of the table has at most the low share.
@@ -105,9 +105,16 @@ def _column_summary(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             "max": None,
             "levels": None,
         }
-        if col.is_numeric and values.notna().any():
+        measured = col.measured(values) if col.is_numeric else values
+        if col.is_numeric and measured.notna().any():
             record.update(
-                min=float(values.min()), median=float(values.median()), max=float(values.max())
+                min=float(measured.min()),
+                median=float(measured.median()),
+                max=float(measured.max()),
+            )
+        if col.sentinels:  # codes such as -1 = never contacted: counted, not measured
+            record["sentinels"] = "; ".join(
+                f"{_sentinel_text(s)}: {int((values == s.value).sum())}" for s in col.sentinels
             )
         if col.is_categorical:
             counts = values.value_counts(sort=False)
@@ -223,16 +230,22 @@ def _derived_counts(df: pd.DataFrame, schema: Schema) -> list[Finding]:
 
 
 def _outliers(df: pd.DataFrame, schema: Schema) -> list[Finding]:
-    """Values far outside the interquartile range (Q1 - 3 IQR, Q3 + 3 IQR): reported, kept."""
+    """Values far outside the interquartile range (Q1 - 3 IQR, Q3 + 3 IQR): reported, kept.
+
+    Sentinel codes are not measurements and are left out. The usual range reported is clipped
+    to the column's valid range and to the values observed, so a count with minimum 0 never
+    gets a negative usual range."""
     findings = []
     for col in schema.by_role("numeric"):
         if col.name not in df:
             continue
-        values = df[col.name].dropna()
+        values = col.measured(df[col.name]).dropna()
         if values.empty:
             continue
         q1, q3 = np.percentile(values, [25, 75])
         low, high = q1 - OUTLIER_IQR_FACTOR * (q3 - q1), q3 + OUTLIER_IQR_FACTOR * (q3 - q1)
+        low = max(low, float(values.min()), -np.inf if col.min is None else col.min)
+        high = min(high, float(values.max()), np.inf if col.max is None else col.max)
         outside = values[(values < low) | (values > high)]
         if len(outside):
             findings.append(
@@ -274,3 +287,9 @@ def apply_handling(
                 result = result[result[name].notna()]
                 actions.append(Finding("dropped_missing", name, "info", {"rows": missing}))
     return result, actions
+
+
+def _sentinel_text(sentinel: Sentinel) -> str:
+    """'-1 (never contacted)', or '-1' when the schema gives no meaning."""
+    meaning = sentinel.meaning_en or sentinel.meaning
+    return f"{sentinel.value:g} ({meaning})" if meaning else f"{sentinel.value:g}"

@@ -39,7 +39,7 @@ import pandas as pd
 
 from . import files
 from .errors import InputError
-from .model import write_experiment_models
+from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
 from .profile import segment_numbers
 from .report import REPORT_FILE, write_report
@@ -163,6 +163,41 @@ def _write_insights(exp: ExperimentResult, folder: Path) -> None:
     files.write_json(
         {"names": insights.names, "narratives": insights.narratives}, folder / "segment_names.json"
     )
+
+
+def run_model_path(path: str | Path) -> Path:
+    """A model for `assign`: `path` itself, or for a run folder the segmentation.model of its
+    default experiment (see default_experiment)."""
+    path = Path(path)
+    if path.is_dir() and (path / "manifest.json").is_file() and not (path / MODEL_FILE).exists():
+        return path / default_experiment(path) / MODEL_FILE
+    return path
+
+
+def default_experiment(run_dir: str | Path) -> str:
+    """The experiment `targets` uses when none is named: the run's first experiment (in the
+    schema's order) that offers products it did not cluster on, else its first experiment
+    with offers. Works for any schema, whatever its experiments are called."""
+    run_dir = Path(run_dir)
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        schema = schema_from_dict(manifest["schema"], origin=str(run_dir / "manifest.json"))
+        names = [n for n in manifest["options"]["experiments"] if isinstance(n, str)]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        names, schema = [], None
+    with_offers = [n for n in names if (run_dir / n / "offers.csv").is_file()]
+    if not with_offers:
+        with_offers = sorted(p.parent.name for p in run_dir.glob("*/offers.csv"))
+    if not with_offers:
+        raise InputError(
+            f"{run_dir}: no experiment with offers (is it a run folder made by `segmentasi run`?)"
+        )
+    if schema is not None:
+        products = {c.name for c in schema.products}
+        for name in with_offers:
+            if name in schema.experiments and not products & set(schema.experiments[name].features):
+                return name
+    return with_offers[0]
 
 
 def read_campaign_tables(

@@ -1,8 +1,11 @@
 """Column roles and experiments, declared as data in a TOML file.
 
 A schema says what every column of a bank's table is (id, numeric, ordinal, nominal,
-product flag, derived count) and which columns each experiment clusters on. Code reads
-roles from here and never names a bank's column itself.
+product flag, other yes/no flag, derived count, ignored row index) and which columns each
+experiment clusters on. Code reads roles from here and never names a bank's column itself.
+Real exports also need per-column tokens that mean missing (`missing_values`), words that
+mean yes and no (`true_values` / `false_values`) and sentinel numbers with a meaning of their
+own (`sentinels`, such as -1 for "never contacted"); docs/schema.md describes every key.
 """
 
 from __future__ import annotations
@@ -17,10 +20,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .errors import UserError
 from .files import special_file
 
-ROLES = ("id", "numeric", "ordinal", "nominal", "product", "derived_count")
+ROLES = ("id", "numeric", "ordinal", "nominal", "product", "derived_count", "flag", "index")
+# 0/1 columns: products are offered; flags (e.g. "credit in default") are profiled the same
+# way but never offered.
+BINARY_ROLES = ("product", "flag")
 SCALINGS = ("standard", "log", "robust", "none")
 METRICS = ("euclidean", "manhattan", "gower")
 CATEGORICAL_ROLES = ("ordinal", "nominal")
@@ -30,6 +38,21 @@ EXPERIMENT_NAME = re.compile(r"\w[\w.-]{0,63}")
 
 class SchemaError(UserError):
     """The schema file itself is malformed."""
+
+
+@dataclass(frozen=True)
+class Sentinel:
+    """A number that is not a measurement but a code, e.g. -1 for "never contacted": kept in
+    the table, left out of ranges, outlier checks and the clustering's numbers, and profiled
+    as a share of its own."""
+
+    value: float
+    meaning: str = ""
+    meaning_en: str = ""
+
+    def describe(self, lang: str = "id") -> str:
+        text = (self.meaning_en if lang == "en" else self.meaning) or self.meaning
+        return text or f"{self.value:g}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,10 @@ class Column:
     of: tuple[str, ...] = ()
     label: str = ""
     label_en: str = ""
+    missing_values: tuple[str, ...] = ()
+    true_values: tuple[str, ...] = ()
+    false_values: tuple[str, ...] = ()
+    sentinels: tuple[Sentinel, ...] = ()
 
     @property
     def is_categorical(self) -> bool:
@@ -55,8 +82,30 @@ class Column:
 
     @property
     def is_numeric(self) -> bool:
-        """Numbers in the file: numeric measures, product flags and derived counts."""
-        return self.role in ("numeric", "product", "derived_count")
+        """Numbers in the file: numeric measures, product and other flags, derived counts."""
+        return self.role in ("numeric", "product", "flag", "derived_count")
+
+    @property
+    def is_binary(self) -> bool:
+        """A 0/1 column: a product (offered) or a flag (profiled, never offered)."""
+        return self.role in BINARY_ROLES
+
+    @property
+    def sentinel_values(self) -> tuple[float, ...]:
+        return tuple(s.value for s in self.sentinels)
+
+    def sentinel_mask(self, values: pd.Series) -> pd.Series:
+        """True where a cell holds one of the column's sentinel numbers."""
+        if not self.sentinels:
+            return pd.Series(False, index=values.index)
+        return values.isin(self.sentinel_values)
+
+    def measured(self, values: pd.Series) -> pd.Series:
+        """The column's numbers with sentinel cells as missing: what ranges, outlier checks,
+        numeric profiles and the clustering's numbers are computed from."""
+        if not self.sentinels:
+            return values
+        return values.where(~self.sentinel_mask(values))
 
     def display(self, lang: str = "id") -> str:
         """The column's name as the report shows it."""
@@ -90,9 +139,21 @@ class Schema:
     experiments: dict[str, Experiment] = field(default_factory=dict)
     description: str = ""
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    index: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_schema(self)
+
+    @property
+    def ignored(self) -> tuple[str, ...]:
+        """Columns the table may hold that are ignored: the top-level `index` and every column
+        of role 'index' (a row number an export added)."""
+        return tuple(dict.fromkeys([*self.index, *(c.name for c in self.by_role("index"))]))
+
+    @property
+    def used(self) -> list[Column]:
+        """The columns validation types and the run reads: all but ignored ones."""
+        return [c for c in self.columns if c.role != "index"]
 
     @property
     def names(self) -> list[str]:
@@ -149,7 +210,13 @@ def load_schema(path: str | Path | None = None) -> Schema:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SchemaError(f"schema file {path} is not valid TOML: {exc}") from None
-    return schema_from_dict(data, origin=str(path))
+    try:
+        return schema_from_dict(data, origin=str(path))
+    except SchemaError as exc:
+        line = error_line(text, str(exc))
+        if line is None:
+            raise
+        raise SchemaError(f"{exc} (line {line})") from None
 
 
 def builtin_schema(name: str) -> Schema:
@@ -178,12 +245,15 @@ def schema_from_dict(data: dict[str, Any], origin: str = "schema") -> Schema:
         experiments = {
             name: _experiment_from_dict(name, spec) for name, spec in experiments_data.items()
         }
+        index = data.get("index", [])
+        index = [index] if isinstance(index, str) else index
         return Schema(
             name=_text(data, "name", "the schema", default=origin),
             columns=columns,
             experiments=experiments,
             description=_text(data, "description", "the schema"),
             source=data,
+            index=_texts({"index": index}, "index", "the schema"),
         )
     except SchemaError as exc:
         raise SchemaError(f"{origin}: {exc}") from None
@@ -202,7 +272,12 @@ _COLUMN_KEYS = {
     "of",
     "label",
     "label_en",
+    "missing_values",
+    "true_values",
+    "false_values",
+    "sentinels",
 }
+_SENTINEL_KEYS = {"value", "meaning", "meaning_en"}
 _EXPERIMENT_KEYS = {"features", "metric", "description", "description_en"}
 
 
@@ -237,7 +312,35 @@ def _column_from_dict(spec: Any, where: str) -> Column:
         of=_texts(spec, "of", where),
         label=_text(spec, "label", where),
         label_en=_text(spec, "label_en", where),
+        missing_values=_texts(spec, "missing_values", where, scalars=True),
+        true_values=_texts(spec, "true_values", where, scalars=True),
+        false_values=_texts(spec, "false_values", where, scalars=True),
+        sentinels=_sentinels(spec, where),
     )
+
+
+def _sentinels(spec: dict[str, Any], where: str) -> tuple[Sentinel, ...]:
+    """`sentinels = [{ value = -1, meaning = "...", meaning_en = "..." }, ...]`."""
+    entries = spec.get("sentinels", [])
+    _expect(entries, list, f"{where}: 'sentinels'")
+    sentinels = []
+    for i, entry in enumerate(entries):
+        at = f"{where}: 'sentinels'[{i}]"
+        if not isinstance(entry, dict):
+            raise SchemaError(f'{at} must be a table such as {{ value = -1, meaning = "..." }}')
+        unknown = set(entry) - _SENTINEL_KEYS
+        if unknown:
+            raise SchemaError(
+                f"{at}: unknown keys {sorted(unknown)} (allowed: value, meaning, meaning_en)"
+            )
+        if "value" not in entry:
+            raise SchemaError(f"{at}: needs a 'value'")
+        value = _bound(entry, "value", at)
+        assert value is not None
+        sentinels.append(
+            Sentinel(value, _text(entry, "meaning", at), _text(entry, "meaning_en", at))
+        )
+    return tuple(sentinels)
 
 
 def _experiment_from_dict(name: str, spec: Any) -> Experiment:
@@ -310,6 +413,7 @@ def _check_schema(schema: Schema) -> None:
             raise SchemaError(f"{where}: scale '{col.scale}' is not one of {', '.join(SCALINGS)}")
         if col.min is not None and col.max is not None and col.min > col.max:
             raise SchemaError(f"{where}: min {col.min} is above max {col.max}")
+        _check_declared_values(col, where)
         if col.role == "derived_count":
             missing = [p for p in col.of if p not in names]
             if not col.of or missing:
@@ -319,6 +423,13 @@ def _check_schema(schema: Schema) -> None:
                 raise SchemaError(f"{where}: 'of' must list columns of numbers, not {not_numbers}")
     if len(schema.by_role("id")) > 1:
         raise SchemaError("at most one column can have the role 'id'")
+    declared = sorted(set(schema.index) & names)
+    if declared:
+        raise SchemaError(
+            f"'index' names {declared}, which the schema also declares as columns; an index "
+            "column is ignored, so either drop it from 'index' or from 'columns' (or give it "
+            'role = "index")'
+        )
     for exp in schema.experiments.values():
         where = f"experiment '{exp.name}'"
         if not EXPERIMENT_NAME.fullmatch(exp.name):
@@ -334,5 +445,87 @@ def _check_schema(schema: Schema) -> None:
         ids = [f for f in exp.features if schema.column(f).role == "id"]
         if ids:
             raise SchemaError(f"{where}: an id column cannot be a feature: {ids}")
+        ignored = [f for f in exp.features if schema.column(f).role == "index"]
+        if ignored:
+            raise SchemaError(
+                f"{where}: an index column is ignored, so it cannot be a feature: {ignored}"
+            )
         if exp.metric not in METRICS:
             raise SchemaError(f"{where}: metric '{exp.metric}' is not one of {', '.join(METRICS)}")
+
+
+def _check_declared_values(col: Column, where: str) -> None:
+    """missing_values, true_values / false_values and sentinels fit the column's role and do
+    not contradict each other."""
+    if col.role == "index" and (col.missing_values or col.true_values or col.false_values):
+        raise SchemaError(f"{where}: an index column is ignored; it takes no value keys")
+    for key in ("true_values", "false_values"):
+        if getattr(col, key) and not col.is_binary:
+            raise SchemaError(
+                f"{where}: '{key}' is for product and flag columns (0/1), not a {col.role} column"
+            )
+    if bool(col.true_values) != bool(col.false_values):
+        given, absent = (
+            ("true_values", "false_values") if col.true_values else ("false_values", "true_values")
+        )
+        raise SchemaError(f"{where}: '{given}' needs '{absent}' too (what means no as well as yes)")
+    lowered = {
+        key: {v.strip().lower() for v in getattr(col, key)}
+        for key in ("missing_values", "true_values", "false_values")
+    }
+    for first, second in (
+        ("true_values", "false_values"),
+        ("missing_values", "true_values"),
+        ("missing_values", "false_values"),
+    ):
+        both = sorted(lowered[first] & lowered[second])
+        if both:
+            raise SchemaError(f"{where}: {both} appear in both '{first}' and '{second}'")
+    if col.is_categorical:
+        both = sorted(lowered["missing_values"] & {lv.strip().lower() for lv in col.levels})
+        if both:
+            raise SchemaError(
+                f"{where}: {both} are listed in 'levels' and in 'missing_values'; a value is "
+                "either a level or missing"
+            )
+    if col.sentinels:
+        if col.role != "numeric":
+            raise SchemaError(f"{where}: 'sentinels' are for numeric columns, not {col.role}")
+        values = [s.value for s in col.sentinels]
+        twice = sorted({v for v in values if values.count(v) > 1})
+        if twice:
+            raise SchemaError(f"{where}: sentinel values listed twice: {twice}")
+
+
+_LINE_COLUMN = re.compile(r"column '((?:[^'\\]|\\.)*)'")
+_LINE_EXPERIMENT = re.compile(r"experiment '([^']*)'")
+_LINE_KEY = re.compile(r"(?:: |keys \[)'(\w+)'")
+
+
+def error_line(text: str, message: str) -> int | None:
+    """The line of the TOML text a SchemaError message is about, when it can be found: the
+    column's (or experiment's) entry, then the key the message names within it."""
+    lines = text.splitlines()
+    start = None
+    if found := _LINE_COLUMN.search(message):
+        name = found.group(1)
+        pattern = re.compile(r"^\s*name\s*=\s*([\"'])" + re.escape(name) + r"\1")
+        start = next((i for i, line in enumerate(lines) if pattern.match(line)), None)
+        if start is not None:  # the [[columns]] header above it begins the entry
+            start = next(
+                (i for i in range(start, -1, -1) if lines[i].strip().startswith("[[")), start
+            )
+    elif found := _LINE_EXPERIMENT.search(message):
+        header = re.compile(r"^\s*\[experiments\.[\"']?" + re.escape(found.group(1)))
+        start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    key = _LINE_KEY.search(message[found.end() :]) if found else None
+    if key:
+        pattern = re.compile(r"^\s*" + re.escape(key.group(1)) + r"\s*=")
+        for i in range(start + 1, len(lines)):
+            if lines[i].strip().startswith("["):
+                break
+            if pattern.match(lines[i]):
+                return i + 1
+    return start + 1

@@ -82,30 +82,36 @@ def validate(
             f"{source}: column name(s) {', '.join(repr(c) for c in repeated)} appear more than "
             "once in the header; rename or remove the copies"
         )
-    required = list(schema.names if columns is None else columns)
+    ignored = set(schema.ignored)
+    used = [c.name for c in schema.used]
+    required = [c for c in (used if columns is None else columns) if c not in ignored]
     problems: list[Problem] = []
     if len(raw) == 0:
         problems.append(Problem(None, "the table has no data rows"))
     missing = [c for c in required if c not in raw.columns]
     for name in missing:
         problems.append(
-            Problem(name, f"required column is missing{_did_you_mean(name, raw.columns)}")
+            Problem(
+                name,
+                f"required column is missing from the table{_did_you_mean(name, raw.columns)}",
+            )
         )
-    extra = [c for c in raw.columns if c not in schema.names]
+    extra = [c for c in raw.columns if c not in schema.names and c not in ignored]
     if extra and not allow_extra:
         problems.append(
             Problem(
                 None,
                 f"unexpected column(s) {', '.join(quoted(c) for c in extra)} are not in schema "
                 f"{quoted(schema.name)} (add them to the schema file, or pass "
-                "--allow-extra-columns)",
+                f"--allow-extra-columns){_unnamed_hint(extra)}",
             )
         )
-    present = [schema.column(c) for c in schema.names if c in raw.columns]
+    present = [schema.column(c) for c in used if c in raw.columns]
+    declared = {col.name: _declared_cells(raw[col.name], col) for col in present}
     if mark == "auto":
         mark = decimals.decide_decimal(
             [
-                (c.name, raw[c.name], _whole(c))
+                (c.name, declared[c.name], _whole(c))
                 for c in present
                 if c.is_numeric and c.name in required
             ],
@@ -113,7 +119,7 @@ def validate(
         )
     typed = {}
     for col in present:
-        values, col_problems = _type_column(raw[col.name], col, mark)
+        values, col_problems = _type_column(declared[col.name], col, mark)
         typed[col.name] = values
         problems += col_problems
     clean = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
@@ -123,6 +129,44 @@ def validate(
     if not strict:
         clean = _blank_bad_cells(clean, schema)
     return clean, problems
+
+
+def _unnamed_hint(extra: list[str]) -> str:
+    """Name an unnamed column (an empty header cell: pandas calls it 'Unnamed: 0') for what it
+    usually is, a row number an export added, and say how to ignore it."""
+    unnamed = [c for c in extra if str(c).startswith("Unnamed: ")]
+    if not unnamed:
+        return ""
+    return (
+        f"; {quoted(unnamed[0])} is a column whose header cell is empty, usually a row number "
+        f"added by the export: write index = {quoted(unnamed[0])} at the top of the schema to "
+        "ignore it"
+    )
+
+
+def _declared_cells(series: pd.Series, col: Column) -> pd.Series:
+    """The column's cells with the schema's declared tokens applied: `missing_values` become
+    missing, `true_values` / `false_values` become 1 / 0. Matching ignores case and the spaces
+    around a cell. Cells that match nothing are left as they are."""
+    if not (col.missing_values or col.true_values or col.false_values):
+        return series
+    text = series.astype("string").str.strip().str.lower()
+    replacements = [
+        (col.missing_values, None),
+        (col.true_values, "1"),
+        (col.false_values, "0"),
+    ]
+    masks = [
+        (text.isin([t.strip().lower() for t in tokens]).fillna(False), value)
+        for tokens, value in replacements
+        if tokens
+    ]
+    if not any(mask.any() for mask, _ in masks):
+        return series
+    result = series.astype(object).copy()
+    for mask, value in masks:
+        result[mask.to_numpy(dtype=bool)] = value
+    return result
 
 
 def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -139,6 +183,8 @@ def _rows_where(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
 def _type_column(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Problem]]:
     if col.role == "id":
         return _text_cells(series), []
+    if col.role == "index":
+        return series, []
     if col.is_categorical:
         return _type_categorical(series, col)
     return _type_numeric(series, col, decimal)
@@ -151,7 +197,7 @@ def _text_cells(series: pd.Series) -> pd.Series:
 
 
 def _whole(col: Column) -> bool:
-    return col.integer or col.role in ("product", "derived_count")
+    return col.integer or col.role in ("product", "flag", "derived_count")
 
 
 def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
@@ -190,10 +236,21 @@ def _level_hint(value: str, levels: Sequence[str]) -> str:
 def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Problem]]:
     cells = decimals.read_numbers(series, decimal)
     numbers = cells.numbers
+    malformed = "non-numeric value(s) such as {}"
+    if col.true_values:
+        malformed = (
+            "value(s) such as {} that are neither true_values "
+            f"({', '.join(map(quoted, col.true_values))}) nor false_values "
+            f"({', '.join(map(quoted, col.false_values))})"
+        )
+    elif col.is_binary:
+        malformed += (
+            " in a 0/1 column (declare the words for yes and no with true_values and false_values)"
+        )
     problems = [
         _cell_problem(col, cells.text, mask, message)
         for mask, message in (
-            (cells.malformed, "non-numeric value(s) such as {}"),
+            (cells.malformed, malformed),
             (
                 cells.not_finite,
                 "value(s) that are not finite numbers such as {}; leave the cell "
@@ -208,26 +265,34 @@ def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Seri
         if mask.any()
     ]
     bad = cells.given & numbers.isna().to_numpy()
-    if col.role in ("product", "derived_count") and numbers.isna().any():
+    # A product column must be filled, unless the schema declares what missing looks like.
+    if col.role in ("product", "derived_count") and not col.missing_values and numbers.isna().any():
         rows, count = _rows_where(numbers.isna() & ~bad)
         if count:
             problems.append(
-                Problem(col.name, "missing value(s); product columns must be filled", rows, count)
+                Problem(
+                    col.name,
+                    "missing value(s); product columns must be filled (or list the tokens "
+                    "that mean missing in missing_values)",
+                    rows,
+                    count,
+                )
             )
-    if col.role == "product":
+    measured = col.measured(numbers)  # sentinels are codes: no range, no whole-number check
+    if col.is_binary:
         not_flag = numbers.notna() & ~numbers.isin([0.0, 1.0])
         if not_flag.any():
             rows, count = _rows_where(not_flag)
-            problems.append(Problem(col.name, "product flags must be 0 or 1", rows, count))
+            problems.append(Problem(col.name, f"{col.role} flags must be 0 or 1", rows, count))
     elif _whole(col):
-        fractional = numbers.notna() & (numbers != np.round(numbers))
+        fractional = measured.notna() & (measured != np.round(measured))
         if fractional.any():
             rows, count = _rows_where(fractional)
             problems.append(Problem(col.name, "must be a whole number", rows, count))
     lowest = _lowest_valid(col)
     for bound, outside, word in (
-        (lowest, numbers < (lowest if lowest is not None else -np.inf), "below the minimum"),
-        (col.max, numbers > (col.max if col.max is not None else np.inf), "above the maximum"),
+        (lowest, measured < (lowest if lowest is not None else -np.inf), "below the minimum"),
+        (col.max, measured > (col.max if col.max is not None else np.inf), "above the maximum"),
     ):
         if bound is not None and outside.any():
             rows, count = _rows_where(outside)
@@ -272,5 +337,7 @@ def _blank_bad_cells(clean: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             lowest = _lowest_valid(col)
             low = -np.inf if lowest is None else lowest
             high = np.inf if col.max is None else col.max
-            result[col.name] = result[col.name].where(result[col.name].between(low, high))
+            values = result[col.name]
+            keep = values.between(low, high) | col.sentinel_mask(values)
+            result[col.name] = values.where(keep)
     return result

@@ -302,6 +302,8 @@ TEXT: Catalogue = {
         "role_ordinal": "kategori berurutan",
         "role_nominal": "kategori",
         "role_product": "produk (0/1)",
+        "role_flag": "penanda ya/tidak (0/1)",
+        "role_index": "nomor baris (diabaikan)",
         "role_derived_count": "jumlah turunan",
     },
     "en": {
@@ -589,6 +591,8 @@ TEXT: Catalogue = {
         "role_ordinal": "ordered category",
         "role_nominal": "category",
         "role_product": "product (0/1)",
+        "role_flag": "yes/no flag (0/1)",
+        "role_index": "row number (ignored)",
         "role_derived_count": "derived count",
     },
 }
