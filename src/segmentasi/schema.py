@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import UserError
 from .files import special_file
+from .text.numbers import known_currency
 
 ROLES = ("id", "numeric", "ordinal", "nominal", "product", "derived_count")
 SCALINGS = ("standard", "log", "robust", "none")
@@ -48,6 +49,13 @@ class Column:
     of: tuple[str, ...] = ()
     label: str = ""
     label_en: str = ""
+    currency: str = ""  # ISO 4217 code of a money column ("IDR"), "" for other columns
+    currency_unit: float = 1.0  # what one unit of the column is worth in `currency`
+
+    @property
+    def is_money(self) -> bool:
+        """An amount of money: the report writes it with the currency ('Rp324 juta')."""
+        return bool(self.currency)
 
     @property
     def is_categorical(self) -> bool:
@@ -202,6 +210,8 @@ _COLUMN_KEYS = {
     "of",
     "label",
     "label_en",
+    "currency",
+    "currency_unit",
 }
 _EXPERIMENT_KEYS = {"features", "metric", "description", "description_en"}
 
@@ -237,7 +247,23 @@ def _column_from_dict(spec: Any, where: str) -> Column:
         of=_texts(spec, "of", where),
         label=_text(spec, "label", where),
         label_en=_text(spec, "label_en", where),
+        currency=_text(spec, "currency", where),
+        currency_unit=_currency_unit(spec, where),
     )
+
+
+def _currency_unit(spec: dict[str, Any], where: str) -> float:
+    value = spec.get("currency_unit", 1.0)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise SchemaError(f"{where}: 'currency_unit' must be a positive number, not {value!r}")
+    if "currency_unit" in spec and "currency" not in spec:
+        raise SchemaError(f"{where}: 'currency_unit' needs a 'currency' (such as \"IDR\")")
+    return float(value)
 
 
 def _experiment_from_dict(name: str, spec: Any) -> Experiment:
@@ -308,6 +334,12 @@ def _check_schema(schema: Schema) -> None:
             raise SchemaError(f"{where}: levels listed twice: {twice[:5]}")
         if col.scale not in SCALINGS:
             raise SchemaError(f"{where}: scale '{col.scale}' is not one of {', '.join(SCALINGS)}")
+        if col.currency and col.role != "numeric":
+            raise SchemaError(f"{where}: only a numeric column can be money ('currency')")
+        if col.currency and not known_currency(col.currency):
+            raise SchemaError(
+                f"{where}: currency '{col.currency}' is not an ISO 4217 code such as IDR or USD"
+            )
         if col.min is not None and col.max is not None and col.min > col.max:
             raise SchemaError(f"{where}: min {col.min} is above max {col.max}")
         if col.role == "derived_count":
