@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import html as htmlmod
 import io
 import re
 from html.parser import HTMLParser
@@ -468,3 +469,30 @@ def test_a_schema_without_products_renders_without_product_sections():
         cards = page.find_all(id="summary-people")[0].find_all("article")
         assert len(cards) == run.experiments["people"].sweep.recommended[1]
         assert not any(card.find_all("ul") for card in cards)
+
+
+def words_of(html_text: str) -> str:
+    """The report's visible words: no markup, styles, scripts, images or version number."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", html_text, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace(f"segmentasi {segmentasi.__version__}", " ")
+    return re.sub(r"\s+", " ", htmlmod.unescape(text))
+
+
+# Numbers as the other language writes them: thousands and decimals with the wrong marks.
+FOREIGN_NUMBERS = {
+    "id": re.compile(r"(?<![\d.,])[1-9]\d{0,2},\d{3}(?![\d,])|\d\.\d+%|(?<![\d.,])0\.\d"),
+    "en": re.compile(r"(?<![\d.,])[1-9]\d{0,2}\.\d{3}(?![\d.])|\d,\d+%|(?<![\d.,])0,\d"),
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_number_of_the_report_is_in_its_languages_format(html, lang):
+    words = words_of(html[lang])
+    foreign = [
+        words[max(0, m.start() - 30) : m.end() + 10] for m in FOREIGN_NUMBERS[lang].finditer(words)
+    ]
+    assert foreign == []
+    assert re.search(r"\d,\d%" if lang == "id" else r"\d\.\d%", words)
+    assert re.search(r"Rp\d+(,\d+)? juta" if lang == "id" else r"Rp\d+(\.\d+)? million", words)
+    assert "rupiah" not in words  # money says its unit once, as Rp ... juta
