@@ -186,7 +186,7 @@ def test_validate_prints_the_quality_report(table_file):
     done = cli("validate", str(table_file), "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "all 18 columns valid" in done.stdout
-    assert "'Usia' is missing in 100% of rows where Status_Perkawinan = Janda/Duda" in done.stdout
+    assert "'Usia' is missing in 100.0% of rows where Status_Perkawinan = Janda/Duda" in done.stdout
     assert "IDs appear more than once" in done.stdout
     # every command defaults to one language, id, or SEGMENTASI_LANG once for all
     default = cli("validate", str(table_file))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,33 +14,87 @@ from segmentasi.narrative import Insights, Narrator, build_insights
 from segmentasi.profile import distinguishing, profile
 from segmentasi.recommend import VALIDATION_COLUMNS, offers
 from segmentasi.schema import Schema
-from segmentasi.text.numbers import count, number, pct, ratio
+from segmentasi.text.numbers import pct
 from segmentasi.validation import validate
 
-NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+# A number as the narratives write it (text.numbers): thousands grouped, the language's decimal
+# mark, an optional "<" / ">" (a share that is not 0 or 1 but rounds to it), "Rp" and a
+# scale word for money, "%" for a share.
+MARKS = {"id": (".", ","), "en": (",", ".")}  # (thousands, decimal)
+SCALES = {
+    "id": {"ribu": 1e3, "juta": 1e6, "miliar": 1e9, "triliun": 1e12},
+    "en": {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12},
+}
 
 
-def stated_numbers(text: str, schema: Schema) -> list[str]:
-    """Every number in a text, after removing level names and labels that contain digits."""
+def number_pattern(lang: str) -> re.Pattern[str]:
+    group, decimal = (re.escape(mark) for mark in MARKS[lang])
+    scales = "|".join(SCALES[lang])
+    return re.compile(
+        rf"(?P<bound>[<>])?(?P<money>Rp)?(?P<int>\d{{1,3}}(?:{group}\d{{3}})+|\d+)"
+        rf"(?:{decimal}(?P<frac>\d+))?(?P<pct>%)?(?: (?P<scale>{scales})\b)?"
+    )
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A number a text states, read back: the interval of values that round to it."""
+
+    text: str
+    low: float
+    high: float
+    share: bool  # a percentage: compared with the tables' shares (0..1)
+    money: bool
+
+    def fits(self, values: np.ndarray) -> bool:
+        """Some value of the sorted array lies in the interval (with float slack)."""
+        slack = 1e-9 * max(1.0, abs(self.high))
+        at = np.searchsorted(values, self.low - slack)
+        return bool(at < len(values) and values[at] <= self.high + slack)
+
+
+def stated_numbers(text: str, schema: Schema, lang: str) -> list[Stated]:
+    """Every number in a text, read in the language's format, after removing level names and
+    labels that contain digits. A percentage with other than one decimal is unreadable (an
+    empty interval): the one precision rule of text.numbers.pct."""
     words = [level for col in schema.columns for level in col.levels]
     words += [col.display(lang) for col in schema.columns for lang in ("id", "en")]
     for word in sorted(words, key=len, reverse=True):
         text = text.replace(word, " ")
-    return NUMBER.findall(text)
+    found = []
+    group, _ = MARKS[lang]
+    for m in number_pattern(lang).finditer(text):
+        frac = m["frac"] or ""
+        value = float(m["int"].replace(group, "") + "." + (frac or "0"))
+        half = 0.5 * 10.0 ** -len(frac)
+        low, high = value - half, value + half
+        if m["bound"] == "<":
+            low, high = 0.0, value
+        elif m["bound"] == ">":
+            low, high = value, 100.0
+        scale = SCALES[lang].get(m["scale"], 1.0) if m["scale"] else 1.0
+        if m["pct"]:
+            low, high = low / 100, high / 100
+            if len(frac) != 1:
+                low, high = 1.0, 0.0  # fits nothing
+        found.append(Stated(m[0], low * scale, high * scale, bool(m["pct"]), bool(m["money"])))
+    return found
 
 
-def table_numbers(tables: list[pd.DataFrame]) -> set[str]:
-    """Every number in the tables, in each rounding the narratives state numbers with."""
-    found: set[str] = set()
+def table_values(tables: list[pd.DataFrame], schema: Schema) -> dict[str, np.ndarray]:
+    """Every number in the tables, sorted: as they are ("plain"), and as amounts of money in the
+    currency (a money column's value times its currency_unit)."""
+    values = []
     for table in tables:
         for column in table.columns:
-            values = pd.to_numeric(table[column], errors="coerce")
             if table[column].dtype == bool:
                 continue
-            for value in values.dropna().unique():
-                value = float(value)
-                found |= {count(value), number(value), ratio(value), pct(value)}
-    return found
+            numbers = pd.to_numeric(table[column], errors="coerce").dropna()
+            values.append(numbers.to_numpy(dtype=float))
+    plain = np.unique(np.concatenate(values))
+    units = {col.currency_unit for col in schema.columns if col.is_money} or {1.0}
+    money = np.unique(np.concatenate([plain * unit for unit in units]))
+    return {"plain": plain, "money": money}
 
 
 def insight_tables(result_profile, insights: Insights) -> list[pd.DataFrame]:
@@ -51,13 +106,37 @@ def insight_tables(result_profile, insights: Insights) -> list[pd.DataFrame]:
     ]
 
 
+def unknown_numbers(text: str, schema: Schema, lang: str, known: dict[str, np.ndarray]):
+    return [
+        n.text
+        for n in stated_numbers(text, schema, lang)
+        if not n.fits(known["money" if n.money else "plain"])
+    ]
+
+
 def assert_every_number_is_in_the_tables(schema, prof, insights: Insights) -> None:
-    known = table_numbers(insight_tables(prof, insights))
+    known = table_values(insight_tables(prof, insights), schema)
     for lang in ("id", "en"):
         for kind in ("names", "narratives"):
             for segment, text in getattr(insights, kind)[lang].items():
-                unknown = [n for n in stated_numbers(text, schema) if n not in known]
+                unknown = unknown_numbers(text, schema, lang, known)
                 assert not unknown, f"{lang} {kind} {segment}: {unknown} not in tables: {text}"
+
+
+def test_numbers_are_read_back_in_each_language(schema):
+    read = {
+        lang: stated_numbers(text, schema, lang)
+        for lang, text in (
+            ("id", "28.129 nasabah, 62,3%, Rp324 juta, >99,9%, 1,05"),
+            ("en", "28,129 customers, 62.3%, Rp324 million, >99.9%, 1.05"),
+        )
+    }
+    for numbers in read.values():
+        bounds = [bound for n in numbers for bound in (n.low, n.high)]
+        assert bounds == pytest.approx(
+            [28128.5, 28129.5, 0.6225, 0.6235, 323.5e6, 324.5e6, 0.999, 1.0, 1.045, 1.055]
+        )
+        assert [n.money for n in numbers] == [False, False, True, False, False]
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +152,16 @@ def test_every_number_in_names_and_narratives_is_in_the_tables(synthetic_run):
 
 def test_the_number_check_catches_an_invented_number(synthetic_run):
     exp = synthetic_run.experiments["demografi"]
-    known = table_numbers(insight_tables(exp.profile, exp.insights))
-    invented = exp.insights.narratives["en"][1] + " Ages 17–99 own 12.34% more."
-    assert [n for n in stated_numbers(invented, synthetic_run.schema) if n not in known]
+    known = table_values(insight_tables(exp.profile, exp.insights), synthetic_run.schema)
+    for lang, invented in (
+        ("en", " Ages 17–99 own 12.34% more."),
+        ("en", " They hold Rp987 trillion."),
+        ("id", " Mereka menyimpan Rp987 triliun."),
+        ("id", " 12,34% lebih banyak."),
+        ("id", " 7.654.321 nasabah."),
+    ):
+        text = exp.insights.narratives[lang][1] + invented
+        assert unknown_numbers(text, synthetic_run.schema, lang, known), invented
 
 
 def test_both_languages_name_every_segment_distinctly(synthetic_run):
@@ -174,18 +260,18 @@ def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
     table, labels = designed
     text = narrator(table, labels, other_schema, ["age_years", "region"], "en").narrative(1)
     assert text.startswith(
-        "Segment 1: 100 customers (50% of all customers). What forms this "
+        "Segment 1: 100 customers (50.0% of all customers). What forms this "
         "segment: age_years 20–29 (median 24; all customers 40);"
     )
-    assert "region north more common: 90% (all customers 50%)" in text
+    assert "region north more common: 90.0% (all customers 50.0%)" in text
     assert (
-        "Beyond the clustering variables, what sets it apart most: has_card owned by 100% "
-        "(all customers 50%)" in text
+        "Beyond the clustering variables, what sets it apart most: has_card owned by 100.0% "
+        "(all customers 50.0%)" in text
     )
     # has_loan is 50% everywhere: the closest candidate, honestly not offered
     assert text.endswith(
-        "Closest candidate: has_loan. 50% of this segment own it (all "
-        "customers 50%, lift 1.00); customers like these do not own it more "
+        "Closest candidate: has_loan. 50.0% of this segment own it (all "
+        "customers 50.0%, lift 1.00); customers like these do not own it more "
         "often than others."
     )
 
@@ -198,10 +284,10 @@ def test_an_offer_supported_by_the_data_is_stated_with_its_check(other_schema, d
         table, labels, other_schema, ["age_years", "region"], "id", verdict="useful"
     ).narrative(1)
     assert text.endswith(
-        "Penawaran berikutnya: has_loan. 70% nasabah segmen ini memilikinya "
-        "(semua nasabah 35%, lift 2.00); 30 nasabah segmen ini belum "
+        "Penawaran berikutnya: has_loan. 70,0% nasabah segmen ini memilikinya "
+        "(semua nasabah 35,0%, lift 2,00); 30 nasabah segmen ini belum "
         "memilikinya. Pada nasabah yang disisihkan untuk uji, segmen "
-        "memprediksi siapa pemiliknya dengan AUC 0.55 (interval 0.51–0.59)."
+        "memprediksi siapa pemiliknya dengan AUC 0,55 (interval 0,51–0,59)."
     )
 
 
@@ -214,7 +300,7 @@ def test_a_segment_without_recorded_ages_says_so(schema):
         writer = narrator(table, widowed, schema, features, lang)
         assert phrase in writer.names([1, 2])[2]
         text = writer.narrative(2)
-        missing = pct(1.0)
+        missing = pct(1.0, lang)
         assert (
             f"usia sebagian besar tidak tercatat: kosong untuk {missing}" in text
             or f"age mostly not recorded: missing for {missing}" in text

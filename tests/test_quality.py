@@ -61,9 +61,9 @@ def test_missing_concentrated_in_one_level_is_named(table):
     assert finding.params["share_level"] == 1.0 and finding.params["share_rest"] == 0.0
     text = describe(finding, "en")
     assert text.startswith(
-        "'age' is missing in 100% of rows where status = w (20 of 20), and in 0% elsewhere"
+        "'age' is missing in 100.0% of rows where status = w (20 of 20), and in 0.0% elsewhere"
     )
-    assert "kosong pada 100% baris dengan status = w" in describe(finding, "id")
+    assert "kosong pada 100,0% baris dengan status = w" in describe(finding, "id")
 
 
 def test_duplicate_ids_counted_with_examples(table):

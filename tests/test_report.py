@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import html as htmlmod
 import io
 import re
 from html.parser import HTMLParser
@@ -22,7 +23,7 @@ from segmentasi.profile import segment_numbers
 from segmentasi.report import render_report
 from segmentasi.report.plots import FONT, PALETTE, segment_color
 from segmentasi.schema import schema_from_dict
-from segmentasi.text.numbers import num, pct
+from segmentasi.text.numbers import num, pct, ratio, score
 
 from .conftest import make_other_bank
 
@@ -215,7 +216,7 @@ def test_summary_cards_show_the_profile_table_of_the_recommended_model(result, p
                 (line,) = card.find_all("p", class_="size")
                 assert int(line.attrs["data-size"]) == row.size == size
                 assert float(line.attrs["data-share"]) == row.share
-                assert num(row.size) in line.text and pct(row.share) in line.text
+                assert num(row.size, lang) in line.text and pct(row.share, lang) in line.text
                 names = exp.insights.names[lang]
                 assert names[row.segment] in card.text
                 assert exp.insights.narratives[lang][row.segment] in card.text
@@ -244,9 +245,9 @@ def test_card_offers_are_the_offered_rows_of_the_offer_table(result, pages):
                 continue
             for line, offer in zip(lines, made.itertuples(), strict=False):
                 label = result.schema.column(offer.product).display("en")
-                assert line.startswith(f"{label}: owned by {pct(offer.propensity)}")
+                assert line.startswith(f"{label}: owned by {pct(offer.propensity, 'en')}")
                 assert f"lift {offer.propensity_lift:.2f}" in line
-                assert f"{num(offer.non_owners)} " in line
+                assert f"{num(offer.non_owners, 'en')} " in line
 
 
 def test_sizes_table_and_sweep_table_match_the_run(result, pages):
@@ -256,13 +257,13 @@ def test_sizes_table_and_sweep_table_match_the_run(result, pages):
         cells = [[td.text for td in tr.find_all("td")] for tr in rows]
         names = exp.insights.names["id"]
         assert cells == [
-            [f"Segmen {r.segment}", names[r.segment], num(r.size), pct(r.share)]
+            [f"Segmen {r.segment}", names[r.segment], num(r.size, "id"), pct(r.share, "id")]
             for r in exp.profile.segments.itertuples()
         ]
         (k_section,) = pages["id"].find_all(id=f"k-{name}")
         sweep_rows = k_section.find_all("table")[0].find_all("tr")[1:]
         assert [tr.find_all("td")[3].text for tr in sweep_rows] == [
-            f"{s:.3f}" for s in exp.sweep.table.silhouette
+            score(s, "id") for s in exp.sweep.table.silhouette
         ]
 
 
@@ -272,11 +273,11 @@ def test_captions_state_what_sklearn_computes_on_the_clustering_matrix(result, p
         per_customer = silhouette_samples(space.X, exp.labels, metric=space.metric)
         assert per_customer.mean() == pytest.approx(exp.sweep.recommended_silhouette, abs=1e-4)
         (figure,) = pages["en"].find_all(id=f"silhouette-samples-{name}")
-        assert f"{pct((per_customer < 0).mean())} of customers are negative" in figure.text
+        assert f"{pct((per_customer < 0).mean(), 'en')} of customers are negative" in figure.text
         assert "Computed for all 600 customers." in figure.text
         explained = PCA(n_components=2).fit(space.X.astype(float)).explained_variance_ratio_
         (figure,) = pages["en"].find_all(id=f"map-{name}")
-        assert f"together they show {pct(explained.sum())} of all variance" in figure.text
+        assert f"together they show {pct(explained.sum(), 'en')} of all variance" in figure.text
 
 
 def test_limitations_name_the_space_and_the_best_silhouette(result, pages):
@@ -373,10 +374,11 @@ def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pag
         observed, null, excess = (
             f"{v:.3f}" for v in (row.silhouette, row.null_silhouette, row.excess)
         )
+        said = {v: score(v, "id") for v in (row.silhouette, row.null_silhouette, row.excess)}
         expected = {
             "id": [
-                f"silhouette {observed}, sedangkan",
-                f"mencapai {null}; selisih {excess}.",
+                f"silhouette {said[row.silhouette]}, sedangkan",
+                f"mencapai {said[row.null_silhouette]}; selisih {said[row.excess]}.",
                 "bukan kegagalan metode",
             ],
             "en": [
@@ -389,13 +391,14 @@ def test_diagnostics_paragraph_gives_hopkins_and_the_null_silhouette(result, pag
             permuted, uniform = f"{space.hopkins_permuted:.2f}", f"{space.hopkins_uniform:.2f}"
             level = {
                 lang: words[space.level].format(
-                    distinct=num(space.distinct_rows), rows=num(space.sample_rows)
+                    distinct=num(space.distinct_rows, lang), rows=num(space.sample_rows, lang)
                 )
                 for lang, words in HOPKINS_LEVELS.items()
             }
             expected["id"] += [
-                f"Hopkins {permuted} terhadap kolom yang sama diacak dan "
-                f"{uniform} terhadap titik acak seragam; {level['id']}"
+                f"Hopkins {ratio(space.hopkins_permuted, 'id')} terhadap kolom yang sama diacak "
+                f"dan {ratio(space.hopkins_uniform, 'id')} terhadap titik acak seragam; "
+                f"{level['id']}"
             ]
             expected["en"] += [
                 f"Hopkins {permuted} against the same columns shuffled and "
@@ -466,3 +469,30 @@ def test_a_schema_without_products_renders_without_product_sections():
         cards = page.find_all(id="summary-people")[0].find_all("article")
         assert len(cards) == run.experiments["people"].sweep.recommended[1]
         assert not any(card.find_all("ul") for card in cards)
+
+
+def words_of(html_text: str) -> str:
+    """The report's visible words: no markup, styles, scripts, images or version number."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", html_text, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace(f"segmentasi {segmentasi.__version__}", " ")
+    return re.sub(r"\s+", " ", htmlmod.unescape(text))
+
+
+# Numbers as the other language writes them: thousands and decimals with the wrong marks.
+FOREIGN_NUMBERS = {
+    "id": re.compile(r"(?<![\d.,])[1-9]\d{0,2},\d{3}(?![\d,])|\d\.\d+%|(?<![\d.,])0\.\d"),
+    "en": re.compile(r"(?<![\d.,])[1-9]\d{0,2}\.\d{3}(?![\d.])|\d,\d+%|(?<![\d.,])0,\d"),
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_number_of_the_report_is_in_its_languages_format(html, lang):
+    words = words_of(html[lang])
+    foreign = [
+        words[max(0, m.start() - 30) : m.end() + 10] for m in FOREIGN_NUMBERS[lang].finditer(words)
+    ]
+    assert foreign == []
+    assert re.search(r"\d,\d%" if lang == "id" else r"\d\.\d%", words)
+    assert re.search(r"Rp\d+(,\d+)? juta" if lang == "id" else r"Rp\d+(\.\d+)? million", words)
+    assert "rupiah" not in words  # money says its unit once, as Rp ... juta

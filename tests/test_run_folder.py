@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import segmentasi
@@ -208,3 +209,35 @@ def test_a_run_whose_charts_fail_leaves_no_folder(schema, tmp_path, monkeypatch)
             out=tmp_path / "run",
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_csv_writes_whole_numbers_as_integers(folder):
+    """A column of whole numbers never reads 44607.0 (CSVs are for machines: dot decimals, no
+    thousands separators, whatever the report's language)."""
+    for path in sorted(folder.rglob("*.csv")):
+        cells = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in cells.columns:
+            values = cells[column][cells[column] != ""]
+            if len(values) and values.str.fullmatch(r"-?\d+(\.\d+)?").all():
+                whole = values.str.fullmatch(r"-?\d+(\.0+)?")
+                assert not whole.all() or not values.str.contains(".", regex=False).any(), (
+                    f"{path.relative_to(folder)}: {column} holds whole numbers as floats"
+                )
+            assert not values.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?").any()  # no separators
+
+
+def test_the_schemas_integer_columns_round_trip_as_integers(folder, result, schema):
+    whole = [
+        col.name
+        for col in schema.columns
+        if col.integer or col.role in ("product", "derived_count")
+    ]
+    cells = pd.read_csv(folder / "segments.csv", dtype=str, keep_default_na=False)
+    read = pd.read_csv(folder / "segments.csv", dtype={name: "Int64" for name in whole})
+    assert result.table[whole].isna().any().any()  # missing cells are part of the test
+    for name in whole:
+        assert cells[name].str.fullmatch(r"-?\d*").all(), name  # integers, or empty
+        assert (cells[name] == "").tolist() == result.table[name].isna().tolist()
+        assert read[name].astype("Float64").equals(result.table[name].astype("Float64")), name
+    segment_columns = [c for c in cells.columns if c.startswith("segment_")]
+    assert segment_columns and all(cells[c].str.fullmatch(r"\d*").all() for c in segment_columns)

@@ -17,6 +17,16 @@ def test_builtin_schema_declares_all_18_columns_and_two_experiments(schema):
     assert list(schema.experiment("produk").features) == [c.name for c in schema.products]
 
 
+def test_money_columns_say_their_currency_and_what_one_unit_is_worth(schema):
+    income, balance = (
+        schema.column(n) for n in ("Pendapatan_Tahunan", "Total_Relationship_Balance")
+    )
+    assert (income.currency, income.currency_unit) == ("IDR", 1_000_000)
+    assert (balance.currency, balance.currency_unit) == ("IDR", 1.0)
+    assert income.is_money and balance.is_money and not schema.column("Usia").is_money
+    assert [c.name for c in schema.columns if c.is_money] == [income.name, balance.name]
+
+
 def test_other_bank_schema_loads(other_schema):
     assert other_schema.name == "otherbank"
     assert other_schema.experiment("people").metric == "gower"
@@ -49,6 +59,18 @@ def test_unknown_experiment_names_the_known_ones(schema):
         ([{"name": 3, "role": "numeric"}], "columns\\[0\\]: 'name' must be text"),
         (["a"], "columns\\[0\\] must be a table"),
         ("a", "'columns' must be a list"),
+        ([{"name": "a", "role": "numeric", "currency": "XYZ"}], "'XYZ' is not an ISO 4217"),
+        ([{"name": "a", "role": "numeric", "currency": 5}], "'currency' must be text"),
+        ([{"name": "a", "role": "product", "currency": "IDR"}], "only a numeric column"),
+        ([{"name": "a", "role": "numeric", "currency_unit": 1000}], "needs a 'currency'"),
+        (
+            [{"name": "a", "role": "numeric", "currency": "IDR", "currency_unit": 0}],
+            "'currency_unit' must be a positive number",
+        ),
+        (
+            [{"name": "a", "role": "numeric", "currency": "IDR", "currency_unit": "juta"}],
+            "'currency_unit' must be a positive number",
+        ),
     ],
 )
 def test_bad_schemas_are_refused_with_the_entry_named(columns, message):

@@ -284,10 +284,10 @@ def validate_command(
         if isinstance(rec["levels"], str):
             spread = rec["levels"]
         elif pd.notna(rec["min"]):
-            spread = f"{num(rec['min'])} .. {num(rec['max'])}"
+            spread = f"{num(rec['min'], 'en')} .. {num(rec['max'], 'en')}"
         else:
             spread = ""
-        summary.add_row(rec["column"], rec["role"], pct(rec["missing_share"]), spread)
+        summary.add_row(rec["column"], rec["role"], pct(rec["missing_share"], "en"), spread)
     out_console.print(summary)
     out_console.print(_styled("Findings", "bold"))
     for finding in report.findings:
@@ -507,9 +507,10 @@ def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> N
             out_console.print(
                 f"    {evaluation.id}: silhouette {evaluation.silhouette:.3f}"
                 f"{'' if null is None else f' (null {null:.3f})'}, information kept "
-                f"{pct(evaluation.information_kept)}, {config.algorithms[0]} k={evaluation.k} "
+                f"{pct(evaluation.information_kept, 'en')}, "
+                f"{config.algorithms[0]} k={evaluation.k} "
                 f"{config.metric} on the {config.encoding} encoding, smallest segment "
-                f"{pct(evaluation.smallest_segment_share)}, stability "
+                f"{pct(evaluation.smallest_segment_share, 'en')}, stability "
                 f"{evaluation.stability_ari:.2f}; features: {', '.join(config.features)}",
                 highlight=False,
             )
@@ -547,7 +548,7 @@ def _print_summary(result: RunResult) -> None:
                 f"{row.k}{mark}",
                 f"{row.silhouette:.3f}",
                 f"{row.davies_bouldin:.2f}",
-                pct(row.smallest_segment_share),
+                pct(row.smallest_segment_share, "en"),
             )
         out_console.print(table)
         algorithm, k = sweep.recommended

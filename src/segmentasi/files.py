@@ -173,8 +173,38 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write `frame` as CSV without its index, every text cell made safe for spreadsheets."""
-    spreadsheet_safe(frame).to_csv(path, index=False)
+    """Write `frame` as CSV without its index, every text cell made safe for spreadsheets and
+    whole numbers written as integers (`whole_numbers_as_integers`). CSVs are for machines:
+    a dot decimal mark and no thousands separators, whatever the report's language."""
+    whole_numbers_as_integers(spreadsheet_safe(frame)).to_csv(path, index=False)
+
+
+# Whole numbers a float64 holds exactly; beyond it a float's integer digits are not the data's.
+EXACT_INTEGERS = 2.0**53
+
+
+def _whole_floats(values: pd.Series) -> bool:
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return False
+    numbers = values.to_numpy(dtype="float64", na_value=float("nan"))
+    present = numbers[~pd.isna(numbers)]
+    return bool((abs(present) < EXACT_INTEGERS).all() and (present == present.round()).all())
+
+
+def whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every float column whose values are all whole numbers as nullable Int64, so
+    CSV cells read 44607, not 44607.0, and missing cells stay empty. A table read and validated
+    holds its numbers as float64 (a column with a missing value cannot be int64): this puts
+    back the integers of the schema's `integer = true` columns, product flags, counts and
+    segment numbers. A column with any fraction, infinity or huge value stays float. Returns
+    `frame` itself when no column changes."""
+    whole = [i for i in range(frame.shape[1]) if _whole_floats(frame.iloc[:, i])]
+    if not whole:
+        return frame
+    out = frame.copy(deep=False)
+    for i in whole:  # by position: column names may repeat
+        out.isetitem(i, frame.iloc[:, i].astype("Int64"))
+    return out
 
 
 def write_xlsx(frame: pd.DataFrame, path: str | Path) -> None:

@@ -29,7 +29,7 @@ from .recommend import (
 from .schema import Experiment, Schema
 from .text import LANGUAGES, capitalised
 from .text.narrative import TEXT, fallback_name
-from .text.numbers import count, number, pct, ratio, span
+from .text.numbers import count, money, number, pct, ratio, span
 
 MIN_EFFECT = 0.2  # Cohen's "small": weaker differences are not called traits
 NAME_TRAITS = 3
@@ -135,6 +135,21 @@ class Narrator:
     def label(self, column: str) -> str:
         return self.schema.column(column).display(self.lang)
 
+    def value(self, column: str, value: float) -> str:
+        """A numeric column's value: money with its currency ('Rp324 juta'), else a number."""
+        col = self.schema.column(column)
+        if col.is_money:
+            return money(value, self.lang, col.currency, col.currency_unit)
+        return number(value, self.lang)
+
+    def span(self, column: str, low: float, high: float) -> str:
+        """A range of a numeric column's values, or one value when both ends read alike."""
+        col = self.schema.column(column)
+        if not col.is_money:
+            return span(low, high, self.lang)
+        low_text, high_text = self.value(column, low), self.value(column, high)
+        return low_text if low_text == high_text else f"{low_text}–{high_text}"
+
     # --- traits ----------------------------------------------------------------------------
 
     def traits(self, segment: int) -> pd.DataFrame:
@@ -238,13 +253,17 @@ class Narrator:
         stats = self.numeric.loc[(segment, row.column)]
         spread = stats.overall_p95 - stats.overall_p05
         if first and spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread:
-            return self.t("name_range", label=label, span=span(stats.p05, stats.p95))
+            return self.t(
+                "name_range", label=label, span=self.span(row.column, stats.p05, stats.p95)
+            )
         return self.t("name_high" if row.effect > 0 else "name_low", label=label)
 
     def _name_level(self, segment: int, row: Any) -> str:
         share = self.categories.loc[(segment, row.column, row.level), "share"]
         key = "name_level" if share >= 0.5 else "name_level_share"
-        return self.t(key, label=self.label(row.column), level=str(row.level), share=pct(share))
+        return self.t(
+            key, label=self.label(row.column), level=str(row.level), share=pct(share, self.lang)
+        )
 
     def _name_product(self, rate: float, effect: float, label: str) -> str:
         if effect > 0:
@@ -257,7 +276,12 @@ class Narrator:
         """A paragraph: size, defining traits, other differences, the next-best offer."""
         size = self.sizes.loc[segment]
         sentences = [
-            self.t("size", segment=str(segment), size=count(size["size"]), share=pct(size["share"]))
+            self.t(
+                "size",
+                segment=str(segment),
+                size=count(size["size"], self.lang),
+                share=pct(size["share"], self.lang),
+            )
         ]
         traits = self.traits(segment)
         defining = traits[traits.defining].head(DEFINING_TRAITS)
@@ -286,8 +310,8 @@ class Narrator:
             return self.t(
                 "numeric_missing",
                 label=label,
-                share=pct(stats.missing_share),
-                overall=pct(stats.overall_missing_share),
+                share=pct(stats.missing_share, self.lang),
+                overall=pct(stats.overall_missing_share, self.lang),
             )
         if row.kind == "numeric":
             return self._numeric_trait(segment, row, label)
@@ -297,15 +321,21 @@ class Narrator:
                 "level_more" if row.effect > 0 else "level_fewer",
                 label=label,
                 level=str(row.level),
-                share=pct(shares.share),
-                overall=pct(shares.overall_share),
+                share=pct(shares.share, self.lang),
+                overall=pct(shares.overall_share, self.lang),
             )
         rates = self.products.loc[(segment, row.column)]
-        return self.t("product", label=label, rate=pct(rates.rate), overall=pct(rates.overall_rate))
+        return self.t(
+            "product",
+            label=label,
+            rate=pct(rates.rate, self.lang),
+            overall=pct(rates.overall_rate, self.lang),
+        )
 
     def _numeric_trait(self, segment: int, row: Any, label: str) -> str:
         stats = self.numeric.loc[(segment, row.column)]
-        unit = self.schema.column(row.column).unit_text(self.lang)
+        column = self.schema.column(row.column)
+        unit = "" if column.is_money else column.unit_text(self.lang)  # money states its unit
         unit = f" {unit}" if unit else ""
         spread = stats.overall_p95 - stats.overall_p05
         # Equal medians hide the difference in a column of a few whole values; the mean shows it.
@@ -315,15 +345,17 @@ class Narrator:
             "label": label,
             "unit": unit,
             "stat": self.t(stat),
-            "value": number(stats[stat]),
-            "overall": number(overall),
+            "value": self.value(row.column, stats[stat]),
+            "overall": self.value(row.column, overall),
         }
         if spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread:
-            text = self.t("numeric_range", span=span(stats.p05, stats.p95), **values)
+            text = self.t(
+                "numeric_range", span=self.span(row.column, stats.p05, stats.p95), **values
+            )
         else:
             text = self.t("numeric_higher" if row.effect > 0 else "numeric_lower", **values)
         if stats.missing_share >= MISSING_NOTE:
-            text += self.t("missing_note", share=pct(stats.missing_share))
+            text += self.t("missing_note", share=pct(stats.missing_share, self.lang))
         return text
 
     def _offer(self, segment: int) -> str:
@@ -334,9 +366,9 @@ class Narrator:
         product = self.label(offer["product"])
         evidence = self.t(
             "evidence_alike" if offer.basis == BASIS_OTHER_FEATURES else "evidence_segment",
-            rate=pct(offer.propensity),
-            overall=pct(offer.overall_rate),
-            lift=ratio(offer.propensity_lift),
+            rate=pct(offer.propensity, self.lang),
+            overall=pct(offer.overall_rate, self.lang),
+            lift=ratio(offer.propensity_lift, self.lang),
         )
         check = None if self.validation is None else self.validation.loc[offer["product"]]
         if offer.offered:
@@ -344,10 +376,10 @@ class Narrator:
                 "offer",
                 product=product,
                 evidence=capitalised(evidence),
-                non_owners=count(offer.non_owners),
-                auc=ratio(check.auc),
-                low=ratio(check.ci_low),
-                high=ratio(check.ci_high),
+                non_owners=count(offer.non_owners, self.lang),
+                auc=ratio(check.auc, self.lang),
+                low=ratio(check.ci_low, self.lang),
+                high=ratio(check.ci_high, self.lang),
             )
         reason = offer.reason
         if reason == "weak evidence":
@@ -357,12 +389,12 @@ class Narrator:
                 if untested
                 else ("weak evidence" if check.verdict == "weak" else "no better than chance")
             )
-        auc = "" if check is None or pd.isna(check.auc) else ratio(check.auc)
+        auc = "" if check is None or pd.isna(check.auc) else ratio(check.auc, self.lang)
         return self.t(
             "no_offer",
             product=product,
             evidence=capitalised(evidence),
-            reason=self.t(reason, rate=pct(offer.rate), auc=auc),
+            reason=self.t(reason, rate=pct(offer.rate, self.lang), auc=auc),
         )
 
 

@@ -20,7 +20,9 @@ Layout (one sub-folder per experiment):
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
 
 Every CSV here is written by files.write_csv: a text cell a spreadsheet would run as a formula
-starts with an added ' (read_campaign_tables takes it off again).
+starts with an added ' (read_campaign_tables takes it off again), and a column of whole numbers
+is written as integers (44607, not 44607.0; a missing value is an empty cell). CSVs never use
+the report's number format: a dot decimal mark and no thousands separators.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .errors import UserError
 from .files import special_file
+from .text.numbers import known_currency
 
 ROLES = ("id", "numeric", "ordinal", "nominal", "product", "derived_count", "flag", "index")
 # 0/1 columns: products are offered; flags (e.g. "credit in default") are profiled the same
@@ -75,6 +76,13 @@ class Column:
     true_values: tuple[str, ...] = ()
     false_values: tuple[str, ...] = ()
     sentinels: tuple[Sentinel, ...] = ()
+    currency: str = ""  # ISO 4217 code of a money column ("IDR"), "" for other columns
+    currency_unit: float = 1.0  # what one unit of the column is worth in `currency`
+
+    @property
+    def is_money(self) -> bool:
+        """An amount of money: the report writes it with the currency ('Rp324 juta')."""
+        return bool(self.currency)
 
     @property
     def is_categorical(self) -> bool:
@@ -276,6 +284,8 @@ _COLUMN_KEYS = {
     "true_values",
     "false_values",
     "sentinels",
+    "currency",
+    "currency_unit",
 }
 _SENTINEL_KEYS = {"value", "meaning", "meaning_en"}
 _EXPERIMENT_KEYS = {"features", "metric", "description", "description_en"}
@@ -316,6 +326,8 @@ def _column_from_dict(spec: Any, where: str) -> Column:
         true_values=_texts(spec, "true_values", where, scalars=True),
         false_values=_texts(spec, "false_values", where, scalars=True),
         sentinels=_sentinels(spec, where),
+        currency=_text(spec, "currency", where),
+        currency_unit=_currency_unit(spec, where),
     )
 
 
@@ -341,6 +353,20 @@ def _sentinels(spec: dict[str, Any], where: str) -> tuple[Sentinel, ...]:
             Sentinel(value, _text(entry, "meaning", at), _text(entry, "meaning_en", at))
         )
     return tuple(sentinels)
+
+
+def _currency_unit(spec: dict[str, Any], where: str) -> float:
+    value = spec.get("currency_unit", 1.0)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise SchemaError(f"{where}: 'currency_unit' must be a positive number, not {value!r}")
+    if "currency_unit" in spec and "currency" not in spec:
+        raise SchemaError(f"{where}: 'currency_unit' needs a 'currency' (such as \"IDR\")")
+    return float(value)
 
 
 def _experiment_from_dict(name: str, spec: Any) -> Experiment:
@@ -411,6 +437,12 @@ def _check_schema(schema: Schema) -> None:
             raise SchemaError(f"{where}: levels listed twice: {twice[:5]}")
         if col.scale not in SCALINGS:
             raise SchemaError(f"{where}: scale '{col.scale}' is not one of {', '.join(SCALINGS)}")
+        if col.currency and col.role != "numeric":
+            raise SchemaError(f"{where}: only a numeric column can be money ('currency')")
+        if col.currency and not known_currency(col.currency):
+            raise SchemaError(
+                f"{where}: currency '{col.currency}' is not an ISO 4217 code such as IDR or USD"
+            )
         if col.min is not None and col.max is not None and col.min > col.max:
             raise SchemaError(f"{where}: min {col.min} is above max {col.max}")
         _check_declared_values(col, where)

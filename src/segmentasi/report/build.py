@@ -24,7 +24,19 @@ from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.findings import describe
 from ..text.k_rule import report_reason
-from ..text.numbers import compact, num, number, pct, ratio_or_dash, score_or_dash
+from ..text.numbers import (
+    compact,
+    fixed,
+    money_compact,
+    num,
+    number,
+    pct,
+    ratio,
+    ratio_or_dash,
+    score,
+    score_or_dash,
+    setting,
+)
 from ..text.report import ALGORITHMS, say
 from ..version import __version__
 from . import plots
@@ -106,7 +118,7 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
             "subtitle",
             lang,
             source=source,
-            rows=num(result.quality.rows),
+            rows=num(result.quality.rows, lang),
             schema=result.schema.name,
             created=created_text,
         ),
@@ -204,7 +216,7 @@ class ExperimentView:
             "target_met": self.sweep.target_met,
             "badge": self.t(
                 "badge",
-                target=f"{self.sweep.target:g}",
+                target=setting(self.sweep.target, self.lang),
                 verdict=self.t("target_met" if self.sweep.target_met else "target_not_met"),
             ),
             "cards": self._cards(),
@@ -231,9 +243,9 @@ class ExperimentView:
         return self.t(
             "summary_lead",
             k=self.k,
-            customers=num(len(self.exp.rows)),
+            customers=num(len(self.exp.rows), self.lang),
             algorithm=ALGORITHMS[self.algorithm],
-            silhouette=f"{row.silhouette:.3f}",
+            silhouette=score(row.silhouette, self.lang),
             space=self.space_text(),
         )
 
@@ -248,7 +260,11 @@ class ExperimentView:
                     segment=self.segments[number],
                     size=int(record.size),
                     share=float(record.share),
-                    size_text=self.t("card_size", size=num(record.size), share=pct(record.share)),
+                    size_text=self.t(
+                        "card_size",
+                        size=num(record.size, self.lang),
+                        share=pct(record.share, self.lang),
+                    ),
                     narrative=self._insight_text("narratives", number),
                     offers_title=self.t("card_offers"),
                     offers=(
@@ -276,10 +292,10 @@ class ExperimentView:
         return self.t(
             key,
             product=self.column_label(offer.product),
-            rate=pct(offer.propensity),
-            overall=pct(offer.overall_rate),
-            lift=f"{offer.propensity_lift:.2f}",
-            non_owners=num(offer.non_owners),
+            rate=pct(offer.propensity, self.lang),
+            overall=pct(offer.overall_rate, self.lang),
+            lift=ratio(offer.propensity_lift, self.lang),
+            non_owners=num(offer.non_owners, self.lang),
         )
 
     # --- choosing k ----------------------------------------------------------------------
@@ -306,6 +322,7 @@ class ExperimentView:
             {a: self.t(f"elbow_y_{a}") for a in curves},
             ALGORITHMS,
             {"knee": self.t("legend_knee"), "chosen": self.t("legend_chosen")},
+            lang=self.lang,
         )
         return Chart(
             f"elbow-{self.name}", src, title, self.t("elbow_caption", knees=" ".join(knees))
@@ -328,7 +345,7 @@ class ExperimentView:
         legend = {
             "chosen": self.t("legend_chosen"),
             "recommended": self.t("legend_recommended"),
-            "target": self.t("legend_target", target=f"{self.sweep.target:g}"),
+            "target": self.t("legend_target", target=setting(self.sweep.target, self.lang)),
         }
         legend |= {f"null_{a}": self.t("legend_null", algorithm=ALGORITHMS[a]) for a in nulls}
         src = plots.silhouette_k_chart(
@@ -348,9 +365,12 @@ class ExperimentView:
             ALGORITHMS,
             legend,
             nulls,
+            lang=self.lang,
         )
         interval = "" if self.sweep.table.silhouette_exact.all() else self.t("silk_interval")
-        caption = self.t("silk_caption", target=f"{self.sweep.target:g}", interval=interval)
+        caption = self.t(
+            "silk_caption", target=setting(self.sweep.target, self.lang), interval=interval
+        )
         if nulls:
             caption += " " + self.t("silk_null")
         alt = f"{title}: " + "; ".join([ALGORITHMS[a] for a in curves] + list(legend.values()))
@@ -371,23 +391,25 @@ class ExperimentView:
             "null_model",
             algorithm=ALGORITHMS[self.algorithm],
             k=self.k,
-            observed=score_or_dash(row.silhouette),
-            null=score_or_dash(row.null_silhouette),
+            observed=score_or_dash(row.silhouette, self.lang),
+            null=score_or_dash(row.null_silhouette, self.lang),
             runs=int(row.n_perm),
-            rows=num(row.null_rows),
-            excess=score_or_dash(row.excess),
+            rows=num(row.null_rows, self.lang),
+            excess=score_or_dash(row.excess, self.lang),
         )
         if not self.sweep.target_met:
             text += " " + self.t(
                 "null_reading",
-                null=score_or_dash(row.null_silhouette),
-                excess=score_or_dash(row.excess),
+                null=score_or_dash(row.null_silhouette, self.lang),
+                excess=score_or_dash(row.excess, self.lang),
             )
         return [hopkins, text]
 
     def _hopkins_sentence(self, space: SpaceDiagnostics) -> str:
         level = self.t(
-            f"hopkins_{space.level}", distinct=num(space.distinct_rows), rows=num(space.sample_rows)
+            f"hopkins_{space.level}",
+            distinct=num(space.distinct_rows, self.lang),
+            rows=num(space.sample_rows, self.lang),
         )
         return self.t(
             "hopkins_space",
@@ -397,8 +419,8 @@ class ExperimentView:
                 space=self.t(f"space_{space.space}"),
                 metric=self.t(f"metric_{space.metric}"),
             ),
-            permuted=ratio_or_dash(space.hopkins_permuted),
-            uniform=ratio_or_dash(space.hopkins_uniform),
+            permuted=ratio_or_dash(space.hopkins_permuted, self.lang),
+            uniform=ratio_or_dash(space.hopkins_uniform, self.lang),
             level=level,
         )
 
@@ -413,7 +435,7 @@ class ExperimentView:
                 "reason_recommended",
                 algorithm=ALGORITHMS[self.algorithm],
                 k=self.k,
-                silhouette=f"{self.chosen_row.silhouette:.3f}",
+                silhouette=score(self.chosen_row.silhouette, self.lang),
             )
         )
         return reasons
@@ -448,19 +470,23 @@ class ExperimentView:
             interval = (
                 ""
                 if row.silhouette_exact
-                else (f"{row.silhouette_ci_low:.3f}–{row.silhouette_ci_high:.3f}")
+                else (
+                    score(row.silhouette_ci_low, self.lang)
+                    + "–"
+                    + score(row.silhouette_ci_high, self.lang)
+                )
             )
             rows.append(
                 [
                     ALGORITHMS[row.algorithm],
                     str(row.k),
-                    f"{row.cost:,.1f}",
-                    f"{row.silhouette:.3f}",
+                    fixed(row.cost, self.lang, 1),
+                    score(row.silhouette, self.lang),
                     interval,
-                    f"{row.davies_bouldin:.2f}",
-                    f"{row.calinski_harabasz:,.0f}",
-                    pct(row.smallest_segment_share),
-                    ratio_or_dash(row.stability_ari),
+                    ratio(row.davies_bouldin, self.lang),
+                    fixed(row.calinski_harabasz, self.lang, 0),
+                    pct(row.smallest_segment_share, self.lang),
+                    ratio_or_dash(row.stability_ari, self.lang),
                     ", ".join(notes),
                 ]
             )
@@ -483,9 +509,12 @@ class ExperimentView:
     def _sample_note(self, all_key: str, sample_key: str) -> str:
         total = len(self.space.X)
         if self.sample is None:
-            return self.t(all_key, rows=num(total))
+            return self.t(all_key, rows=num(total, self.lang))
         return self.t(
-            sample_key, rows=num(len(self.sample)), total=num(total), seed=self.options.seed
+            sample_key,
+            rows=num(len(self.sample), self.lang),
+            total=num(total, self.lang),
+            seed=self.options.seed,
         )
 
     def _silhouette_samples(self) -> tuple[np.ndarray, np.ndarray]:
@@ -516,9 +545,9 @@ class ExperimentView:
             "model_lead",
             algorithm=ALGORITHMS[self.algorithm],
             k=self.k,
-            silhouette=f"{self.chosen_row.silhouette:.3f}",
+            silhouette=score(self.chosen_row.silhouette, self.lang),
             space=self.space_text(),
-            stability=ratio_or_dash(self.chosen_row.stability_ari),
+            stability=ratio_or_dash(self.chosen_row.stability_ari, self.lang),
         )
 
     def _silhouette_samples_chart(
@@ -534,13 +563,14 @@ class ExperimentView:
             AxisTexts(title, self.t("silsamples_x"), self.t("silsamples_y")),
             {n: s.label for n, s in self.segments.items()},
             {
-                "mean": self.t("legend_mean", mean=f"{mean:.3f}"),
-                "target": self.t("legend_target", target=f"{self.sweep.target:g}"),
+                "mean": self.t("legend_mean", mean=score(mean, self.lang)),
+                "target": self.t("legend_target", target=setting(self.sweep.target, self.lang)),
             },
+            lang=self.lang,
         )
         caption = self.t(
             "silsamples_caption",
-            negative=pct(negative),
+            negative=pct(negative, self.lang),
             rows=self._sample_note("silsamples_all", "silsamples_sample"),
         )
         return Chart(f"silhouette-samples-{self.name}", src, title, caption)
@@ -553,14 +583,15 @@ class ExperimentView:
             segment_numbers(drawn),
             AxisTexts(
                 title,
-                self.t("map_axis", n=1, share=pct(ratios[0])),
-                self.t("map_axis", n=2, share=pct(ratios[1])),
+                self.t("map_axis", n=1, share=pct(ratios[0], self.lang)),
+                self.t("map_axis", n=2, share=pct(ratios[1], self.lang)),
             ),
             {n: s.label for n, s in self.segments.items()},
+            lang=self.lang,
         )
         caption = self.t(
             "map_caption",
-            share=pct(float(ratios.sum())),
+            share=pct(float(ratios.sum()), self.lang),
             rows=self._sample_note("map_all", "map_sample"),
         )
         if jittered:
@@ -576,17 +607,18 @@ class ExperimentView:
         numeric = self.exp.profile.numeric
         for column in dict.fromkeys(numeric.column):
             mine = numeric[numeric.column == column].set_index("segment").reindex(self.numbers)
-            unit = self.schema.column(column).unit_text(self.lang)
+            col = self.schema.column(column)
+            unit = "" if col.is_money else col.unit_text(self.lang)  # money states its unit
             rows.append(
                 self.t(
                     "profile_row_numeric",
                     label=self.column_label(column),
                     unit=f", {unit}" if unit else "",
-                    overall=compact(float(mine.overall_median.iloc[0]), self.lang),
+                    overall=self._cell(column, float(mine.overall_median.iloc[0])),
                 )
             )
             colours.append(self._effects(effects, column, None))
-            cells.append([compact(v, self.lang) if pd.notna(v) else "–" for v in mine["median"]])
+            cells.append([self._cell(column, v) if pd.notna(v) else "–" for v in mine["median"]])
         categories = self.exp.profile.categories
         for column in dict.fromkeys(categories.column):
             level = self._most_distinctive_level(effects, column)
@@ -600,12 +632,19 @@ class ExperimentView:
                     "profile_row_level",
                     label=self.column_label(column),
                     level=level,
-                    overall=pct(float(at_level.overall_share.iloc[0])),
+                    overall=pct(float(at_level.overall_share.iloc[0]), self.lang),
                 )
             )
             colours.append(self._effects(effects, column, level))
-            cells.append([pct(v) for v in at_level.share])
+            cells.append([pct(v, self.lang) for v in at_level.share])
         return self._heatmap("profile", np.vstack(colours), cells, rows, limit=EFFECT_LIMIT)
+
+    def _cell(self, column: str, value: float) -> str:
+        """A numeric column's value in a heatmap cell: 'Rp246 jt' for money, else '152,3 jt'."""
+        col = self.schema.column(column)
+        if col.is_money:
+            return money_compact(value, self.lang, col.currency, col.currency_unit)
+        return compact(value, self.lang)
 
     def _heatmap(
         self, kind: str, colours: np.ndarray, cells: list[Any], rows: list[str], **scale: Any
@@ -613,7 +652,9 @@ class ExperimentView:
         """The profile or product heatmap: segments across, `rows` down, coloured cells."""
         title = self.t(f"{kind}_heatmap_title")
         segment, colour = self.t("th_segment"), self.t(f"{kind}_colour")
-        src = plots.heatmap(colours, cells, rows, self.numbers, segment, title, colour, **scale)
+        src = plots.heatmap(
+            colours, cells, rows, self.numbers, segment, title, colour, lang=self.lang, **scale
+        )
         return Chart(f"{kind}-heatmap-{self.name}", src, title, self.t(f"{kind}_caption"))
 
     def _effects(self, effects: pd.DataFrame, column: str, level: str | None) -> np.ndarray:
@@ -638,13 +679,15 @@ class ExperimentView:
                 self.t(
                     "product_row",
                     label=self.column_label(product),
-                    overall=pct(float(mine.overall_rate.iloc[0])),
+                    overall=pct(float(mine.overall_rate.iloc[0]), self.lang),
                 )
             )
             lifts.append(mine.lift.to_numpy())
             cells.append(
                 [
-                    f"{pct(r)}\n×{lift:.2f}" if pd.notna(lift) else pct(r)
+                    f"{pct(r, self.lang)}\n×{ratio(lift, self.lang)}"
+                    if pd.notna(lift)
+                    else pct(r, self.lang)
                     for r, lift in zip(mine.rate, mine.lift, strict=True)
                 ]
             )
@@ -655,8 +698,8 @@ class ExperimentView:
             [
                 self.segments[int(r.segment)],
                 self.segments[int(r.segment)].name,
-                num(r.size),
-                pct(r.share),
+                num(r.size, self.lang),
+                pct(r.share, self.lang),
             ]
             for r in self.exp.profile.segments.itertuples()
         ]
@@ -686,8 +729,8 @@ class ExperimentView:
         # (heading, cell, numeric) per column; the two offer tables share most of them.
         segment = ("th_segment", lambda o: self.segments[int(o.segment)], False)
         product = ("th_product", lambda o: self.column_label(o.product), False)
-        propensity = ("th_propensity", lambda o: pct(o.propensity), True)
-        non_owners = ("th_non_owners", lambda o: num(o.non_owners), True)
+        propensity = ("th_propensity", lambda o: pct(o.propensity, self.lang), True)
+        non_owners = ("th_non_owners", lambda o: num(o.non_owners, self.lang), True)
         rank = ("th_rank", lambda o: str(int(o.rank)), True)
         made = self._offer_table(
             True,
@@ -695,8 +738,8 @@ class ExperimentView:
             product,
             ("th_basis", lambda o: self._basis(o.basis), False),
             propensity,
-            ("th_overall_rate", lambda o: pct(o.overall_rate), True),
-            ("th_lift", lambda o: f"{o.propensity_lift:.2f}", True),
+            ("th_overall_rate", lambda o: pct(o.overall_rate, self.lang), True),
+            ("th_lift", lambda o: ratio(o.propensity_lift, self.lang), True),
             non_owners,
             rank,
         )
@@ -704,9 +747,9 @@ class ExperimentView:
             False,
             segment,
             product,
-            ("th_rate", lambda o: pct(o.rate), True),
+            ("th_rate", lambda o: pct(o.rate, self.lang), True),
             propensity,
-            ("th_lift", lambda o: ratio_or_dash(o.propensity_lift), True),
+            ("th_lift", lambda o: ratio_or_dash(o.propensity_lift, self.lang), True),
             non_owners,
             rank,
             ("th_decision", self._decision, False),
@@ -718,9 +761,11 @@ class ExperimentView:
                 [
                     self.column_label(v.product),
                     self.t("yes" if v.used_in_clustering else "no"),
-                    ratio_or_dash(v.auc),
-                    "–" if pd.isna(v.ci_low) else f"{v.ci_low:.2f}–{v.ci_high:.2f}",
-                    num(v.n_test),
+                    ratio_or_dash(v.auc, self.lang),
+                    "–"
+                    if pd.isna(v.ci_low)
+                    else f"{ratio(v.ci_low, self.lang)}–{ratio(v.ci_high, self.lang)}",
+                    num(v.n_test, self.lang),
                     self.t(f"verdict_{v.verdict}"),
                 ]
                 for v in validation.itertuples()
@@ -731,7 +776,7 @@ class ExperimentView:
             "made": made,
             "every": every,
             "validation": checked,
-            "validation_lead": self.t("validation_lead", train=pct(1 - TEST_SHARE)),
+            "validation_lead": self.t("validation_lead", train=pct(1 - TEST_SHARE, self.lang)),
         }
 
     # --- limitations ---------------------------------------------------------------------
@@ -749,8 +794,8 @@ class ExperimentView:
             items.append(
                 self.t(
                     "lim_target_met",
-                    target=f"{sweep.target:g}",
-                    recommended=f"{self.chosen_row.silhouette:.3f}",
+                    target=setting(sweep.target, self.lang),
+                    recommended=score(self.chosen_row.silhouette, self.lang),
                     space=self.space_text(),
                 )
             )
@@ -759,44 +804,44 @@ class ExperimentView:
             items.append(
                 self.t(
                     "lim_target_not_met",
-                    target=f"{sweep.target:g}",
-                    best=f"{best.silhouette:.3f}",
+                    target=setting(sweep.target, self.lang),
+                    best=score(best.silhouette, self.lang),
                     algorithm=ALGORITHMS[best.algorithm],
                     k=best.k,
                     space=self.space_text(best.algorithm),
-                    recommended=f"{self.chosen_row.silhouette:.3f}",
+                    recommended=score(self.chosen_row.silhouette, self.lang),
                     band=self.t(band) if band else "",
                 )
             )
             items.append(
                 self.t(
                     "lim_diagnostics",
-                    target=f"{sweep.target:g}",
-                    **{key: pct(share) for key, share in shares.items()},
-                    pca=pct(explained),
+                    target=setting(sweep.target, self.lang),
+                    **{key: pct(share, self.lang) for key, share in shares.items()},
+                    pca=pct(explained, self.lang),
                     k_min=min(table.k),
                     k_max=max(table.k),
-                    best=f"{best.silhouette:.3f}",
+                    best=score(best.silhouette, self.lang),
                 )
             )
         items += self._handling_notes()
         row = self.chosen_row
         if row.silhouette_exact:
-            items.append(self.t("lim_exact", rows=num(row.silhouette_rows)))
+            items.append(self.t("lim_exact", rows=num(row.silhouette_rows, self.lang)))
         else:
             items.append(
                 self.t(
                     "lim_sampled",
-                    rows=num(row.silhouette_rows),
-                    total=num(len(self.exp.rows)),
-                    low=f"{row.silhouette_ci_low:.3f}",
-                    high=f"{row.silhouette_ci_high:.3f}",
+                    rows=num(row.silhouette_rows, self.lang),
+                    total=num(len(self.exp.rows), self.lang),
+                    low=score(row.silhouette_ci_low, self.lang),
+                    high=score(row.silhouette_ci_high, self.lang),
                 )
             )
         items.append(
             self.t(
                 "lim_stability",
-                ari=ratio_or_dash(row.stability_ari),
+                ari=ratio_or_dash(row.stability_ari, self.lang),
                 verdict=self.t(_stability_key(row.stability_ari)),
             )
         )
@@ -822,7 +867,7 @@ class ExperimentView:
                             column=self.column_label(group.column),
                             by=self.column_label(group.params["by"]),
                             level=group.params["level"],
-                            rows=num(group.params["rows_level"]),
+                            rows=num(group.params["rows_level"], self.lang),
                             value=action.params["value"],
                         )
                     )
@@ -869,7 +914,7 @@ def _quality(result: RunResult, lang: str) -> dict[str, Any]:
         if isinstance(rec["levels"], str):
             spread = rec["levels"]
         elif rec["min"] is not None and pd.notna(rec["min"]):
-            spread = f"{num(rec['min'])} – {num(rec['max'])}"
+            spread = f"{num(rec['min'], lang)} – {num(rec['max'], lang)}"
         else:
             spread = ""
         label = _column_display(result.schema, rec["column"], lang)
@@ -877,12 +922,12 @@ def _quality(result: RunResult, lang: str) -> dict[str, Any]:
             [
                 f"{label} ({rec['column']})",
                 say(f"role_{rec['role']}", lang),
-                pct(rec["missing_share"]),
+                pct(rec["missing_share"], lang),
                 spread,
             ]
         )
     return {
-        "lead": say("quality_lead", lang, rows=num(quality.rows), schema=result.schema.name),
+        "lead": say("quality_lead", lang, rows=num(quality.rows, lang), schema=result.schema.name),
         "findings": [_finding(f, lang) for f in quality.findings],
         "actions": [
             (say("quality_actions", lang, name=name), [describe(a, lang) for a in exp.actions])
@@ -950,7 +995,7 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
     rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
     sampled = [r for r in rows if not r.silhouette_exact]
     rows_text = (
-        say("rows_sampled", lang, rows=num(sampled[0].silhouette_rows))
+        say("rows_sampled", lang, rows=num(sampled[0].silhouette_rows, lang))
         if sampled
         else say("rows_exact", lang)
     )
@@ -966,12 +1011,15 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
         say(
             "method_rule",
             lang,
-            min_share=pct(options.min_segment_share),
-            tolerance=f"{options.silhouette_tolerance:g}",
+            min_share=pct(options.min_segment_share, lang),
+            tolerance=setting(options.silhouette_tolerance, lang),
         ),
         say("method_silhouette", lang, rows_text=rows_text) + _tie_rule(result, lang),
         say(
-            "method_stability", lang, runs=options.stability_runs, rows=num(options.stability_rows)
+            "method_stability",
+            lang,
+            runs=options.stability_runs,
+            rows=num(options.stability_rows, lang),
         ),
         say("method_profiles", lang),
     ]

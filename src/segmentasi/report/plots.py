@@ -23,6 +23,9 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, Normalize, TwoSlopeNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from ..text.numbers import setting, tick
 
 # tab10 then tab20's lighter shades: 20 distinguishable colours before they repeat.
 PALETTE = (
@@ -81,6 +84,14 @@ STYLE = {
 }
 
 
+def number_axes(lang: str, *axes: matplotlib.axis.Axis) -> None:
+    """Tick labels of numeric axes written as the report's language writes numbers: thousands
+    separated and with its decimal mark ('210.000', '0,25' in id; never '210000' or '2.1e5')."""
+    formatter = FuncFormatter(lambda value, _position: tick(value, lang))
+    for axis in axes:
+        axis.set_major_formatter(formatter)
+
+
 def segment_color(number: int) -> str:
     """The colour of segment `number` (1-based), the same in every chart and table."""
     return PALETTE[(int(number) - 1) % len(PALETTE)]
@@ -102,6 +113,7 @@ def elbow_chart(
     y_labels: dict[str, str],
     names: dict[str, str],
     legend: dict[str, str],
+    lang: str = "id",
 ) -> str:
     """Cost against k, one panel per algorithm (their costs are on different scales)."""
     with plt.rc_context(STYLE):
@@ -141,6 +153,7 @@ def elbow_chart(
             ax.set_xlabel(x_label)
             ax.set_ylabel(y_labels[algorithm])
             ax.set_xticks(list(ks))
+            number_axes(lang, ax.xaxis, ax.yaxis)
             ax.legend(handles=handles, loc="upper right")
         fig.suptitle(title, fontweight="bold", fontsize=12)
         return _encode(fig)
@@ -155,6 +168,7 @@ def silhouette_k_chart(
     names: dict[str, str],
     legend: dict[str, str],
     nulls: dict[str, tuple[Sequence[int], Sequence[float]]] | None = None,
+    lang: str = "id",
 ) -> str:
     """Silhouette against k per algorithm, with 95% intervals where sampled and the target line.
 
@@ -207,6 +221,7 @@ def silhouette_k_chart(
         ax.set_xlabel(texts.x)
         ax.set_ylabel(texts.y)
         ax.set_xticks(sorted({int(k) for c in curves.values() for k in c["k"]}))
+        number_axes(lang, ax.xaxis, ax.yaxis)
         handles = [Line2D([], [], label=names[a], **ALGORITHM_STYLE[a]) for a in curves]
         handles += [
             Line2D(
@@ -233,6 +248,7 @@ def silhouette_samples_chart(
     texts: AxisTexts,
     segment_names: dict[int, str],
     legend: dict[str, str],
+    lang: str = "id",
 ) -> str:
     """The classic silhouette plot: each customer's silhouette, sorted within its segment."""
     with plt.rc_context(STYLE):
@@ -253,6 +269,7 @@ def silhouette_samples_chart(
         ax.set_yticks(ticks, [segment_names[n] for n in numbers])
         ax.set_ylim(bottom, -gap)
         ax.set_xlim(min(-0.2, float(values.min()) - 0.02), 1.0)
+        number_axes(lang, ax.xaxis)
         ax.grid(axis="y", visible=False)
         ax.set_title(texts.title)
         ax.set_xlabel(texts.x)
@@ -267,7 +284,11 @@ def silhouette_samples_chart(
 
 
 def segment_map(
-    coords: np.ndarray, segments: np.ndarray, texts: AxisTexts, segment_names: dict[int, str]
+    coords: np.ndarray,
+    segments: np.ndarray,
+    texts: AxisTexts,
+    segment_names: dict[int, str],
+    lang: str = "id",
 ) -> str:
     """Customers on two principal components, coloured by segment."""
     with plt.rc_context(STYLE):
@@ -278,6 +299,7 @@ def segment_map(
         colors = np.array([segment_color(n) for n in segments[order]])
         size = float(np.clip(20_000 / max(len(coords), 1), 4, 24))
         ax.scatter(coords[order, 0], coords[order, 1], c=colors, s=size, alpha=0.6, linewidths=0)
+        number_axes(lang, ax.xaxis, ax.yaxis)
         ax.set_title(texts.title)
         ax.set_xlabel(texts.x)
         ax.set_ylabel(texts.y)
@@ -311,6 +333,7 @@ def heatmap(
     centre: float = 0.0,
     limit: float = 2.0,
     log: bool = False,
+    lang: str = "id",
 ) -> str:
     """Rows are variables, columns are segments (numbers in their colours); cells are annotated.
 
@@ -367,7 +390,9 @@ def heatmap(
         bar.set_label(colour_label)
         if log:
             ticks = np.arange(-limit, limit + 1)
-            bar.set_ticks(ticks, labels=[f"×{2.0**t:g}" for t in ticks])
+            bar.set_ticks(ticks, labels=[f"×{setting(2.0**t, lang)}" for t in ticks])
+        else:
+            number_axes(lang, bar.ax.yaxis)
         fig.suptitle(title, fontweight="bold", fontsize=12)
         return _encode(fig)
 

@@ -231,7 +231,10 @@ class _Words:
 
     def scores(self, values: list[tuple[str, float]]) -> str:
         return self.listed(
-            [self.say("score", experiment=name, score=ratio(value)) for name, value in values]
+            [
+                self.say("score", experiment=name, score=ratio(value, self.lang))
+                for name, value in values
+            ]
         )
 
     def segment_name(self, experiment: str, segment: int) -> str:
@@ -245,8 +248,8 @@ class _Words:
                 who=capitalised(
                     self.say(
                         "who_record",
-                        customers=count(action.customers),
-                        share=pct(action.rate),
+                        customers=count(action.customers, self.lang),
+                        share=pct(action.rate, self.lang),
                         variable=variable,
                     )
                 ),
@@ -263,22 +266,25 @@ class _Words:
             segment=action.segment,
             experiment=action.experiment,
             name=self.segment_name(action.experiment, action.segment),
-            customers=count(action.customers),
+            customers=count(action.customers, self.lang),
             product=product,
         )
         if action.kind == "offer":
             what = self.say("what_offer", product=product)
             evidence = self.say(
                 "evidence_offer",
-                rate=pct(action.rate),
+                rate=pct(action.rate, self.lang),
                 product=product,
-                lift=ratio(action.lift),
-                overall=pct(action.overall_rate),
+                lift=ratio(action.lift, self.lang),
+                overall=pct(action.overall_rate, self.lang),
             )
         else:
             what = self.say("what_test", product=product)
             evidence = self.say(
-                "evidence_test", product=product, rate=pct(action.rate), best=pct(action.best_rate)
+                "evidence_test",
+                product=product,
+                rate=pct(action.rate, self.lang),
+                best=pct(action.best_rate, self.lang),
             )
         return ActionWords(
             number=action.number,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import LANGUAGES, Catalogue
-from .numbers import num, pct
+from .numbers import count, num, pct
 
 if TYPE_CHECKING:
     from ..quality import Finding
@@ -80,20 +80,21 @@ TEXT: Catalogue = {
 def describe(finding: Finding, lang: str = "id") -> str:
     """A finding as one plain sentence."""
     template = TEXT[lang if lang in LANGUAGES else "id"][finding.kind]
-    return template.format(column=finding.column, **_formatted(finding.params))
+    lang = lang if lang in LANGUAGES else "id"
+    return template.format(column=finding.column, **_formatted(finding.params, lang))
 
 
-def _formatted(params: dict[str, Any]) -> dict[str, Any]:
+def _formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in params.items():
         if key.startswith("share"):
-            out[key] = pct(value)
+            out[key] = pct(value, lang)
         elif key == "examples" and isinstance(value, dict):
-            out[key] = ", ".join(f"{k} ({v}x)" for k, v in value.items())
+            out[key] = ", ".join(f"{k} ({count(v, lang)}x)" for k, v in value.items())
         elif isinstance(value, float):
-            out[key] = num(value)
+            out[key] = num(value, lang)
         elif isinstance(value, int):
-            out[key] = f"{value:,}"
+            out[key] = count(value, lang)
         else:
             out[key] = value
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .numbers import pct
+from .numbers import pct, score, setting
 from .report import ALGORITHMS, say
 
 if TYPE_CHECKING:
@@ -38,10 +38,10 @@ def report_reason(choice: KChoice, algorithm: str, lang: str) -> str:
     said = {
         "algorithm": ALGORITHMS[algorithm],
         "k": choice.k,
-        "best": f"{choice.best_silhouette:.3f}",
+        "best": score(choice.best_silhouette, lang),
     }
     if choice.by == "knee":
-        text = say("reason_knee", lang, tolerance=f"{choice.tolerance:g}", **said)
+        text = say("reason_knee", lang, tolerance=setting(choice.tolerance, lang), **said)
     else:
         knee = (
             say("reason_no_knee", lang)
@@ -50,5 +50,5 @@ def report_reason(choice: KChoice, algorithm: str, lang: str) -> str:
         )
         text = say("reason_best", lang, knee=knee, **said)
     if choice.size_rule_waived:
-        text += say("reason_size_waived", lang, min_share=pct(choice.min_segment_share))
+        text += say("reason_size_waived", lang, min_share=pct(choice.min_segment_share, lang))
     return text

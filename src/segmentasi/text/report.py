@@ -84,8 +84,8 @@ TEXT: Catalogue = {
         "method_silhouette": "Silhouette mengukur seberapa dekat seorang nasabah ke segmennya "
         "sendiri dibanding ke segmen lain yang terdekat: 1 berarti terpisah "
         "jelas, 0 berarti di perbatasan, negatif berarti lebih dekat ke "
-        "segmen lain. Panduan umum (Kaufman & Rousseeuw): di atas 0.7 "
-        "struktur kuat, 0.5–0.7 cukup, 0.25–0.5 lemah, di bawah 0.25 tidak "
+        "segmen lain. Panduan umum (Kaufman & Rousseeuw): di atas 0,7 "
+        "struktur kuat, 0,5–0,7 cukup, 0,25–0,5 lemah, di bawah 0,25 tidak "
         "ada struktur berarti. Silhouette selalu dihitung di ruang fitur dan "
         "dengan jarak yang dipakai pengelompokan itu, pada {rows_text}.",
         "rows_exact": "semua baris (nilai pasti)",
@@ -128,7 +128,7 @@ TEXT: Catalogue = {
         "struktur (kolom yang sama, masing-masing diacak).",
         "legend_null": "{algorithm}: data tanpa struktur (kolom diacak)",
         "hopkins_lead": "Apakah ada struktur kelompok untuk ditemukan? Statistik Hopkins "
-        "membandingkan data dengan data pembanding: sekitar 0.5 berarti seperti "
+        "membandingkan data dengan data pembanding: sekitar 0,5 berarti seperti "
         "data tanpa struktur, mendekati 1 berarti nasabah bergerombol.",
         "hopkins_space": "{algorithms} ({space}): Hopkins {permuted} terhadap kolom yang sama "
         "diacak dan {uniform} terhadap titik acak seragam; {level}.",
@@ -197,14 +197,14 @@ TEXT: Catalogue = {
         "profile_caption": "Angka di sel: median (untuk angka) atau persentase nasabah dengan "
         "kategori itu; di kiri, nilai untuk seluruh nasabah. Warna: seberapa "
         "kuat segmen berbeda dari nasabah lain (merah lebih tinggi, biru lebih "
-        "rendah; 0.2 kecil, 0.5 sedang, 0.8 besar). Untuk setiap kategori "
+        "rendah; 0,2 kecil, 0,5 sedang, 0,8 besar). Untuk setiap kategori "
         "ditampilkan tingkat yang paling membedakan segmen.",
         "profile_row_numeric": "{label} (median{unit})\nsemua: {overall}",
         "profile_row_level": "{label}: {level}\nsemua: {overall}",
         "product_row": "{label}\nsemua: {overall}",
         "product_heatmap_title": "Kepemilikan produk per segmen",
         "product_colour": "lift (dibanding rata-rata)",
-        "product_caption": "Angka di sel: persentase pemilik di segmen dan lift (×1.5 berarti 1.5 "
+        "product_caption": "Angka di sel: persentase pemilik di segmen dan lift (×1,5 berarti 1,5 "
         "kali rata-rata seluruh nasabah). Warna: merah di atas rata-rata, biru "
         "di bawah.",
         "sizes_table": "Ukuran segmen",
@@ -240,7 +240,7 @@ TEXT: Catalogue = {
         "validation_title": "Validasi penawaran",
         "validation_lead": "Model dilatih ulang pada {train} data lalu diuji pada sisanya: "
         "seberapa baik pembanding memprediksi siapa pemilik produk pada "
-        "nasabah uji? AUC 0.5 berarti tidak lebih baik dari tebakan acak, 1 "
+        "nasabah uji? AUC 0,5 berarti tidak lebih baik dari tebakan acak, 1 "
         "berarti sempurna.",
         "th_used": "dipakai membentuk segmen",
         "th_auc": "AUC",
@@ -257,14 +257,14 @@ TEXT: Catalogue = {
         "ditemukan adalah {best} ({algorithm}, k = {k}; {space}); model "
         "yang direkomendasikan mencapai {recommended}. {band}",
         "lim_target_met": "Target silhouette {target} tercapai ({recommended}; {space}).",
-        "band_none": "Di bawah 0.25 berarti tidak ada struktur kelompok yang berarti: nasabah "
+        "band_none": "Di bawah 0,25 berarti tidak ada struktur kelompok yang berarti: nasabah "
         "membentuk satu sebaran yang bersambung, dan segmen adalah potongan yang "
         "berguna untuk pemasaran, bukan kelompok alami.",
-        "band_weak": "0.25–0.5 berarti struktur lemah: segmen saling bersinggungan di tepinya.",
-        "band_reasonable": "0.5–0.7 berarti struktur cukup, tetapi sebagian nasabah berada di "
+        "band_weak": "0,25–0,5 berarti struktur lemah: segmen saling bersinggungan di tepinya.",
+        "band_reasonable": "0,5–0,7 berarti struktur cukup, tetapi sebagian nasabah berada di "
         "antara segmen.",
         "lim_diagnostics": "Mengapa: pada model terpilih {below} nasabah memiliki silhouette di "
-        "bawah target {target}, {weak} di bawah 0.25 (dekat ke batas segmen "
+        "bawah target {target}, {weak} di bawah 0,25 (dekat ke batas segmen "
         "lain) dan {negative} negatif; peta PCA menampilkan {pca} variasi; dan "
         "di semua k dari {k_min} sampai {k_max} dengan kedua algoritma "
         "silhouette tidak pernah melebihi {best}. Dengan fitur ini tidak ada "
