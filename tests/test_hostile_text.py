@@ -62,7 +62,8 @@ LOAN = "=loan+1"  # a product column whose name is a formula
 REGION_LABEL = "[link=file:///etc/passwd]x[/link] $5^{1$ <script>alert(1)</script>"
 CARD_LABEL = "-2+3 <b>card</b>"
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+# What a spreadsheet reads as a number, never a formula: "-3", "-0.", ".5", "+1e-5".
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def cli_run(*args: object) -> subprocess.CompletedProcess:

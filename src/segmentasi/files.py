@@ -208,16 +208,30 @@ def whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_xlsx(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write `frame` as an Excel sheet without its index, text made safe like `write_csv`'s."""
-    from openpyxl.utils.exceptions import IllegalCharacterError
+    """Write `frame` as an Excel sheet without its index, text made safe like `write_csv`'s.
 
-    try:
-        spreadsheet_safe(frame).to_excel(path, index=False)
-    except IllegalCharacterError as exc:
-        raise InputError(
-            f"{path}: a cell holds a control character that .xlsx cannot store "
-            f"({quoted(exc)}); write .csv or .parquet instead"
-        ) from None
+    A control character .xlsx cannot store is refused here rather than left to the writer:
+    openpyxl raises on it, while pandas 3.1 silently escapes it as `_x001B_`.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    safe = spreadsheet_safe(frame)
+    for value in _text_cells(safe):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise InputError(
+                f"{path}: a cell holds a control character that .xlsx cannot store "
+                f"({quoted(value)}); write .csv or .parquet instead"
+            )
+    safe.to_excel(path, index=False)
+
+
+def _text_cells(frame: pd.DataFrame) -> Iterator[str]:
+    """Every text cell and column name of `frame`."""
+    yield from (name for name in frame.columns if isinstance(name, str))
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            yield from (v for v in column if isinstance(v, str))
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
