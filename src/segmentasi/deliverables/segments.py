@@ -1,0 +1,240 @@
+"""One segment as a slide shows it: its size, a few traits, its offer, and its chart against
+all customers. Every number is read from the run's profile, distinguishing and offer tables and
+formatted with text.numbers, as the narratives are.
+
+Which variables the chart shows: a segmentation that clusters no product (the `demografi`
+kind) is shown by product ownership, every product; one that clusters products (the `produk`
+kind) by what it did not cluster on, its most distinguishing demographics.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..text import capitalised
+from ..text import report as report_words
+from ..text.deliverables import say
+from ..text.numbers import count, number, pct
+
+if TYPE_CHECKING:
+    from ..results import ExperimentResult, RunResult
+
+TRAITS = 4
+CHART_ROWS = 6
+CHART_SIZE = (6.0, 4.3)  # inches, as placed on the slide
+CHART_DPI = 150
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One variable of one segment against all customers."""
+
+    label: str  # the chart's row label
+    value: float
+    overall: float
+    value_text: str
+    overall_text: str
+    share: bool
+    trait: str  # the bullet
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    experiment: str
+    segment: int
+    name: str
+    customers: int
+    share: float
+    title: str
+    size: str
+    traits: tuple[str, ...]
+    offer: str | None
+
+
+def segment_view(result: RunResult, experiment: str, segment: int, lang: str) -> SegmentView:
+    exp = result.experiments[experiment]
+    sizes = exp.profile.segments.set_index("segment")
+    name = exp.insights.names[lang].get(segment, "")
+    customers, share = int(sizes.loc[segment, "size"]), float(sizes.loc[segment, "share"])
+    ranked = _ranked(exp, segment)
+    traits = [m.trait for m in _measures(result, exp, segment, ranked, lang, TRAITS)]
+    return SegmentView(
+        experiment=experiment,
+        segment=segment,
+        name=name,
+        customers=customers,
+        share=share,
+        title=say("segment_title", lang, segment=segment, experiment=experiment, name=name),
+        size=say("segment_size", lang, customers=count(customers), share=pct(share)),
+        traits=tuple(traits),
+        offer=_offer(result, exp, segment, lang),
+    )
+
+
+def segment_charts(result: RunResult, experiment: str, lang: str) -> dict[int, bytes]:
+    """Each segment's chart, as PNG bytes (drawn in a worker while the run goes on)."""
+    from ..report import plots
+
+    exp = result.experiments[experiment]
+    drawn = {}
+    for segment in (int(n) for n in exp.profile.segments["segment"]):
+        measures = chart_measures(result, experiment, segment, lang)
+        if not measures:
+            continue
+        uri = plots.segment_bars(
+            [m.label for m in measures],
+            ([m.value for m in measures], [m.overall for m in measures]),
+            ([m.value_text for m in measures], [m.overall_text for m in measures]),
+            segment,
+            (say("legend_segment", lang, segment=segment), say("legend_all", lang)),
+            shares=all(m.share for m in measures),
+            size=CHART_SIZE,
+            dpi=CHART_DPI,
+        )
+        drawn[segment] = base64.b64decode(uri.split(",", 1)[1])
+    return drawn
+
+
+def chart_title(result: RunResult, experiment: str, segment: int, lang: str) -> str:
+    """What the segment's chart shows, and how its bars are scaled when not on one axis."""
+    exp = result.experiments[experiment]
+    key = "chart_products" if _shows_products(result, exp) else "chart_traits"
+    title = say(key, lang, segment=segment)
+    if all(m.share for m in chart_measures(result, experiment, segment, lang)):
+        return title
+    return f"{title} ({say('chart_scaled', lang)})"
+
+
+def chart_measures(result: RunResult, experiment: str, segment: int, lang: str) -> list[Measure]:
+    exp = result.experiments[experiment]
+    ranked = _ranked(exp, segment)
+    if _shows_products(result, exp):
+        chosen = ranked[ranked["kind"] == "product"]
+    else:
+        derived = {c.name for c in result.schema.by_role("derived_count")}
+        skipped = set(exp.experiment.features) | derived
+        chosen = ranked[(ranked["kind"] != "product") & ~ranked["column"].isin(skipped)]
+        if chosen.empty:
+            chosen = ranked
+    return _measures(result, exp, segment, chosen, lang, CHART_ROWS)
+
+
+def _shows_products(result: RunResult, exp: ExperimentResult) -> bool:
+    products = {c.name for c in result.schema.products}
+    return bool(products) and not products & set(exp.experiment.features)
+
+
+def _ranked(exp: ExperimentResult, segment: int) -> pd.DataFrame:
+    """The segment's distinguishing rows, most distinguishing first, one per (column, level)."""
+    table = exp.insights.distinguishing
+    mine = table[table["segment"] == segment].sort_values("rank", kind="stable")
+    return mine.drop_duplicates(["column", "level"])
+
+
+def _measures(
+    result: RunResult,
+    exp: ExperimentResult,
+    segment: int,
+    rows: pd.DataFrame,
+    lang: str,
+    most: int,
+) -> list[Measure]:
+    """The first `most` of `rows` that the profile tables hold."""
+    found: list[Measure] = []
+    for row in rows.itertuples(index=False):
+        if len(found) == most:
+            break
+        measure = _measure(result, exp, segment, row.kind, row.column, row.level, lang)
+        if measure is not None:
+            found.append(measure)
+    return found
+
+
+def _measure(
+    result: RunResult,
+    exp: ExperimentResult,
+    segment: int,
+    kind: str,
+    column: str,
+    level: object,
+    lang: str,
+) -> Measure | None:
+    col = result.schema.column(column)
+    label = col.display(lang)
+    profile = exp.profile
+    if kind == "product":
+        mine = _row(profile.products, segment, product=column)
+        if mine is None:
+            return None
+        value, overall = float(mine["rate"]), float(mine["overall_rate"])
+        trait = say("trait_owned", lang, label=label, rate=pct(value), overall=pct(overall))
+        return Measure(label, value, overall, pct(value), pct(overall), True, capitalised(trait))
+    if kind == "category":
+        mine = _row(profile.categories, segment, column=column, level=level)
+        if mine is None:
+            return None
+        value, overall = float(mine["share"]), float(mine["overall_share"])
+        trait = say(
+            "trait_level", lang, label=label, level=level, share=pct(value), overall=pct(overall)
+        )
+        row_label = say("row_level", lang, label=label, level=level)
+        return Measure(
+            row_label, value, overall, pct(value), pct(overall), True, capitalised(trait)
+        )
+    mine = _row(profile.numeric, segment, column=column)
+    if mine is None:
+        return None
+    value, overall, which = float(mine["median"]), float(mine["overall_median"]), "median"
+    if number(value) == number(overall):  # medians alike: the means tell them apart
+        value, overall, which = float(mine["mean"]), float(mine["overall_mean"]), "mean"
+    if not (np.isfinite(value) and np.isfinite(overall)):
+        return None
+    unit = col.unit_text(lang)
+    value_text = number(value) + (f" {unit}" if unit else "")
+    trait = say(f"trait_{which}", lang, label=label, value=value_text, overall=number(overall))
+    row_label = say(f"row_{which}", lang, label=label)
+    return Measure(
+        row_label, value, overall, number(value), number(overall), False, capitalised(trait)
+    )
+
+
+def _row(table: pd.DataFrame, segment: int, **keys: object) -> pd.Series | None:
+    if table.empty:
+        return None
+    chosen = table["segment"] == segment
+    for key, value in keys.items():
+        chosen &= table[key] == value
+    return None if not chosen.any() else table[chosen].iloc[0]
+
+
+def _offer(result: RunResult, exp: ExperimentResult, segment: int, lang: str) -> str | None:
+    """The segment's first offer, or why none is supported (None without products)."""
+    offers = exp.insights.offers
+    mine = offers[offers["segment"] == segment].sort_values("rank", kind="stable")
+    if mine.empty:
+        return None
+    made = mine[mine["offered"]]
+    if not made.empty:
+        o = made.iloc[0]
+        return say(
+            "offer",
+            lang,
+            product=result.schema.column(o["product"]).display(lang),
+            rate=pct(float(o["propensity"])),
+            overall=pct(float(o["overall_rate"])),
+            customers=count(int(o["non_owners"])),
+        )
+    o = mine.iloc[0]
+    if not isinstance(o["reason"], str) or not o["reason"]:
+        return say("no_offer_left", lang)
+    return say(
+        "no_offer",
+        lang,
+        product=result.schema.column(o["product"]).display(lang),
+        reason=report_words.say(f"reason_{o['reason']}", lang),
+    )
