@@ -176,7 +176,7 @@ def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
 def _finished(
     computed: RunResult,
     sections: dict[str, Future[dict[str, Any]]],
-    charts: dict[str, Future[dict[int, bytes]]],
+    charts: dict[str, Future[dict[int, Any]]],
     started: float,
 ) -> RunResult:
     """The run's result once the workers have drawn the report's and the slides' charts."""

@@ -76,16 +76,26 @@ def segment_view(result: RunResult, experiment: str, segment: int, lang: str) ->
     )
 
 
-def segment_charts(result: RunResult, experiment: str, lang: str) -> dict[int, bytes]:
-    """Each segment's chart, as PNG bytes (drawn in a worker while the run goes on)."""
+@dataclass(frozen=True)
+class SlideChart:
+    png: bytes
+    title: str  # what it shows, and how its bars are scaled when not on one axis
+
+
+def segment_charts(result: RunResult, experiment: str, lang: str) -> dict[int, SlideChart]:
+    """Each segment's chart (drawn in a worker while the run goes on)."""
     from ..report import plots
 
     exp = result.experiments[experiment]
+    key = "chart_products" if _shows_products(result, exp) else "chart_traits"
     drawn = {}
     for segment in (int(n) for n in exp.profile.segments["segment"]):
         measures = chart_measures(result, experiment, segment, lang)
         if not measures:
             continue
+        title = say(key, lang, segment=segment)
+        if not all(m.share for m in measures):
+            title = f"{title} ({say('chart_scaled', lang)})"
         uri = plots.segment_bars(
             [m.label for m in measures],
             ([m.value for m in measures], [m.overall for m in measures]),
@@ -96,18 +106,8 @@ def segment_charts(result: RunResult, experiment: str, lang: str) -> dict[int, b
             size=CHART_SIZE,
             dpi=CHART_DPI,
         )
-        drawn[segment] = base64.b64decode(uri.split(",", 1)[1])
+        drawn[segment] = SlideChart(base64.b64decode(uri.split(",", 1)[1]), title)
     return drawn
-
-
-def chart_title(result: RunResult, experiment: str, segment: int, lang: str) -> str:
-    """What the segment's chart shows, and how its bars are scaled when not on one axis."""
-    exp = result.experiments[experiment]
-    key = "chart_products" if _shows_products(result, exp) else "chart_traits"
-    title = say(key, lang, segment=segment)
-    if all(m.share for m in chart_measures(result, experiment, segment, lang)):
-        return title
-    return f"{title} ({say('chart_scaled', lang)})"
 
 
 def chart_measures(result: RunResult, experiment: str, segment: int, lang: str) -> list[Measure]:
@@ -145,20 +145,36 @@ def _measures(
     most: int,
 ) -> list[Measure]:
     """The first `most` of `rows` that the profile tables hold."""
+    tables = _segment_rows(exp, segment)
     found: list[Measure] = []
     for row in rows.itertuples(index=False):
         if len(found) == most:
             break
-        measure = _measure(result, exp, segment, row.kind, row.column, row.level, lang)
+        measure = _measure(result, tables, row.kind, row.column, row.level, lang)
         if measure is not None:
             found.append(measure)
     return found
 
 
+def _segment_rows(exp: ExperimentResult, segment: int) -> dict[tuple, dict]:
+    """The segment's rows of the profile tables by (kind, column[, level])."""
+    profile = exp.profile
+    found: dict[tuple, dict] = {}
+    for kind, table, keys in (
+        ("product", profile.products, ["product"]),
+        ("category", profile.categories, ["column", "level"]),
+        ("numeric", profile.numeric, ["column"]),
+    ):
+        if table.empty:
+            continue
+        for record in table[table["segment"] == segment].to_dict("records"):
+            found[(kind, *(record[k] for k in keys))] = record
+    return found
+
+
 def _measure(
     result: RunResult,
-    exp: ExperimentResult,
-    segment: int,
+    tables: dict[tuple, dict],
     kind: str,
     column: str,
     level: object,
@@ -166,16 +182,15 @@ def _measure(
 ) -> Measure | None:
     col = result.schema.column(column)
     label = col.display(lang)
-    profile = exp.profile
     if kind == "product":
-        mine = _row(profile.products, segment, product=column)
+        mine = tables.get(("product", column))
         if mine is None:
             return None
         value, overall = float(mine["rate"]), float(mine["overall_rate"])
         trait = say("trait_owned", lang, label=label, rate=pct(value), overall=pct(overall))
         return Measure(label, value, overall, pct(value), pct(overall), True, capitalised(trait))
     if kind == "category":
-        mine = _row(profile.categories, segment, column=column, level=level)
+        mine = tables.get(("category", column, level))
         if mine is None:
             return None
         value, overall = float(mine["share"]), float(mine["overall_share"])
@@ -186,7 +201,7 @@ def _measure(
         return Measure(
             row_label, value, overall, pct(value), pct(overall), True, capitalised(trait)
         )
-    mine = _row(profile.numeric, segment, column=column)
+    mine = tables.get(("numeric", column))
     if mine is None:
         return None
     value, overall, which = float(mine["median"]), float(mine["overall_median"]), "median"
@@ -201,15 +216,6 @@ def _measure(
     return Measure(
         row_label, value, overall, number(value), number(overall), False, capitalised(trait)
     )
-
-
-def _row(table: pd.DataFrame, segment: int, **keys: object) -> pd.Series | None:
-    if table.empty:
-        return None
-    chosen = table["segment"] == segment
-    for key, value in keys.items():
-        chosen &= table[key] == value
-    return None if not chosen.any() else table[chosen].iloc[0]
 
 
 def _offer(result: RunResult, exp: ExperimentResult, segment: int, lang: str) -> str | None:

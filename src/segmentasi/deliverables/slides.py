@@ -36,14 +36,14 @@ from ..text.decision import say as decision_say
 from ..text.deliverables import say
 from ..text.numbers import count
 from . import Planned, xml_text
-from .segments import chart_title, segment_charts, segment_view
+from .segments import CHART_SIZE, SlideChart, segment_charts, segment_view
 
 if TYPE_CHECKING:
     from pptx.slide import Slide
 
     from ..results import RunResult
 
-WIDTH, HEIGHT = 13.333, 7.5  # inches: 16:9
+WIDTH, HEIGHT = 12192000 / 914400, 7.5  # inches: 16:9 (13.333...)
 MARGIN = 0.5
 CONTENT = WIDTH - 2 * MARGIN
 BOTTOM = HEIGHT - 0.35  # nothing below this
@@ -74,7 +74,7 @@ def write_slides(
     planned: Planned,
     path: Path,
     lang: str,
-    charts: dict[str, dict[int, bytes]] | None = None,
+    charts: dict[str, dict[int, SlideChart]] | None = None,
 ) -> None:
     """Write report.pptx to `path`. `charts`: each experiment's segment charts, when drawn
     already (job.py has the workers draw them); the rest are drawn here."""
@@ -83,7 +83,7 @@ def write_slides(
     charts = dict(charts)
     words = decision_words(planned.plan, result, lang)
     deck = Presentation()
-    deck.slide_width, deck.slide_height = Inches(WIDTH), Inches(HEIGHT)
+    deck.slide_width, deck.slide_height = Emu(12192000), Emu(6858000)
     _properties(deck, result, lang)
     _decision_slides(deck, words, lang)
     plan = planned.plan
@@ -198,7 +198,7 @@ def _segment_slide(
     result: RunResult,
     experiment: str,
     segment: int,
-    chart: bytes | None,
+    chart: SlideChart | None,
     lang: str,
 ) -> None:
     from ..report.plots import segment_color
@@ -226,14 +226,11 @@ def _segment_slide(
         _text_box(slide, "offer", MARGIN, after + GAP, left_width, offer)
     if chart is not None:
         left = MARGIN + left_width + 0.3
-        caption = [Text(chart_title(result, experiment, segment, lang), SMALL_PT, True)]
+        caption = [Text(chart.title, SMALL_PT, True)]
         below = _text_box(slide, "chart title", left, body_top, CHART_WIDTH, caption)
-        room = BOTTOM - below
-        from .segments import CHART_SIZE
-
-        width = min(CHART_WIDTH, room * CHART_SIZE[0] / CHART_SIZE[1])
+        width = min(CHART_WIDTH, (BOTTOM - below) * CHART_SIZE[0] / CHART_SIZE[1])
         picture = slide.shapes.add_picture(
-            io.BytesIO(chart), Inches(left), Inches(below), width=Inches(width)
+            io.BytesIO(chart.png), Inches(left), Inches(below), width=Inches(width)
         )
         picture.name = "chart"
 
