@@ -27,7 +27,7 @@ COMPUTE = (
     "engine",
     "decision",
 )
-PRESENTATION = ("report", "cli", "run_folder", "job")
+PRESENTATION = ("report", "cli", "run_folder", "job", "deliverables")
 # Arrows allowed to close a cycle, each for a stated reason.
 ALLOWED: dict[tuple[str, str], str] = {}  # arrows a cycle may take, with the reason
 

@@ -192,9 +192,36 @@ def test_a_run_given_its_folder_writes_what_saving_the_result_writes(
             "report.html",
             "sweep.csv",
             "sweep.json",
+            "report.pptx",  # zip archives with dates in them: compared by content below
+            "segments.xlsx",
         ):
             assert (folder / name).read_bytes() == (written / name).read_bytes(), name
+    assert _deck_content(folder) == _deck_content(written)  # charts drawn by the workers too
+    assert _workbook_content(folder) == _workbook_content(written)
     assert '<html lang="id"' in (written / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def _deck_content(folder: Path) -> list[list[tuple[str, str, bytes]]]:
+    from pptx import Presentation
+
+    return [
+        [
+            (
+                shape.name,
+                shape.text_frame.text if shape.has_text_frame else "",
+                shape.image.blob if hasattr(shape, "image") else b"",
+            )
+            for shape in slide.shapes
+        ]
+        for slide in Presentation(str(folder / "report.pptx")).slides
+    ]
+
+
+def _workbook_content(folder: Path) -> dict[str, list[tuple]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(folder / "segments.xlsx", read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
 
 
 def test_a_run_whose_charts_fail_leaves_no_folder(schema, tmp_path, monkeypatch):

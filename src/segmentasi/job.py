@@ -2,9 +2,10 @@
 
 It holds the output folder, reads, validates and filters the table (through the engine), opens
 the worker pool and has pipeline.py compute the experiments. As each experiment is done, a
-worker draws its report charts while the next one computes; the run folder's data files are
-written while they draw, then the report and the manifest. The RunResult is built once, with
-the drawn report sections and the timings.
+worker draws its report charts (and, when the folder is written, its slides' charts) while the
+next one computes; the run folder's data files, call lists and workbook are written while they
+draw, then the report, the slides and the manifest. The RunResult is built once, with the drawn
+report sections, slide charts and the timings.
 """
 
 from __future__ import annotations
@@ -88,12 +89,13 @@ def run(
         )
         # The report's modules (matplotlib among them) load with the first run, not with
         # `import segmentasi`; before the workers fork, so that they inherit them.
+        from .deliverables.segments import segment_charts
         from .report import report_template
         from .report.build import experiment_section
         from .run_folder import staged_run_folder, write_data_files, write_report_and_manifest
 
         with Workers(run_options.workers) as pool:
-            results, sections = {}, {}
+            results, sections, charts = {}, {}, {}
             for result in experiment_results(
                 table,
                 schema,
@@ -111,16 +113,19 @@ def run(
                         schema, table, quality, {name: result}, run_options, {}, source
                     )
                     sections[name] = pool.submit(experiment_section, alone, name, lang)
+                    if out is not None:  # and the slides' charts
+                        charts[name] = pool.submit(segment_charts, alone, name, lang)
             computed = RunResult(
                 schema, table, quality, {n: results[n] for n in names}, run_options, timings, source
             )
             if out is None:
-                return _finished(computed, sections, started)
+                return _finished(computed, sections, {}, started)
             with staged_run_folder(computed, out, overwrite) as folder:
-                write_data_files(computed, folder)  # while the workers draw the charts
+                # while the workers draw the charts
+                planned = write_data_files(computed, folder)
                 report_template()  # compiled meanwhile too
-                finished = _finished(computed, sections, started)
-                write_report_and_manifest(finished, folder)
+                finished = _finished(computed, sections, charts, started)
+                write_report_and_manifest(finished, folder, planned)
             return finished
 
 
@@ -169,9 +174,13 @@ def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def _finished(
-    computed: RunResult, sections: dict[str, Future[dict[str, Any]]], started: float
+    computed: RunResult,
+    sections: dict[str, Future[dict[str, Any]]],
+    charts: dict[str, Future[dict[int, Any]]],
+    started: float,
 ) -> RunResult:
-    """The run's result once the workers have drawn the report's charts."""
+    """The run's result once the workers have drawn the report's and the slides' charts."""
     drawn = {name: future.result() for name, future in sections.items()}
+    slide_charts = {name: future.result() for name, future in charts.items()}
     timings = {**computed.timings, "total_s": time.perf_counter() - started}
-    return replace(computed, timings=timings, report_sections=drawn)
+    return replace(computed, timings=timings, report_sections=drawn, slide_charts=slide_charts)

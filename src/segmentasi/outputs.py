@@ -83,7 +83,17 @@ def _search_experiments(record: dict) -> list[str] | None:
 RUN_FOLDER = FolderKind(
     "run folder",
     "manifest.json",
-    frozenset({"report.html", "segments.csv", "quality.json", "quality_columns.csv"}),
+    frozenset(
+        {
+            "report.html",
+            "report.pptx",
+            "segments.xlsx",
+            "actions",
+            "segments.csv",
+            "quality.json",
+            "quality_columns.csv",
+        }
+    ),
     _run_experiments,
 )
 SEARCH_FOLDER = FolderKind("search folder", "search.json", frozenset(), _search_experiments)

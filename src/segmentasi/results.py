@@ -85,6 +85,9 @@ class RunResult(_ReadOnlyMappings):
     # Report sections per experiment, in options.lang, drawn during the run when it had
     # workers to spare; the report draws whatever is missing.
     report_sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    # The slides' segment charts per experiment (segment -> deliverables.segments.SlideChart),
+    # in options.lang, drawn likewise; the slides draw whatever is missing.
+    slide_charts: Mapping[str, Mapping[int, Any]] = field(default_factory=dict, repr=False)
 
     def segments_table(self) -> pd.DataFrame:
         """The input table plus a segment column per experiment (empty for rows left out)."""

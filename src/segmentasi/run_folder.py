@@ -3,6 +3,9 @@
 Layout (one sub-folder per experiment):
     manifest.json            versions, seed, schema, options, input checksum, timings
     report.html              the report for people, self-contained (see report/)
+    report.pptx              the slides: the decision, each segment, the crosswalk, the limits
+    segments.xlsx            the workbook: decision, segments, profiles, offers, call lists
+    actions/<list_name>      the call list of each recommended action that has one
     segments.csv             the input table plus segment_<experiment> columns
     quality.json             findings, per-column summary, and what was done about them
     quality_columns.csv
@@ -40,6 +43,16 @@ import numpy as np
 import pandas as pd
 
 from . import files
+from .deliverables import (
+    ACTIONS_FOLDER,
+    SLIDES_FILE,
+    WORKBOOK_FILE,
+    Planned,
+    prepare,
+    write_call_lists,
+)
+from .deliverables.slides import write_slides
+from .deliverables.workbook import write_workbook
 from .errors import InputError
 from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
@@ -58,8 +71,8 @@ PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids"
 def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
     """Write the run folder; it appears whole or not at all."""
     with staged_run_folder(result, out, overwrite) as folder:
-        write_data_files(result, folder)
-        write_report_and_manifest(result, folder)
+        planned = write_data_files(result, folder)
+        write_report_and_manifest(result, folder, planned)
     return Path(out).resolve()
 
 
@@ -72,9 +85,11 @@ def staged_run_folder(
     return staged_folder(out, overwrite, inputs=[source])
 
 
-def write_data_files(result: RunResult, folder: Path) -> None:
-    """Every file of the run folder but the report and the manifest."""
-    files.write_csv(result.segments_table(), folder / "segments.csv")
+def write_data_files(result: RunResult, folder: Path) -> Planned:
+    """Every file of the run folder but the report, the slides and the manifest; the plan and
+    its call lists, for the slides."""
+    segments = result.segments_table()
+    files.write_csv(segments, folder / "segments.csv")
     quality = result.quality.to_dict()
     quality["actions"] = {
         name: [asdict(a) for a in exp.actions] for name, exp in result.experiments.items()
@@ -84,11 +99,18 @@ def write_data_files(result: RunResult, folder: Path) -> None:
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
         write_experiment_models(result, name, folder / name)
+    planned = prepare(result, segments)
+    write_call_lists(planned, folder / ACTIONS_FOLDER)
+    write_workbook(result, planned, folder / WORKBOOK_FILE, lang=result.options.lang)
+    return planned
 
 
-def write_report_and_manifest(result: RunResult, folder: Path) -> None:
-    """The report, in the run's language, and the manifest: written last."""
+def write_report_and_manifest(
+    result: RunResult, folder: Path, planned: Planned | None = None
+) -> None:
+    """The report and the slides, in the run's language, and the manifest: written last."""
     write_report(result, folder / REPORT_FILE, lang=result.options.lang)
+    write_slides(result, planned or prepare(result), folder / SLIDES_FILE, lang=result.options.lang)
     files.write_json(_manifest(result), folder / "manifest.json")
 
 

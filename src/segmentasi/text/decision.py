@@ -143,6 +143,7 @@ class ActionWords:
     how: str
     sheet: str | None  # the workbook sheet holding its customer list
     customers: int
+    reach: str  # customers, written in the language
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,7 @@ class _Words:
                 how=self.say("how_record", variable=variable),
                 sheet=None,
                 customers=action.customers,
+                reach=count(action.customers, self.lang),
             )
         product = self.label(action.product)
         sheet = self.say("sheet", number=action.number)
@@ -294,6 +296,7 @@ class _Words:
             how=self.say("how_list", file=action.list_name, sheet=sheet),
             sheet=sheet,
             customers=action.customers,
+            reach=count(action.customers, self.lang),
         )
 
     def actions_note(self) -> str | None:
