@@ -330,11 +330,12 @@ def run_command(
     missing: Annotated[
         str,
         typer.Option(
-            help="Missing feature values: indicate (numbers marked unrecorded by an extra "
-            "column and given the mean; categories the most frequent level), impute (median "
-            "or most frequent level, unmarked) or drop (rows left out)."
+            help="Missing feature values: set-aside (customers without a number that is often "
+            "unrecorded get no segment; other gaps the median or most frequent level), indicate "
+            "(such numbers marked unrecorded by an extra column and given the mean), impute "
+            "(median or most frequent level, unmarked) or drop (rows left out)."
         ),
-    ] = "indicate",
+    ] = "set-aside",
     duplicate_ids: Annotated[
         str, typer.Option(help="Rows with a repeated ID: keep or drop.")
     ] = "keep",

@@ -55,7 +55,7 @@ class Engine:
         schema: Schema,
         experiment: Experiment,
         encoding: str,
-        missing: str = "indicate",
+        missing: str = "set-aside",
     ) -> tuple[FeatureSpace, np.ndarray]:
         """The experiment's feature space fitted on `table`, and `table` in it; `missing` as
         in FeatureSpace."""

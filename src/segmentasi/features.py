@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .schema import Experiment, Schema
+from .schema import Column, Experiment, Schema
 
 ENCODINGS = ("standard", "gower")
-MISSING_TREATMENTS = ("indicate", "fill")
+MISSING_TREATMENTS = ("set-aside", "indicate", "fill")
 INDICATOR_SUFFIX = ":missing"
 INDICATED_SHARE = 0.05  # a feature missing in this share of rows or more gets an indicator
 
@@ -62,6 +62,8 @@ class Encoder:
     indicator: bool = False
     indicator_center: float = 0.0
     indicator_scale: float = 1.0
+    # Rows without a recorded value are not placed at all (missing="set-aside").
+    set_aside: bool = False
 
     @property
     def outputs(self) -> list[str]:
@@ -85,7 +87,7 @@ class FeatureSpace:
         schema: Schema,
         experiment: Experiment,
         encoding: str = "standard",
-        missing: str = "indicate",
+        missing: str = "set-aside",
     ) -> None:
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}, not '{encoding}'")
@@ -104,13 +106,27 @@ class FeatureSpace:
     def fit(self, df: pd.DataFrame) -> FeatureSpace:
         self.encoders_ = [self._fit_encoder(df, name) for name in self.experiment.features]
         self.feature_names_ = [out for enc in self.encoders_ for out in enc.outputs]
-        # Missing cells per column: filled, or (see `indicated`) marked by an indicator column.
+        # Missing cells per column: filled, or (see `indicated`) marked by an indicator column;
+        # the rows of set-aside columns are counted by `set_aside_rows`, not here.
         self.imputed_ = {
             enc.column: int(df[enc.column].isna().sum())
             for enc in self.encoders_
-            if df[enc.column].isna().any()
+            if df[enc.column].isna().any() and not enc.set_aside
         }
         return self
+
+    @property
+    def set_aside(self) -> list[str]:
+        """The columns whose unrecorded rows are set aside rather than placed."""
+        return [enc.column for enc in self.encoders_ if enc.set_aside]
+
+    def set_aside_rows(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per set-aside column, the rows of `df` (as a boolean mask) where it is unrecorded."""
+        return {
+            enc.column: np.isnan(self._numbers(self.schema.column(enc.column), df[enc.column]))
+            for enc in self.encoders_
+            if enc.set_aside
+        }
 
     @property
     def indicated(self) -> list[str]:
@@ -155,20 +171,20 @@ class FeatureSpace:
             return self._scaled(Encoder(name, "onehot", _mode_code(values, col.levels), col.levels))
         if col.is_binary:  # products and other 0/1 flags stay raw 0/1
             return self._scaled(Encoder(name, "flag", _mode_number(values)))
+        numbers = self._numbers(col, values)
         if col.role == "ordinal":
-            numbers = _codes(values, col.levels).astype(float)
-            numbers[numbers < 0] = np.nan
             fill = _mode_code(values, col.levels)
         else:
-            # Sentinel codes (e.g. -1 = never contacted) are not amounts: like missing cells,
-            # they take the fill value (and the indicator, where there is one).
-            numbers = col.measured(values).to_numpy(dtype=float, na_value=np.nan)
             fill = float(np.nanmedian(numbers)) if np.isfinite(numbers).any() else 0.0
         enc = Encoder(
             name, "scaled", fill, col.levels, log=col.role != "ordinal" and col.scale == "log"
         )
         missing = np.isnan(numbers)
-        if self.missing == "indicate" and missing.any() and missing.mean() >= INDICATED_SHARE:
+        often = missing.any() and missing.mean() >= INDICATED_SHARE
+        if self.missing == "set-aside" and often:
+            # Centre and scale from the recorded values: the unrecorded rows are not placed.
+            return _replace(self._scaled(enc, numbers[~missing], col.scale), set_aside=True)
+        if self.missing == "indicate" and often:
             # Centre and scale from the recorded values only; the fill is their mean (in the
             # log scale's units for a log column), which encodes to the neutral value.
             recorded = numbers[~missing]
@@ -184,6 +200,16 @@ class FeatureSpace:
                 else float(_feature_count(self)),
             )
         return self._scaled(enc, np.where(missing, fill, numbers), col.scale)
+
+    @staticmethod
+    def _numbers(col: Column, values: pd.Series) -> np.ndarray:
+        """A scaled-kind column's values as numbers: ordinal level codes, or amounts; NaN where
+        unrecorded (sentinel codes such as -1 = never contacted are not amounts either)."""
+        if col.role == "ordinal":
+            numbers = _codes(values, col.levels).astype(float)
+            numbers[numbers < 0] = np.nan
+            return numbers
+        return col.measured(values).to_numpy(dtype=float, na_value=np.nan)
 
     def _scaled(
         self, enc: Encoder, raw: np.ndarray | None = None, scaling: str = "none"

@@ -24,8 +24,10 @@ Placing rows (`SavedModel.assign`):
   (median or most frequent level), or, for a feature the run marked with an indicator column,
   the neutral value and the indicator, as the run placed such rows. Warnings count them per
   column; `imputed` names them per row.
-- Format 2 added the indicators (features.py); format 1 files, which have none, still load and
-  place rows as they did.
+- A row missing a feature the run set aside when unrecorded (features.py, missing="set-aside")
+  is not placed, as the run placed no such customer: it gets an empty segment and a `reason`.
+- Format 2 added the indicators and format 3 the set-aside features (features.py); older files,
+  which have neither, still load and place rows as they did.
 - A row whose features are all missing cannot be placed: it keeps its place in the output with
   an empty segment and a `reason`. No row is ever dropped.
 - When no row at all can be placed, `assign` raises InputError saying why (a scheduled job
@@ -66,8 +68,8 @@ if TYPE_CHECKING:
     from .results import RunResult
 
 FORMAT_NAME = "segmentasi-model"
-FORMAT_VERSION = 2  # 2: encoders may carry a missing-value indicator
-READABLE_VERSIONS = (1, 2)  # format 1 is format 2 without indicators
+FORMAT_VERSION = 3  # 2: encoders may carry a missing-value indicator; 3: or be set aside
+READABLE_VERSIONS = (1, 2, 3)  # each format is the next one without its addition
 MODEL_FILE = "segmentation.model"
 MODELS_FOLDER = "models"
 DEFAULT_CHUNK_ROWS = 200_000
@@ -88,8 +90,10 @@ REASONS = (
     "",
     "every feature is missing or invalid",
     "a feature value cannot be encoded (not finite after scaling)",
+    "a feature the run set aside when unrecorded is missing or invalid (the run placed such "
+    "customers in no segment)",
 )
-PLACED, ALL_MISSING, NOT_ENCODABLE = range(len(REASONS))
+PLACED, ALL_MISSING, NOT_ENCODABLE, SET_ASIDE = range(len(REASONS))
 # Bounds on what a model file may hold. A real model is tens of KB (the FundFusion table's, k=2
 # with 30 features: 29 KB); these are far above any segmentation a bank acts on, and low enough
 # that reading a file cannot exhaust memory (parsing JSON takes up to ~24 bytes per file byte).
@@ -318,6 +322,9 @@ class SavedModel:
         labels = np.full(len(clean), -1, dtype=np.int64)
         distances = np.full(len(clean), np.nan, dtype=np.float32)
         reasons = np.where(missing.all(axis=1), ALL_MISSING, PLACED).astype(np.int8)
+        features = list(self.experiment.features)
+        for column in self.space.set_aside:
+            reasons[(reasons == PLACED) & missing[:, features.index(column)]] = SET_ASIDE
         width = max(len(self.space.feature_names_), self.k)
         block_rows = max(1, min(chunk_rows, MAX_BLOCK_CELLS // width))
         for start in range(0, len(clean), block_rows):
@@ -786,7 +793,8 @@ def _feature_space(node: _Node, schema: Schema) -> FeatureSpace:
 
 def _encoder_data(node: _Node) -> dict[str, Any]:
     """An Encoder's fields, of the right JSON types (numbers as floats, as saving wrote them).
-    The indicator's keys are absent from format 1 files: no indicator."""
+    The indicator's keys are absent from format 1 files: no indicator; `set_aside` from
+    format 1 and 2 files: not set aside."""
     keys = node.mapping(_ENCODER_KEYS)
     indicator = {}
     if "indicator" in keys or "indicator_center" in keys or "indicator_scale" in keys:
@@ -795,15 +803,19 @@ def _encoder_data(node: _Node) -> dict[str, Any]:
             "indicator_center": node["indicator_center"].number(),
             "indicator_scale": node["indicator_scale"].number(),
         }
-    return indicator | {
-        "column": node["column"].text(),
-        "kind": node["kind"].text(),
-        "fill": node["fill"].number(),
-        "levels": [level.text() for level in node["levels"].items(MAX_FEATURES)],
-        "log": node["log"].flag(),
-        "center": node["center"].number(),
-        "scale": node["scale"].number(),
-    }
+    return (
+        indicator
+        | {
+            "column": node["column"].text(),
+            "kind": node["kind"].text(),
+            "fill": node["fill"].number(),
+            "levels": [level.text() for level in node["levels"].items(MAX_FEATURES)],
+            "log": node["log"].flag(),
+            "center": node["center"].number(),
+            "scale": node["scale"].number(),
+        }
+        | ({"set_aside": node["set_aside"].flag()} if "set_aside" in keys else {})
+    )
 
 
 def _centers(node: _Node) -> np.ndarray:
@@ -945,6 +957,10 @@ def _check_encoder(enc: Encoder, column: Column, where: str) -> None:
         raise _Invalid(f"{where}.fill", "must be above -1 for a log-scaled column")
     if enc.indicator and kind != "scaled":
         raise _Invalid(f"{where}.indicator", f"a {column.role} column has no indicator column")
+    if enc.set_aside and (kind != "scaled" or enc.indicator):
+        raise _Invalid(
+            f"{where}.set_aside", "only a number without an indicator column can be set aside"
+        )
     if not math.isfinite(enc.indicator_center):
         raise _Invalid(f"{where}.indicator_center", "must be a finite number")
     if not (math.isfinite(enc.indicator_scale) and enc.indicator_scale > 0):

@@ -20,24 +20,26 @@ ASSOCIATED_GAP = 0.15
 OUTLIER_IQR_FACTOR = 3.0
 
 
-MISSING_HANDLING = ("indicate", "impute", "drop")
+MISSING_HANDLING = ("set-aside", "indicate", "impute", "drop")
 
 
 @dataclass(frozen=True)
 class Handling:
     """What to do about what the quality report finds; recorded in every run."""
 
-    # indicate: a missing number is marked by an indicator column and takes the recorded
-    # values' mean (features.py explains why); impute: the median, unmarked (the previous
-    # default); drop: rows with a missing feature are left out. Categories take the most
-    # frequent level under indicate and impute.
-    missing: str = "indicate"
+    # set-aside: customers without a number that is often unrecorded (features.INDICATED_SHARE
+    # of rows or more) are placed in no segment, other gaps take the median; indicate: such a
+    # number is marked by an indicator column and takes the recorded values' mean; impute: the
+    # median, unmarked; drop: rows with any missing feature are left out. features.py explains
+    # the choice. Categories take the most frequent level under all but drop.
+    missing: str = "set-aside"
     duplicate_ids: str = "keep"  # keep every row | drop (keep the first row of each ID)
 
     def __post_init__(self) -> None:
         if self.missing not in MISSING_HANDLING:
             raise InputError(
-                f"missing handling must be 'indicate', 'impute' or 'drop', not '{self.missing}'"
+                f"missing handling must be one of {', '.join(MISSING_HANDLING)}, not "
+                f"'{self.missing}'"
             )
         if self.duplicate_ids not in ("keep", "drop"):
             raise InputError(

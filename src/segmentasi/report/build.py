@@ -885,16 +885,16 @@ class ExperimentView:
                 "lim_indicated_all" if everyone else "lim_indicated_most",
                 by=self.column_label(group.params["by"]),
                 level=group.params["level"],
-                count=num(group.params["count_level"]),
+                count=num(group.params["count_level"], self.lang),
             )
         return capitalised(
             self.t(
                 "lim_indicated",
                 column=self.column_label(action.column),
                 label=self.column_label(action.column),
-                rows=num(action.params["rows"]),
+                rows=num(action.params["rows"], self.lang),
                 where=where,
-                value=number(float(action.params["value"])),
+                value=number(float(action.params["value"]), self.lang),
             )
         )
 
@@ -987,7 +987,7 @@ def _indicated(result: RunResult, lang: str) -> str:
     named = [n for c, n in zip(result.schema.columns, named, strict=True) if c.name in marked]
     if not named:
         return ""
-    text = say("method_indicated", lang, columns=", ".join(named), share=pct(INDICATED_SHARE))
+    text = say("method_indicated", lang, columns=", ".join(named), share=pct(INDICATED_SHARE, lang))
     return " " + capitalised(text)
 
 

@@ -33,6 +33,8 @@ TEXT: Catalogue = {
         "bisa membedakan segmen.",
         "imputed": "'{column}': {rows} nilai kosong diisi {value} (median, atau kategori "
         "terbanyak) untuk klasterisasi; profil hanya memakai nilai yang tercatat.",
+        "set_aside": "'{column}': {rows} nasabah tanpa nilai tercatat tidak dimasukkan ke segmen "
+        "eksperimen ini (tidak diberi nilai tebakan); mereka dihitung tersendiri.",
         "indicated": "'{column}': {rows} nilai kosong tidak diisi tebakan: klasterisasi memakai "
         "kolom tambahan '{column}:missing' (tercatat atau tidak) dan nilai netral {value} "
         "(rata-rata nilai yang tercatat); profil hanya memakai nilai yang tercatat.",
@@ -65,6 +67,8 @@ TEXT: Catalogue = {
         "separate segments.",
         "imputed": "'{column}': {rows} missing values filled with {value} (median, or most "
         "frequent level) for clustering; profiles use only recorded values.",
+        "set_aside": "'{column}': {rows} customers with no recorded value are not placed in "
+        "this experiment's segments (no value is guessed for them); they are counted apart.",
         "indicated": "'{column}': {rows} missing values are not guessed: the clustering uses an "
         "extra column '{column}:missing' (recorded or not) and the neutral value {value} (the "
         "mean of the recorded values); profiles use only recorded values.",
