@@ -10,7 +10,7 @@ words themselves are in text.narrative.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,14 +21,18 @@ from .features import FeatureSpace
 from .profile import Profile, distinguishing, segment_numbers
 from .recommend import (
     BASIS_OTHER_FEATURES,
+    MIN_LIFT,
+    MIN_REACHABLE,
+    OFFERED,
+    holdout,
     lookalike_groups,
     offers,
     product_feature_columns,
-    validate_offers,
+    product_verdicts,
 )
 from .schema import Experiment, Schema
 from .text import LANGUAGES, capitalised
-from .text.narrative import TEXT, fallback_name
+from .text.narrative import TEXT, fallback_name, points
 from .text.numbers import count, number, pct, ratio, span
 
 MIN_EFFECT = 0.2  # Cohen's "small": weaker differences are not called traits
@@ -51,6 +55,9 @@ class Insights:
     narratives: dict[str, dict[int, str]]  # lang -> segment number -> paragraph
     offers: pd.DataFrame
     offer_validation: pd.DataFrame
+    # recommend.product_verdicts, with explanation_id / explanation_en: why each product is or
+    # is not offered, in plain words (Narrator.product_explanation)
+    product_verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def build_insights(
@@ -69,7 +76,12 @@ def build_insights(
     """
     features = experiment.features
     table = distinguishing(df, fit.labels, schema, features)
-    validation = validate_offers(
+    X = space.transform(df)
+    groups = {
+        product: lookalike_groups(X, fit.centers, fit.metric, fit.labels, columns)
+        for product, columns in product_feature_columns(space, schema).items()
+    }
+    checked = holdout(
         df,
         schema,
         experiment,
@@ -78,22 +90,26 @@ def build_insights(
         metric=fit.metric,
         encoding=space.encoding,
         seed=seed,
+        labels=fit.labels,
+        groups=groups,
     )
-    X = space.transform(df)
-    groups = {
-        product: lookalike_groups(X, fit.centers, fit.metric, fit.labels, columns)
-        for product, columns in product_feature_columns(space, schema).items()
-    }
-    offer_table = offers(df, fit.labels, schema, groups, validation)
+    validation = checked.products
+    offer_table = offers(df, fit.labels, schema, groups, checked.segments)
     narrator = Narrator(schema, features, profile, table, offer_table, validation)
     writer = {lang: narrator.in_language(lang) for lang in LANGUAGES}
     numbers = [int(s) for s in np.unique(segment_numbers(fit.labels))]
+    verdicts = product_verdicts(offer_table, validation)
+    for lang, w in writer.items():
+        verdicts[f"explanation_{lang}"] = [
+            w.product_explanation(row) for row in verdicts.itertuples(index=False)
+        ]
     return Insights(
         distinguishing=table,
         names={lang: w.names(numbers) for lang, w in writer.items()},
         narratives={lang: {s: w.narrative(s) for s in numbers} for lang, w in writer.items()},
         offers=offer_table,
         offer_validation=validation,
+        product_verdicts=verdicts,
     )
 
 
@@ -327,6 +343,8 @@ class Narrator:
         return text
 
     def _offer(self, segment: int) -> str:
+        """The segment's next-best offer, or its closest candidate and why it is not offered,
+        with the segment's own evidence (never the segmentation's AUC)."""
         mine = self.offers[(self.offers.segment == segment) & (self.offers["rank"] == 1)]
         if mine.empty:
             return ""
@@ -338,32 +356,104 @@ class Narrator:
             overall=pct(offer.overall_rate),
             lift=ratio(offer.propensity_lift),
         )
-        check = None if self.validation is None else self.validation.loc[offer["product"]]
         if offer.offered:
             return self.t(
                 "offer",
                 product=product,
                 evidence=capitalised(evidence),
                 non_owners=count(offer.non_owners),
-                auc=ratio(check.auc),
-                low=ratio(check.ci_low),
-                high=ratio(check.ci_high),
+                heldout=self._heldout(offer),
             )
-        reason = offer.reason
-        if reason == "weak evidence":
-            untested = check is None or pd.isna(check.auc)
-            reason = (
-                "untested"
-                if untested
-                else ("weak evidence" if check.verdict == "weak" else "no better than chance")
-            )
-        auc = "" if check is None or pd.isna(check.auc) else ratio(check.auc)
         return self.t(
             "no_offer",
             product=product,
             evidence=capitalised(evidence),
-            reason=self.t(reason, rate=pct(offer.rate), auc=auc),
+            reason=self.reason(offer),
         )
+
+    def reason(self, offer: Any) -> str:
+        """Why an offer row is not offered, in words, with its numbers."""
+        code = offer.reason
+        if code == "not_confirmed_heldout" and not offer.heldout_customers:
+            code = "untested"
+        return self.t(
+            f"reason_{code}",
+            rate=pct(offer.rate),
+            lift=ratio(offer.propensity_lift),
+            min_lift=ratio(MIN_LIFT),
+            non_owners=count(offer.non_owners),
+            min_reachable=count(MIN_REACHABLE),
+            heldout=self._heldout(offer) if offer.heldout_customers else "",
+        )
+
+    def _heldout(self, offer: Any) -> str:
+        """The held-out check of one offer row in words."""
+        return self.t(
+            "heldout",
+            customers=count(offer.heldout_customers),
+            rate=pct(offer.heldout_rate),
+            rest=pct(offer.heldout_rest_rate),
+            difference=points(offer.heldout_difference),
+            low=points(offer.heldout_difference_low),
+            high=points(offer.heldout_difference_high),
+        )
+
+    def product_explanation(self, verdict: Any) -> str:
+        """Why one product is or is not offered in this experiment (a product_verdicts row),
+        in plain words: its best segment, the segment with the most customers without it, and
+        what to do instead."""
+        product = self.label(verdict.product)
+        rows = self.offers[self.offers["product"] == verdict.product].set_index("segment")
+        best = rows.loc[verdict.best_segment]
+        if verdict.verdict == OFFERED:
+            return capitalised(
+                self.t(
+                    "verdict_offered",
+                    product=product,
+                    segments=verdict.offered_segments,
+                    segment=str(verdict.best_segment),
+                    rate=pct(best.propensity),
+                    overall=pct(best.overall_rate),
+                    lift=ratio(best.propensity_lift),
+                    non_owners=count(best.non_owners),
+                )
+            )
+        alike = best.basis == BASIS_OTHER_FEATURES
+        sentences = [
+            self.t(
+                "verdict_best_alike" if alike else "verdict_best",
+                product=product,
+                segment=str(verdict.best_segment),
+                rate=pct(best.propensity),
+                overall=pct(best.overall_rate),
+                reason=self.reason(best),
+            )
+        ]
+        if verdict.widest_segment != verdict.best_segment:
+            widest = rows.loc[verdict.widest_segment]
+            lift = widest.propensity_lift
+            how = "verdict_less" if lift < 1 else "verdict_more"
+            if ratio(lift) == ratio(1.0):
+                how = "verdict_average"
+            reason = (
+                self.t("verdict_not_supported")
+                if widest.reason == "small_lift"
+                else self.reason(widest)
+            )
+            sentences.append(
+                self.t(
+                    "verdict_widest_alike" if alike else "verdict_widest",
+                    product=product,
+                    segment=str(verdict.widest_segment),
+                    non_owners=count(widest.non_owners),
+                    how=self.t(how),
+                    rate=pct(widest.propensity),
+                    lift=ratio(lift),
+                    reason=reason,
+                )
+            )
+        sentences.append(self.t("verdict_learn"))
+        return " ".join(capitalised(s) for s in sentences)
 
 
 def _indexed(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:

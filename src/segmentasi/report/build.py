@@ -23,6 +23,7 @@ from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.findings import describe
 from ..text.k_rule import report_reason
+from ..text.narrative import points
 from ..text.numbers import compact, num, pct, ratio_or_dash, score_or_dash
 from ..text.report import ALGORITHMS, say
 from ..version import __version__
@@ -279,6 +280,11 @@ class ExperimentView:
             overall=pct(offer.overall_rate),
             lift=f"{offer.propensity_lift:.2f}",
             non_owners=num(offer.non_owners),
+            heldout_rate=pct(offer.heldout_rate),
+            heldout_rest=pct(offer.heldout_rest_rate),
+            difference=points(offer.heldout_difference),
+            low=points(offer.heldout_difference_low),
+            high=points(offer.heldout_difference_high),
         )
 
     # --- choosing k ----------------------------------------------------------------------
@@ -598,7 +604,7 @@ class ExperimentView:
                 self.t(
                     "profile_row_level",
                     label=self.column_label(column),
-                    level=level,
+                    level=self.schema.column(column).level_text(level, self.lang),
                     overall=pct(float(at_level.overall_share.iloc[0])),
                 )
             )
