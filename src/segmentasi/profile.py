@@ -86,6 +86,7 @@ def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFra
     for name in columns:
         overall_p05, overall, overall_p95 = _percentiles(df[name].dropna())
         overall_mean = df[name].mean()
+        overall_sd = df[name].std()
         overall_missing = float(df[name].isna().mean()) if len(df) else np.nan
         for seg, values in df[name].groupby(segment):
             observed = values.dropna()
@@ -105,6 +106,7 @@ def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFra
                     "overall_p05": overall_p05,
                     "overall_p95": overall_p95,
                     "overall_mean": overall_mean,
+                    "overall_sd": overall_sd,
                     "overall_missing_share": overall_missing,
                 }
             )
