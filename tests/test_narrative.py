@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentasi import SweepOptions, run, synthesize
+from segmentasi import SweepOptions, recommend, run, synthesize
 from segmentasi.narrative import Insights, Narrator, build_insights
 from segmentasi.profile import distinguishing, profile
-from segmentasi.recommend import VALIDATION_COLUMNS, offers
+from segmentasi.recommend import HELDOUT_COLUMNS, VALIDATION_COLUMNS, offers
 from segmentasi.schema import Schema
+from segmentasi.text.narrative import TEXT
 from segmentasi.text.numbers import pct
 from segmentasi.validation import validate
 
@@ -59,6 +60,7 @@ def stated_numbers(text: str, schema: Schema, lang: str) -> list[Stated]:
     empty interval): the one precision rule of text.numbers.pct."""
     words = [level for col in schema.columns for level in col.levels]
     words += [col.display(lang) for col in schema.columns for lang in ("id", "en")]
+    words += [TEXT[lang]["range_note"] for lang in TEXT]  # "5–95% range; ": what a range is
     for word in sorted(words, key=len, reverse=True):
         text = text.replace(word, " ")
     found = []
@@ -92,6 +94,10 @@ def table_values(tables: list[pd.DataFrame], schema: Schema) -> dict[str, np.nda
             numbers = pd.to_numeric(table[column], errors="coerce").dropna()
             values.append(numbers.to_numpy(dtype=float))
     plain = np.unique(np.concatenate(values))
+    # differences of shares in percentage points, and the evidence rule's thresholds
+    # (recommend), which a reason may state
+    thresholds = [recommend.MIN_LIFT, recommend.MIN_REACHABLE]
+    plain = np.unique(np.concatenate([plain, np.abs(100 * plain), thresholds]))
     units = {col.currency_unit for col in schema.columns if col.is_money} or {1.0}
     money = np.unique(np.concatenate([plain * unit for unit in units]))
     return {"plain": plain, "money": money}
@@ -178,9 +184,10 @@ def test_both_languages_name_every_segment_distinctly(synthetic_run):
 
 def test_product_groups_are_named_by_their_products(synthetic_run, schema):
     insights = synthetic_run.experiments["produk"].insights
-    labels = [c.display("en") for c in schema.products]
-    for name in insights.names["en"].values():
-        assert any(label in name for label in labels), name
+    labels = [c.short("en") for c in schema.products]
+    for segment, name in insights.names["en"].items():
+        fallback = name == f"Segment {segment} (no stand-out trait)"
+        assert fallback or any(label in name for label in labels), name
 
 
 @pytest.fixture()
@@ -221,12 +228,31 @@ def narrator(table, labels, schema, features, lang, verdict="weak") -> Narrator:
             "basis": "segment",
         }
     )[VALIDATION_COLUMNS]
+    confirmed = 0.05 if verdict == "useful" else -0.01  # the held-out interval's lower end
+    heldout = pd.DataFrame(
+        [
+            {
+                "segment": int(s),
+                "product": name,
+                "heldout_customers": 30,
+                "heldout_rate": 0.6,
+                "heldout_rest_rate": 0.4,
+                "heldout_lift": 1.5,
+                "heldout_difference": 0.2,
+                "heldout_difference_low": confirmed,
+                "heldout_difference_high": 0.35,
+            }
+            for s in np.unique(labels) + 1
+            for name in products
+        ],
+        columns=HELDOUT_COLUMNS,
+    )
     return Narrator(
         schema,
         features,
         prof,
         distinguishing(table, labels, schema, features),
-        offers(table, labels, schema, validation=validation),
+        offers(table, labels, schema, heldout=heldout),
         validation,
         lang,
     )
@@ -235,14 +261,19 @@ def narrator(table, labels, schema, features, lang, verdict="weak") -> Narrator:
 def test_names_are_built_from_the_strongest_traits(designed, other_schema):
     table, labels = designed
     english = narrator(table, labels, other_schema, ["age_years", "region"], "en")
-    # strongest first: age (d = -10.4), the card (h = pi), the product count (d = 2.0), region
+    # clustering variables first (age, region 90% against 50%), then the card; adding it
+    # ("..., has has_card") would pass 40 characters
     assert english.names([1, 2]) == {
-        1: "Age_years 20–29 · has has_card · high n_products",
-        2: "Age_years 50–59 · no has_card · low n_products",
+        1: "Age_years 20–29, region north",
+        2: "Age_years 50–59, region south",
     }
+    assert [t["column"] for t in english.name_candidates(1)][:3] == [
+        "age_years",
+        "region",
+        "has_card",
+    ]
     bahasa = narrator(table, labels, other_schema, ["age_years", "region"], "id")
-    assert bahasa.names([1, 2])[2] == "Age_years 50–59 · tanpa has_card · n_products rendah"
-    assert bahasa.name_parts(1)[3] == "region north"
+    assert bahasa.names([1, 2])[2] == "Age_years 50–59, region south"
 
 
 def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(designed, other_schema):
@@ -253,7 +284,7 @@ def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(desi
     assert english.names([1, 2]) == narrator(
         table, labels, other_schema, ["age_years", "region"], "en"
     ).names([1, 2])
-    assert bahasa.names([1, 2])[2] == "Age_years 50–59 · tanpa has_card · n_products rendah"
+    assert bahasa.names([1, 2])[2] == "Age_years 50–59, region south"
 
 
 def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
@@ -261,7 +292,7 @@ def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
     text = narrator(table, labels, other_schema, ["age_years", "region"], "en").narrative(1)
     assert text.startswith(
         "Segment 1: 100 customers (50.0% of all customers). What forms this "
-        "segment: age_years 20–29 (median 24; all customers 40);"
+        "segment: age_years 20–29 (5–95% range; median 24; all customers 40);"
     )
     assert "region north more common: 90.0% (all customers 50.0%)" in text
     assert (
@@ -271,12 +302,15 @@ def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
     # has_loan is 50% everywhere: the closest candidate, honestly not offered
     assert text.endswith(
         "Closest candidate: has_loan. 50.0% of this segment own it (all "
-        "customers 50.0%, lift 1.00); customers like these do not own it more "
-        "often than others."
+        "customers 50.0%, lift 1.00); a lift below the 1.20 a meaningful offer needs, so a "
+        "lookalike offer is not supported."
     )
 
 
-def test_an_offer_supported_by_the_data_is_stated_with_its_check(other_schema, designed):
+def test_an_offer_supported_by_the_data_is_stated_with_its_check(
+    other_schema, designed, monkeypatch
+):
+    monkeypatch.setattr(recommend, "MIN_REACHABLE", 10)  # 30 lack it in this small table
     table, labels = designed
     table = table.copy()
     table["has_loan"] = np.r_[np.ones(70), np.zeros(130)]
@@ -286,8 +320,9 @@ def test_an_offer_supported_by_the_data_is_stated_with_its_check(other_schema, d
     assert text.endswith(
         "Penawaran berikutnya: has_loan. 70,0% nasabah segmen ini memilikinya "
         "(semua nasabah 35,0%, lift 2,00); 30 nasabah segmen ini belum "
-        "memilikinya. Pada nasabah yang disisihkan untuk uji, segmen "
-        "memprediksi siapa pemiliknya dengan AUC 0,55 (interval 0,51–0,59)."
+        "memilikinya. Terkonfirmasi pada nasabah yang disisihkan untuk uji: dari 30 nasabah "
+        "uji di segmen ini 60,0% memilikinya, nasabah uji lainnya 40,0% (selisih +20 poin "
+        "persentase, interval 95% +5 sampai +35)."
     )
 
 
@@ -330,9 +365,11 @@ def test_real_table_demographic_insights_are_true_to_the_tables(real_table_path,
     validation = insights.offer_validation.set_index("product")
     assert validation.loc["Produk_Tabungan", "verdict"] == "useful"
     older = int(prof.numeric.query("column == 'Usia'").sort_values("median").segment.iloc[-1])
-    assert "tabungan" in insights.names["id"][older]
-    assert "savings account" in insights.names["en"][older]
+    # 92.6% of all customers have savings: never a name
+    assert "tabungan" not in insights.names["id"][older]
+    assert "savings" not in insights.names["en"][older]
     assert insights.names["en"][older].startswith("Age ")
+    assert_names_rest_on_distinguishing_traits(schema, prof, insights)
 
 
 def test_real_table_product_group_insights_are_true_to_the_tables(real_table_path, schema):
@@ -342,6 +379,7 @@ def test_real_table_product_group_insights_are_true_to_the_tables(real_table_pat
         real_table_path, schema, "produk", lambda X: fit_kmedoids(X, 8, metric="manhattan", seed=0)
     )
     assert_every_number_is_in_the_tables(schema, prof, insights)
+    assert_names_rest_on_distinguishing_traits(schema, prof, insights)
     validation = insights.offer_validation
     assert validation.used_in_clustering.all() and (validation.auc < 0.7).all()
     useful = set(validation[validation.verdict == "useful"]["product"])
@@ -365,7 +403,52 @@ def test_segments_that_would_share_a_name_get_their_number(other_schema):
     writer = narrator(validate(frame, other_schema)[0], labels, other_schema, ["region"], "en")
     # segment 1's count is 0 against a constant 1: no spread, so no standardised difference
     assert writer.names([1, 2, 3]) == {
-        1: "No has_card",
-        2: "Has has_card · n_products 1 (segment 2)",
-        3: "Has has_card · n_products 1 (segment 3)",
+        1: "N_products 0, no has_card",
+        2: "N_products 1, has has_card (segment 2)",
+        3: "N_products 1, has has_card (segment 3)",
     }
+
+
+def assert_names_rest_on_distinguishing_traits(schema, prof, insights: Insights) -> None:
+    """Every name at most 40 characters, unique in its language, and every trait it names
+    distinguishing by the rule, checked on the profile tables themselves."""
+    for lang in ("id", "en"):
+        names = insights.names[lang]
+        assert all(len(name) <= 40 for name in names.values()), names
+        assert len(set(names.values())) == len(names), names
+        raw = [lv for c in schema.columns for lv in c.levels if c.level_text(lv, "en") != lv]
+        if lang == "en":
+            assert not [lv for lv in raw for name in names.values() if lv in name], names
+    traits = insights.name_traits
+    assert len(traits), "no name rests on a trait"
+    numeric = prof.numeric.set_index(["segment", "column"])
+    categories = prof.categories.set_index(["segment", "column", "level"])
+    products = prof.products.set_index(["segment", "product"])
+    for t in traits.itertuples():
+        if t.kind == "category":
+            row = categories.loc[(t.segment, t.column, t.level)]
+            assert row.share >= 0.5 and row.share >= 1.5 * row.overall_share, t
+        elif t.kind == "product":
+            row = products.loc[(t.segment, t.column)]
+            if t.direction > 0:
+                assert row.rate >= 0.9 and row.overall_rate <= 0.7, t
+            else:
+                assert row.rate <= 0.1 and row.overall_rate >= 0.3, t
+        elif t.kind == "numeric":
+            row = numeric.loc[(t.segment, t.column)]
+            assert row.missing_share <= 0.1, t
+            smd = (row["median"] - row.overall_median) / row.overall_sd
+            assert abs(smd) >= 0.5 and np.sign(smd) == t.direction, t
+        else:
+            row = numeric.loc[(t.segment, t.column)]
+            assert t.kind == "missing" and row.missing_share >= 0.5, t
+    named = set(zip(traits.lang, traits.segment, strict=True))
+    for lang in ("id", "en"):
+        for segment, name in insights.names[lang].items():
+            if (lang, segment) not in named:
+                assert "(" in name and str(segment) in name, name  # the neutral fallback
+
+
+def test_names_are_short_unique_and_rest_on_distinguishing_traits(synthetic_run):
+    for exp in synthetic_run.experiments.values():
+        assert_names_rest_on_distinguishing_traits(synthetic_run.schema, exp.profile, exp.insights)

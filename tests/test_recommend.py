@@ -11,20 +11,29 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from segmentasi import SweepOptions, run, save
+from segmentasi import SweepOptions, recommend, run, save
 from segmentasi.cli import main
 from segmentasi.errors import UserError
 from segmentasi.features import FeatureSpace
 from segmentasi.recommend import (
+    HELDOUT_COLUMNS,
+    MIN_LIFT,
+    MIN_REACHABLE,
     OFFER_COLUMNS,
+    PRODUCT_VERDICT_COLUMNS,
+    SATURATED_RATE,
     VALIDATION_COLUMNS,
     auc_from_counts,
     auc_verdict,
     bootstrap_auc,
     campaign_targets,
+    holdout,
     lookalike_groups,
+    newcombe_difference,
+    offer_reason,
     offers,
     product_feature_columns,
+    product_verdicts,
     resolve_product,
     validate_offers,
 )
@@ -55,18 +64,40 @@ def designed_bank(other_schema) -> pd.DataFrame:
 LABELS = np.r_[np.zeros(100), np.ones(100)].astype(int)
 
 
-def verdicts(card: str, loan: str) -> pd.DataFrame:
-    return pd.DataFrame({"product": ["has_card", "has_loan"], "verdict": [card, loan]})
+def verdicts(card: float, loan: float) -> pd.DataFrame:
+    """A held-out check for both segments of the designed bank: the lower end of the held-out
+    difference's interval per product (above 0: confirmed)."""
+    rows = []
+    for segment in (1, 2):
+        for product, low in (("has_card", card), ("has_loan", loan)):
+            rows.append(
+                {
+                    "segment": segment,
+                    "product": product,
+                    "heldout_customers": 30,
+                    "heldout_rate": 0.5,
+                    "heldout_rest_rate": 0.4,
+                    "heldout_lift": 1.25,
+                    "heldout_difference": 0.1,
+                    "heldout_difference_low": low,
+                    "heldout_difference_high": 0.2,
+                }
+            )
+    return pd.DataFrame(rows, columns=HELDOUT_COLUMNS)
+
+
+@pytest.fixture
+def few_reachable(monkeypatch):
+    """The designed bank has 20 non-owners to a segment: a reachable floor of 10 lets it pass."""
+    monkeypatch.setattr(recommend, "MIN_REACHABLE", 10)
 
 
 def offer(table: pd.DataFrame, segment: int, product: str) -> pd.Series:
     return table[(table.segment == segment) & (table["product"] == product)].iloc[0]
 
 
-def test_offer_rates_lift_gap_and_score(other_schema):
-    table = offers(
-        designed_bank(other_schema), LABELS, other_schema, validation=verdicts("useful", "useful")
-    )
+def test_offer_rates_lift_gap_and_score(other_schema, few_reachable):
+    table = offers(designed_bank(other_schema), LABELS, other_schema, heldout=verdicts(0.05, 0.05))
     assert list(table.columns) == OFFER_COLUMNS and len(table) == 4
     card = offer(table, 1, "has_card")
     assert (card.rate, card.overall_rate, card.propensity) == (0.8, 0.5, 0.8)
@@ -75,31 +106,97 @@ def test_offer_rates_lift_gap_and_score(other_schema):
     assert card.score == pytest.approx(16.0) and card.basis == "segment"
     # two-proportion z-test: 0.8 vs 0.2 with a pooled rate of 0.5 on 100 + 100 customers
     assert card.p_value == pytest.approx(2 * stats.norm.sf(0.6 / np.sqrt(0.25 * 0.02)))
-    assert card.offered and card.reason == "" and card["rank"] == 1
+    assert card.offered and card.reason == "offered" and card["rank"] == 1
+    assert card.heldout_difference_low == 0.05 and card.heldout_customers == 30
     saturated = offer(table, 1, "has_loan")
     assert saturated.reason == "saturated" and not saturated.offered and saturated["rank"] == 2
     loan2 = offer(table, 2, "has_loan")
     assert loan2.rate == 0.3 and loan2.lift == pytest.approx(0.3 / 0.64)
     assert loan2.gap_customers == 0 and loan2.score == pytest.approx(21.0)  # 70 x 0.3
-    assert loan2.reason == "not above average" and loan2["rank"] == 1  # higher score
+    assert loan2.reason == "small_lift" and loan2["rank"] == 1  # higher score
     assert offer(table, 2, "has_card")["rank"] == 2
     assert np.allclose(table.p_adjusted, stats.false_discovery_control(table.p_value))
 
 
-def test_weak_validation_withholds_the_offer(other_schema):
-    table = offers(
-        designed_bank(other_schema), LABELS, other_schema, validation=verdicts("weak", "useful")
-    )
+def test_an_offer_not_confirmed_on_held_out_customers_is_withheld(other_schema, few_reachable):
+    table = offers(designed_bank(other_schema), LABELS, other_schema, heldout=verdicts(-0.01, 0.05))
     card = offer(table, 1, "has_card")
-    assert not card.offered and card.reason == "weak evidence" and card["rank"] == 1
+    assert not card.offered and card.reason == "not_confirmed_heldout" and card["rank"] == 1
     assert not table.offered.any()
+
+
+def test_without_a_held_out_check_nothing_is_offered(other_schema, few_reachable):
+    table = offers(designed_bank(other_schema), LABELS, other_schema)
+    card = offer(table, 1, "has_card")
+    assert card.reason == "not_confirmed_heldout" and card.heldout_customers == 0
+
+
+def test_too_few_reachable_customers_withhold_the_offer(other_schema):
+    table = offers(designed_bank(other_schema), LABELS, other_schema, heldout=verdicts(0.05, 0.05))
+    card = offer(table, 1, "has_card")  # lift 1.6, confirmed, but only 20 lack it
+    assert card.non_owners == 20 and card.reason == "too_few_reachable" and not card.offered
+
+
+def rule_row(**values):
+    """One offer row for offer_reason: passes every condition unless told otherwise."""
+    row = {
+        "rate": 0.5,
+        "propensity_lift": 1.5,
+        "non_owners": 500,
+        "heldout_difference_low": 0.02,
+    }
+    return pd.Series(row | values)
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({}, "offered"),
+        ({"propensity_lift": MIN_LIFT}, "offered"),
+        ({"propensity_lift": MIN_LIFT - 0.001}, "small_lift"),
+        ({"propensity_lift": np.nan}, "small_lift"),
+        ({"non_owners": MIN_REACHABLE}, "offered"),
+        ({"non_owners": MIN_REACHABLE - 1}, "too_few_reachable"),
+        ({"heldout_difference_low": 0.0001}, "offered"),
+        ({"heldout_difference_low": -0.0001}, "not_confirmed_heldout"),
+        ({"heldout_difference_low": np.nan}, "not_confirmed_heldout"),
+        ({"rate": SATURATED_RATE}, "saturated"),
+        ({"rate": SATURATED_RATE - 0.001}, "offered"),
+        # the first failed condition names the reason
+        ({"rate": 0.99, "propensity_lift": 1.0}, "saturated"),
+        ({"propensity_lift": 1.1, "non_owners": 5}, "small_lift"),
+        ({"non_owners": 5, "heldout_difference_low": -0.1}, "too_few_reachable"),
+    ],
+)
+def test_the_evidence_rule_at_its_thresholds(values, reason):
+    assert (MIN_LIFT, MIN_REACHABLE, SATURATED_RATE) == (1.2, 100, 0.97)
+    assert offer_reason(rule_row(**values)) == reason
+
+
+def test_newcombe_interval_matches_the_published_example():
+    # Newcombe (1998), Stat Med 17:873, example (a): 56/70 - 48/80, method 10: 0.0524 to 0.3339
+    difference, low, high = newcombe_difference(56, 70, 48, 80)
+    assert difference == pytest.approx(0.2)
+    assert (low, high) == (pytest.approx(0.0524, abs=1e-4), pytest.approx(0.3339, abs=1e-4))
+    # an interval crossing 0 (lift's interval crossing 1): 10/100 - 9/100
+    assert newcombe_difference(10, 100, 9, 100)[1] < 0 < newcombe_difference(10, 100, 9, 100)[2]
+    assert np.isnan(newcombe_difference(0, 0, 5, 10)[1])
+
+
+def test_the_report_states_the_rule_constants():
+    from segmentasi.text.report import TEXT
+
+    for lang in ("id", "en"):
+        lead = TEXT[lang]["offers_lead"]
+        assert f"{SATURATED_RATE:.0%}" in lead and f"{MIN_LIFT:g}" in lead
+        assert str(MIN_REACHABLE) in lead
 
 
 def test_products_the_clustering_used_are_scored_on_look_alike_groups(other_schema):
     bank = designed_bank(other_schema)
     labels = 1 - bank["has_card"].to_numpy()  # segment 1 = card owners, as a product cluster
     groups = {"has_card": np.r_[np.zeros(120), np.ones(80)].astype(int)}
-    table = offers(bank, labels, other_schema, groups, verdicts("useful", "useful"))
+    table = offers(bank, labels, other_schema, groups, verdicts(0.05, 0.05))
     lacking = offer(table, 2, "has_card")  # 100 non-owners: rows 80-99 and 120-199
     assert lacking.rate == 0 and lacking.lift == 0 and lacking.basis == "same other features"
     # most of them (rows 120-199) form look-alike group 1, where nobody has a card
@@ -226,10 +323,10 @@ def test_validation_of_a_tiny_table_says_nothing_was_shown(other_schema):
     assert result.auc.isna().all() and (result.verdict == "no better than chance").all()
 
 
-def test_campaign_targets_lists_non_owners_of_the_segment(other_schema):
+def test_campaign_targets_lists_non_owners_of_the_segment(other_schema, few_reachable):
     bank = designed_bank(other_schema)
     segments = bank.assign(segment_people=LABELS + 1)
-    table = offers(bank, LABELS, other_schema, validation=verdicts("useful", "useful"))
+    table = offers(bank, LABELS, other_schema, heldout=verdicts(0.05, 0.05))
     targets = campaign_targets(segments, table, other_schema, "people", 1, "HAS_CARD")
     assert targets.customers.columns.tolist() == ["cust_no", "segment", "product", "propensity"]
     assert targets.customers.cust_no.tolist() == [f"C{i:03d}" for i in range(80, 100)]
@@ -324,10 +421,13 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
         elsewhere,
     )
     assert code == 2 and "has_card" in err
+    # Without --experiment, the run's own experiment (not a FundFusion name) is used.
+    defaulted = str(tmp_path / "defaulted.csv")
     code, err = cli_in_process(
-        monkeypatch, capsys, "targets", str(folder), "-s", "1", "-p", "has_loan", "--out", elsewhere
+        monkeypatch, capsys, "targets", str(folder), "-s", "1", "-p", "has_loan", "--out", defaulted
     )
-    assert code == 2 and "no offers for experiment 'demografi'" in err and "people" in err
+    assert code == 0, err
+    assert pd.read_csv(defaulted, dtype={"cust_no": str}).cust_no.tolist() == calls.cust_no.tolist()
     code, err = cli_in_process(
         monkeypatch,
         capsys,
@@ -346,8 +446,77 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
 
 def test_campaign_targets_refuses_a_product_column_that_is_not_0_or_1(other_schema):
     bank = designed_bank(other_schema)
-    table = offers(bank, LABELS, other_schema, validation=verdicts("useful", "useful"))
+    table = offers(bank, LABELS, other_schema, heldout=verdicts(0.05, 0.05))
     segments = bank.assign(segment_people=LABELS + 1)
     segments["has_card"] = segments["has_card"].map({0: "no", 1: "yes"})  # an edited segments.csv
     with pytest.raises(UserError, match="column 'has_card' holds values that are not 0 or 1"):
         campaign_targets(segments, table, other_schema, "people", 1, "HAS_CARD")
+
+
+def test_each_segment_is_checked_on_held_out_customers(other_schema):
+    bank = validate(make_other_bank(rows=600, seed=2), other_schema)[0]
+    experiment = other_schema.experiment("people")
+    space = FeatureSpace(other_schema, experiment, "gower").fit(bank)
+    from segmentasi.algorithms import fit_kmedoids
+
+    fit = fit_kmedoids(space.transform(bank), 3, metric="manhattan", seed=0)
+    checked = holdout(
+        bank,
+        other_schema,
+        experiment,
+        algorithm="kmedoids",
+        k=3,
+        metric="manhattan",
+        encoding="gower",
+        seed=0,
+        labels=fit.labels,
+    )
+    assert list(checked.segments.columns) == HELDOUT_COLUMNS
+    assert len(checked.segments) == 3 * len(other_schema.products)
+    pd.testing.assert_frame_equal(
+        checked.products,
+        validate_offers(
+            bank,
+            other_schema,
+            experiment,
+            algorithm="kmedoids",
+            k=3,
+            metric="manhattan",
+            encoding="gower",
+            seed=0,
+        ),
+    )
+    # each segment's stand-in group and the rest split the 180 held-out customers
+    rows = checked.segments
+    assert ((rows.heldout_customers > 0) & (rows.heldout_customers < 180)).all()
+    assert (rows.heldout_difference_low <= rows.heldout_difference).all()
+    assert (rows.heldout_difference <= rows.heldout_difference_high).all()
+    table = offers(bank, fit.labels, other_schema, heldout=rows)
+    verdicts_table = product_verdicts(table, checked.products)
+    assert list(verdicts_table.columns) == PRODUCT_VERDICT_COLUMNS
+    for row in verdicts_table.itertuples():
+        mine = table[table["product"] == row.product]
+        assert row.verdict == ("offered" if mine.offered.any() else "not offered")
+        assert row.widest_reachable == mine.non_owners.max()
+
+
+def test_real_table_small_savings_offer_no_longer_passes(real_table_path, schema):
+    """The run's `produk` model (K-Medoids, k = 10) offered savings to 164 customers at 93.8%
+    against 92.6% (lift 1.01) on a p-value alone."""
+    result = run(
+        real_table_path,
+        schema=schema,
+        experiments=["produk"],
+        options=SweepOptions(ks=(10,), algorithms=("kmedoids",), stability_runs=0),
+        diagnose=False,
+        workers=1,
+    )
+    table = result.experiments["produk"].insights.offers
+    made = table[table.offered]
+    assert (made.propensity_lift >= MIN_LIFT).all() and (made.non_owners >= MIN_REACHABLE).all()
+    assert (made.heldout_difference_low > 0).all()
+    savings = table[table["product"] == "Produk_Tabungan"]
+    assert not savings.offered.any()
+    assert (savings.propensity_lift < MIN_LIFT).all()
+    small = savings[savings.non_owners == 164]
+    assert len(small) <= 1 and not small.offered.any()

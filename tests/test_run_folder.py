@@ -34,6 +34,7 @@ EXPERIMENT_FILES = {
     "distinguishing.csv",
     "offers.csv",
     "offer_validation.csv",
+    "product_verdicts.csv",
     "segment_names.json",
     "diagnostics.json",
 }

@@ -55,6 +55,19 @@ def test_unknown_experiment_names_the_known_ones(schema):
         ([{"name": "a", "role": "nominal", "levels": "ab"}], "'levels' must be a list"),
         ([{"name": "a", "role": "nominal", "levels": ["x", "x"]}], "levels listed twice"),
         ([{"name": "a", "role": "nominal", "levels": [["x"], "y"]}], "'levels' must list text"),
+        (
+            [{"name": "a", "role": "nominal", "levels": ["x", "y"], "level_labels": ["x"]}],
+            "column 'a': 'level_labels' must give one label per level",
+        ),
+        (
+            [{"name": "a", "role": "nominal", "levels": ["x", "y"], "level_labels_en": ["", "y"]}],
+            "column 'a': 'level_labels_en' holds an empty label",
+        ),
+        (
+            [{"name": "a", "role": "nominal", "levels": ["x", "y"], "level_labels": "xy"}],
+            "column 'a': 'level_labels' must be a list",
+        ),
+        ([{"name": "a", "role": "numeric", "short_label": 3}], "'short_label' must be text"),
         ([{"name": "", "role": "numeric"}], "columns\\[0\\]: the column name is empty"),
         ([{"name": 3, "role": "numeric"}], "columns\\[0\\]: 'name' must be text"),
         (["a"], "columns\\[0\\] must be a table"),
@@ -123,3 +136,25 @@ def test_a_named_pipe_or_device_as_schema_file_is_refused_without_reading(tmp_pa
         load_schema(pipe)
     with pytest.raises(SchemaError, match="null: it is a device"):
         load_schema("/dev/null")
+
+
+def test_level_text_puts_data_values_in_words_in_both_languages(schema):
+    marital = next(c for c in schema.columns if "Janda/Duda" in c.levels)
+    assert marital.level_text("Janda/Duda", "en") == "widowed"
+    assert marital.level_text("Janda/Duda", "id") == "janda/duda"
+    assert marital.level_text("not a level", "en") == "not a level"  # the raw value
+    for col in schema.columns:
+        for level in col.levels:
+            # English never shows an Indonesian raw level such as "> 4 Tahun"
+            assert "Tahun" not in col.level_text(level, "en")
+    plain = schema_from_dict(
+        {"columns": [{"name": "a", "role": "nominal", "levels": ["X", "Y"], "label_en": "A"}]}
+    ).column("a")
+    assert plain.level_text("X", "en") == "X"
+    assert plain.short("en") == "A"  # no short label: the label
+
+
+def test_short_label_empty_names_the_level_alone(schema):
+    marital = next(c for c in schema.columns if "Janda/Duda" in c.levels)
+    assert marital.short("id") == marital.short("en") == ""
+    assert all(len(c.short(lang)) <= 20 for c in schema.products for lang in ("id", "en"))

@@ -10,7 +10,7 @@ words themselves are in text.narrative.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,18 +21,37 @@ from .features import FeatureSpace
 from .profile import Profile, distinguishing, segment_numbers
 from .recommend import (
     BASIS_OTHER_FEATURES,
+    MIN_LIFT,
+    MIN_REACHABLE,
+    OFFERED,
+    holdout,
     lookalike_groups,
     offers,
     product_feature_columns,
-    validate_offers,
+    product_verdicts,
 )
 from .schema import Experiment, Schema
 from .text import LANGUAGES, capitalised
-from .text.narrative import TEXT, fallback_name
+from .text.narrative import TEXT, points
 from .text.numbers import count, money, number, pct, ratio, span
 
 MIN_EFFECT = 0.2  # Cohen's "small": weaker differences are not called traits
 NAME_TRAITS = 3
+NAME_MAX_CHARS = 40
+# What makes a trait distinguishing enough to name a segment (distinguishing_trait). On the
+# real table: "menikah" is 67% of three product groups against 42.1% of all customers (1.59x,
+# named); "belum menikah" at 46-49% of four groups (1.6x the table's 29%) is under half of them
+# (not named); savings, owned by 92.6% of all customers, is never "has savings"; age differs by
+# 0.81 SD in the two demographic segments (named), income by -0.40 SD in one (not named) and
+# 0.81 SD in the other (named).
+LEVEL_SHARE = 0.5  # a level held by at least half the segment...
+LEVEL_RATIO = 1.5  # ...and at least 1.5 times as common as in the whole table
+OWNED_SHARE = 0.9  # "has X": at least 90% of the segment own it...
+OWNED_TABLE_AT_MOST = 0.7  # ...while at most 70% of the table do
+NONE_SHARE = 0.1  # "no X": at most 10% of the segment own it...
+NONE_TABLE_AT_LEAST = 0.3  # ...while at least 30% of the table do
+NUMERIC_SMD = 0.5  # |segment median - table median| / table SD: Cohen's "medium"
+NAME_UNRECORDED = 0.1  # no name rests on a number unrecorded for more of the segment than this
 DEFINING_TRAITS = 4
 OTHER_TRAITS = 3
 ALL_OWN = 0.99
@@ -51,6 +70,11 @@ class Insights:
     narratives: dict[str, dict[int, str]]  # lang -> segment number -> paragraph
     offers: pd.DataFrame
     offer_validation: pd.DataFrame
+    # the traits each name rests on: lang, segment, kind, column, level, direction (Narrator.chosen)
+    name_traits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # recommend.product_verdicts, with explanation_id / explanation_en: why each product is or
+    # is not offered, in plain words (Narrator.product_explanation)
+    product_verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def build_insights(
@@ -69,7 +93,12 @@ def build_insights(
     """
     features = experiment.features
     table = distinguishing(df, fit.labels, schema, features)
-    validation = validate_offers(
+    X = space.transform(df)
+    groups = {
+        product: lookalike_groups(X, fit.centers, fit.metric, fit.labels, columns)
+        for product, columns in product_feature_columns(space, schema).items()
+    }
+    checked = holdout(
         df,
         schema,
         experiment,
@@ -78,22 +107,30 @@ def build_insights(
         metric=fit.metric,
         encoding=space.encoding,
         seed=seed,
+        labels=fit.labels,
+        groups=groups,
     )
-    X = space.transform(df)
-    groups = {
-        product: lookalike_groups(X, fit.centers, fit.metric, fit.labels, columns)
-        for product, columns in product_feature_columns(space, schema).items()
-    }
-    offer_table = offers(df, fit.labels, schema, groups, validation)
+    validation = checked.products
+    offer_table = offers(df, fit.labels, schema, groups, checked.segments)
     narrator = Narrator(schema, features, profile, table, offer_table, validation)
     writer = {lang: narrator.in_language(lang) for lang in LANGUAGES}
     numbers = [int(s) for s in np.unique(segment_numbers(fit.labels))]
+    verdicts = product_verdicts(offer_table, validation)
+    for lang, w in writer.items():
+        verdicts[f"explanation_{lang}"] = [
+            w.product_explanation(row) for row in verdicts.itertuples(index=False)
+        ]
+    names = {lang: w.names(numbers) for lang, w in writer.items()}
     return Insights(
         distinguishing=table,
-        names={lang: w.names(numbers) for lang, w in writer.items()},
+        names=names,
         narratives={lang: {s: w.narrative(s) for s in numbers} for lang, w in writer.items()},
         offers=offer_table,
         offer_validation=validation,
+        product_verdicts=verdicts,
+        name_traits=pd.concat(
+            [w.name_traits_table(numbers) for w in writer.values()], ignore_index=True
+        ),
     )
 
 
@@ -194,81 +231,140 @@ class Narrator:
 
     # --- names -----------------------------------------------------------------------------
 
-    def names(self, segments: list[int]) -> dict[int, str]:
-        """Short names from each segment's strongest traits, made distinct from each other:
-        segments that would share a name get more traits, then their number."""
-        parts = {s: self.name_parts(s) for s in segments}
+    def name_candidates(self, segment: int) -> list[dict[str, Any]]:
+        """The segment's distinguishing traits (distinguishing_trait), clustering variables
+        first, then by strength (|Cohen's h| against the table for shares, the standardised
+        median difference for numbers)."""
+        found: list[dict[str, Any]] = []
+        if self.categories is not None and segment in self.categories.index.get_level_values(0):
+            for (column, level), row in self.categories.loc[segment].iterrows():
+                if level_distinguishes(row.share, row.overall_share) > 0:
+                    found.append(
+                        _trait("category", column, level, 1, _h(row.share, row.overall_share))
+                    )
+        if self.products is not None and segment in self.products.index.get_level_values(0):
+            for column, row in self.products.loc[segment].iterrows():
+                direction = product_distinguishes(row.rate, row.overall_rate)
+                if direction:
+                    found.append(
+                        _trait("product", column, None, direction, _h(row.rate, row.overall_rate))
+                    )
+        if self.numeric is not None and segment in self.numeric.index.get_level_values(0):
+            for column, row in self.numeric.loc[segment].iterrows():
+                col = self.schema.column(column)
+                if col.role == "derived_count" and self.defines(column):
+                    continue
+                if (
+                    row.missing_share >= MOSTLY_MISSING
+                    and row.overall_missing_share < 0.5 * row.missing_share
+                ):
+                    found.append(_trait("missing", column, None, 1, row.missing_share))
+                    continue
+                direction = numeric_distinguishes(row)
+                if direction:
+                    smd = abs(row["median"] - row.overall_median) / row.overall_sd
+                    found.append(_trait("numeric", column, None, direction, smd))
+        for trait in found:
+            trait["defining"] = self.defines(trait["column"])
+        return sorted(found, key=lambda t: (not t["defining"], -abs(t["strength"])))
 
-        def joined(segment: int, width: int) -> str:
-            text = " · ".join(parts[segment][:width])
-            return capitalised(text) or fallback_name(segment, self.lang)
+    def chosen(self, segment: int, most: int = NAME_TRAITS) -> list[dict[str, Any]]:
+        """Up to `most` of the strongest distinguishing traits whose name fits NAME_MAX_CHARS."""
+        picked: list[dict[str, Any]] = []
+        for trait in self.name_candidates(segment):
+            if len(picked) >= most:
+                break
+            if len(self.render(segment, [*picked, trait])) <= NAME_MAX_CHARS:
+                picked.append(trait)
+        return picked
 
-        names = {s: joined(s, NAME_TRAITS) for s in segments}
-        width, widest = NAME_TRAITS, max((len(p) for p in parts.values()), default=0)
-        while (clashing := _clashing(names)) and width < widest:
-            width += 1
-            names |= {s: joined(s, width) for s in clashing}
-        for s in _clashing(names):
-            names[s] = self.t("name_numbered", name=names[s], segment=str(s))
-        return names
-
-    def name_parts(self, segment: int) -> list[str]:
-        """Name phrases, strongest trait first; owned and absent products are merged."""
+    def render(self, segment: int, traits: list[dict[str, Any]]) -> str:
+        """A name from traits: "Usia 42–68, pendapatan lebih tinggi"; owned and absent
+        products merged ("punya KPR & deposito, tanpa kartu kredit")."""
         parts: list[str] = []
+        ranges: list[str] = []  # a segment's ranges lead its name: "Usia 42–68, ..."
         has: list[str] = []
         absent: list[str] = []
-        seen_numeric = False
-        named_levels: set[str] = set()
-        for row in self.traits(segment).itertuples():
-            col = self.schema.column(row.column)
-            if row.kind == "missing":
-                parts.append(self.t("name_missing", label=self.label(row.column)))
-            elif row.kind == "numeric":
-                if col.role == "derived_count" and self.defines(row.column):
-                    continue
-                parts.append(self._name_numeric(segment, row, first=not seen_numeric))
-                seen_numeric = True
-            elif row.kind == "category":
-                if row.effect > 0 and row.column not in named_levels:
-                    parts.append(self._name_level(segment, row))
-                    named_levels.add(row.column)
+        for trait in traits:
+            col = self.schema.column(trait["column"])
+            short = col.short(self.lang)
+            if trait["kind"] == "product":
+                group = has if trait["direction"] > 0 else absent
+                if not group:
+                    parts.append("{has}" if group is has else "{absent}")
+                group.append(short)
+            elif trait["kind"] == "category":
+                level = col.level_text(trait["level"], self.lang)
+                parts.append(self.t("name_level", label=short, level=level).strip())
+            elif trait["kind"] == "missing":
+                parts.append(self.t("name_missing", label=short))
             else:
-                rate = self.products.loc[(segment, row.column), "rate"]
-                label = self.label(row.column)
-                if rate >= ALL_OWN or rate <= NONE_OWN:
-                    group = has if rate >= ALL_OWN else absent
-                    if not group:
-                        parts.append("{has}" if group is has else "{absent}")
-                    group.append(label)
+                stats = self.numeric.loc[(segment, trait["column"])]
+                spread = stats.overall_p95 - stats.overall_p05
+                narrow = spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread
+                if narrow:
+                    ranges.append(
+                        self.t(
+                            "name_range",
+                            label=short,
+                            span=self.span(trait["column"], stats.p05, stats.p95),
+                        )
+                    )
                 else:
-                    parts.append(self._name_product(rate, row.effect, label))
+                    key = "name_high" if trait["direction"] > 0 else "name_low"
+                    parts.append(self.t(key, label=short))
         filled = {
-            "{has}": self.t("name_has", labels=", ".join(has)),
-            "{absent}": self.t("name_none", labels=", ".join(absent)),
+            "{has}": self.t("name_has", labels=self._listed(has)) if has else "",
+            "{absent}": self.t("name_none", labels=self._listed(absent)) if absent else "",
         }
-        return [filled.get(p, p) for p in parts]
+        return capitalised(", ".join([*ranges, *(filled.get(p, p) for p in parts)]))
 
-    def _name_numeric(self, segment: int, row: Any, first: bool) -> str:
-        label = self.label(row.column)
-        stats = self.numeric.loc[(segment, row.column)]
-        spread = stats.overall_p95 - stats.overall_p05
-        if first and spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread:
-            return self.t(
-                "name_range", label=label, span=self.span(row.column, stats.p05, stats.p95)
-            )
-        return self.t("name_high" if row.effect > 0 else "name_low", label=label)
+    def _listed(self, labels: list[str]) -> str:
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " & " + labels[-1]
 
-    def _name_level(self, segment: int, row: Any) -> str:
-        share = self.categories.loc[(segment, row.column, row.level), "share"]
-        key = "name_level" if share >= 0.5 else "name_level_share"
-        return self.t(
-            key, label=self.label(row.column), level=str(row.level), share=pct(share, self.lang)
+    def names(self, segments: list[int]) -> dict[int, str]:
+        """Names of at most NAME_MAX_CHARS from each segment's distinguishing traits, unique:
+        segments that would share a name get more traits, then their number; a segment with
+        no distinguishing trait is "Segmen 3 (tanpa ciri menonjol)"."""
+        self._chosen = {s: self.chosen(s) for s in segments}
+        names = {s: self.render(s, self._chosen[s]) for s in segments}
+        for s in _clashing(names):
+            more = self.chosen(s, most=len(self.name_candidates(s)))
+            if len(more) > len(self._chosen[s]):
+                self._chosen[s], names[s] = more, self.render(s, more)
+        for s in _clashing(names):
+            traits = list(self._chosen[s])
+            while traits:
+                numbered = self.t("name_numbered", name=self.render(s, traits), segment=str(s))
+                if len(numbered) <= NAME_MAX_CHARS:
+                    break
+                traits.pop()
+            self._chosen[s] = traits
+            names[s] = numbered if traits else ""
+        for s in segments:
+            if not names[s]:
+                self._chosen[s] = []
+                names[s] = self.t("name_fallback_plain", segment=str(s))
+        return names
+
+    def name_traits_table(self, segments: list[int]) -> pd.DataFrame:
+        """The traits each name rests on (after names()), one row per trait."""
+        chosen = getattr(self, "_chosen", None) or {s: self.chosen(s) for s in segments}
+        rows = [
+            {
+                "lang": self.lang,
+                "segment": s,
+                "kind": t["kind"],
+                "column": t["column"],
+                "level": t["level"],
+                "direction": t["direction"],
+            }
+            for s in segments
+            for t in chosen.get(s, [])
+        ]
+        return pd.DataFrame(
+            rows, columns=["lang", "segment", "kind", "column", "level", "direction"]
         )
-
-    def _name_product(self, rate: float, effect: float, label: str) -> str:
-        if effect > 0:
-            return self.t("name_mostly" if rate >= 0.5 else "name_more_often", label=label)
-        return self.t("name_less_often" if rate >= 0.5 else "name_seldom", label=label)
 
     # --- narratives ------------------------------------------------------------------------
 
@@ -284,6 +380,7 @@ class Narrator:
             )
         ]
         traits = self.traits(segment)
+        self._range_said = False  # the first range of a segment's text says what it is
         defining = traits[traits.defining].head(DEFINING_TRAITS)
         other = traits[~traits.defining].head(OTHER_TRAITS)
         sentences.append(
@@ -320,7 +417,7 @@ class Narrator:
             return self.t(
                 "level_more" if row.effect > 0 else "level_fewer",
                 label=label,
-                level=str(row.level),
+                level=self.schema.column(row.column).level_text(row.level, self.lang),
                 share=pct(shares.share, self.lang),
                 overall=pct(shares.overall_share, self.lang),
             )
@@ -349,8 +446,13 @@ class Narrator:
             "overall": self.value(row.column, overall),
         }
         if spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread:
+            note = "" if getattr(self, "_range_said", True) else self.t("range_note")
+            self._range_said = True
             text = self.t(
-                "numeric_range", span=self.span(row.column, stats.p05, stats.p95), **values
+                "numeric_range",
+                span=self.span(row.column, stats.p05, stats.p95),
+                note=note,
+                **values,
             )
         else:
             text = self.t("numeric_higher" if row.effect > 0 else "numeric_lower", **values)
@@ -359,6 +461,8 @@ class Narrator:
         return text
 
     def _offer(self, segment: int) -> str:
+        """The segment's next-best offer, or its closest candidate and why it is not offered,
+        with the segment's own evidence (never the segmentation's AUC)."""
         mine = self.offers[(self.offers.segment == segment) & (self.offers["rank"] == 1)]
         if mine.empty:
             return ""
@@ -370,32 +474,148 @@ class Narrator:
             overall=pct(offer.overall_rate, self.lang),
             lift=ratio(offer.propensity_lift, self.lang),
         )
-        check = None if self.validation is None else self.validation.loc[offer["product"]]
         if offer.offered:
             return self.t(
                 "offer",
                 product=product,
                 evidence=capitalised(evidence),
                 non_owners=count(offer.non_owners, self.lang),
-                auc=ratio(check.auc, self.lang),
-                low=ratio(check.ci_low, self.lang),
-                high=ratio(check.ci_high, self.lang),
+                heldout=self._heldout(offer),
             )
-        reason = offer.reason
-        if reason == "weak evidence":
-            untested = check is None or pd.isna(check.auc)
-            reason = (
-                "untested"
-                if untested
-                else ("weak evidence" if check.verdict == "weak" else "no better than chance")
-            )
-        auc = "" if check is None or pd.isna(check.auc) else ratio(check.auc, self.lang)
         return self.t(
             "no_offer",
             product=product,
             evidence=capitalised(evidence),
-            reason=self.t(reason, rate=pct(offer.rate, self.lang), auc=auc),
+            reason=self.reason(offer),
         )
+
+    def reason(self, offer: Any) -> str:
+        """Why an offer row is not offered, in words, with its numbers."""
+        code = offer.reason
+        if code == "not_confirmed_heldout" and not offer.heldout_customers:
+            code = "untested"
+        return self.t(
+            f"reason_{code}",
+            rate=pct(offer.rate, self.lang),
+            lift=ratio(offer.propensity_lift, self.lang),
+            min_lift=ratio(MIN_LIFT, self.lang),
+            non_owners=count(offer.non_owners, self.lang),
+            min_reachable=count(MIN_REACHABLE, self.lang),
+            heldout=self._heldout(offer) if offer.heldout_customers else "",
+        )
+
+    def _heldout(self, offer: Any) -> str:
+        """The held-out check of one offer row in words."""
+        return self.t(
+            "heldout",
+            customers=count(offer.heldout_customers, self.lang),
+            rate=pct(offer.heldout_rate, self.lang),
+            rest=pct(offer.heldout_rest_rate, self.lang),
+            difference=points(offer.heldout_difference, self.lang),
+            low=points(offer.heldout_difference_low, self.lang),
+            high=points(offer.heldout_difference_high, self.lang),
+        )
+
+    def product_explanation(self, verdict: Any) -> str:
+        """Why one product is or is not offered in this experiment (a product_verdicts row),
+        in plain words: its best segment, the segment with the most customers without it, and
+        what to do instead."""
+        product = self.label(verdict.product)
+        rows = self.offers[self.offers["product"] == verdict.product].set_index("segment")
+        best = rows.loc[verdict.best_segment]
+        if verdict.verdict == OFFERED:
+            return capitalised(
+                self.t(
+                    "verdict_offered",
+                    product=product,
+                    segments=verdict.offered_segments,
+                    segment=str(verdict.best_segment),
+                    rate=pct(best.propensity, self.lang),
+                    overall=pct(best.overall_rate, self.lang),
+                    lift=ratio(best.propensity_lift, self.lang),
+                    non_owners=count(best.non_owners, self.lang),
+                )
+            )
+        alike = best.basis == BASIS_OTHER_FEATURES
+        sentences = [
+            self.t(
+                "verdict_best_alike" if alike else "verdict_best",
+                product=product,
+                segment=str(verdict.best_segment),
+                rate=pct(best.propensity, self.lang),
+                overall=pct(best.overall_rate, self.lang),
+                reason=self.reason(best),
+            )
+        ]
+        if verdict.widest_segment != verdict.best_segment:
+            widest = rows.loc[verdict.widest_segment]
+            lift = widest.propensity_lift
+            how = "verdict_less" if lift < 1 else "verdict_more"
+            if ratio(lift, self.lang) == ratio(1.0, self.lang):
+                how = "verdict_average"
+            reason = (
+                self.t("verdict_not_supported")
+                if widest.reason == "small_lift"
+                else self.reason(widest)
+            )
+            sentences.append(
+                self.t(
+                    "verdict_widest_alike" if alike else "verdict_widest",
+                    product=product,
+                    segment=str(verdict.widest_segment),
+                    non_owners=count(widest.non_owners, self.lang),
+                    how=self.t(how),
+                    rate=pct(widest.propensity, self.lang),
+                    lift=ratio(lift, self.lang),
+                    reason=reason,
+                )
+            )
+        sentences.append(self.t("verdict_learn"))
+        return " ".join(capitalised(s) for s in sentences)
+
+
+def level_distinguishes(share: float, overall: float) -> int:
+    """1 when a category level names a segment: held by at least LEVEL_SHARE of the segment and
+    at least LEVEL_RATIO times its share in the whole table; else 0. (A level the segment
+    lacks, at most half the table's share of 20% or more, also sets it apart, but names only
+    state what a segment is.)"""
+    return int(share >= LEVEL_SHARE and share >= LEVEL_RATIO * overall)
+
+
+def product_distinguishes(rate: float, overall: float) -> int:
+    """1 "has it": owned by OWNED_SHARE of the segment or more while OWNED_TABLE_AT_MOST of the
+    table or fewer own it; -1 "without it": NONE_SHARE or fewer against NONE_TABLE_AT_LEAST or
+    more; else 0. A product most customers have is never a name."""
+    if rate >= OWNED_SHARE and overall <= OWNED_TABLE_AT_MOST:
+        return 1
+    if rate <= NONE_SHARE and overall >= NONE_TABLE_AT_LEAST:
+        return -1
+    return 0
+
+
+def numeric_distinguishes(stats: Any) -> int:
+    """1 (higher) or -1 (lower) when the segment's median differs from the table's by at least
+    NUMERIC_SMD table standard deviations and the number is recorded for all but at most
+    NAME_UNRECORDED of the segment; else 0. `stats` is a profile.numeric row."""
+    if not stats.missing_share <= NAME_UNRECORDED or not stats.overall_sd > 0:
+        return 0
+    smd = (stats["median"] - stats.overall_median) / stats.overall_sd
+    return int(np.sign(smd)) if abs(smd) >= NUMERIC_SMD else 0
+
+
+def _h(share: float, overall: float) -> float:
+    """Cohen's h of a share against the table's."""
+    return float(2 * np.arcsin(np.sqrt(share)) - 2 * np.arcsin(np.sqrt(overall)))
+
+
+def _trait(kind: str, column: str, level: Any, direction: int, strength: float) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "column": column,
+        "level": level,
+        "direction": direction,
+        "strength": strength,
+    }
 
 
 def _indexed(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:

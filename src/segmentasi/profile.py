@@ -96,6 +96,7 @@ def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFra
         coded = col.sentinel_mask(df[name])
         overall_p05, overall, overall_p95 = _percentiles(measured.dropna())
         overall_mean = measured.mean()
+        overall_sd = measured.std()
         overall_missing = float(df[name].isna().mean()) if len(df) else np.nan
         overall_coded = float(coded.mean()) if len(df) else np.nan
         for seg, values in measured.groupby(segment):
@@ -123,6 +124,7 @@ def _numeric(df: pd.DataFrame, segment: pd.Series, schema: Schema) -> pd.DataFra
                     "overall_p05": overall_p05,
                     "overall_p95": overall_p95,
                     "overall_mean": overall_mean,
+                    "overall_sd": overall_sd,
                     "overall_missing_share": overall_missing,
                     **sentinel,
                 }

@@ -18,7 +18,10 @@ Layout (one sub-folder per experiment):
     <experiment>/models/<algorithm>.model  each algorithm's chosen model
     <experiment>/profile_*.csv             segment profiles
     <experiment>/distinguishing.csv        every column ranked by how it sets each segment apart
-    <experiment>/offers.csv, offer_validation.csv   offers per segment and their held-out check
+    <experiment>/offers.csv, offer_validation.csv   offers per segment with each segment's own
+                                               held-out check; the segmentation's held-out AUC
+    <experiment>/product_verdicts.csv      per product: offered or not, and why (recommend.
+                                           product_verdicts; explanation_id / _en in words)
     <experiment>/segment_names.json        segment names and narratives in both languages
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
 
@@ -184,6 +187,7 @@ def _write_insights(exp: ExperimentResult, folder: Path) -> None:
     files.write_csv(insights.distinguishing, folder / "distinguishing.csv")
     files.write_csv(insights.offers, folder / "offers.csv")
     files.write_csv(insights.offer_validation, folder / "offer_validation.csv")
+    files.write_csv(insights.product_verdicts, folder / "product_verdicts.csv")
     files.write_json(
         {"names": insights.names, "narratives": insights.narratives}, folder / "segment_names.json"
     )

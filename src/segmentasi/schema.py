@@ -84,6 +84,11 @@ class Column:
         """An amount of money: the report writes it with the currency ('Rp324 juta')."""
         return bool(self.currency)
 
+    level_labels: tuple[str, ...] = ()
+    level_labels_en: tuple[str, ...] = ()
+    short_label: str | None = None
+    short_label_en: str | None = None
+
     @property
     def is_categorical(self) -> bool:
         return self.role in CATEGORICAL_ROLES
@@ -122,6 +127,22 @@ class Column:
 
     def unit_text(self, lang: str = "id") -> str:
         return (self.unit_en if lang == "en" else self.unit) or self.unit
+
+    def short(self, lang: str = "id") -> str:
+        """The column's name inside a segment name: `short_label` / `short_label_en` when the
+        schema gives one ("" names a level alone, as in "menikah"), else its display name."""
+        text = self.short_label_en if lang == "en" else self.short_label
+        return self.display(lang) if text is None else text
+
+    def level_text(self, level: object, lang: str = "id") -> str:
+        """A data value in words: the level's `level_labels` (`level_labels_en` in English)
+        entry, or the raw level when the schema gives no label for it."""
+        raw = str(level)
+        labels = self.level_labels_en if lang == "en" else self.level_labels
+        labels = labels or self.level_labels
+        if labels and raw in self.levels:
+            return labels[self.levels.index(raw)]
+        return raw
 
 
 @dataclass(frozen=True)
@@ -286,6 +307,10 @@ _COLUMN_KEYS = {
     "sentinels",
     "currency",
     "currency_unit",
+    "level_labels",
+    "level_labels_en",
+    "short_label",
+    "short_label_en",
 }
 _SENTINEL_KEYS = {"value", "meaning", "meaning_en"}
 _EXPERIMENT_KEYS = {"features", "metric", "description", "description_en"}
@@ -309,6 +334,11 @@ def _column_from_dict(spec: Any, where: str) -> Column:
     integer = spec.get("integer", False)
     if not isinstance(integer, bool):
         raise SchemaError(f"{where}: 'integer' must be true or false, not {integer!r}")
+    level_labels = {key: _texts(spec, key, where) for key in ("level_labels", "level_labels_en")}
+    short = {
+        key: None if key not in spec else _text(spec, key, where)
+        for key in ("short_label", "short_label_en")
+    }
     return Column(
         name=name,
         role=_text(spec, "role", where),
@@ -328,6 +358,10 @@ def _column_from_dict(spec: Any, where: str) -> Column:
         sentinels=_sentinels(spec, where),
         currency=_text(spec, "currency", where),
         currency_unit=_currency_unit(spec, where),
+        level_labels=level_labels["level_labels"],
+        level_labels_en=level_labels["level_labels_en"],
+        short_label=short["short_label"],
+        short_label_en=short["short_label_en"],
     )
 
 
@@ -435,6 +469,15 @@ def _check_schema(schema: Schema) -> None:
         twice = sorted(level for level, n in Counter(col.levels).items() if n > 1)
         if twice:
             raise SchemaError(f"{where}: levels listed twice: {twice[:5]}")
+        for key in ("level_labels", "level_labels_en"):
+            labels = getattr(col, key)
+            if labels and len(labels) != len(col.levels):
+                raise SchemaError(
+                    f"{where}: '{key}' must give one label per level, in the order of 'levels' "
+                    f"({len(labels)} labels for {len(col.levels)} levels)"
+                )
+            if any(not label.strip() for label in labels):
+                raise SchemaError(f"{where}: '{key}' holds an empty label")
         if col.scale not in SCALINGS:
             raise SchemaError(f"{where}: scale '{col.scale}' is not one of {', '.join(SCALINGS)}")
         if col.currency and col.role != "numeric":

@@ -24,6 +24,7 @@ from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.findings import describe
 from ..text.k_rule import report_reason
+from ..text.narrative import points
 from ..text.numbers import (
     compact,
     fixed,
@@ -296,6 +297,11 @@ class ExperimentView:
             overall=pct(offer.overall_rate, self.lang),
             lift=ratio(offer.propensity_lift, self.lang),
             non_owners=num(offer.non_owners, self.lang),
+            heldout_rate=pct(offer.heldout_rate, self.lang),
+            heldout_rest=pct(offer.heldout_rest_rate, self.lang),
+            difference=points(offer.heldout_difference, self.lang),
+            low=points(offer.heldout_difference_low, self.lang),
+            high=points(offer.heldout_difference_high, self.lang),
         )
 
     # --- choosing k ----------------------------------------------------------------------
@@ -631,7 +637,7 @@ class ExperimentView:
                 self.t(
                     "profile_row_level",
                     label=self.column_label(column),
-                    level=level,
+                    level=self.schema.column(column).level_text(level, self.lang),
                     overall=pct(float(at_level.overall_share.iloc[0]), self.lang),
                 )
             )

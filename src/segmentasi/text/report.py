@@ -1,7 +1,9 @@
 """The words of the HTML report (its template's too, through `say`).
 
 Texts are str.format templates; the numbers they carry are formatted by report/build.py from
-the run's tables (with text.numbers), never typed here.
+the run's tables (with text.numbers), never typed here. The exception is `offers_lead`, which the
+template shows without parameters: it states recommend's rule constants (SATURATED_RATE,
+MIN_LIFT, MIN_REACHABLE) in words, and tests/test_recommend.py checks they match.
 """
 
 from __future__ import annotations
@@ -36,9 +38,13 @@ TEXT: Catalogue = {
         "card_offers": "Penawaran",
         "card_no_offer": "Tidak ada penawaran yang didukung data (lihat penjelasan di atas).",
         "offer_line_segment": "{product}: dimiliki {rate} nasabah segmen ini (semua nasabah "
-        "{overall}, lift {lift}); {non_owners} belum punya",
+        "{overall}, lift {lift}); {non_owners} belum punya. Uji pada nasabah yang disisihkan: "
+        "{heldout_rate} di segmen ini, {heldout_rest} di luar (selisih {difference} poin, "
+        "interval 95% {low} sampai {high})",
         "offer_line_alike": "{product}: dimiliki {rate} nasabah serupa (semua nasabah {overall}, "
-        "lift {lift}); {non_owners} di segmen ini belum punya",
+        "lift {lift}); {non_owners} di segmen ini belum punya. Uji pada nasabah yang "
+        "disisihkan: {heldout_rate} di segmen ini, {heldout_rest} di luar (selisih {difference} "
+        "poin, interval 95% {low} sampai {high})",
         # quality
         "quality_title": "Kualitas data",
         "quality_lead": "{rows} baris lolos validasi skema '{schema}'. Temuan:",
@@ -214,12 +220,14 @@ TEXT: Catalogue = {
         "th_share": "porsi",
         # offers
         "offers_title": "Penawaran dan validasinya",
-        "offers_lead": "Sebuah produk ditawarkan ke segmen bila pemiliknya di antara nasabah "
-        "pembanding secara bermakna di atas rata-rata, segmen belum hampir "
-        "semuanya memiliki, dan pada nasabah yang disisihkan untuk uji segmen "
-        "memang memprediksi siapa pemiliknya. Pembanding adalah segmen itu "
-        "sendiri, atau, untuk produk yang dipakai membentuk segmen, nasabah yang "
-        "serupa dalam variabel lainnya.",
+        "offers_lead": "Sebuah produk ditawarkan ke segmen hanya bila keempat syarat ini "
+        "terpenuhi: (1) kurang dari 97% nasabah segmen sudah memilikinya; (2) "
+        "pemiliknya di antara nasabah pembanding paling sedikit 1.2 kali rata-rata "
+        "semua nasabah (lift); (3) paling sedikit 100 nasabah segmen belum "
+        "memilikinya; (4) pada nasabah yang disisihkan untuk uji, pemilik di segmen itu lebih "
+        "banyak daripada di luarnya, dengan batas bawah interval 95% selisihnya di atas nol. "
+        "Pembanding adalah segmen itu sendiri, atau, untuk produk yang dipakai membentuk "
+        "segmen, nasabah yang serupa dalam variabel lainnya.",
         "offers_none": "Tidak ada produk yang lolos semua pemeriksaan.",
         "offers_all": "Semua produk per segmen, dengan keputusannya",
         "th_product": "produk",
@@ -235,13 +243,16 @@ TEXT: Catalogue = {
         "basis_alike": "nasabah serupa",
         "decision_offered": "ditawarkan",
         "reason_saturated": "hampir semua sudah punya",
-        "reason_not above average": "tidak di atas rata-rata",
-        "reason_weak evidence": "bukti uji lemah",
-        "validation_title": "Validasi penawaran",
+        "reason_small_lift": "lift terlalu kecil",
+        "reason_too_few_reachable": "terlalu sedikit yang belum punya",
+        "reason_not_confirmed_heldout": "tidak terkonfirmasi pada data uji",
+        "validation_title": "Lampiran teknis: AUC segmentasi per produk",
         "validation_lead": "Model dilatih ulang pada {train} data lalu diuji pada sisanya: "
-        "seberapa baik pembanding memprediksi siapa pemilik produk pada "
+        "seberapa baik seluruh segmentasi memprediksi siapa pemilik produk pada "
         "nasabah uji? AUC 0,5 berarti tidak lebih baik dari tebakan acak, 1 "
-        "berarti sempurna.",
+        "berarti sempurna. Angka ini tentang segmentasi secara keseluruhan dan "
+        "tidak menentukan penawaran; setiap penawaran diuji untuk segmennya "
+        "sendiri (syarat 4 di atas).",
         "th_used": "dipakai membentuk segmen",
         "th_auc": "AUC",
         "th_n_test": "nasabah uji",
@@ -329,10 +340,13 @@ TEXT: Catalogue = {
         "card_offers": "Offers",
         "card_no_offer": "No offer is supported by the data (see above).",
         "offer_line_segment": "{product}: owned by {rate} of this segment (all customers "
-        "{overall}, lift {lift}); {non_owners} do not have it yet",
+        "{overall}, lift {lift}); {non_owners} do not have it yet. Held-out test: "
+        "{heldout_rate} in this segment, {heldout_rest} outside (a difference of {difference} "
+        "points, 95% interval {low} to {high})",
         "offer_line_alike": "{product}: owned by {rate} of look-alike customers (all customers "
         "{overall}, lift {lift}); {non_owners} in this segment do not have it "
-        "yet",
+        "yet. Held-out test: {heldout_rate} in this segment, {heldout_rest} outside (a "
+        "difference of {difference} points, 95% interval {low} to {high})",
         # quality
         "quality_title": "Data quality",
         "quality_lead": "{rows} rows passed validation against schema '{schema}'. Findings:",
@@ -504,12 +518,14 @@ TEXT: Catalogue = {
         "th_share": "share",
         # offers
         "offers_title": "Offers and their validation",
-        "offers_lead": "A product is offered to a segment when its ownership among comparable "
-        "customers is significantly above average, the segment does not nearly all "
-        "own it already, and on customers held out for testing the segment does "
-        "predict who owns it. Comparable customers are the segment itself or, for "
-        "a product used to form the segments, customers alike in the other "
-        "variables.",
+        "offers_lead": "A product is offered to a segment only when all four hold: (1) fewer "
+        "than 97% of the segment own it already; (2) its ownership among comparable "
+        "customers is at least 1.2 times the average of all customers (lift); (3) at "
+        "least 100 customers of the segment lack it; (4) on customers held out "
+        "for testing, the segment owns it more often than the customers outside it, with the "
+        "lower end of the difference's 95% interval above zero. Comparable customers are the "
+        "segment itself or, for a product used to form the segments, customers alike in the "
+        "other variables.",
         "offers_none": "No product passes every check.",
         "offers_all": "Every product per segment, with the decision",
         "th_product": "product",
@@ -525,13 +541,15 @@ TEXT: Catalogue = {
         "basis_alike": "look-alike customers",
         "decision_offered": "offered",
         "reason_saturated": "nearly all own it already",
-        "reason_not above average": "not above average",
-        "reason_weak evidence": "weak evidence on test",
-        "validation_title": "Offer validation",
+        "reason_small_lift": "lift too small",
+        "reason_too_few_reachable": "too few lack it",
+        "reason_not_confirmed_heldout": "not confirmed on held-out customers",
+        "validation_title": "Technical appendix: the segmentation's AUC per product",
         "validation_lead": "The model is refitted on {train} of the data and tested on the rest: "
-        "how well do the comparable customers predict who owns the product "
+        "how well does the segmentation as a whole predict who owns the product "
         "among the test customers? An AUC of 0.5 is no better than chance, 1 "
-        "is perfect.",
+        "is perfect. This number is about the whole segmentation and decides no "
+        "offer; every offer is tested for its own segment (condition 4 above).",
         "th_used": "used to form segments",
         "th_auc": "AUC",
         "th_n_test": "test customers",
