@@ -18,6 +18,8 @@ Layout (one sub-folder per experiment):
     <experiment>/offers.csv, offer_validation.csv   offers per segment and their held-out check
     <experiment>/segment_names.json        segment names and narratives in both languages
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
+    <experiment>/combinations.csv          for 0/1 features with few combinations (product flags):
+                                           each combination, its customers, segment and profile
 
 Every CSV here is written by files.write_csv: a text cell a spreadsheet would run as a formula
 starts with an added ' (read_campaign_tables takes it off again).
@@ -41,7 +43,7 @@ from . import files
 from .errors import InputError
 from .model import write_experiment_models
 from .outputs import staged_folder
-from .profile import segment_numbers
+from .profile import combinations, segment_numbers
 from .report import REPORT_FILE, write_report
 from .schema import Schema, schema_from_dict
 from .text.k_rule import sweep_reason
@@ -81,6 +83,7 @@ def write_data_files(result: RunResult, folder: Path) -> None:
     files.write_csv(result.quality.columns, folder / "quality_columns.csv")
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
+        _write_combinations(result, name, folder / name)
         write_experiment_models(result, name, folder / name)
 
 
@@ -153,6 +156,16 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
         files.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
+
+
+def _write_combinations(result: RunResult, name: str, folder: Path) -> None:
+    """combinations.csv, where the experiment's features are 0/1 flags with few combinations."""
+    exp = result.experiments[name]
+    table = combinations(
+        result.table.loc[exp.rows], exp.experiment.features, exp.labels, result.schema
+    )
+    if table is not None:
+        files.write_csv(table, folder / "combinations.csv")
 
 
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:
