@@ -191,7 +191,6 @@ def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, A
     )
     caption = say("crosswalk_caption", lang, rows=rows, columns=columns)
     return {
-        "lead": say("crosswalk_lead", lang, rows=rows, columns=columns),
         "chart": Chart("crosswalk", src, title, caption),
     }
 
@@ -374,7 +373,7 @@ class ExperimentView:
             f"{self.segments[int(r.segment)].label} {num(r.size)} ({pct(r.share)})"
             for r in sizes.itertuples()
         )
-        return Chart(f"sizes-{self.name}", src, alt, self.t("sizes_chart_caption"))
+        return Chart(f"sizes-{self.name}", src, alt, "")  # the bars say it all
 
     # --- product combinations ------------------------------------------------------------
 

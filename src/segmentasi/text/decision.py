@@ -22,8 +22,8 @@ TEXT: Catalogue = {
     "id": {
         "title": "Keputusan: apa yang dilakukan",
         "use_prospects": "Gunakan segmentasi '{experiment}' ({k} segmen) untuk memilih siapa "
-        "yang dihubungi. Segmen ini dibentuk dari data yang juga diketahui tentang calon "
-        "nasabah ({features}), jadi calon nasabah baru pun dapat ditempatkan di segmennya.",
+        "yang dihubungi: segmen ini hanya memakai data yang juga diketahui tentang calon "
+        "nasabah ({features}), jadi calon nasabah baru pun dapat ditempatkan.",
         "use_offers": "Gunakan segmentasi '{experiment}' ({k} segmen) untuk memilih siapa yang "
         "dihubungi: penawarannya menjangkau nasabah terbanyak.",
         "other": "Segmentasi '{experiment}' ({k} kelompok) menunjukkan kombinasi produk yang "
@@ -81,8 +81,8 @@ TEXT: Catalogue = {
     "en": {
         "title": "Decision: what to do",
         "use_prospects": "Use the '{experiment}' segmentation ({k} segments) to choose whom to "
-        "contact. It is built from what is also known about prospective customers "
-        "({features}), so new prospects can be placed in a segment too.",
+        "contact: it uses only what is known of prospects too ({features}), so new prospects "
+        "can be placed as well.",
         "use_offers": "Use the '{experiment}' segmentation ({k} segments) to choose whom to "
         "contact: its offers reach the most customers.",
         "other": "The '{experiment}' segmentation ({k} groups) shows the combinations of products "

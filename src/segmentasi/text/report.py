@@ -30,7 +30,6 @@ TEXT: Catalogue = {
         "segments_lead": "'{name}' ({description}): {k} segmen, {customers} nasabah.",
         "sizes_axis": "nasabah",
         "sizes_chart_title": "Ukuran segmen '{name}'",
-        "sizes_chart_caption": "Jumlah nasabah per segmen dan porsinya.",
         "portfolio_title": "Kombinasi produk",
         "portfolio_lead": "Nasabah memiliki {total} kombinasi produk yang berbeda; {shown} "
         "kombinasi terbesar mencakup {covered} nasabah. Kombinasi inilah satuan yang "
@@ -39,14 +38,12 @@ TEXT: Catalogue = {
         "portfolio_split": "Sebagian kombinasi terbagi ke lebih dari satu kelompok (lihat "
         "lampiran).",
         "portfolio_rest": "{n} kombinasi lain",
-        "portfolio_caption": "Titik hitam: produk yang dimiliki. Batang: jumlah nasabah dan "
-        "porsinya, berwarna menurut kelompoknya.",
+        "portfolio_caption": "Titik: produk yang dimiliki; batang: nasabah, dalam warna "
+        "kelompoknya.",
         "no_products": "tanpa produk",
         "crosswalk_title": "Segmen '{rows}' di kelompok '{columns}'",
         "crosswalk_axis": "kelompok '{columns}'",
         "crosswalk_colour": "dibanding semua nasabah",
-        "crosswalk_lead": "Bagaimana nasabah setiap segmen '{rows}' tersebar di kelompok "
-        "produk '{columns}'.",
         "crosswalk_caption": "Sel: porsi segmen (baris) di kelompok itu, dan jumlah nasabah. "
         "Hijau-biru: lebih sering dari rata-rata; coklat: lebih jarang.",
         "actions_caption": "Nasabah dalam daftar setiap tindakan, dalam warna segmennya.",
@@ -363,7 +360,6 @@ TEXT: Catalogue = {
         "segments_lead": "'{name}' ({description}): {k} segments, {customers} customers.",
         "sizes_axis": "customers",
         "sizes_chart_title": "Segment sizes of '{name}'",
-        "sizes_chart_caption": "Customers per segment and their share.",
         "portfolio_title": "Product combinations",
         "portfolio_lead": "Customers hold {total} different combinations of products; the "
         "{shown} largest cover {covered} of them. These combinations are the real unit: the "
@@ -371,14 +367,11 @@ TEXT: Catalogue = {
         "portfolio_split": "Some combinations are split over more than one group (see the "
         "appendix).",
         "portfolio_rest": "{n} other combinations",
-        "portfolio_caption": "Black dots: the products held. Bars: customers and their share, "
-        "in the colour of their group.",
+        "portfolio_caption": "Dots: the products held; bars: customers, in their group's colour.",
         "no_products": "no product",
         "crosswalk_title": "'{rows}' segments across '{columns}' groups",
         "crosswalk_axis": "'{columns}' group",
         "crosswalk_colour": "against all customers",
-        "crosswalk_lead": "How the customers of each '{rows}' segment spread over the "
-        "'{columns}' product groups.",
         "crosswalk_caption": "Cells: the row segment's share in that group, and its customers. "
         "Teal: more often than average; brown: less often.",
         "actions_caption": "Customers on each action's list, in their segment's colour.",
