@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from segmentasi.profile import DISTINGUISHING_COLUMNS, distinguishing, profile
+from segmentasi.profile import DISTINGUISHING_COLUMNS, combinations, distinguishing, profile
 from segmentasi.validation import validate
 
 
@@ -152,3 +152,27 @@ def test_real_table_profile_says_what_sets_older_customers_apart(real_table_path
     assert top.column == "Usia" and top.effect > 2
     savings = row(result, 2, "Produk_Tabungan")
     assert savings.segment_value < 0.7 and savings.effect < -0.5 and savings.significant
+
+
+def test_combinations_count_each_portfolio_with_its_segment_and_profile(small, other_schema):
+    table, labels = small
+    found = combinations(table, ["has_card", "has_loan"], labels, other_schema)
+    # most customers first, a tie in the order of the products' names
+    assert found["products"].tolist() == ["", "has_loan", "has_card + has_loan", "has_card"]
+    assert found["customers"].tolist() == [3, 3, 2, 1]
+    assert found["share"].sum() == pytest.approx(1.0)
+    assert found[["has_card", "has_loan"]].to_numpy().tolist() == [[0, 0], [0, 1], [1, 1], [1, 0]]
+    loan = found.iloc[1]  # rows 4, 6 and 8, all of segment 2
+    assert (loan.segment, loan.segment_share) == (2, 1.0)
+    assert loan.median_age_years == 44  # 42 and 46; row 4's age is not recorded
+    none = found.iloc[0]  # rows 3 (segment 1), 5 and 7 (segment 2)
+    assert (none.segment, none.segment_share) == (2, pytest.approx(2 / 3))
+    assert none.median_age_years == 40  # 26, 40, 44
+    assert none.most_common_region == "south"  # south, east, south
+    assert "median_n_products" not in found and "most_common_cust_no" not in found
+
+
+def test_combinations_need_few_combinations_of_0_1_features(small, other_schema):
+    table, labels = small
+    assert combinations(table, ["has_card", "age_years"], labels, other_schema) is None
+    assert combinations(table, ["has_card", "has_loan"], labels, other_schema, limit=3) is None

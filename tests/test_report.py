@@ -18,19 +18,23 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_samples
 
 import segmentasi
+from segmentasi import decision
 from segmentasi.errors import InputError
-from segmentasi.profile import segment_numbers
+from segmentasi.profile import combinations, segment_numbers
 from segmentasi.report import render_report
 from segmentasi.report.plots import FONT, PALETTE, segment_color
 from segmentasi.schema import schema_from_dict
+from segmentasi.text.decision import decision_words
 from segmentasi.text.numbers import num, pct, ratio, score
+from segmentasi.text.report import ALGORITHMS
 
 from .conftest import make_other_bank
 
 CREATED = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
-SECTIONS = ("summary", "quality", "method", "limitations")
+SECTIONS = ("decision", "summary", "appendix", "quality", "method", "limitations")
 PER_EXPERIMENT = ("exp", "k", "model", "profiles", "offers")
 CHARTS = (
+    "sizes",
     "elbow",
     "silhouette-k",
     "silhouette-samples",
@@ -38,9 +42,13 @@ CHARTS = (
     "profile-heatmap",
     "product-heatmap",
 )
+# Charts of the whole run, and of experiments clustering 0/1 flags with few combinations.
+RUN_CHARTS = ("actions-chart", "crosswalk", "portfolio-produk")
 HEADINGS = {
     "id": (
-        "Ringkasan",
+        "Keputusan: apa yang dilakukan",
+        "Segmen nasabah",
+        "Lampiran teknis",
         "Kualitas data",
         "Metode",
         "Keterbatasan",
@@ -50,7 +58,9 @@ HEADINGS = {
         "Penawaran dan validasinya",
     ),
     "en": (
-        "Summary",
+        "Decision: what to do",
+        "Customer segments",
+        "Technical appendix",
         "Data quality",
         "Method",
         "Limitations",
@@ -170,11 +180,12 @@ def decoded_images(page: Element) -> dict[str, Image.Image]:
 def test_every_section_and_chart_is_present_in_both_languages(result, pages, lang):
     page = pages[lang]
     ids = {e.attrs["id"] for e in page.iter() if "id" in e.attrs}
-    expected = set(SECTIONS)
+    expected = set(SECTIONS) | set(RUN_CHARTS)
     for name in result.experiments:
         expected |= {f"{part}-{name}" for part in PER_EXPERIMENT + CHARTS}
     assert expected <= ids
-    headings = {h.text for h in page.iter() if h.tag in ("h2", "h3")}
+    assert "portfolio-demografi" not in ids  # demographics are no 0/1 flags
+    headings = {h.text for h in page.iter() if h.tag in ("h2", "h3", "h4")}
     assert set(HEADINGS[lang]) <= headings
     assert page.find_all("html")[0].attrs["lang"] == lang
 
@@ -188,11 +199,20 @@ def test_the_two_languages_differ_only_in_words(html, pages):
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_images_are_embedded_pngs_that_decode(result, pages, lang):
     images = decoded_images(pages[lang])
-    assert len(images) == len(CHARTS) * len(result.experiments)
+    assert len(images) == len(CHARTS) * len(result.experiments) + len(RUN_CHARTS)
     for chart_id, image in images.items():
         image.load()
         assert image.format == "PNG", chart_id
-        assert image.width >= 400 and image.height >= 200, chart_id
+        assert image.width >= 400 and image.height >= 150, chart_id  # one action: one bar
+    for figure in pages[lang].find_all("figure"):
+        (img,) = figure.find_all("img")
+        image = images[figure.attrs["id"]]
+        assert (int(img.attrs["width"]), int(img.attrs["height"])) == image.size
+        # shown no narrower than where its smallest text is 11 CSS px
+        smallest = float(img.attrs["data-min-font-px"])
+        assert 8 <= smallest <= 30
+        (min_width,) = re.fullmatch(r"min-width: (\d+)px", img.attrs["style"]).groups()
+        assert int(min_width) * smallest / image.width >= 11 - 1e-9
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -200,8 +220,11 @@ def test_nothing_is_loaded_from_outside_the_file(html, lang):
     text = html[lang]
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
     assert "url(" not in text
-    assert "<script" not in text and "<link" not in text
-    assert "@import" not in text
+    assert "<link" not in text and "@import" not in text
+    # one inline script (printing opens the collapsed sections), loading nothing
+    assert re.findall(r"<script[^>]*>", text) == ["<script>"]
+    script = text.split("<script>")[1].split("</script>")[0]
+    assert not re.search(r"fetch|XMLHttpRequest|import|src|https?:", script)
 
 
 def test_summary_cards_show_the_profile_table_of_the_recommended_model(result, pages):
@@ -219,12 +242,15 @@ def test_summary_cards_show_the_profile_table_of_the_recommended_model(result, p
                 assert num(row.size, lang) in line.text and pct(row.share, lang) in line.text
                 names = exp.insights.names[lang]
                 assert names[row.segment] in card.text
-                assert exp.insights.narratives[lang][row.segment] in card.text
+            # the narratives, with their statistics, are in the appendix
+            (profiles,) = page.find_all(id=f"profiles-{name}")
+            for narrative in exp.insights.narratives[lang].values():
+                assert " ".join(narrative.split()) in profiles.text
 
 
-def test_summary_states_the_recommended_silhouette_and_the_verdict(result, pages):
+def test_appendix_states_the_recommended_silhouette_and_the_verdict(result, pages):
     for name, exp in result.experiments.items():
-        (summary,) = pages["en"].find_all(id=f"summary-{name}")
+        (summary,) = pages["en"].find_all(id=f"exp-{name}")
         lead = summary.find_all("p", class_="lead")[0].text
         assert f"silhouette {exp.sweep.recommended_silhouette:.3f}" in lead
         assert f"k = {exp.sweep.recommended[1]}" in lead
@@ -240,14 +266,13 @@ def test_card_offers_are_the_offered_rows_of_the_offer_table(result, pages):
             segment = int(card.attrs["data-segment"])
             lines = [li.text for li in card.find_all("li")]
             made = offers[(offers.segment == segment) & offers.offered].sort_values("rank")
-            if made.empty:
-                assert lines == ["No offer is supported by the data (see above)."]
-                continue
+            assert len(lines) == min(len(made), 3)
             for line, offer in zip(lines, made.itertuples(), strict=False):
                 label = result.schema.column(offer.product).display("en")
-                assert line.startswith(f"{label}: owned by {pct(offer.propensity, 'en')}")
-                assert f"lift {offer.propensity_lift:.2f}" in line
-                assert f"{num(offer.non_owners, 'en')} " in line
+                assert line.startswith(
+                    f"Offer {label} to the {num(offer.non_owners, 'en')} who do not"
+                )
+                assert f": {pct(offer.propensity, 'en')} of " in line
 
 
 def test_sizes_table_and_sweep_table_match_the_run(result, pages):
@@ -299,7 +324,7 @@ def test_a_met_target_is_reported_as_met(result):
     easy = dataclasses.replace(exp, sweep=dataclasses.replace(exp.sweep, target=0.05))
     met = dataclasses.replace(result, experiments={"produk": easy})
     page = Page(render_report(met, "en", CREATED)).root
-    (summary,) = page.find_all(id="summary-produk")
+    (summary,) = page.find_all(id="exp-produk")
     assert "target 0.05 met" in summary.text
     assert "The target silhouette 0.05 is met" in page.find_all(id="limitations")[0].text
 
@@ -496,3 +521,115 @@ def test_every_number_of_the_report_is_in_its_languages_format(html, lang):
     assert re.search(r"\d,\d%" if lang == "id" else r"\d\.\d%", words)
     assert re.search(r"Rp\d+(,\d+)? juta" if lang == "id" else r"Rp\d+(\.\d+)? million", words)
     assert "rupiah" not in words  # money says its unit once, as Rp ... juta
+
+
+# Words of statistics and of the command line: the appendix's, never the manager's part.
+JARGON = (
+    "Hopkins",
+    "Rand",
+    "ARI",
+    "Cohen",
+    "Euclid",
+    "Manhattan",
+    "Gower",
+    "seed",
+    "sweep",
+    "p-value",
+    "AUC",
+    "lift",
+    "Kaufman",
+    "PCA",
+    "k =",
+    "--",
+    "`",
+    "segmentasi search",
+)
+
+
+def manager_part(page: Element) -> str:
+    """The text above the technical appendix: the decision page and the segments."""
+    return " ".join(page.find_all(id=i)[0].text for i in ("decision", "summary"))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_decision_page_comes_first_and_states_the_plan(result, pages, lang):
+    page = pages[lang]
+    (main,) = page.find_all("main")
+    sections = [c.attrs.get("id") for c in main.children if c.tag == "section"]
+    assert sections == ["decision", "summary", "appendix"]
+    plan = decision.plan(result)
+    words = decision_words(plan, result, lang)
+    (section,) = page.find_all(id="decision")
+    for paragraph in words.paragraphs():
+        assert " ".join(paragraph.split()) in section.text
+    rows = section.find_all("table")[0].find_all("tr")[1:] if words.actions else []
+    assert [[td.text for td in tr.find_all("td")] for tr in rows] == [
+        [str(a.number), a.who, a.what, a.evidence, a.how] for a in words.actions
+    ]
+    alt = section.find_all(id="actions-chart")[0].find_all("img")[0].attrs["alt"]
+    assert all(f"{a.label}: {num(a.customers, lang)}" in alt for a in words.actions)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_managers_part_has_no_jargon_and_the_appendix_has_it(pages, lang):
+    text = manager_part(pages[lang])
+    assert [word for word in JARGON if word in text] == []
+    (appendix,) = pages[lang].find_all(id="appendix")
+    assert {"Hopkins", "Rand", "AUC", "seed"} <= {w for w in JARGON if w in appendix.text}
+
+
+def test_the_silhouette_is_read_against_shuffled_data_everywhere(result, pages):
+    """No fixed scale calls a silhouette 'reasonable' while shuffled data score the same."""
+    for page in pages.values():
+        assert "0.5–0.7 berarti" not in page.text and "0.5–0.7 means" not in page.text
+    text = pages["en"].find_all(id="limitations")[0].text
+    plan = decision.plan(result)
+    for s in plan.structures:
+        assert not s.natural_groups
+        null, excess = f"{s.null_silhouette:.3f}", f"{s.silhouette - s.null_silhouette:.3f}"
+        assert f"reach {null} with the same algorithm and k, a difference of only {excess}" in text
+    assert "not natural groups" in text
+    assert "not natural groups" in pages["en"].find_all(id="decision")[0].text
+
+
+def test_a_k_at_the_edge_of_the_range_is_flagged_in_the_method(result, pages):
+    text = pages["en"].find_all(id="method")[0].text
+    for name, exp in result.experiments.items():
+        algorithm, k = exp.sweep.recommended
+        edge = {max(OPTIONS.ks): "largest", min(OPTIONS.ks): "smallest"}.get(k)
+        flag = f"in '{name}', k = {k} ({ALGORITHMS[algorithm]}) is the {edge} k tried (2–4)"
+        assert (flag in text) == (edge is not None), name
+    assert any(  # the synthetic run has one: rising with k on real and shuffled data alike
+        exp.sweep.recommended[1] in (min(OPTIONS.ks), max(OPTIONS.ks))
+        for exp in result.experiments.values()
+    )
+
+
+def test_the_portfolio_map_shows_the_combinations_and_their_groups(result, pages):
+    exp = result.experiments["produk"]
+    found = combinations(
+        result.table.loc[exp.rows], exp.experiment.features, exp.labels, result.schema
+    )
+    (summary,) = pages["en"].find_all(id="summary-produk")
+    assert f"Customers hold {len(found)} different combinations of products" in summary.text
+    assert "gathers them into" in summary.text
+    (profiles,) = pages["en"].find_all(id="profiles-produk")
+    table = profiles.find_all("table")[-1]
+    rows = [[td.text for td in tr.find_all("td")] for tr in table.find_all("tr")[1:]]
+    shown = [r for r in rows if r[3]]
+    assert [r[1] for r in shown] == [num(n, "en") for n in found.customers[: len(shown)]]
+    assert [r[3] for r in shown] == [f"Segment {s}" for s in found.segment[: len(shown)]]
+    assert sum(found.share[: len(shown)]) >= 0.9 or len(shown) == 30
+    if len(shown) < len(found):
+        assert rows[-1][0] == f"{len(found) - len(shown)} other combinations"
+        assert rows[-1][1] == num(found.customers[len(shown) :].sum(), "en")
+
+
+def test_the_crosswalk_spreads_the_targeting_segments_over_the_other_groups(result, pages):
+    plan = decision.plan(result)
+    counts = decision.crosswalk(result, plan.targeting, plan.other)
+    (figure,) = pages["en"].find_all(id="crosswalk")
+    assert f"'{plan.targeting}' segments across '{plan.other}' groups" in figure.text + str(
+        figure.find_all("img")[0].attrs["alt"]
+    )
+    assert int(counts.to_numpy().sum()) == len(result.table)

@@ -1,15 +1,19 @@
 """The report as a person sees it: opened in headless Chromium through the DevTools protocol.
 
 Asserts no console errors, every image decoded, the expected sections present and no network
-request leaving the file; saves a full-page screenshot and prints its path.
+request leaving the file; saves a full-page screenshot and prints its path. At a desktop's and
+a phone's width nothing runs off the page and every chart's text is legible; printed on A4,
+the decision page is page 1 and collapsed sections are printed open.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -39,6 +43,40 @@ FLAGS = (
     "--remote-debugging-port=0",
     "--window-size=1280,900",
 )
+LEGIBLE_PX = 11  # the smallest chart text, in CSS px, at any width
+# Elements whose right edge is past the viewport, unless a box of theirs that scrolls (or
+# clips) sideways is itself inside it; tables wider than their box; each chart's smallest
+# text as shown (its rendered width times its smallest font over its natural width).
+LAYOUT_CHECK = """(() => {
+  const width = document.documentElement.clientWidth;
+  const clipper = el => {
+    for (let box = el.parentElement; box; box = box.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) return box;
+    }
+    return null;
+  };
+  const over = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || r.right <= width + 0.5) continue;
+    const box = clipper(el);
+    if (box && box.getBoundingClientRect().right <= width + 0.5) continue;
+    over.push(`${el.tagName}#${el.id}.${el.className}`);
+  }
+  return {
+    width: width,
+    scrollWidth: document.scrollingElement.scrollWidth,
+    over: over,
+    tables: [...document.querySelectorAll('table')]
+      .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 0.5)
+      .map(t => t.closest('[id]').id),
+    charts: [...document.querySelectorAll('figure.chart img')].map(img => ({
+      id: img.closest('figure').id,
+      px: img.getBoundingClientRect().width * parseFloat(img.dataset.minFontPx)
+        / img.naturalWidth,
+    })),
+  };
+})()"""
 PAGE_CHECK = """(() => {
   const images = [...document.images];
   const links = [...document.querySelectorAll('[src], [href]')]
@@ -53,13 +91,13 @@ PAGE_CHECK = """(() => {
 })()"""
 
 
-def _install_chromium() -> str | None:
-    """Install Debian's chromium; returns why it could not be installed, or None."""
+def _install_chromium(package: str = "chromium") -> str | None:
+    """Install a Debian package (chromium); returns why it could not be installed, or None."""
     if shutil.which("apt-get") is None:
-        return "apt-get is not available to install chromium"
+        return f"apt-get is not available to install {package}"
     if os.geteuid() != 0:
-        return "chromium is missing and installing it needs root"
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        return f"{package} is missing and installing it needs root"
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", package]):
         done = subprocess.run(
             command,
             capture_output=True,
@@ -161,16 +199,27 @@ class Browser:
             if e.get("method") == "Network.requestWillBeSent"
         ]
 
-    def screenshot(self, path: Path, width: int = 1280) -> Path:
-        """The whole page, not just the window, as a PNG."""
-        height = int(self.call("Page.getLayoutMetrics")["cssContentSize"]["height"])
+    def resize(self, width: int, height: int = 900) -> None:
+        """The window's size in CSS px; below 600 px wide, as a phone."""
         self.call(
             "Emulation.setDeviceMetricsOverride",
             width=width,
             height=height,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=width < 600,
         )
+
+    def pdf(self) -> bytes:
+        """The page printed on A4, as the print dialogue would with the page's own @page."""
+        reply = self.call(
+            "Page.printToPDF", paperWidth=8.27, paperHeight=11.69, preferCSSPageSize=True
+        )
+        return base64.b64decode(reply["data"])
+
+    def screenshot(self, path: Path, width: int = 1280) -> Path:
+        """The whole page, not just the window, as a PNG."""
+        height = int(self.call("Page.getLayoutMetrics")["cssContentSize"]["height"])
+        self.resize(width, height)
         shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
@@ -234,11 +283,12 @@ def test_report_opens_cleanly_in_chromium(chromium, small_result, tmp_path, lang
     print(f"\nscreenshot of the {lang} report: {check['screenshot']}")
 
     assert check["errors"] == []
-    assert check["images"] == 6 * len(small_result.experiments)
+    # per experiment: sizes and five technical charts; the portfolio map, actions, crosswalk
+    assert check["images"] == 7 * len(small_result.experiments) + 3
     assert check["broken"] == []
     assert check["external"] == []
     assert all(url.startswith(("file:", "data:")) for url in check["requests"]), check["requests"]
-    expected = {"summary", "quality", "method", "limitations"}
+    expected = {"decision", "summary", "appendix", "quality", "method", "limitations"}
     for name in small_result.experiments:
         expected |= {
             f"exp-{name}",
@@ -257,3 +307,58 @@ def test_report_opens_cleanly_in_chromium(chromium, small_result, tmp_path, lang
     title = "Laporan segmentasi nasabah" if lang == "id" else "Customer segmentation report"
     assert check["title"] == title
     assert check["screenshot"].stat().st_size > 50_000
+
+
+def pdf_pages(pdf: bytes, folder: Path) -> list[str]:
+    """The text of each page of a PDF: pypdf where installed, else poppler's pdftotext."""
+    try:
+        import pypdf
+    except ImportError:
+        pass
+    else:
+        return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    if shutil.which("pdftotext") is None:
+        reason = _install_chromium("poppler-utils")
+        if shutil.which("pdftotext") is None:
+            pytest.skip(f"neither pypdf nor pdftotext to read the PDF: {reason}")
+    path = folder / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]  # every page ends with a form feed
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_report_fits_a_desktop_and_a_phone_and_prints_on_a4(chromium, small_result, tmp_path, lang):
+    report = write_report(small_result, tmp_path / f"report_{lang}.html", lang=lang)
+    with tempfile.TemporaryDirectory(prefix="segmentasi-chromium-") as profile:
+        browser = Browser(chromium, Path(profile))
+        try:
+            # Without scripts: the report must print its collapsed sections open by CSS alone.
+            browser.call("Emulation.setScriptExecutionDisabled", value=True)
+            browser.open(report.resolve().as_uri())
+            pages = pdf_pages(browser.pdf(), tmp_path)
+            layouts = {}
+            for width in (1280, 390):
+                browser.resize(width)
+                layouts[width] = browser.evaluate(LAYOUT_CHECK)
+        finally:
+            browser.close()
+    for width, layout in layouts.items():
+        assert layout["width"] == width
+        assert layout["scrollWidth"] <= width, width  # no sideways scrolling of the page
+        assert layout["over"] == [], width
+        assert layout["tables"] == [], width
+        assert len(layout["charts"]) == 7 * len(small_result.experiments) + 3
+        small = [c for c in layout["charts"] if c["px"] < LEGIBLE_PX - 1e-6]
+        assert small == [], width
+    print(f"\n{lang}: {len(pages)} A4 pages")
+    title = {"id": "Keputusan: apa yang dilakukan", "en": "Decision: what to do"}[lang]
+    segments = {"id": "Segmen nasabah", "en": "Customer segments"}[lang]
+    assert title in pages[0] and segments not in pages[0]  # the decision page, alone
+    # A narrow column breaks "Davies-Bouldin" at its hyphen: compare without spaces and hyphens.
+    text = re.sub(r"[\s-]", "", "".join(pages))
+    # inside closed <details>: the sweep table and the per-column summary
+    assert "DaviesBouldin" in text and "CalinskiHarabasz" in text
+    assert {"id": "rentang/kategori", "en": "range/levels"}[lang] in text

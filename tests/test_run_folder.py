@@ -71,6 +71,7 @@ def test_the_folder_holds_every_file_of_its_layout(result, folder):
             | {f"features_{space.name}.npy" for space in exp.sweep.spaces.values()}
             | {f"profile_{table}.csv" for table in exp.profile.tables()}
             | {f"models/{algorithm}.model" for algorithm in exp.sweep.chosen}
+            | ({"combinations.csv"} if name == "produk" else set())  # 0/1 product flags
         )
         assert set(files_in(folder / name)) == expected, name
         labels = (folder / name / "labels.csv").read_text(encoding="utf-8").splitlines()

@@ -114,7 +114,7 @@ def plan(result: RunResult) -> Plan:
         targeting_reason=reason,
         other=others[0] if others else None,
         actions=actions,
-        structures=tuple(_structure(n, e) for n, e in experiments.items()),
+        structures=tuple(structure(n, e) for n, e in experiments.items()),
         predicted=tuple(validation.loc[useful, "product"]),
         unpredicted=tuple(validation.loc[~useful, "product"]),
     )
@@ -232,7 +232,8 @@ def _numbered(actions: list[Action]) -> tuple[Action, ...]:
     return tuple(numbered)
 
 
-def _structure(name: str, exp: ExperimentResult) -> Structure:
+def structure(name: str, exp: ExperimentResult) -> Structure:
+    """How well the experiment's recommended model separates customers, against shuffled data."""
     fit = exp.sweep.fits[exp.sweep.recommended]
     null = np.nan
     if exp.diagnostics is not None:

@@ -334,3 +334,61 @@ def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     if tested.any():
         adjusted[tested] = stats.false_discovery_control(p_values[tested], method="bh")
     return adjusted
+
+
+# A clustering on 0/1 flags with at most this many combinations (6 products make at most 64)
+# groups whole combinations: the combinations are the natural unit to show.
+MAX_COMBINATIONS = 64
+
+
+def combinations(
+    df: pd.DataFrame,
+    features: Collection[str],
+    labels: np.ndarray,
+    schema: Schema,
+    limit: int = MAX_COMBINATIONS,
+) -> pd.DataFrame | None:
+    """Each combination of the 0/1 features the customers hold, most customers first: the
+    features held ('products', joined by ' + ', empty for none), one 0/1 column per feature,
+    customers, share, the segment most of them are in and that segment's share of them, and
+    a short profile from the schema's other columns: the median of each number
+    (median_<column>) and the most common level of each category (most_common_<column>).
+
+    None when a feature holds anything but 0 and 1, or the features make more than `limit`
+    combinations. `df` holds the clustered rows (before imputation), aligned with `labels`.
+    """
+    features = list(features)
+    flags = df[features]
+    if flags.empty or not flags.isin([0, 1]).all(axis=None):
+        return None
+    held = flags.astype(np.int64)
+    code = pd.Series(held.to_numpy() @ (2 ** np.arange(len(features))), index=df.index)
+    if code.nunique() > limit:
+        return None
+    segment = pd.Series(segment_numbers(labels), index=df.index)
+    groups = code.groupby(code)
+    out = held.groupby(code).first()
+    held_names = [[f for f, v in zip(features, row, strict=True) if v] for row in out.to_numpy()]
+    out.insert(0, "products", [" + ".join(names) for names in held_names])
+    out["customers"] = groups.size()
+    out["share"] = out["customers"] / len(df)
+    counts = segment.groupby([code, segment]).size().unstack(fill_value=0)
+    out["segment"] = counts.idxmax(axis=1)
+    out["segment_share"] = counts.max(axis=1) / out["customers"]
+    others = [c for c in schema.columns if c.name not in features and c.name in df.columns]
+    for column in others:
+        values = df[column.name]
+        if column.role == "numeric":
+            out[f"median_{column.name}"] = values.groupby(code).median()
+        elif column.role in ("nominal", "ordinal"):
+            out[f"most_common_{column.name}"] = _modes(code, values).reindex(out.index)
+    out = out.sort_values(["customers", "products"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _modes(groups: pd.Series, values: pd.Series) -> pd.Series:
+    """Per group, the most common recorded value (on a tie, the first in sorted order); a group
+    with no recorded value is missing."""
+    pairs = pd.DataFrame({"group": groups, "value": values.astype(object)}).dropna()
+    counts = pairs.groupby(["group", "value"], sort=True).size().unstack(fill_value=0)
+    return counts.idxmax(axis=1)

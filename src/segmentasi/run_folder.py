@@ -24,6 +24,8 @@ Layout (one sub-folder per experiment):
                                            product_verdicts; explanation_id / _en in words)
     <experiment>/segment_names.json        segment names and narratives in both languages
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
+    <experiment>/combinations.csv          for 0/1 features with few combinations (product flags):
+                                           each combination, its customers, segment and profile
 
 Every CSV here is written by files.write_csv: a text cell a spreadsheet would run as a formula
 starts with an added ' (read_campaign_tables takes it off again), and a column of whole numbers
@@ -59,7 +61,7 @@ from .deliverables.workbook import write_workbook
 from .errors import InputError
 from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
-from .profile import segment_numbers
+from .profile import combinations, segment_numbers
 from .report import REPORT_FILE, write_report
 from .schema import Schema, schema_from_dict
 from .text.k_rule import sweep_reason
@@ -101,6 +103,7 @@ def write_data_files(result: RunResult, folder: Path) -> Planned:
     files.write_csv(result.quality.columns, folder / "quality_columns.csv")
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
+        _write_combinations(result, name, folder / name)
         write_experiment_models(result, name, folder / name)
     planned = prepare(result, segments)
     write_call_lists(planned, folder / ACTIONS_FOLDER)
@@ -180,6 +183,16 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
         files.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
+
+
+def _write_combinations(result: RunResult, name: str, folder: Path) -> None:
+    """combinations.csv, where the experiment's features are 0/1 flags with few combinations."""
+    exp = result.experiments[name]
+    table = combinations(
+        result.table.loc[exp.rows], exp.experiment.features, exp.labels, result.schema
+    )
+    if table is not None:
+        files.write_csv(table, folder / "combinations.csv")
 
 
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,18 +16,22 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from .. import decision
 from ..features import INDICATED_SHARE
 from ..parallel import Workers
-from ..profile import segment_numbers
+from ..profile import combinations, segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
 from ..sweep import SweepOptions
 from ..text import capitalised
+from ..text.decision import DecisionWords, decision_words
+from ..text.decision import say as decision_say
 from ..text.findings import describe
 from ..text.k_rule import report_reason
 from ..text.narrative import points
 from ..text.numbers import (
     compact,
+    count,
     fixed,
     money_compact,
     num,
@@ -41,7 +46,7 @@ from ..text.numbers import (
 from ..text.report import ALGORITHMS, say
 from ..version import __version__
 from . import plots
-from .plots import AxisTexts, segment_color
+from .plots import OTHER_COLOUR, AxisTexts, segment_color
 
 if TYPE_CHECKING:
     from ..diagnostics import SpaceDiagnostics
@@ -56,15 +61,18 @@ STABILITY_HIGH = 0.9
 STABILITY_MID = 0.75
 # Colour scale of the profile heatmap, in Cohen's d / h: 0.8 is already a large effect.
 EFFECT_LIMIT = 1.2
-# Kaufman & Rousseeuw's reading of a mean silhouette.
+# Customers closer to another segment's border than this (the per-customer silhouette).
 WEAK_SILHOUETTE = 0.25
-SILHOUETTE_BANDS = ((WEAK_SILHOUETTE, "band_none"), (0.5, "band_weak"), (0.7, "band_reasonable"))
+# The portfolio map shows the largest product combinations until they hold this share of the
+# customers (at most PORTFOLIO_ROWS of them) and sums up the rest in one row.
+PORTFOLIO_COVER = 0.9
+PORTFOLIO_ROWS = 30
 
 
 @dataclass(frozen=True)
 class Chart:
     id: str
-    src: str
+    src: plots.Drawing  # a PNG data URI that knows its size and smallest text
     alt: str
     caption: str
 
@@ -112,6 +120,7 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
     sections = {**ready, **dict(zip(missing, drawn, strict=True))}
     experiments = [sections[name] for name in names]
     source = Path(str(result.source.get("path", "table"))).name
+    plan = decision.plan(result)
     return {
         "lang": lang,
         "title": say("title", lang),
@@ -124,12 +133,12 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
             created=created_text,
         ),
         "nav": [
+            ("decision", say("nav_decision", lang)),
             ("summary", say("nav_summary", lang)),
-            ("quality", say("nav_quality", lang)),
-            ("method", say("nav_method", lang)),
-        ]
-        + [(e["id"], e["name"]) for e in experiments]
-        + [("limitations", say("nav_limitations", lang))],
+            ("appendix", say("nav_appendix", lang)),
+        ],
+        "decision": _decision(result, plan, decision_words(plan, result, lang), lang),
+        "crosswalk": _crosswalk(result, plan, lang),
         "experiments": experiments,
         "quality": _quality(result, lang),
         "method": _method(result, lang, sweep_options),
@@ -137,6 +146,69 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
         "footer": say(
             "footer", lang, version=__version__, seed=sweep_options.seed, created=created_text
         ),
+    }
+
+
+def _decision(
+    result: RunResult, plan: decision.Plan, words: DecisionWords, lang: str
+) -> dict[str, Any]:
+    """The decision page: the plan's words, its actions as a table and their reach as bars."""
+    table = Table(
+        [say("th_action_number", lang)]
+        + [decision_say(f"th_{key}", lang) for key in ("who", "what", "evidence", "how")],
+        [[str(a.number), a.who, a.what, a.evidence, a.how] for a in words.actions],
+        [True, False, False, False, False],
+    )
+    chart = None
+    if plan.actions:
+        src = plots.bar_chart(
+            [a.label for a in words.actions],
+            [a.customers for a in plan.actions],
+            [OTHER_COLOUR if a.segment is None else segment_color(a.segment) for a in plan.actions],
+            [count(a.customers, lang) for a in plan.actions],
+            decision_say("chart_axis", lang),
+        )
+        title = decision_say("chart_title", lang)
+        alt = f"{title}: " + "; ".join(
+            f"{a.label}: {count(a.customers, lang)}" for a in words.actions
+        )
+        chart = Chart("actions-chart", src, alt, say("actions_caption", lang))
+    return {"words": words, "table": table, "chart": chart}
+
+
+def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, Any] | None:
+    """How each segment of the targeting segmentation spreads over the other's groups: the
+    share of its customers in each group, coloured against all customers' share."""
+    if plan.other is None:
+        return None
+    rows, columns = plan.targeting, plan.other
+    counts = decision.crosswalk(result, rows, columns)
+    if counts.empty:
+        return None
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    overall = counts.sum(axis=0) / counts.to_numpy().sum()
+    lift = shares.div(overall, axis=1).to_numpy(dtype=float)
+    cells = [
+        [f"{pct(share, lang)}\n{num(n, lang)}" for share, n in zip(srow, crow, strict=True)]
+        for srow, crow in zip(shares.to_numpy(), counts.to_numpy(), strict=True)
+    ]
+    segment = partial(say, "segment", lang)
+    title = say("crosswalk_title", lang, rows=rows, columns=columns)
+    src = plots.heatmap(
+        lift,
+        cells,
+        [segment(number=int(n)) for n in counts.index],
+        [int(n) for n in counts.columns],
+        say("crosswalk_axis", lang, columns=columns),
+        title,
+        say("crosswalk_colour", lang),
+        limit=1.0,
+        log=True,
+        row_segments=[int(n) for n in counts.index],
+    )
+    caption = say("crosswalk_caption", lang, rows=rows, columns=columns)
+    return {
+        "chart": Chart("crosswalk", src, title, caption),
     }
 
 
@@ -178,6 +250,14 @@ class ExperimentView:
         # A bank whose table has no product flags has no product profile and no offers.
         self.has_products = not exp.profile.products.empty
 
+    def _count_share(self, customers: float, share: float) -> str:
+        """'17.532 · 62,3%': customers and their share, for a bar's annotation."""
+        return f"{num(customers, self.lang)} · {pct(share, self.lang)}"
+
+    def _size(self, customers: float, share: float) -> str:
+        """'17.532 (62,3%)'."""
+        return f"{num(customers, self.lang)} ({pct(share, self.lang)})"
+
     def t(self, key: str, **params: Any) -> str:
         return say(key, self.lang, **params)
 
@@ -214,6 +294,18 @@ class ExperimentView:
                 description=self.exp.experiment.describe(self.lang),
             ),
             "lead": self._lead(),
+            "plain_lead": self.t(
+                "segments_lead",
+                name=self.name,
+                description=self.exp.experiment.describe(self.lang),
+                k=self.k,
+                customers=num(len(self.exp.rows), self.lang),
+            ),
+            "size_chart": self._size_chart(),
+            "portfolio": self._portfolio(),
+            "narratives": [
+                (self.segments[n], self._insight_text("narratives", n)) for n in self.numbers
+            ],
             "target_met": self.sweep.target_met,
             "badge": self.t(
                 "badge",
@@ -266,14 +358,11 @@ class ExperimentView:
                         size=num(record.size, self.lang),
                         share=pct(record.share, self.lang),
                     ),
-                    narrative=self._insight_text("narratives", number),
+                    narrative="",  # the narratives are in the appendix, with their statistics
                     offers_title=self.t("card_offers"),
-                    offers=(
-                        [self._offer_line(o) for o in mine.itertuples()]
-                        or [self.t("card_no_offer")]
-                    )
-                    if self.has_products
-                    else [],
+                    # The decision page says what the data cannot support; a card names
+                    # only the offers it can.
+                    offers=[self._offer_line(o) for o in mine.itertuples()],
                 )
             )
         return cards
@@ -303,6 +392,123 @@ class ExperimentView:
             low=points(offer.heldout_difference_low, self.lang),
             high=points(offer.heldout_difference_high, self.lang),
         )
+
+    def _size_chart(self) -> Chart:
+        """Customers per segment, largest first as numbered, with counts and shares."""
+        sizes = self.exp.profile.segments
+        src = plots.bar_chart(
+            [self.segments[int(n)].label for n in sizes.segment],
+            sizes["size"].tolist(),
+            [segment_color(n) for n in sizes.segment],
+            [f"{num(r.size, self.lang)} · {pct(r.share, self.lang)}" for r in sizes.itertuples()],
+            self.t("sizes_axis"),
+        )
+        title = self.t("sizes_chart_title", name=self.name)
+        alt = f"{title}: " + "; ".join(
+            f"{self.segments[int(r.segment)].label} {self._size(r.size, r.share)}"
+            for r in sizes.itertuples()
+        )
+        return Chart(f"sizes-{self.name}", src, alt, "")  # the bars say it all
+
+    # --- product combinations ------------------------------------------------------------
+
+    def _portfolio(self) -> dict[str, Any] | None:
+        """The portfolio map: where the experiment clusters 0/1 flags with few combinations,
+        the combinations themselves, largest first, each with its segment."""
+        features = list(self.exp.experiment.features)
+        table = combinations(
+            self.result.table.loc[self.exp.rows], features, self.exp.labels, self.schema
+        )
+        if table is None:
+            return None
+        held = int((table.share.cumsum() < PORTFOLIO_COVER).sum()) + 1
+        shown = table.head(min(held, PORTFOLIO_ROWS, len(table)))
+        rest = table.iloc[len(shown) :]
+        labels = [self.column_label(f) for f in features]
+        names = [
+            " + ".join(label for label, flag in zip(labels, flags, strict=True) if flag)
+            or self.t("no_products")
+            for flags in shown[features].to_numpy()
+        ]
+        rest_text = self.t("portfolio_rest", n=len(rest))
+        owned = shown[features].to_numpy(dtype=bool)
+        segments: list[int | None] = [int(s) for s in shown.segment]
+        customers = shown.customers.tolist()
+        annotations = [self._count_share(r.customers, r.share) for r in shown.itertuples()]
+        if len(rest):
+            owned = np.vstack([owned, np.zeros(len(features), dtype=bool)])
+            segments.append(None)
+            customers.append(int(rest.customers.sum()))
+            annotations.append(self._count_share(rest.customers.sum(), rest.share.sum()))
+        src = plots.portfolio_chart(
+            owned,
+            labels,
+            customers,
+            annotations,
+            segments,
+            {n: s.label for n, s in self.segments.items()},
+            self.t("sizes_axis"),
+            rest_text,
+        )
+        title = self.t("portfolio_title")
+        alt = f"{title}: " + "; ".join(
+            f"{name} {num(r.customers, self.lang)}"
+            for name, r in zip(names, shown.itertuples(), strict=True)
+        )
+        split = bool((table.segment_share < 1).any())
+        lead = self.t(
+            "portfolio_lead",
+            total=len(table),
+            shown=len(shown),
+            covered=pct(float(shown.share.sum()), self.lang),
+            name=self.name,
+            k=self.k,
+        ) + (" " + self.t("portfolio_split") if split else "")
+        rows = [
+            [
+                name,
+                num(r.customers, self.lang),
+                pct(r.share, self.lang),
+                self.segments[int(r.segment)],
+                pct(r.segment_share, self.lang),
+                self._combination_profile(r),
+            ]
+            for name, r in zip(names, shown.itertuples(), strict=True)
+        ]
+        if len(rest):
+            rows.append(
+                [
+                    rest_text,
+                    num(rest.customers.sum(), self.lang),
+                    pct(rest.share.sum(), self.lang),
+                    "",
+                    "",
+                    "",
+                ]
+            )
+        return {
+            "lead": lead,
+            "chart": Chart(f"portfolio-{self.name}", src, alt, self.t("portfolio_caption")),
+            "table": Table(
+                self.headers("th_products th_size th_share th_segment th_in_segment th_profile"),
+                rows,
+                [False, True, True, False, True, False],
+            ),
+        }
+
+    def _combination_profile(self, row: Any) -> str:
+        """'age 39 years · Bandung · Menikah': the medians and most common levels."""
+        parts = []
+        for column in self.schema.columns:
+            median = getattr(row, f"median_{column.name}", None)
+            level = getattr(row, f"most_common_{column.name}", None)
+            if median is not None and pd.notna(median):
+                unit = column.unit_text(self.lang)
+                value = compact(float(median), self.lang)
+                parts.append(f"{column.display(self.lang)} {value}" + (f" {unit}" if unit else ""))
+            elif level is not None and pd.notna(level) and column.role == "nominal":
+                parts.append(str(level))
+        return " · ".join(parts)
 
     # --- choosing k ----------------------------------------------------------------------
 
@@ -806,7 +1012,6 @@ class ExperimentView:
                 )
             )
         else:
-            band = next((key for limit, key in SILHOUETTE_BANDS if best.silhouette < limit), None)
             items.append(
                 self.t(
                     "lim_target_not_met",
@@ -816,7 +1021,7 @@ class ExperimentView:
                     k=best.k,
                     space=self.space_text(best.algorithm),
                     recommended=score(self.chosen_row.silhouette, self.lang),
-                    band=self.t(band) if band else "",
+                    band=self._reading(),
                 )
             )
             items.append(
@@ -855,6 +1060,20 @@ class ExperimentView:
         if products & set(self.exp.experiment.features):
             items.append(self.t("lim_circular"))
         return items
+
+    def _reading(self) -> str:
+        """What the recommended silhouette means, as the decision page reads it: against the
+        same data shuffled (decision.Structure), never against a fixed scale."""
+        found = decision.structure(self.name, self.exp)
+        null = found.null_silhouette
+        if np.isnan(null):
+            return self.t("band_groups" if found.natural_groups else "band_none")
+        key = "band_null_groups" if found.natural_groups else "band_null_none"
+        return self.t(
+            key,
+            null=score_or_dash(null, self.lang),
+            excess=score_or_dash(found.silhouette - null, self.lang),
+        )
 
     def _handling_notes(self) -> list[str]:
         concentrated = {
@@ -997,6 +1216,41 @@ def _indicated(result: RunResult, lang: str) -> str:
     return " " + capitalised(text)
 
 
+def _edge(name: str, exp: ExperimentResult, lang: str) -> str:
+    """When the recommended k is the largest or the smallest tried: a flag and why, with the
+    silhouette at both ends of the range on the data and on the same data shuffled."""
+    algorithm, k = exp.sweep.recommended
+    tried = exp.sweep.table[exp.sweep.table.algorithm == algorithm].sort_values("k")
+    low, high = int(tried.k.iloc[0]), int(tried.k.iloc[-1])
+    if k not in (low, high) or low == high:
+        return ""
+    edge = "high" if k == high else "low"
+    text = say(
+        f"method_edge_{edge}",
+        lang,
+        name=name,
+        algorithm=ALGORITHMS[algorithm],
+        k=k,
+        k_min=low,
+        k_max=high,
+        first=score_or_dash(tried.silhouette.iloc[0], lang),
+        last=score_or_dash(tried.silhouette.iloc[-1], lang),
+    )
+    if exp.diagnostics is not None:
+        nulls = exp.diagnostics.silhouettes
+        nulls = nulls[nulls.algorithm == algorithm].sort_values("k")
+        if len(nulls) >= 2:
+            text += " " + say(
+                "method_edge_null",
+                lang,
+                k_min=int(nulls.k.iloc[0]),
+                k_max=int(nulls.k.iloc[-1]),
+                first=score_or_dash(nulls.null_silhouette.iloc[0], lang),
+                last=score_or_dash(nulls.null_silhouette.iloc[-1], lang),
+            )
+    return text + " " + say(f"method_edge_{edge}_reading", lang, k=k)
+
+
 def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, Any]:
     rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
     sampled = [r for r in rows if not r.silhouette_exact]
@@ -1029,6 +1283,8 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
         ),
         say("method_profiles", lang),
     ]
+    paragraphs += [_edge(name, exp, lang) for name, exp in result.experiments.items()]
+    paragraphs = [p for p in paragraphs if p]
     experiments = []
     for name, exp in result.experiments.items():
         features = ", ".join(

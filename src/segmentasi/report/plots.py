@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import textwrap
 import warnings
 from collections.abc import Sequence
@@ -24,7 +25,8 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, Normalize, TwoSlopeNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from ..text.numbers import setting, tick
 
@@ -62,8 +64,15 @@ TARGET_STYLE = {"color": "#000000", "linestyle": ":", "linewidth": 2.0}
 CHOSEN_STYLE = {"marker": "*", "color": "#000000", "linestyle": "none"}
 RING_STYLE = {"marker": "o", "markerfacecolor": "none", "markeredgecolor": "#000000"}
 NULL_STYLE = {"linestyle": (0, (5, 3)), "marker": "x", "linewidth": 1.2, "alpha": 0.8}
-DIVERGING = LinearSegmentedColormap.from_list("below_above", ["#3b6fb6", "#f7f7f7", "#c0504d"])
+# Heatmaps run from brown (below) through white to teal (above), ColorBrewer BrBG's ends. The
+# segments' tab10 colours sit beside the cells (chips, tick labels), so the scale must not
+# share their hues: blue-red was the colour of segments 1 and 4, present in nearly every run;
+# brown-teal avoids segments 1-4 altogether and is darker than tab10's brown (6) and cyan (10).
+DIVERGING = LinearSegmentedColormap.from_list("below_above", ["#8c510a", "#f5f5f5", "#01665e"])
 DPI = 100
+# No chart text may be smaller than this many CSS pixels wherever the report shows it: the
+# page never shrinks a chart below Drawing.min_width (its container scrolls instead).
+LEGIBLE_PX = 11.0
 MAX_WIDTH = 10.4  # inches: at DPI, the report's content width, so no chart is scaled down
 FONT = "DejaVu Sans"
 STYLE = {
@@ -93,9 +102,47 @@ def number_axes(lang: str, *axes: matplotlib.axis.Axis) -> None:
         axis.set_major_formatter(formatter)
 
 
+# The manager's charts (actions, segment sizes): narrow and in a large font, so that on a
+# phone they fit the screen's width with their smallest text still at LEGIBLE_PX.
+COMPACT_WIDTH = 5.4  # inches
+COMPACT_STYLE = {
+    **STYLE,
+    "font.size": 13.5,
+    "axes.titlesize": 14,
+    "axes.labelsize": 13.5,
+    "legend.fontsize": 13.5,
+    "xtick.labelsize": 13.5,
+    "ytick.labelsize": 13.5,
+}
+OTHER_COLOUR = "#9a9a9a"  # a bar that is no segment (an action without one, the rest)
+
+
 def segment_color(number: int) -> str:
     """The colour of segment `number` (1-based), the same in every chart and table."""
     return PALETTE[(int(number) - 1) % len(PALETTE)]
+
+
+class Drawing(str):
+    """A chart: its PNG data URI (the string itself), its size in pixels and the smallest text
+    drawn on it, in CSS pixels at that size (the report shows it no narrower than min_width,
+    where that text is LEGIBLE_PX)."""
+
+    width: int
+    height: int
+    min_font_px: float
+
+    def __new__(cls, uri: str, width: int, height: int, min_font_px: float) -> Drawing:
+        drawing = super().__new__(cls, uri)
+        drawing.width, drawing.height, drawing.min_font_px = width, height, min_font_px
+        return drawing
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int, float]]:
+        return (Drawing, (str(self), self.width, self.height, self.min_font_px))
+
+    @property
+    def min_width(self) -> int:
+        """The narrowest width, in CSS pixels, at which its smallest text is LEGIBLE_PX."""
+        return min(self.width, math.ceil(self.width * LEGIBLE_PX / self.min_font_px))
 
 
 @dataclass(frozen=True)
@@ -115,7 +162,7 @@ def elbow_chart(
     names: dict[str, str],
     legend: dict[str, str],
     lang: str = "id",
-) -> str:
+) -> Drawing:
     """Cost against k, one panel per algorithm (their costs are on different scales)."""
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
@@ -170,7 +217,7 @@ def silhouette_k_chart(
     legend: dict[str, str],
     nulls: dict[str, tuple[Sequence[int], Sequence[float]]] | None = None,
     lang: str = "id",
-) -> str:
+) -> Drawing:
     """Silhouette against k per algorithm, with 95% intervals where sampled and the target line.
 
     curves[algorithm] holds equal-length sequences: k, silhouette, ci_low, ci_high.
@@ -250,7 +297,7 @@ def silhouette_samples_chart(
     segment_names: dict[int, str],
     legend: dict[str, str],
     lang: str = "id",
-) -> str:
+) -> Drawing:
     """The classic silhouette plot: each customer's silhouette, sorted within its segment."""
     with plt.rc_context(STYLE):
         numbers = sorted(segment_names)
@@ -290,7 +337,7 @@ def segment_map(
     texts: AxisTexts,
     segment_names: dict[int, str],
     lang: str = "id",
-) -> str:
+) -> Drawing:
     """Customers on two principal components, coloured by segment."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8.0, 5.6), layout="constrained")
@@ -334,12 +381,15 @@ def heatmap(
     centre: float = 0.0,
     limit: float = 2.0,
     log: bool = False,
+    row_segments: Sequence[int] | None = None,
     lang: str = "id",
-) -> str:
+) -> Drawing:
     """Rows are variables, columns are segments (numbers in their colours); cells are annotated.
 
-    The colour shows how far a cell is from `centre` (below in blue, above in red), clipped to
-    +-limit; with log=True the distance is measured on a log2 scale (for lift).
+    The colour shows how far a cell is from `centre` (below in brown, above in teal), clipped
+    to +-limit; with log=True the distance is measured on a log2 scale (for lift). With
+    `row_segments` the rows are segments too (of another segmentation), labelled in their
+    colours.
     """
     values = np.asarray(colour_values, dtype=float)
     shown = (
@@ -363,16 +413,9 @@ def heatmap(
         ax.xaxis.set_label_position("top")
         ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
         ax.tick_params(axis="y", length=0)
-        for tick, number in zip(ax.get_xticklabels(), segment_numbers, strict=True):
-            tick.set_bbox(
-                {
-                    "facecolor": segment_color(number),
-                    "edgecolor": "none",
-                    "boxstyle": "round,pad=0.3",
-                }
-            )
-            tick.set_color(_text_colour_on(segment_color(number)))
-            tick.set_fontweight("bold")
+        _segment_ticks(ax.get_xticklabels(), segment_numbers)
+        if row_segments is not None:
+            _segment_ticks(ax.get_yticklabels(), row_segments)
         scale = Normalize(vmin=norm.vmin, vmax=norm.vmax)
         for i in range(n_rows):
             for j in range(n_cols):
@@ -407,7 +450,7 @@ def segment_bars(
     shares: bool,
     size: tuple[float, float] = (6.4, 4.0),
     dpi: int = DPI,
-) -> str:
+) -> Drawing:
     """One segment against all customers: per row (a variable), a bar in the segment's colour
     and a grey one, each annotated. `values` are (segment's, all customers'). With shares=True
     every value is a share drawn on one 0-100% axis; otherwise each row's bars are divided by
@@ -448,19 +491,129 @@ def segment_bars(
         return _encode(fig, dpi)
 
 
+def _segment_ticks(ticks: Sequence[Text], numbers: Sequence[int]) -> None:
+    """Tick labels drawn as tags in their segment's colour."""
+    for label, number in zip(ticks, numbers, strict=True):
+        label.set_bbox(
+            {"facecolor": segment_color(number), "edgecolor": "none", "boxstyle": "round,pad=0.3"}
+        )
+        label.set_color(_text_colour_on(segment_color(number)))
+        label.set_fontweight("bold")
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    colours: Sequence[str],
+    annotations: Sequence[str],
+    x_label: str,
+    lang: str = "id",
+) -> Drawing:
+    """Horizontal bars, first at the top, each annotated at its end (counts and shares): the
+    actions' reach and the segments' sizes. Compact, for the manager's part and phones."""
+    n = len(values)
+    with plt.rc_context(COMPACT_STYLE):
+        fig, ax = plt.subplots(figsize=(COMPACT_WIDTH, 1.3 + 0.55 * n), layout="constrained")
+        rows = np.arange(n)
+        ax.barh(rows, values, color=list(colours), height=0.7)
+        for row, value, text in zip(rows, values, annotations, strict=True):
+            ax.text(value, row, f" {text}", va="center", ha="left")
+        ax.set_yticks(rows, list(labels))
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_xlim(0, max(max(values, default=0), 1) * 1.6)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(x_label)
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+        number_axes(lang, ax.xaxis)
+        ax.tick_params(axis="y", length=0)
+        return _encode(fig)
+
+
+def portfolio_chart(
+    owned: np.ndarray,
+    products: Sequence[str],
+    customers: Sequence[int],
+    annotations: Sequence[str],
+    segments: Sequence[int | None],
+    segment_names: dict[int, str],
+    x_label: str,
+    rest_label: str = "",
+    lang: str = "id",
+) -> Drawing:
+    """Product combinations, most customers first: which products each holds (a dot per
+    product owned, joined by a line) and its customers as a bar in its segment's colour. A
+    row whose segment is None is the rest, summarised: a grey bar labelled `rest_label`."""
+    owned = np.asarray(owned, dtype=bool)
+    n, m = owned.shape
+    with plt.rc_context(STYLE | {"font.size": 11, "legend.fontsize": 11}):
+        fig, (dots, bars) = plt.subplots(
+            1,
+            2,
+            figsize=(8.4, 2.6 + 0.3 * n),
+            sharey=True,
+            layout="constrained",
+            gridspec_kw={"width_ratios": [0.5 * m + 0.4, 5.0]},
+        )
+        rows = np.arange(n)
+        for row in rows:
+            if segments[row] is None:
+                dots.text((m - 1) / 2, row, rest_label, ha="center", va="center")
+                continue
+            mine = np.flatnonzero(owned[row])
+            dots.scatter(range(m), [row] * m, s=40, color="#dddddd", zorder=2)
+            dots.scatter(mine, [row] * len(mine), s=40, color="#222222", zorder=3)
+            if len(mine) > 1:
+                dots.plot([mine.min(), mine.max()], [row, row], color="#222222", linewidth=1.5)
+        dots.set_xticks(range(m), list(products), rotation=45, ha="left")
+        dots.xaxis.tick_top()
+        dots.set_xlim(-0.6, m - 0.4)
+        dots.grid(False)
+        dots.tick_params(length=0)
+        dots.set_yticks([])
+        for spine in dots.spines.values():
+            spine.set_visible(False)
+        colours = [OTHER_COLOUR if s is None else segment_color(s) for s in segments]
+        bars.barh(rows, customers, color=colours, height=0.75)
+        for row, value, text in zip(rows, customers, annotations, strict=True):
+            bars.text(value, row, f" {text}", va="center", ha="left")
+        bars.set_ylim(n - 0.5, -0.5)
+        bars.set_xlim(0, max(max(customers, default=0), 1) * 1.45)
+        bars.grid(axis="y", visible=False)
+        bars.tick_params(axis="y", length=0)
+        bars.set_xlabel(x_label)
+        bars.xaxis.set_major_locator(MaxNLocator(4))
+        number_axes(lang, bars.xaxis)
+        shown = sorted({s for s in segments if s is not None})
+        fig.legend(
+            handles=[Patch(color=segment_color(s), label=segment_names[s]) for s in shown],
+            loc="outside lower center",
+            ncol=min(len(shown), 5),
+        )
+        return _encode(fig)
+
+
 def _text_colour_on(background: str | tuple[float, ...]) -> str:
     """Black or white, whichever reads better on the background colour."""
     r, g, b = matplotlib.colors.to_rgb(background)
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
 
 
-def _encode(fig: plt.Figure, dpi: int = DPI) -> str:
-    """The figure as a PNG data URI (no Software tag, so the bytes depend only on the chart)."""
+def _encode(fig: plt.Figure, dpi: int = DPI) -> Drawing:
+    """The figure as a PNG data URI (no Software tag, so the bytes depend only on the chart),
+    with its size and the smallest font it drew."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # A character of the data that the font lacks (an emoji, a control character) is drawn
         # as a box; matplotlib's warning about it would print that character to the terminal.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    sizes = [
+        text.get_fontsize()
+        for text in fig.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    width, height = (round(v * dpi) for v in fig.get_size_inches())
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    # Points to CSS pixels: the PNG is DPI pixels per inch and shown at one CSS px per pixel.
+    return Drawing(uri, width, height, min(sizes, default=STYLE["font.size"]) * dpi / 72)

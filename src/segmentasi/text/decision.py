@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..decision import TARGET_SILHOUETTE
 from . import Catalogue, capitalised
 from .numbers import count, pct, ratio
 
@@ -21,22 +22,22 @@ TEXT: Catalogue = {
     "id": {
         "title": "Keputusan: apa yang dilakukan",
         "use_prospects": "Gunakan segmentasi '{experiment}' ({k} segmen) untuk memilih siapa "
-        "yang dihubungi. Segmen ini dibentuk dari data yang juga diketahui tentang calon "
-        "nasabah ({features}), jadi calon nasabah baru pun dapat ditempatkan di segmennya.",
+        "yang dihubungi: segmen ini hanya memakai data yang juga diketahui tentang calon "
+        "nasabah ({features}), jadi calon nasabah baru pun dapat ditempatkan.",
         "use_offers": "Gunakan segmentasi '{experiment}' ({k} segmen) untuk memilih siapa yang "
         "dihubungi: penawarannya menjangkau nasabah terbanyak.",
         "other": "Segmentasi '{experiment}' ({k} kelompok) menunjukkan kombinasi produk yang "
         "dimiliki nasabah yang sudah ada; pakai untuk memahami portofolio mereka, bukan untuk "
         "memilih calon nasabah.",
-        "target_not_met": "Target skor silhouette 0,7 (seberapa jelas segmen terpisah satu sama "
-        "lain, dari 0 sampai 1) tidak tercapai: {scores}.",
-        "target_met": "Target skor silhouette 0,7 (seberapa jelas segmen terpisah satu sama "
-        "lain, dari 0 sampai 1) tercapai: {scores}.",
+        "target_not_met": "Segmen tidak terpisah sejelas target: skor keterpisahan "
+        "(silhouette, 0 sampai 1) ditargetkan {target}, hasilnya {scores}.",
+        "target_met": "Segmen terpisah sejelas target: skor keterpisahan (silhouette, 0 sampai "
+        "1) ditargetkan {target}, hasilnya {scores}.",
         "score": "'{experiment}' {score}",
-        "split_not_groups": "Segmen di sini adalah pembagian yang berguna untuk menyusun "
-        "kampanye, bukan kelompok alami yang ditemukan dalam data.",
-        "edge": "Jumlah kelompok '{experiment}' ({k}) adalah yang terbesar yang dicoba; skor naik "
-        "terus dengan jumlah kelompok, juga pada data acak, jadi angka {k} bukan temuan.",
+        "split_not_groups": "Segmen adalah pembagian yang berguna untuk kampanye, bukan "
+        "kelompok alami dalam data.",
+        "edge": "'{experiment}' memakai jumlah kelompok terbesar yang dicoba ({k}); skor naik "
+        "dengan jumlah kelompok, juga pada data acak, jadi angka {k} bukan temuan.",
         "actions_title": "Tindakan yang disarankan",
         "actions_few": "Data hanya mendukung {n} tindakan; kami tidak menambah tindakan yang "
         "tidak didukung angka.",
@@ -48,20 +49,19 @@ TEXT: Catalogue = {
         "what_test": "Uji coba penawaran {product} dengan kelompok kontrol (misalnya 10% tidak "
         "dihubungi) untuk mengukur apakah penawaran berhasil.",
         "what_record": "Lengkapi data {variable} sebelum segmentasi berikutnya.",
-        "evidence_offer": "{rate} nasabah serupa memiliki {product}, {lift} kali rata-rata "
-        "semua nasabah ({overall})",
+        "evidence_offer": "{rate} nasabah serupa memiliki {product}, dibanding {overall} semua "
+        "nasabah ({lift} kali)",
         "evidence_test": "segmen memprediksi siapa pemilik {product} (pada nasabah uji); di segmen "
         "ini {rate} memilikinya, di segmen tertinggi {best}",
         "evidence_record": "tanpa {variable}, nasabah ini tidak bisa ditempatkan menurut "
         "{variable}",
-        "how_list": "Daftar nasabah: actions/{file} di folder hasil, lembar '{sheet}' di "
-        "segments.xlsx",
+        "how_list": "actions/{file}; lembar '{sheet}' di segments.xlsx",
         "how_record": "Kolom {variable} kosong di segments.csv",
         "sheet": "Aksi {number}",
         "cannot_title": "Yang tidak didukung data",
         "cannot": "Data tidak mendukung {parts}.",
-        "cannot_groups": "adanya kelompok alami nasabah (data yang sama dengan kolom diacak "
-        "memberi skor hampir sama: {scores})",
+        "cannot_groups": "adanya kelompok alami nasabah (data yang sama dengan setiap kolom "
+        "diacak, yang sama sekali tidak berkelompok, mendapat skor hampir sama: {scores})",
         "cannot_products": "penawaran {products} menurut segmen '{experiment}' (segmen tidak "
         "memprediksi siapa pemiliknya)",
         "cannot_nothing": "Data mendukung kelompok alami dan penawaran setiap produk menurut "
@@ -70,30 +70,33 @@ TEXT: Catalogue = {
         "th_who": "Siapa",
         "th_what": "Apa",
         "th_evidence": "Bukti",
-        "th_how": "Daftar",
+        "th_how": "Daftar nasabah",
         "chart_title": "Nasabah yang dijangkau per tindakan",
         "chart_axis": "nasabah",
+        "label_offer": "{number}. Tawarkan {product}",
+        "label_test": "{number}. Uji coba {product}",
+        "label_record": "{number}. Lengkapi {variable}",
         "and": " dan ",
     },
     "en": {
         "title": "Decision: what to do",
         "use_prospects": "Use the '{experiment}' segmentation ({k} segments) to choose whom to "
-        "contact. It is built from what is also known about prospective customers "
-        "({features}), so new prospects can be placed in a segment too.",
+        "contact: it uses only what is known of prospects too ({features}), so new prospects "
+        "can be placed as well.",
         "use_offers": "Use the '{experiment}' segmentation ({k} segments) to choose whom to "
         "contact: its offers reach the most customers.",
         "other": "The '{experiment}' segmentation ({k} groups) shows the combinations of products "
         "existing customers own; use it to understand their portfolios, not to choose "
         "prospects.",
-        "target_not_met": "The silhouette target of 0.7 (how clearly segments stand apart, from "
-        "0 to 1) is not met: {scores}.",
-        "target_met": "The silhouette target of 0.7 (how clearly segments stand apart, from 0 "
-        "to 1) is met: {scores}.",
+        "target_not_met": "The segments do not stand apart as clearly as targeted: the "
+        "separation score (silhouette, 0 to 1) was to reach {target} and is {scores}.",
+        "target_met": "The segments stand apart as clearly as targeted: the separation score "
+        "(silhouette, 0 to 1) was to reach {target} and is {scores}.",
         "score": "'{experiment}' {score}",
-        "split_not_groups": "The segments here are a useful split for planning campaigns, not "
-        "natural groups found in the data.",
-        "edge": "The number of '{experiment}' groups ({k}) is the largest tried; the score keeps "
-        "rising with more groups, on shuffled data too, so {k} is not a finding.",
+        "split_not_groups": "The segments are a useful split for campaigns, not natural groups "
+        "in the data.",
+        "edge": "'{experiment}' uses the most groups tried ({k}); the score rises with more "
+        "groups, on shuffled data too, so {k} is not a finding.",
         "actions_title": "Recommended actions",
         "actions_few": "The data support only {n} actions; we do not add actions the numbers do "
         "not support.",
@@ -105,19 +108,18 @@ TEXT: Catalogue = {
         "what_test": "Trial an offer of {product} with a control group (for example 10% not "
         "contacted) to measure whether the offer works.",
         "what_record": "Record {variable} before the next segmentation.",
-        "evidence_offer": "{rate} of similar customers own {product}, {lift} times the average "
-        "of all customers ({overall})",
+        "evidence_offer": "{rate} of similar customers own {product}, against {overall} of all "
+        "customers ({lift} times)",
         "evidence_test": "the segments predict who owns {product} (on held-out customers); "
         "{rate} of this segment own one, {best} in the highest segment",
         "evidence_record": "without {variable} these customers cannot be placed by {variable}",
-        "how_list": "Customer list: actions/{file} in the run folder, sheet '{sheet}' of "
-        "segments.xlsx",
+        "how_list": "actions/{file}; sheet '{sheet}' of segments.xlsx",
         "how_record": "The {variable} column is empty in segments.csv",
         "sheet": "Action {number}",
         "cannot_title": "What the data cannot support",
         "cannot": "The data do not support {parts}.",
-        "cannot_groups": "natural groups of customers (the same data with its columns shuffled "
-        "scores almost the same: {scores})",
+        "cannot_groups": "natural groups of customers (the same data with each column shuffled, "
+        "which has no groups at all, scores almost the same: {scores})",
         "cannot_products": "offers of {products} by '{experiment}' segment (the segments do not "
         "predict who owns them)",
         "cannot_nothing": "The data support natural groups and offers of every product by "
@@ -126,9 +128,12 @@ TEXT: Catalogue = {
         "th_who": "Who",
         "th_what": "What",
         "th_evidence": "Evidence",
-        "th_how": "List",
+        "th_how": "Customer list",
         "chart_title": "Customers reached per action",
         "chart_axis": "customers",
+        "label_offer": "{number}. Offer {product}",
+        "label_test": "{number}. Trial {product}",
+        "label_record": "{number}. Record {variable}",
         "and": " and ",
     },
 }
@@ -144,6 +149,7 @@ class ActionWords:
     sheet: str | None  # the workbook sheet holding its customer list
     customers: int
     reach: str  # customers, written in the language
+    label: str = ""  # a few words for a chart's bar: "1. Offer savings account"
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,9 @@ class _Words:
         structures = self.plan.structures
         scores = self.scores([(s.experiment, s.silhouette) for s in structures])
         met = all(s.target_met for s in structures)
-        sentences = [self.say("target_met" if met else "target_not_met", scores=scores)]
+        target = f"{TARGET_SILHOUETTE:g}"
+        key = "target_met" if met else "target_not_met"
+        sentences = [self.say(key, scores=scores, target=target)]
         if not any(s.natural_groups for s in structures):
             sentences.append(self.say("split_not_groups"))
         sentences += [
@@ -260,6 +268,7 @@ class _Words:
                 sheet=None,
                 customers=action.customers,
                 reach=count(action.customers, self.lang),
+                label=self.say("label_record", number=action.number, variable=variable),
             )
         product = self.label(action.product)
         sheet = self.say("sheet", number=action.number)
@@ -297,6 +306,7 @@ class _Words:
             sheet=sheet,
             customers=action.customers,
             reach=count(action.customers, self.lang),
+            label=self.say(f"label_{action.kind}", number=action.number, product=product),
         )
 
     def actions_note(self) -> str | None:

@@ -19,14 +19,45 @@ TEXT: Catalogue = {
         # page
         "title": "Laporan segmentasi nasabah",
         "subtitle": "Data: {source} · {rows} baris · skema '{schema}' · dibuat {created}",
-        "nav_summary": "Ringkasan",
+        "nav_decision": "Keputusan",
+        "nav_summary": "Segmen",
+        "nav_appendix": "Lampiran teknis",
         "nav_quality": "Kualitas data",
         "nav_method": "Metode",
         "nav_limitations": "Keterbatasan",
         "footer": "Dibuat oleh segmentasi {version} · seed {seed} · {created}. Semua angka "
         "diambil langsung dari tabel hasil di folder run ini.",
         # summary
-        "summary_title": "Ringkasan",
+        "summary_title": "Segmen nasabah",
+        "segments_lead": "'{name}' ({description}): {k} segmen, {customers} nasabah.",
+        "sizes_axis": "nasabah",
+        "sizes_chart_title": "Ukuran segmen '{name}'",
+        "portfolio_title": "Kombinasi produk",
+        "portfolio_lead": "Nasabah memiliki {total} kombinasi produk yang berbeda; {shown} "
+        "kombinasi terbesar mencakup {covered} nasabah. Kombinasi inilah satuan yang "
+        "sebenarnya: segmentasi '{name}' mengumpulkan kombinasi-kombinasi ini menjadi {k} "
+        "kelompok.",
+        "portfolio_split": "Sebagian kombinasi terbagi ke lebih dari satu kelompok (lihat "
+        "lampiran).",
+        "portfolio_rest": "{n} kombinasi lain",
+        "portfolio_caption": "Titik: produk yang dimiliki; batang: nasabah, dalam warna "
+        "kelompoknya.",
+        "no_products": "tanpa produk",
+        "crosswalk_title": "Segmen '{rows}' di kelompok '{columns}'",
+        "crosswalk_axis": "kelompok '{columns}'",
+        "crosswalk_colour": "dibanding semua nasabah",
+        "crosswalk_caption": "Sel: porsi segmen (baris) di kelompok itu, dan jumlah nasabah. "
+        "Hijau-biru: lebih sering dari rata-rata; coklat: lebih jarang.",
+        "actions_caption": "Nasabah dalam daftar setiap tindakan, dalam warna segmennya.",
+        "th_action_number": "No.",
+        "appendix_title": "Lampiran teknis",
+        "appendix_lead": "Untuk analis: data, metode, ukuran statistik, pemeriksaan dan "
+        "perintah di balik halaman sebelumnya. Angka di atas berasal dari tabel yang sama.",
+        "narratives_title": "Uraian per segmen",
+        "combinations_title": "Kombinasi produk dan kelompoknya",
+        "th_products": "produk yang dimiliki",
+        "th_in_segment": "di kelompok ini",
+        "th_profile": "profil (median, kategori terbanyak)",
         "summary_lead": "{k} segmen dari {customers} nasabah. Model: {algorithm}, k = {k}; "
         "silhouette {silhouette}, diukur pada {space}.",
         "badge": "target {target} {verdict}",
@@ -36,15 +67,12 @@ TEXT: Catalogue = {
         "segment": "Segmen {number}",
         "card_size": "{size} nasabah · {share}",
         "card_offers": "Penawaran",
-        "card_no_offer": "Tidak ada penawaran yang didukung data (lihat penjelasan di atas).",
-        "offer_line_segment": "{product}: dimiliki {rate} nasabah segmen ini (semua nasabah "
-        "{overall}, lift {lift}); {non_owners} belum punya. Uji pada nasabah yang disisihkan: "
-        "{heldout_rate} di segmen ini, {heldout_rest} di luar (selisih {difference} poin, "
-        "interval 95% {low} sampai {high})",
-        "offer_line_alike": "{product}: dimiliki {rate} nasabah serupa (semua nasabah {overall}, "
-        "lift {lift}); {non_owners} di segmen ini belum punya. Uji pada nasabah yang "
-        "disisihkan: {heldout_rate} di segmen ini, {heldout_rest} di luar (selisih {difference} "
-        "poin, interval 95% {low} sampai {high})",
+        "offer_line_segment": "Tawarkan {product} ke {non_owners} nasabah yang belum punya: "
+        "{rate} nasabah segmen ini memilikinya (semua nasabah {overall}); pada nasabah uji yang "
+        "disisihkan, {heldout_rate} di segmen ini dan {heldout_rest} di luar segmen.",
+        "offer_line_alike": "Tawarkan {product} ke {non_owners} nasabah yang belum punya: "
+        "{rate} nasabah serupa memilikinya (semua nasabah {overall}); pada nasabah uji yang "
+        "disisihkan, {heldout_rate} di segmen ini dan {heldout_rest} di luar segmen.",
         # quality
         "quality_title": "Kualitas data",
         "quality_lead": "{rows} baris lolos validasi skema '{schema}'. Temuan:",
@@ -90,10 +118,27 @@ TEXT: Catalogue = {
         "method_silhouette": "Silhouette mengukur seberapa dekat seorang nasabah ke segmennya "
         "sendiri dibanding ke segmen lain yang terdekat: 1 berarti terpisah "
         "jelas, 0 berarti di perbatasan, negatif berarti lebih dekat ke "
-        "segmen lain. Panduan umum (Kaufman & Rousseeuw): di atas 0,7 "
-        "struktur kuat, 0,5–0,7 cukup, 0,25–0,5 lemah, di bawah 0,25 tidak "
-        "ada struktur berarti. Silhouette selalu dihitung di ruang fitur dan "
+        "segmen lain. Nilainya dibaca terhadap dua patokan: target 0,7, dan silhouette data "
+        "yang sama dengan setiap kolom diacak (data tanpa kelompok). Panduan umum Kaufman & "
+        "Rousseeuw (di atas 0,7 kuat, 0,5–0,7 cukup, 0,25–0,5 lemah, di bawah 0,25 tidak ada "
+        "struktur) tidak dipakai di sini: pada data 0/1 dengan sedikit kombinasi, data acak "
+        "pun mencapai 0,5 atau lebih, jadi hanya selisih terhadap data acak yang menunjukkan "
+        "kelompok alami. Silhouette selalu dihitung di ruang fitur dan "
         "dengan jarak yang dipakai pengelompokan itu, pada {rows_text}.",
+        "method_edge_high": "Catatan: pada '{name}', k = {k} ({algorithm}) adalah k terbesar yang "
+        "dicoba ({k_min}–{k_max}). Silhouette {first} pada k = {k_min} dan {last} pada "
+        "k = {k_max}.",
+        "method_edge_low": "Catatan: pada '{name}', k = {k} ({algorithm}) adalah k terkecil yang "
+        "dicoba ({k_min}–{k_max}). Silhouette {first} pada k = {k_min} dan {last} pada "
+        "k = {k_max}.",
+        "method_edge_null": "Data yang sama dengan setiap kolom diacak: {first} pada k = {k_min}, "
+        "{last} pada k = {k_max}.",
+        "method_edge_high_reading": "Silhouette naik seiring k pada data asli maupun data acak, "
+        "jadi aturan memilih ujung rentang: k = {k} bukan jumlah kelompok alami, dan k yang "
+        "lebih besar akan memberi skor lebih tinggi lagi. Pilih jumlah segmen yang dapat "
+        "dijalankan tim pemasaran.",
+        "method_edge_low_reading": "Silhouette tertinggi pada k terkecil: k = {k} adalah "
+        "pembagian paling kasar yang dicoba, bukan bukti adanya {k} kelompok alami.",
         "rows_exact": "semua baris (nilai pasti)",
         "rows_sampled": "sampel acak {rows} baris (perkiraan dengan selang kepercayaan 95%)",
         "method_stability": "Stabilitas: tiap model dilatih ulang pada {runs} sub-sampel acak "
@@ -202,8 +247,8 @@ TEXT: Catalogue = {
         "profile_colour": "besar beda (Cohen's d / h)",
         "profile_caption": "Angka di sel: median (untuk angka) atau persentase nasabah dengan "
         "kategori itu; di kiri, nilai untuk seluruh nasabah. Warna: seberapa "
-        "kuat segmen berbeda dari nasabah lain (merah lebih tinggi, biru lebih "
-        "rendah; 0,2 kecil, 0,5 sedang, 0,8 besar). Untuk setiap kategori "
+        "kuat segmen berbeda dari nasabah lain (hijau-biru lebih tinggi, coklat "
+        "lebih rendah; 0,2 kecil, 0,5 sedang, 0,8 besar). Untuk setiap kategori "
         "ditampilkan tingkat yang paling membedakan segmen.",
         "profile_row_numeric": "{label} (median{unit})\nsemua: {overall}",
         "profile_row_level": "{label}: {level}\nsemua: {overall}",
@@ -211,7 +256,7 @@ TEXT: Catalogue = {
         "product_heatmap_title": "Kepemilikan produk per segmen",
         "product_colour": "lift (dibanding rata-rata)",
         "product_caption": "Angka di sel: persentase pemilik di segmen dan lift (×1,5 berarti 1,5 "
-        "kali rata-rata seluruh nasabah). Warna: merah di atas rata-rata, biru "
+        "kali rata-rata seluruh nasabah). Warna: hijau-biru di atas rata-rata, coklat "
         "di bawah.",
         "sizes_table": "Ukuran segmen",
         "th_segment": "segmen",
@@ -268,12 +313,16 @@ TEXT: Catalogue = {
         "ditemukan adalah {best} ({algorithm}, k = {k}; {space}); model "
         "yang direkomendasikan mencapai {recommended}. {band}",
         "lim_target_met": "Target silhouette {target} tercapai ({recommended}; {space}).",
-        "band_none": "Di bawah 0,25 berarti tidak ada struktur kelompok yang berarti: nasabah "
-        "membentuk satu sebaran yang bersambung, dan segmen adalah potongan yang "
-        "berguna untuk pemasaran, bukan kelompok alami.",
-        "band_weak": "0,25–0,5 berarti struktur lemah: segmen saling bersinggungan di tepinya.",
-        "band_reasonable": "0,5–0,7 berarti struktur cukup, tetapi sebagian nasabah berada di "
-        "antara segmen.",
+        "band_none": "Silhouette di bawah target berarti segmen adalah pembagian yang berguna "
+        "untuk pemasaran, bukan kelompok alami.",
+        "band_groups": "Silhouette setinggi ini berarti segmen adalah kelompok yang terpisah.",
+        "band_null_none": "Data yang sama dengan setiap kolom diacak (tanpa kelompok) mencapai "
+        "{null} dengan algoritma dan k yang sama, selisih hanya {excess}: segmen adalah "
+        "pembagian yang berguna untuk kampanye, bukan kelompok alami, berapa pun nilai "
+        "silhouette-nya.",
+        "band_null_groups": "Data yang sama dengan setiap kolom diacak mencapai {null}, "
+        "selisih {excess}: ada struktur kelompok di luar sebaran masing-masing kolom, meski "
+        "target belum tercapai.",
         "lim_diagnostics": "Mengapa: pada model terpilih {below} nasabah memiliki silhouette di "
         "bawah target {target}, {weak} di bawah 0,25 (dekat ke batas segmen "
         "lain) dan {negative} negatif; peta PCA menampilkan {pca} variasi; dan "
@@ -321,14 +370,43 @@ TEXT: Catalogue = {
         # page
         "title": "Customer segmentation report",
         "subtitle": "Data: {source} · {rows} rows · schema '{schema}' · generated {created}",
-        "nav_summary": "Summary",
+        "nav_decision": "Decision",
+        "nav_summary": "Segments",
+        "nav_appendix": "Technical appendix",
         "nav_quality": "Data quality",
         "nav_method": "Method",
         "nav_limitations": "Limitations",
         "footer": "Made by segmentasi {version} · seed {seed} · {created}. Every number comes "
         "straight from the result tables in this run folder.",
         # summary
-        "summary_title": "Summary",
+        "summary_title": "Customer segments",
+        "segments_lead": "'{name}' ({description}): {k} segments, {customers} customers.",
+        "sizes_axis": "customers",
+        "sizes_chart_title": "Segment sizes of '{name}'",
+        "portfolio_title": "Product combinations",
+        "portfolio_lead": "Customers hold {total} different combinations of products; the "
+        "{shown} largest cover {covered} of them. These combinations are the real unit: the "
+        "'{name}' segmentation gathers them into {k} groups.",
+        "portfolio_split": "Some combinations are split over more than one group (see the "
+        "appendix).",
+        "portfolio_rest": "{n} other combinations",
+        "portfolio_caption": "Dots: the products held; bars: customers, in their group's colour.",
+        "no_products": "no product",
+        "crosswalk_title": "'{rows}' segments across '{columns}' groups",
+        "crosswalk_axis": "'{columns}' group",
+        "crosswalk_colour": "against all customers",
+        "crosswalk_caption": "Cells: the row segment's share in that group, and its customers. "
+        "Teal: more often than average; brown: less often.",
+        "actions_caption": "Customers on each action's list, in their segment's colour.",
+        "th_action_number": "No.",
+        "appendix_title": "Technical appendix",
+        "appendix_lead": "For analysts: the data, method, statistics, checks and commands "
+        "behind the pages above. Every number above comes from the same tables.",
+        "narratives_title": "Each segment in detail",
+        "combinations_title": "Product combinations and their groups",
+        "th_products": "products held",
+        "th_in_segment": "in this group",
+        "th_profile": "profile (medians, most common levels)",
         "summary_lead": "{k} segments of {customers} customers. Model: {algorithm}, k = {k}; "
         "silhouette {silhouette}, measured on {space}.",
         "badge": "target {target} {verdict}",
@@ -338,15 +416,12 @@ TEXT: Catalogue = {
         "segment": "Segment {number}",
         "card_size": "{size} customers · {share}",
         "card_offers": "Offers",
-        "card_no_offer": "No offer is supported by the data (see above).",
-        "offer_line_segment": "{product}: owned by {rate} of this segment (all customers "
-        "{overall}, lift {lift}); {non_owners} do not have it yet. Held-out test: "
-        "{heldout_rate} in this segment, {heldout_rest} outside (a difference of {difference} "
-        "points, 95% interval {low} to {high})",
-        "offer_line_alike": "{product}: owned by {rate} of look-alike customers (all customers "
-        "{overall}, lift {lift}); {non_owners} in this segment do not have it "
-        "yet. Held-out test: {heldout_rate} in this segment, {heldout_rest} outside (a "
-        "difference of {difference} points, 95% interval {low} to {high})",
+        "offer_line_segment": "Offer {product} to the {non_owners} who do not have it: {rate} "
+        "of this segment own one (all customers {overall}); among held-out test customers, "
+        "{heldout_rate} in this segment and {heldout_rest} outside it.",
+        "offer_line_alike": "Offer {product} to the {non_owners} who do not have it: {rate} "
+        "of similar customers own one (all customers {overall}); among held-out test customers, "
+        "{heldout_rate} in this segment and {heldout_rest} outside it.",
         # quality
         "quality_title": "Data quality",
         "quality_lead": "{rows} rows passed validation against schema '{schema}'. Findings:",
@@ -389,11 +464,26 @@ TEXT: Catalogue = {
         "algorithm whose chosen k has the higher silhouette.",
         "method_silhouette": "The silhouette measures how much closer a customer is to its own "
         "segment than to the nearest other one: 1 means clearly separated, 0 "
-        "on the border, negative closer to another segment. The usual guide "
-        "(Kaufman & Rousseeuw): above 0.7 a strong structure, 0.5–0.7 "
-        "reasonable, 0.25–0.5 weak, below 0.25 no substantial structure. A "
+        "on the border, negative closer to another segment. It is read against two marks: "
+        "the target 0.7, and the silhouette of the same data with each column shuffled (data "
+        "without groups). The usual guide of Kaufman & Rousseeuw (above 0.7 strong, 0.5–0.7 "
+        "reasonable, 0.25–0.5 weak, below 0.25 no structure) is not used here: on 0/1 data "
+        "with few combinations even shuffled data reach 0.5 or more, so only the difference "
+        "from shuffled data shows natural groups. A "
         "silhouette is always computed in the feature space and with the "
         "distance its clustering used, on {rows_text}.",
+        "method_edge_high": "Note: in '{name}', k = {k} ({algorithm}) is the largest k tried "
+        "({k_min}–{k_max}). The silhouette is {first} at k = {k_min} and {last} at k = {k_max}.",
+        "method_edge_low": "Note: in '{name}', k = {k} ({algorithm}) is the smallest k tried "
+        "({k_min}–{k_max}). The silhouette is {first} at k = {k_min} and {last} at k = {k_max}.",
+        "method_edge_null": "The same data with each column shuffled: {first} at k = {k_min}, "
+        "{last} at k = {k_max}.",
+        "method_edge_high_reading": "The silhouette rises with k on the data and on shuffled "
+        "data alike, so the rule picks the edge of the range: k = {k} is not a number of natural "
+        "groups, and a larger k would score higher still. Choose the number of segments the "
+        "marketing team can run.",
+        "method_edge_low_reading": "The silhouette is highest at the smallest k: k = {k} is the "
+        "coarsest split tried, not evidence of {k} natural groups.",
         "rows_exact": "every row (exact values)",
         "rows_sampled": "a random sample of {rows} rows (estimates with 95% confidence intervals)",
         "method_stability": "Stability: each model is refitted on {runs} random subsamples of "
@@ -500,7 +590,7 @@ TEXT: Catalogue = {
         "profile_colour": "effect size (Cohen's d / h)",
         "profile_caption": "Cell text: the median (numbers) or the share of customers at that "
         "level; on the left, the value for all customers. Colour: how strongly "
-        "the segment differs from the other customers (red higher, blue lower; "
+        "the segment differs from the other customers (teal higher, brown lower; "
         "0.2 small, 0.5 medium, 0.8 large). For each category the level that "
         "best tells the segments apart is shown.",
         "profile_row_numeric": "{label} (median{unit})\nall: {overall}",
@@ -509,8 +599,8 @@ TEXT: Catalogue = {
         "product_heatmap_title": "Product ownership per segment",
         "product_colour": "lift (against average)",
         "product_caption": "Cell text: the share of owners in the segment and the lift (×1.5 "
-        "means 1.5 times the average of all customers). Colour: red above "
-        "average, blue below.",
+        "means 1.5 times the average of all customers). Colour: teal above "
+        "average, brown below.",
         "sizes_table": "Segment sizes",
         "th_segment": "segment",
         "th_name": "name",
@@ -565,12 +655,15 @@ TEXT: Catalogue = {
         "{best} ({algorithm}, k = {k}; {space}); the recommended model "
         "reaches {recommended}. {band}",
         "lim_target_met": "The target silhouette {target} is met ({recommended}; {space}).",
-        "band_none": "Below 0.25 means no substantial group structure: customers form one "
-        "continuous spread, and the segments are useful cuts for marketing rather "
-        "than natural groups.",
-        "band_weak": "0.25–0.5 means a weak structure: segments touch at their edges.",
-        "band_reasonable": "0.5–0.7 means a reasonable structure, but some customers sit between "
-        "segments.",
+        "band_none": "A silhouette below the target means the segments are a useful split for "
+        "marketing, not natural groups.",
+        "band_groups": "A silhouette this high means the segments are separate groups.",
+        "band_null_none": "The same data with each column shuffled (no groups) reach {null} "
+        "with the same algorithm and k, a difference of only {excess}: the segments are a "
+        "useful split for campaigns, not natural groups, whatever the silhouette's value.",
+        "band_null_groups": "The same data with each column shuffled reach {null}, a difference "
+        "of {excess}: there is group structure beyond each column's spread, though the target "
+        "is not met.",
         "lim_diagnostics": "Why: in the chosen model {below} of customers have a silhouette below "
         "the target {target}, {weak} below 0.25 (close to another segment's "
         "border) and {negative} below 0; the PCA map shows {pca} of the "
