@@ -503,11 +503,11 @@ class ExperimentView:
             median = getattr(row, f"median_{column.name}", None)
             level = getattr(row, f"most_common_{column.name}", None)
             if median is not None and pd.notna(median):
-                unit = column.unit_text(self.lang)
-                value = compact(float(median), self.lang)
+                unit = "" if column.is_money else column.unit_text(self.lang)
+                value = self._cell(column.name, float(median))
                 parts.append(f"{column.display(self.lang)} {value}" + (f" {unit}" if unit else ""))
             elif level is not None and pd.notna(level) and column.role == "nominal":
-                parts.append(str(level))
+                parts.append(column.level_text(str(level), self.lang))
         return " · ".join(parts)
 
     # --- choosing k ----------------------------------------------------------------------
@@ -1082,8 +1082,8 @@ class ExperimentView:
         notes = []
         for action in self.exp.actions:
             group = concentrated.get(action.column) if action.kind == "imputed" else None
-            if action.kind == "indicated":
-                notes.append(self._indicated_note(action, concentrated.get(action.column)))
+            if action.kind in ("indicated", "set_aside"):
+                notes.append(self._unrecorded_note(action, concentrated.get(action.column)))
             elif group is not None:
                 notes.append(
                     capitalised(
@@ -1101,26 +1101,28 @@ class ExperimentView:
                 notes.append(describe(action, self.lang))
         return notes
 
-    def _indicated_note(self, action: Finding, group: Finding | None) -> str:
-        """A feature marked unrecorded by an indicator column, and the group it is missing in."""
+    def _unrecorded_note(self, action: Finding, group: Finding | None) -> str:
+        """A feature often unrecorded (set aside, or marked by an indicator column), and the
+        group it is missing in."""
         where = ""
         if group is not None:
             everyone = group.params["count_level"] == action.params["rows"]
+            by = group.params["by"]
             where = self.t(
                 "lim_indicated_all" if everyone else "lim_indicated_most",
-                by=self.column_label(group.params["by"]),
-                level=group.params["level"],
+                by=self.column_label(by),
+                level=self.schema.column(by).level_text(group.params["level"], self.lang),
                 count=num(group.params["count_level"], self.lang),
             )
-        return capitalised(
-            self.t(
-                "lim_indicated",
-                column=self.column_label(action.column),
-                label=self.column_label(action.column),
-                rows=num(action.params["rows"], self.lang),
-                where=where,
-                value=number(float(action.params["value"]), self.lang),
+        label = self.column_label(action.column)
+        rows = num(action.params["rows"], self.lang)
+        if action.kind == "set_aside":
+            return capitalised(
+                self.t("lim_set_aside", column=label, label=label, rows=rows, where=where)
             )
+        value = number(float(action.params["value"]), self.lang)
+        return capitalised(
+            self.t("lim_indicated", column=label, label=label, rows=rows, where=where, value=value)
         )
 
 

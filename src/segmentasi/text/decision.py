@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..decision import TARGET_SILHOUETTE
 from . import Catalogue, capitalised
-from .numbers import count, pct, ratio
+from .numbers import count, pct, ratio, setting
 
 if TYPE_CHECKING:
     from ..decision import Action, Plan
@@ -228,7 +228,7 @@ class _Words:
         structures = self.plan.structures
         scores = self.scores([(s.experiment, s.silhouette) for s in structures])
         met = all(s.target_met for s in structures)
-        target = f"{TARGET_SILHOUETTE:g}"
+        target = setting(TARGET_SILHOUETTE, self.lang)
         key = "target_met" if met else "target_not_met"
         sentences = [self.say(key, scores=scores, target=target)]
         if not any(s.natural_groups for s in structures):

@@ -340,8 +340,12 @@ TEXT: Catalogue = {
         "tercatat', yang ikut membentuk segmen dan ikut dihitung dalam silhouette, "
         "dan kolom {label} mereka diberi nilai netral, rata-rata yang tercatat "
         "({value}).",
-        "lim_indicated_all": " (semuanya dengan {by} = {level})",
-        "lim_indicated_most": " ({count} di antaranya dengan {by} = {level})",
+        "lim_set_aside": "{column} tidak tercatat untuk {rows} nasabah{where}; mereka tidak diberi "
+        "{label} tebakan dan tidak dimasukkan ke segmen eksperimen ini, sehingga tidak ada "
+        "segmen yang digambarkan dengan {label} yang tidak mereka miliki. Segmen dan silhouette "
+        "dihitung pada nasabah lainnya.",
+        "lim_indicated_all": " (semuanya dengan {by} {level})",
+        "lim_indicated_most": " ({count} di antaranya dengan {by} {level})",
         "lim_exact": "Silhouette dihitung pasti pada semua {rows} baris.",
         "lim_sampled": "Silhouette adalah perkiraan dari sampel acak {rows} dari {total} baris; "
         "selang kepercayaan 95% model terpilih: {low} sampai {high}.",
@@ -680,8 +684,12 @@ TEXT: Catalogue = {
         "given a guessed {label}: the clustering uses an extra column '{label} not "
         "recorded', which shapes the segments and counts in the silhouette, and "
         "their {label} column takes a neutral value, the recorded mean ({value}).",
-        "lim_indicated_all": " (all of them with {by} = {level})",
-        "lim_indicated_most": " ({count} of them with {by} = {level})",
+        "lim_set_aside": "{column} is not recorded for {rows} customers{where}; they are not "
+        "given a guessed {label} and are placed in none of this experiment's segments, so no "
+        "segment is described by a {label} they do not have. The segments and silhouettes are "
+        "computed on the other customers.",
+        "lim_indicated_all": " (all of them with {by} {level})",
+        "lim_indicated_most": " ({count} of them with {by} {level})",
         "lim_exact": "Silhouettes are exact, over all {rows} rows.",
         "lim_sampled": "Silhouettes are estimates from a random sample of {rows} of {total} rows; "
         "95% confidence interval of the chosen model: {low} to {high}.",
