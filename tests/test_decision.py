@@ -95,6 +95,9 @@ def test_structure_flags_no_natural_groups_and_k_at_the_edge():
     assert not close.natural_groups and close.k_at_edge and not close.target_met
     assert clear.natural_groups and not clear.k_at_edge
     assert not unmeasured.natural_groups
+    # above shuffled data by more than the margin, but too low to be groups at all
+    faint = decision.Structure("d", "kmedoids", 3, 10, silhouette=0.11, null_silhouette=0.05)
+    assert not faint.natural_groups
 
 
 def test_crosswalk_counts_every_customer_both_experiments_clustered(result):

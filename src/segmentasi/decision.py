@@ -30,6 +30,7 @@ MIN_TEST_CUSTOMERS = 100  # a test campaign needs customers for a contact and a 
 RECORD_SHARE = 0.05  # a clustering variable unrecorded for this share of customers or more
 TARGET_SILHOUETTE = 0.7
 NO_STRUCTURE_MARGIN = 0.05  # silhouette within this of shuffled data's: no natural groups
+WEAK_STRUCTURE = 0.25  # below this silhouette, no substantial structure in any case
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,15 @@ class Structure:
 
     @property
     def natural_groups(self) -> bool:
-        """Clearly more structure than the same columns shuffled."""
+        """Groups that stand apart: a silhouette of at least WEAK_STRUCTURE (below it, Kaufman
+        and Rousseeuw find no substantial structure) and clearly above the same columns
+        shuffled (which on a few 0/1 columns reaches 0.5 without any groups)."""
         if np.isnan(self.null_silhouette):
             return self.silhouette >= TARGET_SILHOUETTE
-        return self.silhouette - self.null_silhouette >= NO_STRUCTURE_MARGIN
+        return (
+            self.silhouette >= WEAK_STRUCTURE
+            and self.silhouette - self.null_silhouette >= NO_STRUCTURE_MARGIN
+        )
 
     @property
     def k_at_edge(self) -> bool:
