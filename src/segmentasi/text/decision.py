@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..decision import TARGET_SILHOUETTE
+from ..decision import TARGET_SILHOUETTE, WEAK_STRUCTURE
 from . import Catalogue, capitalised
-from .numbers import count, pct, ratio, setting
+from .numbers import count, pct, ratio, score, setting
 
 if TYPE_CHECKING:
     from ..decision import Action, Plan
@@ -60,8 +60,10 @@ TEXT: Catalogue = {
         "sheet": "Aksi {number}",
         "cannot_title": "Yang tidak didukung data",
         "cannot": "Data tidak mendukung {parts}.",
-        "cannot_groups": "adanya kelompok alami nasabah (data yang sama dengan setiap kolom "
-        "diacak, yang sama sekali tidak berkelompok, mendapat skor hampir sama: {scores})",
+        "cannot_groups": "adanya kelompok alami nasabah ({reasons})",
+        "groups_low": "skor {scores} terlalu rendah untuk kelompok yang terpisah",
+        "groups_shuffled": "skor {scores} hampir sama dengan data yang sama dengan setiap kolom "
+        "diacak, yang sama sekali tidak berkelompok ({nulls})",
         "cannot_products": "penawaran {products} menurut segmen '{experiment}' (segmen tidak "
         "memprediksi siapa pemiliknya)",
         "cannot_nothing": "Data mendukung kelompok alami dan penawaran setiap produk menurut "
@@ -118,8 +120,10 @@ TEXT: Catalogue = {
         "sheet": "Action {number}",
         "cannot_title": "What the data cannot support",
         "cannot": "The data do not support {parts}.",
-        "cannot_groups": "natural groups of customers (the same data with each column shuffled, "
-        "which has no groups at all, scores almost the same: {scores})",
+        "cannot_groups": "natural groups of customers ({reasons})",
+        "groups_low": "a score of {scores} is too low for groups that stand apart",
+        "groups_shuffled": "a score of {scores} is almost the same as the same data with each "
+        "column shuffled, which has no groups at all ({nulls})",
         "cannot_products": "offers of {products} by '{experiment}' segment (the segments do not "
         "predict who owns them)",
         "cannot_nothing": "The data support natural groups and offers of every product by "
@@ -319,13 +323,26 @@ class _Words:
         """One sentence: no natural groups beyond shuffled data, and the products the
         targeting segments do not predict."""
         parts = []
-        unnatural = [
-            (s.experiment, s.null_silhouette)
-            for s in self.plan.structures
-            if not s.natural_groups and s.null_silhouette == s.null_silhouette
-        ]
-        if unnatural:
-            parts.append(self.say("cannot_groups", scores=self.scores(unnatural)))
+        unnatural = [s for s in self.plan.structures if not s.natural_groups]
+        low = [s for s in unnatural if s.silhouette < WEAK_STRUCTURE]
+        near = [s for s in unnatural if s not in low and s.null_silhouette == s.null_silhouette]
+        reasons = []
+        if low:
+            reasons.append(
+                self.say(
+                    "groups_low", scores=self.scores([(s.experiment, s.silhouette) for s in low])
+                )
+            )
+        if near:
+            reasons.append(
+                self.say(
+                    "groups_shuffled",
+                    scores=self.scores([(s.experiment, s.silhouette) for s in near]),
+                    nulls=self.listed([score(s.null_silhouette, self.lang) for s in near]),
+                )
+            )
+        if reasons:
+            parts.append(self.say("cannot_groups", reasons="; ".join(reasons)))
         if self.plan.unpredicted:
             products = self.listed([self.label(p) for p in self.plan.unpredicted])
             parts.append(
