@@ -250,6 +250,20 @@ class ExperimentView:
         # A bank whose table has no product flags has no product profile and no offers.
         self.has_products = not exp.profile.products.empty
 
+    def _set_aside_lead(self) -> str:
+        """' 4.045 nasabah tanpa usia tercatat tidak masuk segmen mana pun.' for the columns
+        whose unrecorded customers this experiment set aside."""
+        return "".join(
+            " "
+            + self.t(
+                "segments_set_aside",
+                rows=num(a.params["rows"], self.lang),
+                label=self.column_label(a.column),
+            )
+            for a in self.exp.actions
+            if a.kind == "set_aside"
+        )
+
     def _count_share(self, customers: float, share: float) -> str:
         """'17.532 · 62,3%': customers and their share, for a bar's annotation."""
         return f"{num(customers, self.lang)} · {pct(share, self.lang)}"
@@ -300,7 +314,8 @@ class ExperimentView:
                 description=self.exp.experiment.describe(self.lang),
                 k=self.k,
                 customers=num(len(self.exp.rows), self.lang),
-            ),
+            )
+            + self._set_aside_lead(),
             "size_chart": self._size_chart(),
             "portfolio": self._portfolio(),
             "narratives": [

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..decision import TARGET_SILHOUETTE, WEAK_STRUCTURE
 from . import Catalogue, capitalised
-from .numbers import count, pct, ratio, score, setting
+from .numbers import count, pct, ratio, setting
 
 if TYPE_CHECKING:
     from ..decision import Action, Plan
@@ -338,7 +338,7 @@ class _Words:
                 self.say(
                     "groups_shuffled",
                     scores=self.scores([(s.experiment, s.silhouette) for s in near]),
-                    nulls=self.listed([score(s.null_silhouette, self.lang) for s in near]),
+                    nulls=self.listed([ratio(s.null_silhouette, self.lang) for s in near]),
                 )
             )
         if reasons:

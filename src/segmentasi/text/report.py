@@ -30,6 +30,8 @@ TEXT: Catalogue = {
         # summary
         "summary_title": "Segmen nasabah",
         "segments_lead": "'{name}' ({description}): {k} segmen, {customers} nasabah.",
+        "segments_set_aside": "{rows} nasabah tanpa {label} tercatat tidak masuk segmen mana "
+        "pun: tanpa {label}, mereka tidak dapat ditempatkan dengan jujur.",
         "sizes_axis": "nasabah",
         "sizes_chart_title": "Ukuran segmen '{name}'",
         "portfolio_title": "Kombinasi produk",
@@ -385,6 +387,8 @@ TEXT: Catalogue = {
         # summary
         "summary_title": "Customer segments",
         "segments_lead": "'{name}' ({description}): {k} segments, {customers} customers.",
+        "segments_set_aside": "{rows} customers with no {label} recorded are in no segment: "
+        "without their {label} they cannot be placed honestly.",
         "sizes_axis": "customers",
         "sizes_chart_title": "Segment sizes of '{name}'",
         "portfolio_title": "Product combinations",
