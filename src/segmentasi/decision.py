@@ -52,6 +52,9 @@ class Action:
     lift: float = np.nan
     auc: float = np.nan  # the segmentation's held-out AUC for the product
     list_name: str | None = None
+    # record: the level of another column most of the unrecorded customers share
+    # (quality's missing_concentrated finding), and how many of them have it
+    group: tuple[str, str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,11 @@ def _records(result: RunResult) -> list[Action]:
     missing = result.table[[c for c in result.table if c in features]].isna().sum()
     share = missing / max(len(result.table), 1)
     chosen = share[share >= RECORD_SHARE].sort_values(ascending=False, kind="stable")
+    groups = {
+        f.column: (f.params["by"], str(f.params["level"]), int(f.params["count_level"]))
+        for f in result.quality.findings
+        if f.kind == "missing_concentrated"
+    }
     return [
         Action(
             number=0,
@@ -220,6 +228,7 @@ def _records(result: RunResult) -> list[Action]:
             segment_size=len(result.table),
             product=str(column),
             rate=float(share[column]),
+            group=groups.get(column),
         )
         for column in chosen.index
     ]

@@ -45,6 +45,10 @@ TEXT: Catalogue = {
         "who_segment": "Segmen {segment} '{experiment}' ({name}): {customers} nasabah tanpa "
         "{product}",
         "who_record": "{customers} nasabah ({share} dari semua) tanpa {variable} tercatat",
+        "who_record_group": "{customers} nasabah ({share} dari semua) tanpa {variable} "
+        "tercatat, {count} di antaranya dengan {by} {level}",
+        "who_record_all": "{customers} nasabah ({share} dari semua) tanpa {variable} "
+        "tercatat, semuanya dengan {by} {level}",
         "what_offer": "Tawarkan {product}.",
         "what_test": "Uji coba penawaran {product} dengan kelompok kontrol (misalnya 10% tidak "
         "dihubungi) untuk mengukur apakah penawaran berhasil.",
@@ -106,6 +110,10 @@ TEXT: Catalogue = {
         "who_segment": "Segment {segment} of '{experiment}' ({name}): {customers} customers "
         "with no {product}",
         "who_record": "{customers} customers ({share} of all) with no {variable} recorded",
+        "who_record_group": "{customers} customers ({share} of all) with no {variable} recorded, "
+        "{count} of them with {by} {level}",
+        "who_record_all": "{customers} customers ({share} of all) with no {variable} recorded, "
+        "all of them with {by} {level}",
         "what_offer": "Offer: {product}.",
         "what_test": "Trial an offer of {product} with a control group (for example 10% not "
         "contacted) to measure whether the offer works.",
@@ -258,14 +266,7 @@ class _Words:
             variable = self.label(action.product)
             return ActionWords(
                 number=action.number,
-                who=capitalised(
-                    self.say(
-                        "who_record",
-                        customers=count(action.customers, self.lang),
-                        share=pct(action.rate, self.lang),
-                        variable=variable,
-                    )
-                ),
+                who=capitalised(self.who_record(action, variable)),
                 what=self.say("what_record", variable=variable),
                 evidence=capitalised(self.say("evidence_record", variable=variable)),
                 how=self.say("how_record", variable=variable),
@@ -311,6 +312,26 @@ class _Words:
             customers=action.customers,
             reach=count(action.customers, self.lang),
             label=self.say(f"label_{action.kind}", number=action.number, product=product),
+        )
+
+    def who_record(self, action: Action, variable: str) -> str:
+        """'4.045 nasabah (14,4% dari semua) tanpa usia tercatat, 4.045 di antaranya dengan
+        status perkawinan janda/duda'."""
+        values = {
+            "customers": count(action.customers, self.lang),
+            "share": pct(action.rate, self.lang),
+            "variable": variable,
+        }
+        if action.group is None:
+            return self.say("who_record", **values)
+        by, level, how_many = action.group
+        column = self.schema.column(by)
+        return self.say(
+            "who_record_all" if how_many == action.customers else "who_record_group",
+            **values,
+            count=count(how_many, self.lang),
+            by=column.display(self.lang),
+            level=column.level_text(level, self.lang),
         )
 
     def actions_note(self) -> str | None:
