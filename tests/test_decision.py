@@ -124,3 +124,20 @@ def test_the_words_carry_each_action_and_both_languages_agree(result, plan, lang
     assert len(digits.findall(" ".join(words.paragraphs()))) == len(
         digits.findall(" ".join(other.paragraphs()))
     )
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        (None, "5 customers (0.8% of all) with no age recorded"),
+        (
+            ("Status_Perkawinan", "Janda/Duda", 5),
+            "recorded, all of them with marital status widowed",
+        ),
+        (("Status_Perkawinan", "Janda/Duda", 4), "recorded, 4 of them with marital status widowed"),
+    ],
+)
+def test_a_record_action_names_the_group_its_customers_share(result, plan, group, expected):
+    action = decision.Action(1, "record", "", None, 5, 600, "Usia", rate=5 / 600, group=group)
+    words = decision_words(replace(plan, actions=(action,)), result, "en")
+    assert expected in words.actions[0].who
