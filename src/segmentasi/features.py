@@ -1,8 +1,15 @@
 """From a validated table to the matrix an experiment clusters on: impute, encode, scale.
 
 Missing numbers (numeric, ordinal and derived-count features: the "scaled" kind) are not
-imputed into a story. With `missing="indicate"` (the default) every such feature missing in at
-least INDICATED_SHARE of the fitting rows gets a second column, `<column>:missing`: whether the
+imputed into a story. With `missing="set-aside"` (the default) a customer without a recorded
+value of a feature unrecorded in at least INDICATED_SHARE of the fitting rows is placed in no
+segment (`set_aside`, `set_aside_rows`; centre and scale come from the rows placed); a sentinel
+code is a known answer, not unrecorded, and takes the fill. On the real table the indicator
+below made the demographic segmentation "widowed, age not recorded" against everyone else;
+setting those customers aside keeps a segmentation of who the others are.
+
+With `missing="indicate"` every such feature missing in at least INDICATED_SHARE of the
+fitting rows gets a second column, `<column>:missing`: whether the
 value was not recorded (0/1), scaled as the column itself is (standardised: mean 0, variance 1;
 Gower: divided like a flag). The missing cell itself takes the neutral value, the mean of the
 recorded values (0 after standardising). A customer without a recorded age is then placed by
