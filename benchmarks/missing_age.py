@@ -9,12 +9,15 @@ for each experiment clustering on a feature with missing values:
 - the share of each segment's members whose value is unrecorded,
 - the chosen (algorithm, k) and its silhouette, and the sweep's silhouettes by k.
 
-Treatments (quality.Handling.missing):
-    impute    the previous default: the median, unmarked (FundFusion: age 43)
-    indicate  the new default: an indicator column `<column>:missing` and the mean (0 once
+Treatments (quality.Handling.missing), all four by default:
+    set-aside the default: customers without a number unrecorded in at least 5% of rows
+              (features.INDICATED_SHARE) are placed in no segment; the silhouette is over the
+              rows clustered; other gaps take the median
+    indicate  the previous default: an indicator column `<column>:missing` and the mean (0 once
               standardised); the indicator is part of the clustering space and its silhouette
-    drop      the rows are left out of the experiment (a "not recorded" group outside the
-              clustering: they get no segment)
+    impute    the default before that: the median, unmarked (FundFusion: age 43)
+    drop      rows with any missing feature are left out of the experiment (they get no
+              segment)
 A fourth candidate, distances over each row's recorded features only, is not in the pipeline
 (every algorithm, the silhouette and assign would need masked distances); see features.py.
 
@@ -50,7 +53,7 @@ def main() -> None:
     parser.add_argument("table", nargs="?", default=str(REAL_TABLE))
     parser.add_argument("--experiment", default="demografi")
     parser.add_argument(
-        "--treatment", action="append", choices=MISSING_HANDLING, help="default: all three"
+        "--treatment", action="append", choices=MISSING_HANDLING, help="default: all four"
     )
     args = parser.parse_args()
     path = Path(args.table)

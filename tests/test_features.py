@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial.distance import cdist
 
-from segmentasi.features import FeatureSpace
+from segmentasi.features import INDICATED_SHARE, FeatureSpace
+from segmentasi.schema import schema_from_dict
 from segmentasi.validation import validate
 
 from .conftest import make_other_bank
@@ -12,7 +14,7 @@ from .conftest import make_other_bank
 
 def test_demographic_space_standardises_and_one_hot_encodes(synthetic, schema):
     table, _ = validate(synthetic, schema)
-    space = FeatureSpace(schema, schema.experiment("demografi")).fit(table)
+    space = FeatureSpace(schema, schema.experiment("demografi"), missing="indicate").fit(table)
     X = space.transform(table)
     assert X.dtype == np.float32 and X.shape == (len(table), len(space.feature_names_))
     names = space.feature_names_
@@ -31,6 +33,70 @@ def test_demographic_space_standardises_and_one_hot_encodes(synthetic, schema):
     assert len(onehot) == 6 and np.all(X[:, onehot].sum(axis=1) == 1)
     assert space.imputed_ == {"Usia": int(unrecorded.sum())}
     assert space.indicated == ["Usia"]
+
+
+def test_default_sets_aside_the_often_unrecorded_number(synthetic, schema):
+    table, _ = validate(synthetic, schema)
+    space = FeatureSpace(schema, schema.experiment("demografi")).fit(table)
+    assert space.missing == "set-aside"
+    unrecorded = table["Usia"].isna().to_numpy()
+    assert space.set_aside == ["Usia"] and space.indicated == []
+    assert "Usia:missing" not in space.feature_names_ and "Usia" not in space.imputed_
+    np.testing.assert_array_equal(space.set_aside_rows(table)["Usia"], unrecorded)
+
+
+TINY_SCHEMA = {
+    "name": "tiny",
+    "columns": [
+        {"name": "status", "role": "nominal", "levels": ["a", "b"]},
+        {"name": "age", "role": "numeric", "min": 0, "max": 120},
+        {"name": "pdays", "role": "numeric", "min": 0, "sentinels": [{"value": -1}]},
+    ],
+    "experiments": {"people": {"features": ["status", "age", "pdays"], "metric": "euclidean"}},
+}
+
+
+def test_exact_set_aside_encoding_of_a_tiny_hand_made_table():
+    """age is unrecorded in 1 of 4 rows (25% >= INDICATED_SHARE): set aside, with centre and
+    scale from the recorded 20, 30, 40 only. pdays's -1 is a sentinel code, not unrecorded:
+    it takes the median of the measured values, 5, and is not set aside."""
+    schema = schema_from_dict(TINY_SCHEMA)
+    table = pd.DataFrame(
+        {
+            "status": pd.Categorical(["a", "a", "a", "b"], categories=["a", "b"]),
+            "age": [20.0, 30.0, 40.0, np.nan],
+            "pdays": [-1.0, 2.0, 5.0, 8.0],
+        }
+    )
+    assert table["age"].isna().mean() >= INDICATED_SHARE
+    space = FeatureSpace(schema, schema.experiment("people")).fit(table)
+    age, pdays = space.encoders_[1], space.encoders_[2]
+    assert space.feature_names_ == ["status=a", "status=b", "age", "pdays"]
+    assert space.set_aside == ["age"] and space.indicated == []
+    assert (age.set_aside, age.indicator) == (True, False)
+    assert age.center == pytest.approx(30.0) and age.scale == pytest.approx(np.sqrt(200 / 3))
+    np.testing.assert_array_equal(space.set_aside_rows(table)["age"], [False, False, False, True])
+    # pdays is a number with a sentinel: filled with the median 5, standardised over 5, 2, 5, 8
+    # (mean 5, population sd sqrt(4.5)).
+    assert (pdays.set_aside, pdays.fill, pdays.center) == (False, 5.0, 5.0)
+    assert pdays.scale == pytest.approx(np.sqrt(4.5))
+    X = space.transform(table.iloc[:3])
+    sd = np.sqrt(200 / 3)
+    expected = np.array(
+        [
+            [1, 0, -10 / sd, 0],
+            [1, 0, 0, -3 / np.sqrt(4.5)],
+            [1, 0, 10 / sd, 0],
+        ],
+        dtype=np.float32,
+    )
+    np.testing.assert_allclose(X, expected, rtol=1e-6, atol=1e-7)
+    # The same gap in fewer than INDICATED_SHARE of the rows takes the median, unmarked.
+    many = pd.concat([table.iloc[:3]] * 10 + [table.iloc[3:]], ignore_index=True)
+    assert many["age"].isna().mean() < INDICATED_SHARE
+    sparse = FeatureSpace(schema, schema.experiment("people")).fit(many)
+    assert sparse.set_aside == [] and sparse.encoders_[1].fill == 30.0
+    assert sparse.imputed_ == {"age": 1}
 
 
 def test_fill_treatment_keeps_the_median_unmarked(synthetic, schema):

@@ -436,7 +436,10 @@ def test_assign_prints_and_writes_hostile_text_as_data(run, bad_table, tmp_path)
     done = cli_run("assign", out / "people", bad_table, "--out", placed)
     assert done.returncode == 0, done.stderr
     assert_clean(done)
-    assert "[link=file:///etc/passwd]x[/link]" in done.stdout  # in the segment names
+    # In the segment names (built from distinguishing traits: the hostile tier levels and
+    # product label here, not the region's label): markup and control characters as text.
+    assert "$\\alpha$" in done.stdout and "@SUM(1) \\x1b[31m\\x07" in done.stdout
+    assert "<b>card</b>" in done.stdout
     assert all(shown in done.stderr for shown in BAD_SHOWN[:2])
     assert unsafe_cells(placed) == []
     table = files.spreadsheet_restored(pd.read_csv(placed, dtype=str, keep_default_na=False))

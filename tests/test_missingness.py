@@ -1,8 +1,10 @@
-"""Structural missingness: a number missing for a group is marked, not imputed into a story.
+"""Structural missingness: a number missing for a group is not imputed into a story.
 
 Synthetic FundFusion customers (synth.py) plant the real table's gap: no widowed customer has
-a recorded age. They must not land, by a filled-in age, in a segment described by age; the
-indicator must survive the model file; and the real table is checked when it is present.
+a recorded age. By default (set-aside) they are placed in no segment, by the run and by
+`assign` alike; with `missing="indicate"` they are marked by an indicator that must survive the
+model file; they must never land, by a filled-in age, in a segment described by age; and the
+real table is checked when it is present.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from segmentasi import Handling, RunOptions, SweepOptions, load_model, read_table, run, validate
 from segmentasi.features import INDICATED_SHARE, FeatureSpace
-from segmentasi.model import SavedModel
+from segmentasi.model import REASONS, SET_ASIDE, SavedModel, _payload_digest
 from segmentasi.pipeline import compute
 from segmentasi.quality import assess
 from segmentasi.schema import schema_from_dict
@@ -41,12 +43,13 @@ def validated(synthetic, schema) -> pd.DataFrame:
     return validate(synthetic, schema)[0]
 
 
-@pytest.mark.parametrize("treatment", ["indicate", "impute"])
+@pytest.mark.parametrize("treatment", ["set-aside", "indicate", "impute"])
 def test_unrecorded_customers_are_not_filled_into_a_segment_described_by_the_number(
     validated, schema, treatment
 ):
-    """Under the default, no segment named by the number has more than 10% of members without
-    it. The previous median fill is run too, to show the test can fail: it puts them there."""
+    """Set aside (the default), no segment holds a customer without the number; marked by an
+    indicator, no segment named by the number has more than 10% of members without it. The
+    median fill is run too, to show the check can fail: it puts some of them there."""
     column, unrecorded = _gap(validated, schema, "demografi")
     options = RunOptions(("demografi",), handling=Handling(missing=treatment), sweep=OPTIONS)
     result = compute(validated, schema, options, diagnose=False)["demografi"]
@@ -57,22 +60,29 @@ def test_unrecorded_customers_are_not_filled_into_a_segment_described_by_the_num
     worst = max(
         (shares[s] for s in named_by_it if not name_says_unrecorded(result, s, label)), default=0.0
     )
-    if treatment == "indicate":
+    if treatment == "set-aside":
+        assert not unrecorded[result.rows].any() and (shares == 0).all()
+    elif treatment == "indicate":
         assert worst <= NAMED_SHARE_LIMIT
         # Those customers are together, in a segment whose name says the number is unrecorded.
         home = pd.Series(result.labels + 1)[unrecorded.to_numpy()].value_counts()
         assert home.iloc[0] == unrecorded.sum()
         assert name_says_unrecorded(result, int(home.index[0]), label)
     else:
-        assert worst > NAMED_SHARE_LIMIT
+        assert worst > 0
 
 
 def name_says_unrecorded(result, segment: int, label: str) -> bool:
     return f"{label} tidak tercatat" in result.insights.names["id"][segment].lower()
 
 
+INDICATE = Handling(missing="indicate")
+
+
 def test_the_indicator_is_part_of_the_clustered_space_and_its_silhouette(validated, schema):
-    result = run(validated, schema=schema, experiments=["demografi"], options=OPTIONS)
+    result = run(
+        validated, schema=schema, experiments=["demografi"], options=OPTIONS, handling=INDICATE
+    )
     exp = result.experiments["demografi"]
     column, unrecorded = _gap(validated, schema, "demografi")
     space = exp.spaces["kmeans"]
@@ -85,7 +95,9 @@ def test_the_indicator_is_part_of_the_clustered_space_and_its_silhouette(validat
 
 
 def test_the_indicator_round_trips_through_a_saved_model(validated, schema, tmp_path):
-    result = run(validated, schema=schema, experiments=["demografi"], options=OPTIONS)
+    result = run(
+        validated, schema=schema, experiments=["demografi"], options=OPTIONS, handling=INDICATE
+    )
     for algorithm in ("kmeans", "kmedoids"):
         model = SavedModel.from_run(result, "demografi", algorithm)
         path = model.save(tmp_path / f"{algorithm}.model")
@@ -117,12 +129,78 @@ def test_a_format_1_model_without_indicators_still_loads_and_places_alike(
         assert encoder.pop("indicator") is False
         del encoder["indicator_center"], encoder["indicator_scale"]
     document["format_version"] = 1
-    from segmentasi.model import _payload_digest
-
     document["sha256"] = _payload_digest(document["payload"])
     old = tmp_path / "old.model"
     old.write_text(json.dumps(document), encoding="utf-8")
     placed = load_model(old).assign(validated)
+    np.testing.assert_array_equal(
+        placed.table["segment"].to_numpy(), result.experiments["demografi"].labels + 1
+    )
+
+
+@pytest.fixture(scope="module")
+def set_aside_run(validated, schema):
+    return run(validated, schema=schema, experiments=["demografi"], options=OPTIONS)
+
+
+def test_the_run_clusters_exactly_the_customers_with_the_number(validated, schema, set_aside_run):
+    exp = set_aside_run.experiments["demografi"]
+    column, unrecorded = _gap(validated, schema, "demografi")
+    assert exp.spaces["kmeans"].set_aside == [column] and exp.spaces["kmeans"].indicated == []
+    pd.testing.assert_index_equal(exp.rows, validated.index[~unrecorded.to_numpy()])
+    for algorithm, space in exp.sweep.spaces.items():
+        assert len(space.X) == len(exp.rows), algorithm
+    found = [f for f in exp.actions if f.kind == "set_aside"]
+    assert [(f.column, f.params["rows"]) for f in found] == [(column, int(unrecorded.sum()))]
+    assert not any(f.column == column for f in exp.actions if f.kind in ("imputed", "indicated"))
+    segments = set_aside_run.segments_table()["segment_demografi"]
+    assert segments[unrecorded].isna().all() and segments[~unrecorded].notna().all()
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "kmedoids"])
+def test_assign_sets_aside_the_same_customers_and_places_the_rest_as_the_run(
+    validated, schema, set_aside_run, tmp_path, algorithm
+):
+    column, unrecorded = _gap(validated, schema, "demografi")
+    model = load_model(
+        SavedModel.from_run(set_aside_run, "demografi", algorithm).save(tmp_path / "m.model")
+    )
+    assert model.space.set_aside == [column]
+    placed = model.assign(validated)
+    out = placed.table
+    aside = unrecorded.to_numpy()
+    assert out.loc[aside, "segment"].isna().all()
+    assert (out.loc[aside, "reason"] == REASONS[SET_ASIDE]).all()
+    assert REASONS[SET_ASIDE].startswith("a feature the run set aside when unrecorded")
+    assert (out.loc[~aside, "reason"] == "").all()
+    sweep = set_aside_run.experiments["demografi"].sweep
+    expected = sweep.fits[(algorithm, sweep.chosen[algorithm])].labels + 1
+    np.testing.assert_array_equal(out.loc[~aside, "segment"].to_numpy(), expected)
+    assert (placed.placed, placed.unplaced) == (int((~aside).sum()), int(aside.sum()))
+    assert any(
+        str(w).startswith(f"{int(aside.sum())} row(s) could not be placed: {REASONS[SET_ASIDE]}")
+        for w in placed.warnings
+    )
+
+
+def test_a_format_2_model_with_an_indicator_still_loads_and_places_alike(
+    validated, schema, tmp_path
+):
+    result = run(
+        validated, schema=schema, experiments=["demografi"], options=OPTIONS, handling=INDICATE
+    )
+    path = SavedModel.from_run(result, "demografi").save(tmp_path / "new.model")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for encoder in document["payload"]["feature_space"]["encoders"]:
+        assert encoder.pop("set_aside") is False  # format 3's addition
+    document["format_version"] = 2
+    document["sha256"] = _payload_digest(document["payload"])
+    old = tmp_path / "old.model"
+    old.write_text(json.dumps(document), encoding="utf-8")
+    model = load_model(old)
+    assert model.space.indicated == ["Usia"] and model.space.set_aside == []
+    placed = model.assign(validated)
+    assert placed.unplaced == 0
     np.testing.assert_array_equal(
         placed.table["segment"].to_numpy(), result.experiments["demografi"].labels + 1
     )
@@ -146,7 +224,7 @@ def test_exact_encoding_of_a_tiny_hand_made_table():
             "age": [20.0, 30.0, 40.0, np.nan],
         }
     )
-    space = FeatureSpace(schema, schema.experiment("people")).fit(table)
+    space = FeatureSpace(schema, schema.experiment("people"), missing="indicate").fit(table)
     assert space.feature_names_ == ["status=a", "status=b", "age", "age:missing"]
     # Recorded ages 20, 30, 40: mean 30, population sd sqrt(200/3). The unrecorded row takes 30
     # (encoded 0); the indicator (p = 1/4) is standardised: (x - 0.25) / sqrt(0.1875).
@@ -166,7 +244,7 @@ def test_exact_encoding_of_a_tiny_hand_made_table():
     # Below INDICATED_SHARE the median fill stays, unmarked.
     many = pd.concat([table.iloc[:3]] * 10 + [table.iloc[3:]], ignore_index=True)
     assert many["age"].isna().mean() < INDICATED_SHARE
-    sparse = FeatureSpace(schema, schema.experiment("people")).fit(many)
+    sparse = FeatureSpace(schema, schema.experiment("people"), missing="indicate").fit(many)
     assert sparse.indicated == [] and sparse.encoders_[1].fill == 30.0  # the median
 
 

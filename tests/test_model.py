@@ -17,7 +17,14 @@ from segmentasi import SweepOptions, load_model, read_table, run, save
 from segmentasi.algorithms import assign as nearest_centres
 from segmentasi.errors import InputError
 from segmentasi.features import FeatureSpace
-from segmentasi.model import FORMAT_VERSION, MODEL_FILE, ModelError, SavedModel
+from segmentasi.model import (
+    FORMAT_VERSION,
+    MODEL_FILE,
+    REASONS,
+    SET_ASIDE,
+    ModelError,
+    SavedModel,
+)
 from segmentasi.schema import schema_from_dict
 
 from .conftest import make_other_bank
@@ -63,7 +70,11 @@ def test_assigning_the_training_table_reproduces_the_training_labels(
     space = fitted.experiments[experiment].sweep.spaces[algorithm]
     _, expected_distance = nearest_centres(space.X, model.centers, space.metric)
     np.testing.assert_array_equal(placed.table["distance"].to_numpy()[rows], expected_distance)
-    assert placed.unplaced == 0 and len(placed.table) == len(synthetic)
+    # The customers the run set aside (no recorded age, in demografi) get no segment here either.
+    assert placed.unplaced == len(synthetic) - len(rows) and len(placed.table) == len(synthetic)
+    aside = ~placed.table.index.isin(rows)
+    assert (placed.table["reason"][aside] == REASONS[SET_ASIDE]).all()
+    assert placed.table["segment"][aside].isna().all()
 
 
 @pytest.mark.parametrize(("experiment", "algorithm"), CASES)
@@ -157,47 +168,63 @@ def prospects(synthetic, schema) -> pd.DataFrame:
     return table
 
 
+ALL_MISSING_ROWS = [20, 30]
+
+
+def age_set_aside(prospects: pd.DataFrame) -> np.ndarray:
+    """The prospects without a valid age (missing, or 150 above the maximum): the demographic
+    run set aside the customers without a recorded age, so assign places none of them."""
+    age = pd.to_numeric(prospects["Usia"], errors="coerce")
+    aside = (age.isna() | (age > 100)).to_numpy(copy=True)
+    aside[ALL_MISSING_ROWS] = False  # not placed for another reason: every feature is missing
+    return aside
+
+
 def test_prospects_keep_every_row_in_order_with_counted_warnings(run_dir, prospects, synthetic):
     model = load_model(model_path(run_dir, "demografi", "kmeans"))
     placed = model.assign(prospects, lang="en")
     out = placed.table
     assert list(out["GCIF"]) == list(prospects["GCIF"])
     assert list(out.columns[: prospects.shape[1]]) == list(prospects.columns)
-    assert placed.placed == 98 and placed.unplaced == 2
+    aside = age_set_aside(prospects)
+    assert aside[10:16].all() and 0 < aside.sum() < 30
+    assert placed.placed == 98 - aside.sum() and placed.unplaced == 2 + aside.sum()
     assert out.loc[[20, 30], "segment"].isna().all()
     assert (out.loc[[20, 30], "reason"] == "every feature is missing or invalid").all()
-    assert (out.drop(index=[20, 30])["reason"] == "").all()
-    assert out["segment"].notna().sum() == 98
+    assert out["segment"][aside].isna().all() and (out["reason"][aside] == REASONS[SET_ASIDE]).all()
+    placeable = ~aside
+    placeable[ALL_MISSING_ROWS] = False
+    assert (out["reason"][placeable] == "").all() and out["segment"][placeable].notna().all()
     assert out.loc[0, "segment_name"] == model.segment_name(int(out.loc[0, "segment"]), "en")
     messages = [str(w) for w in placed.warnings]
-    age_filled = synthetic["Usia"].iloc[:100].isna().to_numpy(copy=True)
-    age_filled[10:16] = True  # five blanked, one out of range
-    age_filled[[20, 30]] = False  # not placed, so nothing was filled
-    ages_filled = int(age_filled.sum())
     expected = [
-        "column 'Area': 10 value(s) missing or invalid, filled with the training value",
-        f"column 'Usia': {ages_filled} value(s) missing or invalid, marked as not recorded "
-        "(the run's indicator column) with the neutral value",
+        # Rows 1-10 have an unknown level; the ones set aside were not filled.
+        f"column 'Area': {10 - aside[:10].sum()} value(s) missing or invalid, filled with the "
+        "training value",
         "column 'Usia': value(s) above the maximum 100 (row 16)",
         "column 'Pendidikan': unknown level(s) 'PhD' x1",
         "column 'Pendapatan_Tahunan': non-numeric value(s) such as 'banyak' (row 17)",
         "column 'Total_Relationship_Balance': value(s) that are not finite numbers such as 'inf'",
         "2 row(s) could not be placed: every feature is missing or invalid (rows 21, 31)",
+        f"{aside.sum()} row(s) could not be placed: {REASONS[SET_ASIDE]} (rows ",
     ]
     for text in expected:
         assert any(m.startswith(text) for m in messages), (text, messages)
-    assert "Usia" in out.loc[10, "imputed"] and out.loc[0, "imputed"].startswith("Area")
+    # No age is filled in: a row without one is set aside, not placed by a guessed age.
+    assert not any(m.startswith("column 'Usia': ") and "filled" in m for m in messages)
+    assert out.loc[10, "imputed"] == "" and out.loc[0, "imputed"].startswith("Area")
 
 
 def test_a_bad_value_is_placed_as_if_it_had_the_training_value(run_dir, prospects):
-    """Or, for a number marked by an indicator column, as if it were unrecorded."""
+    """Or, for a number marked by an indicator column or set aside, as if it were unrecorded."""
     model = load_model(model_path(run_dir, "demografi", "kmedoids"))
     fill = {enc.column: enc.fill_text() for enc in model.space.encoders_}
     repaired = prospects.copy()
     repaired.loc[0:9, "Area"] = fill["Area"]
-    # A number marked by an indicator column: a bad value is placed as if it were unrecorded.
-    indicated = model.space.indicated
-    repaired.loc[10:15, "Usia"] = None if "Usia" in indicated else fill["Usia"]
+    # A number marked by an indicator column or set aside: a bad value counts as unrecorded.
+    unrecorded = model.space.indicated + model.space.set_aside
+    assert "Usia" in unrecorded  # what this checks for a number the run did not fill
+    repaired.loc[10:15, "Usia"] = None if "Usia" in unrecorded else fill["Usia"]
     repaired.loc[16, "Pendapatan_Tahunan"] = fill["Pendapatan_Tahunan"]
     repaired.loc[17, "Pendidikan"] = fill["Pendidikan"]
     repaired.loc[18, "Total_Relationship_Balance"] = fill["Total_Relationship_Balance"]
@@ -209,6 +236,7 @@ def test_a_bad_value_is_placed_as_if_it_had_the_training_value(run_dir, prospect
 OFFERED = {
     1: ["Produk_Kartu_Kredit", "Produk_Deposito", "Produk_Kredit_Rumah"],
     2: ["Produk_Kredit_Kendaraan"],
+    3: ["Produk_Tabungan"],
 }
 
 
@@ -231,7 +259,13 @@ def test_prospects_get_their_segments_top_offers_by_rank(run_dir, prospects):
     out = model.assign(prospects, top_offers=2).table
     expected = (
         out["segment"]
-        .map({1: "Produk_Kartu_Kredit; Produk_Deposito", 2: "Produk_Kredit_Kendaraan"})
+        .map(
+            {
+                1: "Produk_Kartu_Kredit; Produk_Deposito",
+                2: "Produk_Kredit_Kendaraan",
+                3: "Produk_Tabungan",
+            }
+        )
         .fillna("")
     )
     placed = out["segment"].notna()
@@ -244,10 +278,11 @@ def test_rows_of_a_segment_without_offers_are_counted_in_a_warning(run_dir, pros
     model = load_model(model_path(run_dir, "demografi", "kmeans"))
     model = with_offers(model, {1: ["Produk_Deposito"]})
     placed = model.assign(prospects)
-    in_two = int((placed.table["segment"] == 2).sum())
-    assert 0 < in_two < placed.placed
+    others = int((placed.table["segment"] > 1).sum())
+    assert 0 < others < placed.placed
+    listed = ", ".join(str(s) for s in range(2, model.k + 1))
     assert any(
-        str(w).startswith(f"{in_two:,} row(s) get no recommended products: segment(s) 2 ")
+        str(w).startswith(f"{others:,} row(s) get no recommended products: segment(s) {listed} ")
         for w in placed.warnings
     )
 
@@ -263,7 +298,8 @@ def test_segments_without_a_name_are_numbered(run_dir):
 def test_customers_are_not_offered_products_they_own(run_dir, synthetic):
     model = with_offers(load_model(model_path(run_dir, "demografi", "kmeans")), OFFERED)
     out = model.assign(synthetic, top_offers=2).table
-    for row in out.itertuples():
+    assert out["recommended_products"][out["segment"].isna()].isna().all()  # set aside
+    for row in out.dropna(subset=["segment"]).itertuples():
         wanted = [p for p in OFFERED.get(row.segment, []) if getattr(row, p) != 1][:2]
         assert row.recommended_products == "; ".join(wanted), row.Index
 
@@ -309,7 +345,7 @@ def test_an_absent_feature_column_can_be_filled_when_asked(run_dir, prospects):
     as_if = prospects.assign(Vintage=model.space.encoders_[2].fill_text())
     assert model.space.encoders_[2].column == "Vintage"
     placed = filled.table["segment"].notna()
-    assert filled.placed == 98 and not placed[[20, 30]].any()
+    assert filled.placed == 98 - age_set_aside(prospects).sum() and not placed[[20, 30]].any()
     pd.testing.assert_series_equal(
         filled.table["segment"][placed], model.assign(as_if).table["segment"][placed]
     )
@@ -387,9 +423,11 @@ def test_command_line_writes_what_the_api_returns_and_prints_warnings(run_dir, p
         "assign", str(run_dir / "demografi"), str(data), "--out", str(out), "--chunk-rows", "33"
     )
     assert done.returncode == 0, done.stderr
-    assert "Placed 98 of 100 rows" in done.stdout
-    assert "column 'Area': 10 value(s) missing or invalid" in done.stderr
-    assert "2 row(s) could not be placed" in done.stderr
+    assert f"Placed {98 - age_set_aside(prospects).sum()} of 100 rows" in done.stdout
+    areas = 10 - age_set_aside(prospects)[:10].sum()  # rows set aside are not filled
+    assert f"column 'Area': {areas} value(s) missing or invalid" in done.stderr
+    assert "2 row(s) could not be placed: every feature is missing" in done.stderr
+    assert f"{age_set_aside(prospects).sum()} row(s) could not be placed: a feature" in done.stderr
     expected = tmp_path / "expected.csv"
     load_model(run_dir / "demografi" / MODEL_FILE).assign(read_table(data)).table.to_csv(
         expected, index=False
@@ -502,4 +540,4 @@ def test_csv_parquet_and_excel_inputs_place_rows_alike(run_dir, prospects, tmp_p
     ]
     for other in results[1:]:
         pd.testing.assert_frame_equal(other, results[0])
-    assert results[0]["segment"].notna().sum() == 98
+    assert results[0]["segment"].notna().sum() == 98 - age_set_aside(prospects).sum()

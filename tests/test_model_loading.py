@@ -37,6 +37,7 @@ from segmentasi.model import (
     SavedModel,
     _payload_digest,
 )
+from segmentasi.recommend import OFFER_COLUMNS
 
 # The demographic experiment's features, from the built-in schema.
 DEMOGRAPHICS = list(builtin_schema("fundfusion").experiment("demografi").features)
@@ -180,7 +181,9 @@ IMPOSSIBLE = {
         set_at("centers", 0, [[None]]),
         r"payload\.centers\[0\]\[0\]: must be a number, not a list",
     ),
-    "ragged centres": (ragged_centres, r"payload\.centers: row 1 has 22 numbers, row 0 has 23"),
+    # The demographic space has 22 feature columns: Usia is set aside when unrecorded (the
+    # default), so it has no ':missing' indicator column.
+    "ragged centres": (ragged_centres, r"payload\.centers: row 1 has 21 numbers, row 0 has 22"),
     "centres as text": (
         set_at("centers", "[[0.1]]"),
         r"payload\.centers: must be a list, not a string",
@@ -188,7 +191,7 @@ IMPOSSIBLE = {
     "fewer centres than k": (set_at("k", 3), r"payload\.centers: 2 rows for k=3"),
     "centres of too few features": (
         set_at("centers", [[0.0], [1.0]]),
-        r"payload\.centers: rows of 1 numbers for 23 features",
+        r"payload\.centers: rows of 1 numbers for 22 features",
     ),
     "a million features": (wide_centres, r"payload\.centers\[0\]: 10,001 items; at most 10,000"),
     "absurd k": (set_at("k", 10**9), r"payload\.k: 1000000000 segments; a model has 2 to 1,000"),
@@ -328,7 +331,7 @@ IMPOSSIBLE = {
     ),
     "offer row too short": (
         set_at("offers", "rows", 2, [1]),
-        r"payload\.offers\.rows\[2\]: 1 cells for 16 columns",
+        rf"payload\.offers\.rows\[2\]: 1 cells for {len(OFFER_COLUMNS)} columns",
     ),
     "offer cell that is a list": (
         set_at("offers", "rows", 0, 1, ["Produk_Tabungan"]),

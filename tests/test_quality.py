@@ -100,5 +100,6 @@ def test_handling_drops_duplicates_and_missing_when_asked(table):
 
 
 def test_bad_handling_option_is_a_user_error():
-    with pytest.raises(InputError, match="missing handling must be 'indicate', 'impute' or 'drop'"):
+    expected = "missing handling must be one of set-aside, indicate, impute, drop, not 'guess'"
+    with pytest.raises(InputError, match=expected):
         Handling(missing="guess")

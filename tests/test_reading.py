@@ -26,7 +26,7 @@ from segmentasi import SweepOptions, read_table, run
 from segmentasi.cli import main
 from segmentasi.decimals import MAX_MAGNITUDE
 from segmentasi.errors import InputError, UserError
-from segmentasi.model import SavedModel
+from segmentasi.model import REASONS, SET_ASIDE, SavedModel
 from segmentasi.schema import schema_from_dict
 from segmentasi.validation import ValidationError, validate
 
@@ -460,7 +460,13 @@ def test_assign_turns_non_finite_numbers_into_counted_missing_values(
     )
     assert "value(s) missing or invalid, filled with the training value" in output
     placed = pd.read_csv(out, sep=",", dtype=str, keep_default_na=False)
-    assert (placed["reason"] == "").all() and (placed["segment"] != "").all()
+    # Every row is placed but those without an age ('nan' in row 7 among them), which the run
+    # set aside; a non-finite income or balance does not keep a row from its segment.
+    text = pd.read_csv(hostile_numbers, sep=";", dtype=str, keep_default_na=False)
+    aside = text["Usia"].isin(["", "nan"])
+    assert aside[6] and not aside[[2, 4, 8]].any()
+    assert (placed["reason"][~aside] == "").all() and (placed["segment"][~aside] != "").all()
+    assert (placed["reason"][aside] == REASONS[SET_ASIDE]).all()
     assert "Pendapatan_Tahunan" in placed.loc[2, "imputed"]
     assert "Total_Relationship_Balance" in placed.loc[4, "imputed"]
 

@@ -1,8 +1,15 @@
 """From a validated table to the matrix an experiment clusters on: impute, encode, scale.
 
 Missing numbers (numeric, ordinal and derived-count features: the "scaled" kind) are not
-imputed into a story. With `missing="indicate"` (the default) every such feature missing in at
-least INDICATED_SHARE of the fitting rows gets a second column, `<column>:missing`: whether the
+imputed into a story. With `missing="set-aside"` (the default) a customer without a recorded
+value of a feature unrecorded in at least INDICATED_SHARE of the fitting rows is placed in no
+segment (`set_aside`, `set_aside_rows`; centre and scale come from the rows placed); a sentinel
+code is a known answer, not unrecorded, and takes the fill. On the real table the indicator
+below made the demographic segmentation "widowed, age not recorded" against everyone else;
+setting those customers aside keeps a segmentation of who the others are.
+
+With `missing="indicate"` every such feature missing in at least INDICATED_SHARE of the
+fitting rows gets a second column, `<column>:missing`: whether the
 value was not recorded (0/1), scaled as the column itself is (standardised: mean 0, variance 1;
 Gower: divided like a flag). The missing cell itself takes the neutral value, the mean of the
 recorded values (0 after standardising). A customer without a recorded age is then placed by
@@ -123,7 +130,7 @@ class FeatureSpace:
     def set_aside_rows(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
         """Per set-aside column, the rows of `df` (as a boolean mask) where it is unrecorded."""
         return {
-            enc.column: np.isnan(self._numbers(self.schema.column(enc.column), df[enc.column]))
+            enc.column: _unrecorded(self.schema.column(enc.column), df[enc.column])
             for enc in self.encoders_
             if enc.set_aside
         }
@@ -181,9 +188,13 @@ class FeatureSpace:
         )
         missing = np.isnan(numbers)
         often = missing.any() and missing.mean() >= INDICATED_SHARE
-        if self.missing == "set-aside" and often:
-            # Centre and scale from the recorded values: the unrecorded rows are not placed.
-            return _replace(self._scaled(enc, numbers[~missing], col.scale), set_aside=True)
+        # Only unrecorded values set a customer aside: a sentinel code (-1 = never contacted)
+        # is a known answer, and takes the fill as under "fill" (assign does the same).
+        unrecorded = _unrecorded(col, values)
+        if self.missing == "set-aside" and unrecorded.mean() >= INDICATED_SHARE:
+            # Centre and scale from the rows placed: the unrecorded rows are not.
+            placed = np.where(missing, fill, numbers)[~unrecorded]
+            return _replace(self._scaled(enc, placed, col.scale), set_aside=True)
         if self.missing == "indicate" and often:
             # Centre and scale from the recorded values only; the fill is their mean (in the
             # log scale's units for a log column), which encodes to the neutral value.
@@ -259,6 +270,14 @@ class FeatureSpace:
             return scaled
         flag = (missing - enc.indicator_center) / enc.indicator_scale
         return np.column_stack([scaled, flag])
+
+
+def _unrecorded(col: Column, values: pd.Series) -> np.ndarray:
+    """Where a scaled-kind column's value was not recorded: missing, and not a sentinel code."""
+    numbers = FeatureSpace._numbers(col, values)
+    if not col.sentinels:
+        return np.isnan(numbers)
+    return np.isnan(numbers) & ~col.sentinel_mask(values).to_numpy(dtype=bool, na_value=False)
 
 
 def _feature_count(space: FeatureSpace) -> int:

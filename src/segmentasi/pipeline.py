@@ -134,15 +134,18 @@ def _prepare(
             f"experiment '{experiment.name}': {len(used)} usable rows is too few for k up to "
             f"{max(options.ks)}"
         )
+    # Cells filled (or marked) among the rows clustered: a set-aside customer's other gaps
+    # are not filled into any segment.
+    filled = {column: int(used[column].isna().sum()) for column in standard.imputed_}
     actions += [
         Finding(
             "indicated" if enc.indicator else "imputed",
             enc.column,
             "info",
-            {"rows": standard.imputed_[enc.column], "value": enc.fill_text()},
+            {"rows": filled[enc.column], "value": enc.fill_text()},
         )
         for enc in standard.encoders_
-        if enc.column in standard.imputed_
+        if filled.get(enc.column)
     ]
     spaces = {"kmeans": standard, "kmedoids": standard}
     sweep_spaces = {
