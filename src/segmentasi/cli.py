@@ -26,6 +26,7 @@ from rich.text import Text
 
 from . import files, search_defaults
 from .config import base_schema_for, load_config, reproduction_note
+from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
 from .errors import InputError, UserError, printable
 from .infer import infer_schema
 from .job import run
@@ -35,7 +36,7 @@ from .parallel import STOP_SIGNALS
 from .quality import Handling, assess
 from .recommend import campaign_targets
 from .report import REPORT_FILE
-from .results import RunResult
+from .results import ExperimentResult, RunResult
 from .run_folder import default_experiment, read_campaign_tables, run_model_path
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
@@ -552,13 +553,25 @@ def _print_summary(result: RunResult) -> None:
                 pct(row.smallest_segment_share, "en"),
             )
         out_console.print(table)
-        algorithm, k = sweep.recommended
-        verdict = "met" if sweep.target_met else "NOT met"
-        out_console.print(
-            f"{name}: recommended {algorithm} k={k}, silhouette "
-            f"{sweep.recommended_silhouette:.3f}; target {sweep.target} {verdict}.",
-            highlight=False,
+        out_console.print(summary_line(name, exp), highlight=False)
+
+
+def summary_line(name: str, exp: ExperimentResult) -> str:
+    """'produk: recommended kmeans k=4, silhouette 1.000; target 0.7 met, but ...': a met
+    target within decision.NO_STRUCTURE_MARGIN of shuffled data says so in the same line."""
+    sweep = exp.sweep
+    algorithm, k = sweep.recommended
+    verdict = "met" if sweep.target_met else "NOT met"
+    null = structure(name, exp).null_silhouette
+    if sweep.target_met and near_shuffled(sweep.recommended_silhouette, null):
+        verdict = (
+            f"met, but the same data shuffled reach {null:.3f} (less than "
+            f"{NO_STRUCTURE_MARGIN} apart): not natural groups"
         )
+    return (
+        f"{name}: recommended {algorithm} k={k}, silhouette "
+        f"{sweep.recommended_silhouette:.3f}; target {sweep.target} {verdict}."
+    )
 
 
 @app.command("synth")

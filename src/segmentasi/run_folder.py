@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
+from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
 from .deliverables import (
     ACTIONS_FOLDER,
     SLIDES_FILE,
@@ -124,11 +125,22 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     folder.mkdir()
     sweep = exp.sweep
     files.write_csv(sweep.table, folder / "sweep.csv")
+    null = structure(exp.experiment.name, exp).null_silhouette
+    near = sweep.target_met and near_shuffled(sweep.recommended_silhouette, null)
     files.write_json(
         {
             "experiment": exp.experiment.name,
             "target_silhouette": sweep.target,
             "target_met": sweep.target_met,
+            # the same algorithm and k on the same data with each column shuffled (null: not
+            # measured), and the caveat every "met" carries when it comes that close
+            "null_silhouette": None if np.isnan(null) else null,
+            "target_note": (
+                f"met, but the same data shuffled reach {null:.3f} (less than "
+                f"{NO_STRUCTURE_MARGIN} apart): not natural groups"
+                if near
+                else None
+            ),
             "recommended": {
                 "algorithm": sweep.recommended[0],
                 "k": sweep.recommended[1],

@@ -282,6 +282,28 @@ class ExperimentView:
     def column_label(self, name: str) -> str:
         return _column_display(self.schema, name, self.lang)
 
+    @property
+    def null_silhouette(self) -> float:
+        """The recommended model's silhouette on the same data shuffled (NaN if not measured)."""
+        return decision.structure(self.name, self.exp).null_silhouette
+
+    @property
+    def met_near_shuffled(self) -> bool:
+        """The target is met within decision.NO_STRUCTURE_MARGIN of shuffled data."""
+        return self.sweep.target_met and decision.near_shuffled(
+            self.sweep.recommended_silhouette, self.null_silhouette
+        )
+
+    def _verdict(self) -> str:
+        """'met', 'not met', or 'met' with the shuffled-data caveat."""
+        if self.met_near_shuffled:
+            return self.t(
+                "target_met_shuffled",
+                null=score(self.null_silhouette, self.lang),
+                margin=setting(decision.NO_STRUCTURE_MARGIN, self.lang),
+            )
+        return self.t("target_met" if self.sweep.target_met else "target_not_met")
+
     def space_text(self, algorithm: str | None = None) -> str:
         space = self.sweep.spaces[algorithm or self.algorithm]
         return self.t(
@@ -323,9 +345,7 @@ class ExperimentView:
             ],
             "target_met": self.sweep.target_met,
             "badge": self.t(
-                "badge",
-                target=setting(self.sweep.target, self.lang),
-                verdict=self.t("target_met" if self.sweep.target_met else "target_not_met"),
+                "badge", target=setting(self.sweep.target, self.lang), verdict=self._verdict()
             ),
             "cards": self._cards(),
             "k_charts": [self._elbow_chart(), self._silhouette_k_chart()],
@@ -1020,10 +1040,12 @@ class ExperimentView:
         if sweep.target_met:
             items.append(
                 self.t(
-                    "lim_target_met",
+                    "lim_target_met_shuffled" if self.met_near_shuffled else "lim_target_met",
                     target=setting(sweep.target, self.lang),
                     recommended=score(self.chosen_row.silhouette, self.lang),
                     space=self.space_text(),
+                    null=score(self.null_silhouette, self.lang),
+                    margin=setting(decision.NO_STRUCTURE_MARGIN, self.lang),
                 )
             )
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..decision import TARGET_SILHOUETTE, WEAK_STRUCTURE
+from ..decision import NO_STRUCTURE_MARGIN, TARGET_SILHOUETTE, WEAK_STRUCTURE
 from . import Catalogue, capitalised
 from .numbers import count, pct, ratio, setting
 
@@ -33,6 +33,10 @@ TEXT: Catalogue = {
         "(silhouette, 0 sampai 1) ditargetkan {target}, hasilnya {scores}.",
         "target_met": "Segmen terpisah sejelas target: skor keterpisahan (silhouette, 0 sampai "
         "1) ditargetkan {target}, hasilnya {scores}.",
+        "target_met_shuffled": "Skor keterpisahan (silhouette, 0 sampai 1) mencapai target "
+        "{target} ({scores}), tetapi data yang sama dengan setiap kolom diacak mencapai hampir "
+        "sama ({nulls}; selisih kurang dari {margin}), jadi target tercapai tanpa kelompok yang "
+        "benar-benar terpisah.",
         "score": "'{experiment}' {score}",
         "split_not_groups": "Segmen adalah pembagian yang berguna untuk kampanye, bukan "
         "kelompok alami dalam data.",
@@ -98,6 +102,10 @@ TEXT: Catalogue = {
         "separation score (silhouette, 0 to 1) was to reach {target} and is {scores}.",
         "target_met": "The segments stand apart as clearly as targeted: the separation score "
         "(silhouette, 0 to 1) was to reach {target} and is {scores}.",
+        "target_met_shuffled": "The separation score (silhouette, 0 to 1) meets the target "
+        "{target} ({scores}), but the same data with each column shuffled come almost as high "
+        "({nulls}; less than {margin} apart), so the target is met without groups that truly "
+        "stand apart.",
         "score": "'{experiment}' {score}",
         "split_not_groups": "The segments are a useful split for campaigns, not natural groups "
         "in the data.",
@@ -243,6 +251,17 @@ class _Words:
         target = setting(TARGET_SILHOUETTE, self.lang)
         key = "target_met" if met else "target_not_met"
         sentences = [self.say(key, scores=scores, target=target)]
+        near = [s for s in structures if s.met_near_shuffled]
+        if met and near:  # "met" only with the shuffled-data caveat in the same sentence
+            sentences = [
+                self.say(
+                    "target_met_shuffled",
+                    scores=scores,
+                    target=target,
+                    nulls=self.scores([(s.experiment, s.null_silhouette) for s in near]),
+                    margin=setting(NO_STRUCTURE_MARGIN, self.lang),
+                )
+            ]
         if not any(s.natural_groups for s in structures):
             sentences.append(self.say("split_not_groups"))
         sentences += [

@@ -66,6 +66,8 @@ TEXT: Catalogue = {
         "and": " dan ",
         "target_met": "tercapai",
         "target_not_met": "tidak tercapai",
+        "target_met_shuffled": "tercapai, tetapi data yang sama diacak mencapai {null} (selisih "
+        "kurang dari {margin}: bukan kelompok alami)",
         "segment": "Segmen {number}",
         "card_size": "{size} nasabah · {share}",
         "card_offers": "Penawaran",
@@ -315,6 +317,10 @@ TEXT: Catalogue = {
         "ditemukan adalah {best} ({algorithm}, k = {k}; {space}); model "
         "yang direkomendasikan mencapai {recommended}. {band}",
         "lim_target_met": "Target silhouette {target} tercapai ({recommended}; {space}).",
+        "lim_target_met_shuffled": "Target silhouette {target} tercapai ({recommended}; {space}), "
+        "tetapi data yang sama dengan setiap kolom diacak (tanpa kelompok) mencapai {null} dengan "
+        "algoritma dan k yang sama, selisih kurang dari {margin}: tercapainya target bukan bukti "
+        "kelompok alami.",
         "band_none": "Silhouette di bawah target berarti segmen adalah pembagian yang berguna "
         "untuk pemasaran, bukan kelompok alami.",
         "band_groups": "Silhouette setinggi ini berarti segmen adalah kelompok yang terpisah.",
@@ -421,6 +427,8 @@ TEXT: Catalogue = {
         "and": " and ",
         "target_met": "met",
         "target_not_met": "not met",
+        "target_met_shuffled": "met, but the same data shuffled reach {null} (less than {margin} "
+        "apart: not natural groups)",
         "segment": "Segment {number}",
         "card_size": "{size} customers · {share}",
         "card_offers": "Offers",
@@ -663,6 +671,10 @@ TEXT: Catalogue = {
         "{best} ({algorithm}, k = {k}; {space}); the recommended model "
         "reaches {recommended}. {band}",
         "lim_target_met": "The target silhouette {target} is met ({recommended}; {space}).",
+        "lim_target_met_shuffled": "The target silhouette {target} is met ({recommended}; "
+        "{space}), but the same data with each column shuffled (no groups) reach {null} with the "
+        "same algorithm and k, less than {margin} apart: meeting the target is no evidence of "
+        "natural groups.",
         "band_none": "A silhouette below the target means the segments are a useful split for "
         "marketing, not natural groups.",
         "band_groups": "A silhouette this high means the segments are separate groups.",

@@ -1,0 +1,139 @@
+"""The report speaks the schema's language (issue 17, item 4): raw names as they are, the space
+actually clustered in, and no "target met" without the shuffled-data caveat when the same data
+shuffled come that close; sentinel shares in the report; `targets` and `assign` defaulting to
+the run's experiments for any schema."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import segmentasi
+from segmentasi import decision, load_schema
+from segmentasi.cli import summary_line
+from segmentasi.report import render_report
+from segmentasi.run_folder import _write_experiment
+from segmentasi.sweep import SweepOptions
+from segmentasi.text.decision import decision_words
+
+from .conftest import DATA, make_other_bank
+
+OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=100)
+PRODUCTS = """
+[experiments.products]
+features = ["has_card", "has_loan"]
+metric = "manhattan"
+"""
+
+
+@pytest.fixture(scope="module")
+def two_experiments(tmp_path_factory) -> Path:
+    """tests/data/otherbank.toml (no labels, no descriptions) with a products experiment."""
+    path = tmp_path_factory.mktemp("schema") / "otherbank2.toml"
+    path.write_text((DATA / "otherbank.toml").read_text(encoding="utf-8") + PRODUCTS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def result(two_experiments):
+    schema = load_schema(two_experiments)
+    return segmentasi.run(make_other_bank(300), schema=schema, options=OPTIONS, workers=1)
+
+
+def text_of(page: str) -> str:
+    """A rendered report's visible text, one block per line."""
+    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)
+    page = re.sub(r"<(br|/p|/h\d|/li|/tr|/td|/th|/div|/caption|/summary)[^>]*>", "\n", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def sentences(text: str) -> list[str]:
+    return [s for line in text.splitlines() for s in re.split(r"(?<=[.:])\s+(?=[A-Z])", line)]
+
+
+# --- (3) a met target within the no-structure margin of shuffled data carries the caveat ------
+
+
+def near_shuffled(result, silhouette: float = 0.956, null: float = 0.952):
+    """The run with every recommended model's silhouette set to `silhouette` and its
+    shuffled-data reference to `null`."""
+    experiments = {}
+    for name, exp in result.experiments.items():
+        algorithm, k = exp.sweep.recommended
+        table = exp.sweep.table.copy()
+        table.loc[(table.algorithm == algorithm) & (table.k == k), "silhouette"] = silhouette
+        nulls = exp.diagnostics.silhouettes.copy()
+        at = (nulls.algorithm == algorithm) & (nulls.k == k)
+        nulls.loc[at, ["silhouette", "null_silhouette"]] = [silhouette, null]
+        nulls.loc[at, "excess"] = silhouette - null
+        experiments[name] = replace(
+            exp,
+            sweep=replace(exp.sweep, table=table),
+            diagnostics=replace(exp.diagnostics, silhouettes=nulls),
+        )
+    return replace(result, experiments=experiments, report_sections={})
+
+
+def test_the_margin_is_the_one_that_denies_natural_groups():
+    close = decision.Structure("a", "kmeans", 3, 10, silhouette=0.956, null_silhouette=0.952)
+    apart = decision.Structure("b", "kmeans", 3, 10, silhouette=0.956, null_silhouette=0.80)
+    unmeasured = decision.Structure(
+        "c", "kmeans", 3, 10, silhouette=0.956, null_silhouette=float("nan")
+    )
+    assert close.target_met and close.met_near_shuffled and not close.natural_groups
+    assert apart.target_met and not apart.met_near_shuffled and apart.natural_groups
+    assert not unmeasured.met_near_shuffled
+    # 0.03 apart: more than 0.01, still no natural groups, so still the caveat
+    assert decision.near_shuffled(0.956, 0.926)
+    assert not decision.near_shuffled(0.956, 0.956 - decision.NO_STRUCTURE_MARGIN)
+
+
+@pytest.mark.parametrize(
+    ("lang", "met", "caveat"),
+    [("id", "tercapai", "diacak"), ("en", r"\bmet\b|\bmeets\b", "shuffled")],
+)
+def test_every_met_in_the_report_carries_the_caveat(result, lang, met, caveat):
+    close = near_shuffled(result)
+    said = [s for s in sentences(text_of(render_report(close, lang))) if re.search(met, s)]
+    said = [s for s in said if not re.search(r"tidak tercapai|not met|NOT met", s)]
+    assert said, "the report never states the target"
+    for sentence in said:
+        assert caveat in sentence, sentence
+    # the decision page's own sentence
+    target = decision_words(decision.plan(close), close, lang).target
+    assert caveat in target.split(". ")[0] and re.search(met, target)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_met_target_far_from_shuffled_data_has_no_caveat(result, lang):
+    apart = near_shuffled(result, silhouette=0.956, null=0.5)
+    page = text_of(render_report(apart, lang))
+    assert not re.search("tercapai, tetapi|met, but|is met \\(.*\\), but", page)
+    target = decision_words(decision.plan(apart), apart, lang).target
+    first = target.split(". ")[0]
+    assert "diacak" not in first and "shuffled" not in first
+
+
+def test_cli_summary_and_sweep_json_carry_the_caveat(result, tmp_path):
+    close = near_shuffled(result)
+    for name, exp in close.experiments.items():
+        line = summary_line(name, exp)
+        assert "met, but the same data shuffled reach 0.952" in line, line
+        _write_experiment(exp, tmp_path / name)
+        sweep = json.loads((tmp_path / name / "sweep.json").read_text())
+        assert sweep["target_met"] is True
+        assert sweep["null_silhouette"] == pytest.approx(0.952)
+        assert "shuffled" in sweep["target_note"]
+    apart = near_shuffled(result, null=0.5)
+    for name, exp in apart.experiments.items():
+        assert summary_line(name, exp).endswith("target 0.7 met.")
+        _write_experiment(exp, tmp_path / f"{name}-apart")
+        assert (
+            json.loads((tmp_path / f"{name}-apart" / "sweep.json").read_text())["target_note"]
+            is None
+        )
