@@ -137,3 +137,43 @@ def test_cli_summary_and_sweep_json_carry_the_caveat(result, tmp_path):
             json.loads((tmp_path / f"{name}-apart" / "sweep.json").read_text())["target_note"]
             is None
         )
+
+
+# --- (2) the method text states the space actually used ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "flags", "standard"),
+    [
+        (
+            "id",
+            "penanda produk 0/1 apa adanya (jarak Manhattan = jumlah produk yang berbeda)",
+            "fitur terstandar",
+        ),
+        (
+            "en",
+            "0/1 product flags as they are (Manhattan distance = number of differing products)",
+            "standardised features",
+        ),
+    ],
+)
+def test_raw_flags_are_not_called_standardised(result, lang, flags, standard):
+    page = text_of(render_report(result, lang))
+    lines = page.splitlines()
+    products = [s for s in lines if "'products'" in s and "K-Medoids:" in s]
+    assert products and all(flags in s and standard not in s for s in products), products
+    people = [s for s in lines if "'people'" in s and "K-Medoids:" in s]
+    assert people and all("Gower" in s for s in people), people
+    # the products experiment's own section: silhouette measured in that space
+    assert page.count("0/1") >= 3
+
+
+def test_space_kind_reads_the_fitted_encoders(result):
+    from segmentasi.features import space_kind
+
+    assert {space_kind(s) for s in result.experiments["products"].spaces.values()} == {
+        "product_flags"
+    }
+    people = result.experiments["people"].spaces
+    assert space_kind(people["kmeans"]) == "standard"
+    assert space_kind(people["kmedoids"]) == "gower"

@@ -86,6 +86,24 @@ class Encoder:
         return f"{self.fill:g}"
 
 
+def space_kind(space: FeatureSpace) -> str:
+    """What the fitted space did to its features, for the words that state it: 'product_flags'
+    or 'flags' when every feature is a 0/1 flag kept as it is (centre 0, scale 1: a distance
+    counts differing flags), 'standard_flags' when numbers and categories are standardised and
+    0/1 flags kept as they are, 'standard' when all are standardised, 'gower' for Gower's
+    range scaling."""
+    if space.encoding == "gower":
+        return "gower"
+    raw = [
+        enc.kind == "flag" and enc.center == 0.0 and enc.scale == 1.0 and not enc.indicator
+        for enc in space.encoders_
+    ]
+    if raw and all(raw):
+        roles = {space.schema.column(enc.column).role for enc in space.encoders_}
+        return "product_flags" if roles == {"product"} else "flags"
+    return "standard_flags" if any(raw) else "standard"
+
+
 class FeatureSpace:
     """The fitted encoding of one experiment's features (scikit-learn style: fit, transform)."""
 

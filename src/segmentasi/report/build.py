@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from .. import decision
-from ..features import INDICATED_SHARE
+from ..features import INDICATED_SHARE, space_kind
 from ..parallel import Workers
 from ..profile import combinations, segment_numbers
 from ..quality import Finding
@@ -305,12 +305,7 @@ class ExperimentView:
         return self.t("target_met" if self.sweep.target_met else "target_not_met")
 
     def space_text(self, algorithm: str | None = None) -> str:
-        space = self.sweep.spaces[algorithm or self.algorithm]
-        return self.t(
-            "space_short",
-            space=self.t(f"space_{space.name}"),
-            metric=self.t(f"metric_{space.metric}"),
-        )
+        return space_words(self.exp, algorithm or self.algorithm, self.lang)
 
     def context(self) -> dict[str, Any]:
         silhouettes, sampled_segments = self._silhouette_samples()
@@ -661,11 +656,7 @@ class ExperimentView:
         return self.t(
             "hopkins_space",
             algorithms=self.t("and").join(ALGORITHMS[a] for a in space.algorithms),
-            space=self.t(
-                "space_short",
-                space=self.t(f"space_{space.space}"),
-                metric=self.t(f"metric_{space.metric}"),
-            ),
+            space=self.space_text(space.algorithms[0]),
             permuted=ratio_or_dash(space.hopkins_permuted, self.lang),
             uniform=ratio_or_dash(space.hopkins_uniform, self.lang),
             level=level,
@@ -1329,18 +1320,12 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
         features = ", ".join(
             _column_display(result.schema, f, lang) for f in exp.experiment.features
         )
-        by_space: dict[tuple[str, str], list[str]] = {}
-        for algorithm, space in exp.sweep.spaces.items():
-            by_space.setdefault((space.name, space.metric), []).append(ALGORITHMS[algorithm])
+        by_space: dict[str, list[str]] = {}
+        for algorithm in exp.sweep.spaces:
+            by_space.setdefault(space_words(exp, algorithm, lang), []).append(ALGORITHMS[algorithm])
         spaces = "; ".join(
-            say(
-                "space_for",
-                lang,
-                algorithm=say("and", lang).join(algorithms),
-                space=say(f"space_{space_name}", lang),
-                metric=say(f"metric_{metric}", lang),
-            )
-            for (space_name, metric), algorithms in by_space.items()
+            say("space_for", lang, algorithm=say("and", lang).join(algorithms), space=words)
+            for words, algorithms in by_space.items()
         )
         experiments.append(
             say(
@@ -1354,3 +1339,16 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
             + say("method_spaces", lang, spaces=spaces)
         )
     return {"paragraphs": paragraphs, "experiments": experiments}
+
+
+def space_words(exp: ExperimentResult, algorithm: str, lang: str) -> str:
+    """The space `algorithm` clustered in, as the fitted FeatureSpace made it: 'fitur
+    terstandar (...), jarak Euclidean', or for raw 0/1 flags '0/1 product flags as they are
+    (Manhattan distance = number of differing products)'."""
+    kind = space_kind(exp.spaces[algorithm])
+    metric = exp.sweep.spaces[algorithm].metric
+    if kind in ("flags", "product_flags"):
+        return f"{say(f'space_{kind}', lang)} ({say(f'metric_{kind}_{metric}', lang)})"
+    return say(
+        "space_short", lang, space=say(f"space_{kind}", lang), metric=say(f"metric_{metric}", lang)
+    )

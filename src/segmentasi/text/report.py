@@ -153,11 +153,20 @@ TEXT: Catalogue = {
         "method_experiment": "Eksperimen '{name}' ({description}) mengelompokkan pada: {features}.",
         "method_spaces": "Ruang pengelompokan: {spaces}.",
         # spaces and algorithms
-        "space_standard": "fitur terstandar",
+        "space_standard": "fitur terstandar (rata-rata 0, simpangan baku 1)",
+        "space_standard_flags": "fitur terstandar (rata-rata 0, simpangan baku 1), penanda 0/1 "
+        "apa adanya",
         "space_gower": "fitur berskala Gower",
+        # every feature a raw 0/1 flag: the distance counts the differing flags
+        "space_product_flags": "penanda produk 0/1 apa adanya",
+        "space_flags": "penanda 0/1 apa adanya",
+        "metric_product_flags_manhattan": "jarak Manhattan = jumlah produk yang berbeda",
+        "metric_product_flags_euclidean": "jarak Euclidean = akar jumlah produk yang berbeda",
+        "metric_flags_manhattan": "jarak Manhattan = jumlah penanda yang berbeda",
+        "metric_flags_euclidean": "jarak Euclidean = akar jumlah penanda yang berbeda",
         "metric_euclidean": "jarak Euclidean",
         "metric_manhattan": "jarak Manhattan",
-        "space_for": "{algorithm}: {space}, {metric}",
+        "space_for": "{algorithm}: {space}",
         "space_short": "{space}, {metric}",
         # experiment sections
         "experiment_title": "Eksperimen '{name}': {description}",
@@ -510,11 +519,20 @@ TEXT: Catalogue = {
         "method_experiment": "Experiment '{name}' ({description}) clusters on: {features}.",
         "method_spaces": "Clustering space: {spaces}.",
         # spaces and algorithms
-        "space_standard": "standardised features",
+        "space_standard": "standardised features (mean 0, sd 1)",
+        "space_standard_flags": "standardised features (mean 0, sd 1), 0/1 flags as they are",
         "space_gower": "Gower-scaled features",
+        "space_product_flags": "0/1 product flags as they are",
+        "space_flags": "0/1 flags as they are",
+        "metric_product_flags_manhattan": "Manhattan distance = number of differing products",
+        "metric_product_flags_euclidean": "Euclidean distance = square root of the number of "
+        "differing products",
+        "metric_flags_manhattan": "Manhattan distance = number of differing flags",
+        "metric_flags_euclidean": "Euclidean distance = square root of the number of differing "
+        "flags",
         "metric_euclidean": "Euclidean distance",
         "metric_manhattan": "Manhattan distance",
-        "space_for": "{algorithm}: {space}, {metric}",
+        "space_for": "{algorithm}: {space}",
         "space_short": "{space}, {metric}",
         # experiment sections
         "experiment_title": "Experiment '{name}': {description}",
