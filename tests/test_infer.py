@@ -217,6 +217,8 @@ def test_sentinel_999_and_text_booleans(tmp_path):
     assert cols["has_card"] | {} == {
         "name": "has_card",
         "role": "product",
+        "label": "has card",
+        "label_en": "has card",
         "true_values": ["Y"],
         "false_values": ["N"],
     }
@@ -284,3 +286,25 @@ def test_fundfusion_inferred_from_the_real_table_matches_the_builtin_schema():
     for name, experiment in builtin.experiments.items():
         assert tuple(schema["experiments"][name]["features"]) == experiment.features
         assert schema["experiments"][name]["metric"] == experiment.metric
+
+
+def test_labels_are_the_column_names_as_words_in_both_languages():
+    """An inferred schema reads naturally in either language: every column is labelled with its
+    name as words, the same in label and label_en (a person translates them if they like)."""
+    frame = pd.DataFrame(
+        {
+            "Customer_Age": [30, 40, 50] * 20,
+            "housing": ["yes", "no", "no"] * 20,
+            "CreditScore": [600, 700, 800] * 20,
+            "KPR_flag": [1, 0, 0] * 20,
+        }
+    )
+    cols = columns(tomllib.loads(infer_schema(frame)))
+    expected = {
+        "Customer_Age": "customer age",
+        "housing": "housing",
+        "CreditScore": "credit score",
+        "KPR_flag": "KPR flag",
+    }
+    for name, label in expected.items():
+        assert cols[name]["label"] == cols[name]["label_en"] == label

@@ -264,8 +264,8 @@ def test_names_are_built_from_the_strongest_traits(designed, other_schema):
     # clustering variables first (age, region 90% against 50%), then the card; adding it
     # ("..., has has_card") would pass 40 characters
     assert english.names([1, 2]) == {
-        1: "Age_years 20–29, region north",
-        2: "Age_years 50–59, region south",
+        1: "age_years 20–29, region north",
+        2: "age_years 50–59, region south",
     }
     assert [t["column"] for t in english.name_candidates(1)][:3] == [
         "age_years",
@@ -273,7 +273,7 @@ def test_names_are_built_from_the_strongest_traits(designed, other_schema):
         "has_card",
     ]
     bahasa = narrator(table, labels, other_schema, ["age_years", "region"], "id")
-    assert bahasa.names([1, 2])[2] == "Age_years 50–59, region south"
+    assert bahasa.names([1, 2])[2] == "age_years 50–59, region south"
 
 
 def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(designed, other_schema):
@@ -284,7 +284,7 @@ def test_a_narrator_in_another_language_writes_the_same_traits_in_its_words(desi
     assert english.names([1, 2]) == narrator(
         table, labels, other_schema, ["age_years", "region"], "en"
     ).names([1, 2])
-    assert bahasa.names([1, 2])[2] == "Age_years 50–59, region south"
+    assert bahasa.names([1, 2])[2] == "age_years 50–59, region south"
 
 
 def test_narrative_states_the_profile_and_the_offer(designed, other_schema):
@@ -403,9 +403,9 @@ def test_segments_that_would_share_a_name_get_their_number(other_schema):
     writer = narrator(validate(frame, other_schema)[0], labels, other_schema, ["region"], "en")
     # segment 1's count is 0 against a constant 1: no spread, so no standardised difference
     assert writer.names([1, 2, 3]) == {
-        1: "N_products 0, no has_card",
-        2: "N_products 1, has has_card (segment 2)",
-        3: "N_products 1, has has_card (segment 3)",
+        1: "n_products 0, no has_card",
+        2: "n_products 1, has has_card (segment 2)",
+        3: "n_products 1, has has_card (segment 3)",
     }
 
 

@@ -177,3 +177,82 @@ def test_space_kind_reads_the_fitted_encoders(result):
     people = result.experiments["people"].spaces
     assert space_kind(people["kmeans"]) == "standard"
     assert space_kind(people["kmedoids"]) == "gower"
+
+
+# --- (1) unlabelled columns and levels: raw names, as they are, in one language ----------------
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_raw_names_keep_their_case_and_no_empty_description(result, lang):
+    page = text_of(render_report(result, lang))
+    assert "()" not in page  # the experiments have no description: nothing, not "()"
+    assert "Experiment 'products':\n" not in page and "Eksperimen 'products':\n" not in page
+    for name in ("Age_years", "N_products", "Region", "Segment_tier", "Has_card", "Has_loan"):
+        assert name not in page, name
+    names = [n for e in result.experiments.values() for n in e.insights.names[lang].values()]
+    assert any(n.startswith(("age_years", "region", "n_products")) for n in names), names
+
+
+INDONESIAN_ONLY = """
+[[columns]]
+name = "cust_no"
+role = "id"
+
+[[columns]]
+name = "region"
+role = "nominal"
+levels = ["north", "south", "east"]
+label = "wilayah"
+level_labels = ["utara", "selatan", "timur"]
+
+[[columns]]
+name = "age_years"
+role = "numeric"
+min = 18
+max = 99
+integer = true
+label = "usia"
+unit = "tahun"
+
+[[columns]]
+name = "segment_tier"
+role = "ordinal"
+levels = ["bronze", "silver", "gold"]
+
+[[columns]]
+name = "has_card"
+role = "product"
+label = "kartu kredit"
+
+[[columns]]
+name = "has_loan"
+role = "product"
+
+[[columns]]
+name = "n_products"
+role = "derived_count"
+of = ["has_card", "has_loan"]
+
+[experiments.people]
+description = "Segmen demografis"
+features = ["region", "age_years", "segment_tier"]
+metric = "gower"
+"""
+
+
+def test_an_english_report_never_borrows_the_indonesian_labels(tmp_path):
+    path = tmp_path / "idonly.toml"
+    path.write_text('name = "idonly"\n' + INDONESIAN_ONLY)
+    run = segmentasi.run(make_other_bank(300), schema=load_schema(path), options=OPTIONS, workers=1)
+    english = text_of(render_report(run, "en"))
+    bahasa = text_of(render_report(run, "id"))
+    indonesian = ("wilayah", "utara", "selatan", "timur", "usia", "tahun", "kartu kredit")
+    for word in indonesian:
+        assert not re.search(rf"\b{word}\b", english), word
+    assert "Segmen demografis" not in english
+    for word in ("wilayah", "usia", "kartu kredit"):
+        assert word in bahasa, word
+    # in English the raw names stand in for the missing English labels, as they are
+    assert "region" in english and "age_years" in english and "has_card" in english
+    names = " ".join(run.experiments["people"].insights.names["en"].values())
+    assert "Wilayah" not in names and "Usia" not in names

@@ -542,6 +542,8 @@ def render(guesses: list[Guess], name: str, source: str, rows: int, portfolios: 
         "# Confirm it before relying on the segments: every guess the rules were unsure of has",
         f"# a '# check:' comment ({checks} here). docs/schema.md describes every key.",
         "# Use it with: segmentasi run DATA --schema THIS_FILE",
+        "# label / label_en: how the report names each column, in Bahasa Indonesia and English;",
+        "# written from the column's name (reword them freely, in either language).",
         "",
         f"name = {_string(name)}",
         f"description = {_string(f'Inferred from {source}')}",
@@ -552,10 +554,22 @@ def render(guesses: list[Guess], name: str, source: str, rows: int, portfolios: 
     return "\n".join(out) + "\n"
 
 
+def readable(name: str) -> str:
+    """A column name as words for a label: "Customer_Age" -> "customer age", "CreditScore"
+    -> "credit score", "housing" -> "housing"; words in capitals stay ("CLIENTNUM", "KPR")."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z])", " ", name)
+    words = [w for w in re.split(r"[\s_.\-]+", spaced) if w]
+    text = " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in words)
+    return text or name
+
+
 def _column_lines(guess: Guess) -> list[str]:
     lines = [f"# {note}" for note in guess.notes]
     lines += [f"# check: {check}" for check in guess.checks]
     lines += ["[[columns]]", f"name = {_string(guess.name)}", f"role = {_string(guess.role)}"]
+    if guess.role != "index":
+        label = _string(readable(guess.name))
+        lines += [f"label = {label}", f"label_en = {label}"]
     if guess.role in ("ordinal", "nominal"):
         lines += _wrapped("levels", guess.levels)
     if guess.role == "derived_count":
@@ -610,6 +624,10 @@ def _experiment_lines(guesses: list[Guess], portfolios: int) -> list[str]:
             "# experiment. To add one anyway, copy the block below without the '# ' and run with",
             f"# --k-max {portfolios}:",
             "# [experiments.produk]",
+            "# description = "
+            + _string("Kelompok portofolio produk, lalu profil demografis per kelompok"),
+            "# description_en = "
+            + _string("Product-portfolio groups, then the demographic profile per group"),
             "# " + _wrapped("features", products, width=200)[0],
             '# metric = "manhattan"',
         ]

@@ -317,7 +317,8 @@ class Narrator:
             "{has}": self.t("name_has", labels=self._listed(has)) if has else "",
             "{absent}": self.t("name_none", labels=self._listed(absent)) if absent else "",
         }
-        return capitalised(", ".join([*ranges, *(filled.get(p, p) for p in parts)]))
+        raw = [r for t in traits for r in self.schema.column(t["column"]).raw_names(self.lang)]
+        return capitalised(", ".join([*ranges, *(filled.get(p, p) for p in parts)]), raw)
 
     def _listed(self, labels: list[str]) -> str:
         return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " & " + labels[-1]
@@ -525,7 +526,8 @@ class Narrator:
         best = rows.loc[verdict.best_segment]
         if verdict.verdict == OFFERED:
             return capitalised(
-                self.t(
+                keep=self.schema.column(verdict.product).raw_names(self.lang),
+                text=self.t(
                     "verdict_offered",
                     product=product,
                     segments=verdict.offered_segments,
@@ -534,7 +536,7 @@ class Narrator:
                     overall=pct(best.overall_rate, self.lang),
                     lift=ratio(best.propensity_lift, self.lang),
                     non_owners=count(best.non_owners, self.lang),
-                )
+                ),
             )
         alike = best.basis == BASIS_OTHER_FEATURES
         sentences = [
@@ -571,7 +573,8 @@ class Narrator:
                 )
             )
         sentences.append(self.t("verdict_learn"))
-        return " ".join(capitalised(s) for s in sentences)
+        raw = self.schema.column(verdict.product).raw_names(self.lang)
+        return " ".join(capitalised(s, raw) for s in sentences)
 
 
 def level_distinguishes(share: float, overall: float) -> int:

@@ -121,12 +121,27 @@ class Column:
         return values.where(~self.sentinel_mask(values))
 
     def display(self, lang: str = "id") -> str:
-        """The column's name as the report shows it."""
-        text = self.label_en if lang == "en" else self.label
-        return text or self.label or self.name
+        """The column's name as the report shows it: its label in the report's language
+        (`label` for Bahasa Indonesia, `label_en` for English), else its raw name as it is,
+        never the other language's label."""
+        return (self.label_en if lang == "en" else self.label) or self.name
+
+    def labelled(self, lang: str = "id") -> bool:
+        """Whether the schema names the column in `lang` (else the report shows its raw name,
+        which keeps its own case: never capitalised)."""
+        return bool(self.label_en if lang == "en" else self.label)
+
+    def raw_names(self, lang: str = "id") -> list[str]:
+        """What the report shows of this column as it is in the data, in `lang`: its name
+        when the schema gives no label (or short label) in that language, and its levels
+        when it gives no level labels. Such text keeps its case (text.capitalised's keep)."""
+        raw = [] if self.labelled(lang) else [self.name]
+        labels = self.level_labels_en if lang == "en" else self.level_labels
+        return raw + ([] if labels else [str(level) for level in self.levels])
 
     def unit_text(self, lang: str = "id") -> str:
-        return (self.unit_en if lang == "en" else self.unit) or self.unit
+        """The unit in the report's language; none when the schema gives none in it."""
+        return self.unit_en if lang == "en" else self.unit
 
     def short(self, lang: str = "id") -> str:
         """The column's name inside a segment name: `short_label` / `short_label_en` when the
@@ -136,10 +151,10 @@ class Column:
 
     def level_text(self, level: object, lang: str = "id") -> str:
         """A data value in words: the level's `level_labels` (`level_labels_en` in English)
-        entry, or the raw level when the schema gives no label for it."""
+        entry, or the raw level as it is when the schema gives no label for it in that
+        language (never the other language's)."""
         raw = str(level)
         labels = self.level_labels_en if lang == "en" else self.level_labels
-        labels = labels or self.level_labels
         if labels and raw in self.levels:
             return labels[self.levels.index(raw)]
         return raw
@@ -156,7 +171,9 @@ class Experiment:
     description_en: str = ""
 
     def describe(self, lang: str = "id") -> str:
-        return (self.description_en if lang == "en" else self.description) or self.description
+        """The description in `lang` (`description` Bahasa Indonesia, `description_en`
+        English), or "" when the schema gives none in it."""
+        return self.description_en if lang == "en" else self.description
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,13 @@ def _measure(
             "trait_owned", lang, label=label, rate=pct(value, lang), overall=pct(overall, lang)
         )
         return Measure(
-            label, value, overall, pct(value, lang), pct(overall, lang), True, capitalised(trait)
+            label,
+            value,
+            overall,
+            pct(value, lang),
+            pct(overall, lang),
+            True,
+            capitalised(trait, col.raw_names(lang)),
         )
     if kind == "category":
         mine = tables.get(("category", column, level))
@@ -203,11 +209,11 @@ def _measure(
             "trait_level",
             lang,
             label=label,
-            level=level,
+            level=col.level_text(level, lang),
             share=pct(value, lang),
             overall=pct(overall, lang),
         )
-        row_label = say("row_level", lang, label=label, level=level)
+        row_label = say("row_level", lang, label=label, level=col.level_text(level, lang))
         return Measure(
             row_label,
             value,
@@ -215,7 +221,7 @@ def _measure(
             pct(value, lang),
             pct(overall, lang),
             True,
-            capitalised(trait),
+            capitalised(trait, col.raw_names(lang)),
         )
     mine = tables.get(("numeric", column))
     if mine is None:
@@ -235,7 +241,15 @@ def _measure(
         overall=overall_text,
     )
     row_label = say(f"row_{which}", lang, label=label)
-    return Measure(row_label, value, overall, value_text, overall_text, False, capitalised(trait))
+    return Measure(
+        row_label,
+        value,
+        overall,
+        value_text,
+        overall_text,
+        False,
+        capitalised(trait, col.raw_names(lang)),
+    )
 
 
 def _amount(col: Column, value: float, lang: str) -> str:

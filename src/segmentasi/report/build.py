@@ -322,13 +322,13 @@ class ExperimentView:
             "title": self.t(
                 "experiment_title",
                 name=self.name,
-                description=self.exp.experiment.describe(self.lang),
+                titled=_described(self.exp, self.lang, ": {}"),
             ),
             "lead": self._lead(),
             "plain_lead": self.t(
                 "segments_lead",
                 name=self.name,
-                description=self.exp.experiment.describe(self.lang),
+                described=_described(self.exp, self.lang),
                 k=self.k,
                 customers=num(len(self.exp.rows), self.lang),
             )
@@ -1332,7 +1332,7 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
                 "method_experiment",
                 lang,
                 name=name,
-                description=exp.experiment.describe(lang),
+                described=_described(exp, lang),
                 features=features,
             )
             + " "
@@ -1352,3 +1352,10 @@ def space_words(exp: ExperimentResult, algorithm: str, lang: str) -> str:
     return say(
         "space_short", lang, space=say(f"space_{kind}", lang), metric=say(f"metric_{metric}", lang)
     )
+
+
+def _described(exp: ExperimentResult, lang: str, form: str = " ({})") -> str:
+    """The experiment's description in `lang` placed by `form` (" (…)" after its name), or
+    nothing when the schema gives none in that language: no empty "()"."""
+    text = exp.experiment.describe(lang)
+    return form.format(text) if text else ""

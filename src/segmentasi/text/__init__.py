@@ -13,6 +13,8 @@ and placeholders in every language. The numbers a template carries are formatted
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..errors import InputError
 
 LANGUAGES = ("id", "en")
@@ -26,6 +28,11 @@ def check_language(lang: str) -> None:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'")
 
 
-def capitalised(text: str) -> str:
-    """The text with its first letter in upper case, the rest as it is."""
+def capitalised(text: str, keep: Iterable[str] = ()) -> str:
+    """The text with its first letter in upper case, the rest as it is; unchanged when it
+    starts with one of `keep` (raw column names and levels the schema gives no label for,
+    shown as they are: "age_years 43–68", never "Age_years 43–68")."""
+    for raw in keep:
+        if raw and text.startswith(raw) and not text[len(raw) : len(raw) + 1].isalnum():
+            return text
     return text[:1].upper() + text[1:]

@@ -29,7 +29,7 @@ TEXT: Catalogue = {
         "diambil langsung dari tabel hasil di folder run ini.",
         # summary
         "summary_title": "Segmen nasabah",
-        "segments_lead": "'{name}' ({description}): {k} segmen, {customers} nasabah.",
+        "segments_lead": "'{name}'{described}: {k} segmen, {customers} nasabah.",
         "segments_set_aside": "{rows} nasabah tanpa {label} tercatat tidak masuk segmen mana "
         "pun: tanpa {label}, mereka tidak dapat ditempatkan dengan jujur.",
         "sizes_axis": "nasabah",
@@ -150,7 +150,7 @@ TEXT: Catalogue = {
         "1 berarti segmennya selalu sama).",
         "method_profiles": "Profil segmen memakai semua kolom tabel, hanya dari nilai yang "
         "tercatat (nilai isian tidak ikut).",
-        "method_experiment": "Eksperimen '{name}' ({description}) mengelompokkan pada: {features}.",
+        "method_experiment": "Eksperimen '{name}'{described} mengelompokkan pada: {features}.",
         "method_spaces": "Ruang pengelompokan: {spaces}.",
         # spaces and algorithms
         "space_standard": "fitur terstandar (rata-rata 0, simpangan baku 1)",
@@ -169,7 +169,7 @@ TEXT: Catalogue = {
         "space_for": "{algorithm}: {space}",
         "space_short": "{space}, {metric}",
         # experiment sections
-        "experiment_title": "Eksperimen '{name}': {description}",
+        "experiment_title": "Eksperimen '{name}'{titled}",
         "k_title": "Memilih jumlah segmen",
         "elbow_title": "Kurva elbow: biaya per k",
         "elbow_x": "jumlah segmen k",
@@ -401,7 +401,7 @@ TEXT: Catalogue = {
         "straight from the result tables in this run folder.",
         # summary
         "summary_title": "Customer segments",
-        "segments_lead": "'{name}' ({description}): {k} segments, {customers} customers.",
+        "segments_lead": "'{name}'{described}: {k} segments, {customers} customers.",
         "segments_set_aside": "{rows} customers with no {label} recorded are in no segment: "
         "without their {label} they cannot be placed honestly.",
         "sizes_axis": "customers",
@@ -516,7 +516,7 @@ TEXT: Catalogue = {
         "means the same segments every time).",
         "method_profiles": "Segment profiles use every column of the table, from recorded values "
         "only (filled-in values are left out).",
-        "method_experiment": "Experiment '{name}' ({description}) clusters on: {features}.",
+        "method_experiment": "Experiment '{name}'{described} clusters on: {features}.",
         "method_spaces": "Clustering space: {spaces}.",
         # spaces and algorithms
         "space_standard": "standardised features (mean 0, sd 1)",
@@ -535,7 +535,7 @@ TEXT: Catalogue = {
         "space_for": "{algorithm}: {space}",
         "space_short": "{space}, {metric}",
         # experiment sections
-        "experiment_title": "Experiment '{name}': {description}",
+        "experiment_title": "Experiment '{name}'{titled}",
         "k_title": "Choosing the number of segments",
         "elbow_title": "Elbow curve: cost per k",
         "elbow_x": "number of segments k",
