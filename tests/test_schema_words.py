@@ -256,3 +256,87 @@ def test_an_english_report_never_borrows_the_indonesian_labels(tmp_path):
     assert "region" in english and "age_years" in english and "has_card" in english
     names = " ".join(run.experiments["people"].insights.names["en"].values())
     assert "Wilayah" not in names and "Usia" not in names
+
+
+# --- gap: sentinel shares are shown, as a level of their own -----------------------------------
+
+SENTINEL_TOML = """
+name = "contacts"
+
+[[columns]]
+name = "cust_no"
+role = "id"
+
+[[columns]]
+name = "age_years"
+role = "numeric"
+min = 18
+max = 99
+label = "usia"
+label_en = "age"
+
+[[columns]]
+name = "pdays"
+role = "numeric"
+min = 0
+max = 999
+sentinels = [{ value = -1, meaning = "belum pernah dihubungi", meaning_en = "never contacted" }]
+
+[[columns]]
+name = "has_card"
+role = "product"
+
+[[columns]]
+name = "has_loan"
+role = "product"
+
+[experiments.people]
+features = ["age_years", "pdays"]
+"""
+
+
+@pytest.fixture(scope="module")
+def contacted(tmp_path_factory):
+    """Two groups: young customers never contacted (pdays = -1), older ones contacted."""
+    path = tmp_path_factory.mktemp("sentinel") / "contacts.toml"
+    path.write_text(SENTINEL_TOML)
+    table = make_other_bank(300)[["cust_no", "age_years", "has_card", "has_loan"]].copy()
+    young = table.age_years < 40
+    table["pdays"] = (table.age_years * 3).where(~young, -1)
+    return segmentasi.run(table, schema=load_schema(path), options=OPTIONS, workers=1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "meaning"), [("id", "belum pernah dihubungi"), ("en", "never contacted")]
+)
+def test_sentinel_shares_are_a_level_of_their_own(contacted, monkeypatch, lang, meaning):
+    from segmentasi.report import plots
+
+    drawn = []
+    real = plots.heatmap
+
+    def capture(colours, cells, rows, *args, **kwargs):
+        drawn.append((rows, cells))
+        return real(colours, cells, rows, *args, **kwargs)
+
+    monkeypatch.setattr(plots, "heatmap", capture)
+    render_report(contacted, lang)
+    exp = contacted.experiments["people"]
+    numeric = exp.profile.numeric.set_index(["segment", "column"])
+    pdays = numeric.xs("pdays", level="column")
+    shares = pdays.sentinel_share
+    from segmentasi.text.numbers import pct
+
+    rows = [
+        (row, cells)
+        for rows, all_cells in drawn
+        for row, cells in zip(rows, all_cells, strict=True)
+        if row.startswith(f"pdays: {meaning}")
+    ]
+    assert rows, [r for rows, _ in drawn for r in rows]
+    row, cells = rows[0]
+    assert cells == [pct(shares.loc[n], lang) for n in sorted(shares.index)]
+    assert pct(pdays.overall_sentinel_share.iloc[0], lang) in row
+    # the narratives give the share beside the numbers wherever pdays sets a segment apart
+    texts = " ".join(exp.insights.narratives[lang].values())
+    assert f"{meaning}: {pct(shares.max(), lang)}" in texts, texts

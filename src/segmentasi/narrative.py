@@ -206,6 +206,8 @@ class Narrator:
         unrecorded = self._unrecorded(segment)
         rows = rows[~((rows.kind == "numeric") & rows.column.isin(unrecorded.column))]
         rows = pd.concat([rows, unrecorded], ignore_index=True) if len(unrecorded) else rows
+        coded = self._coded(segment)
+        rows = pd.concat([rows, coded], ignore_index=True) if len(coded) else rows
         rows = rows.assign(
             strength=rows.effect.abs(), defining=[self.defines(c) for c in rows.column]
         )
@@ -223,6 +225,22 @@ class Narrator:
         return pd.DataFrame(
             {"column": mostly.index, "kind": "missing", "effect": effect.to_numpy()}
         )[effect.to_numpy() >= MIN_EFFECT]
+
+    def _coded(self, segment: int) -> pd.DataFrame:
+        """Sentinel codes as a level of their own ("never contacted"), as traits: the segment's
+        share of them against the table's, by Cohen's h, from a small effect up."""
+        if self.numeric is None or "sentinel_share" not in self.numeric:
+            return pd.DataFrame(columns=["column", "kind", "effect"])
+        if segment not in self.numeric.index.get_level_values(0):
+            return pd.DataFrame(columns=["column", "kind", "effect"])
+        mine = self.numeric.loc[segment].dropna(subset=["sentinel_share"])
+        effect = np.array(
+            [_h(r.sentinel_share, r.overall_sentinel_share) for r in mine.itertuples()], float
+        )
+        keep = np.abs(effect) >= MIN_EFFECT
+        return pd.DataFrame(
+            {"column": mine.index[keep], "kind": "sentinel", "effect": effect[keep]}
+        )
 
     def defines(self, column: str) -> bool:
         """A clustering variable, or a count made of clustering variables."""
@@ -413,6 +431,14 @@ class Narrator:
             )
         if row.kind == "numeric":
             return self._numeric_trait(segment, row, label)
+        if row.kind == "sentinel":  # the codes are a level of their own, not amounts
+            stats = self.numeric.loc[(segment, row.column)]
+            return self.t(
+                "sentinel_trait",
+                meaning=self.schema.column(row.column).sentinel_text(self.lang),
+                share=pct(stats.sentinel_share, self.lang),
+                overall=pct(stats.overall_sentinel_share, self.lang),
+            )
         if row.kind == "category":
             shares = self.categories.loc[(segment, row.column, row.level)]
             return self.t(

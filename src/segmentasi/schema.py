@@ -52,8 +52,9 @@ class Sentinel:
     meaning_en: str = ""
 
     def describe(self, lang: str = "id") -> str:
-        text = (self.meaning_en if lang == "en" else self.meaning) or self.meaning
-        return text or f"{self.value:g}"
+        """Its meaning in `lang` (`meaning` Bahasa Indonesia, `meaning_en` English), else the
+        code as it is ("-1"), never the other language's meaning."""
+        return (self.meaning_en if lang == "en" else self.meaning) or f"{self.value:g}"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,16 @@ class Column:
     @property
     def sentinel_values(self) -> tuple[float, ...]:
         return tuple(s.value for s in self.sentinels)
+
+    def sentinel_text(self, lang: str = "id") -> str:
+        """What the column's sentinel codes mean, as one level: "never contacted" (several
+        codes joined by " / "; a code without a meaning in `lang` as "pdays -1")."""
+        return " / ".join(
+            s.describe(lang)
+            if (s.meaning_en if lang == "en" else s.meaning)
+            else f"{self.display(lang)} {s.value:g}"
+            for s in self.sentinels
+        )
 
     def sentinel_mask(self, values: pd.Series) -> pd.Series:
         """True where a cell holds one of the column's sentinel numbers."""

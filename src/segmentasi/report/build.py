@@ -857,6 +857,22 @@ class ExperimentView:
             )
             colours.append(self._effects(effects, column, None))
             cells.append([self._cell(column, v) if pd.notna(v) else "–" for v in mine["median"]])
+            if col.sentinels and "sentinel_share" in mine:
+                # sentinel codes as a level of their own: "pdays: never contacted", shares
+                shares, overall = mine.sentinel_share, float(mine.overall_sentinel_share.iloc[0])
+                rows.append(
+                    self.t(
+                        "profile_row_level",
+                        label=self.column_label(column),
+                        level=col.sentinel_text(self.lang),
+                        overall=pct(overall, self.lang),
+                    )
+                )
+                colours.append(
+                    2 * np.arcsin(np.sqrt(shares.to_numpy(dtype=float)))
+                    - 2 * np.arcsin(np.sqrt(overall))
+                )
+                cells.append([pct(v, self.lang) if pd.notna(v) else "–" for v in shares])
         categories = self.exp.profile.categories
         for column in dict.fromkeys(categories.column):
             level = self._most_distinctive_level(effects, column)

@@ -23,6 +23,7 @@ TEXT: Catalogue = {
         "numeric_missing": "{label} sebagian besar tidak tercatat: kosong untuk {share} "
         "(semua nasabah {overall})",
         "missing_note": ", tidak tercatat untuk {share}",
+        "sentinel_trait": "{meaning}: {share} (semua nasabah {overall})",
         "level_more": "{label} {level} lebih umum: {share} (semua nasabah {overall})",
         "level_fewer": "{label} {level} lebih jarang: {share} (semua nasabah {overall})",
         "product": "{label} dimiliki {rate} (semua nasabah {overall})",
@@ -93,6 +94,7 @@ TEXT: Catalogue = {
         "numeric_missing": "{label} mostly not recorded: missing for {share} "
         "(all customers {overall})",
         "missing_note": ", not recorded for {share}",
+        "sentinel_trait": "{meaning}: {share} (all customers {overall})",
         "level_more": "{label} {level} more common: {share} (all customers {overall})",
         "level_fewer": "{label} {level} less common: {share} (all customers {overall})",
         "product": "{label} owned by {rate} (all customers {overall})",
