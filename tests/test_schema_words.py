@@ -11,6 +11,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import segmentasi
@@ -340,3 +342,40 @@ def test_sentinel_shares_are_a_level_of_their_own(contacted, monkeypatch, lang, 
     # the narratives give the share beside the numbers wherever pdays sets a segment apart
     texts = " ".join(exp.insights.narratives[lang].values())
     assert f"{meaning}: {pct(shares.max(), lang)}" in texts, texts
+
+
+# --- gap: targets and assign default to the run's experiments for any schema -----------------
+
+
+def cli(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "segmentasi.cli", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_targets_and_assign_default_to_the_schemas_own_experiments(two_experiments, tmp_path):
+    """No 'demografi' in this schema: `targets` and `assign` pick 'people', the experiment that
+    clusters on no product, without --experiment."""
+    table = tmp_path / "customers.csv"
+    make_other_bank(300).to_csv(table, index=False)
+    run_dir = tmp_path / "run"
+    done = cli(
+        "run", str(table), "--schema", str(two_experiments), "--out", str(run_dir), "--k-max", "3"
+    )
+    assert done.returncode == 0, done.stderr
+    calls = tmp_path / "calls.csv"
+    done = cli("targets", str(run_dir), "--segment", "1", "--product", "has_loan", "-o", str(calls))
+    assert done.returncode == 0, done.stderr
+    assert "of 'people'" in done.stdout
+    listed = pd.read_csv(calls)
+    segments = pd.read_csv(run_dir / "segments.csv")
+    assert set(listed.cust_no) <= set(segments.cust_no[segments.segment_people == 1])
+    placed = tmp_path / "placed.csv"
+    done = cli("assign", str(run_dir), str(table), "--out", str(placed))
+    assert done.returncode == 0, done.stderr
+    assigned = pd.read_csv(placed)
+    by_id = segments.set_index("cust_no").segment_people
+    np.testing.assert_array_equal(assigned.set_index("cust_no").loc[by_id.index, "segment"], by_id)
