@@ -356,15 +356,19 @@ def cli(*args: str):
     )
 
 
-def test_targets_and_assign_default_to_the_schemas_own_experiments(two_experiments, tmp_path):
+def test_targets_and_assign_default_to_the_schemas_own_experiments(tmp_path):
     """No 'demografi' in this schema: `targets` and `assign` pick 'people', the experiment that
-    clusters on no product, without --experiment."""
+    clusters on no product, without --experiment, though a product experiment comes first in
+    the schema's order and in the alphabet."""
+    schema = tmp_path / "products_first.toml"
+    text = (DATA / "otherbank.toml").read_text(encoding="utf-8")
+    first = PRODUCTS.replace("[experiments.products]", "[experiments.aa_products]")
+    schema.write_text(text.replace("[experiments.people]", first + "\n[experiments.people]"))
+    assert list(load_schema(schema).experiments) == ["aa_products", "people"]
     table = tmp_path / "customers.csv"
     make_other_bank(300).to_csv(table, index=False)
     run_dir = tmp_path / "run"
-    done = cli(
-        "run", str(table), "--schema", str(two_experiments), "--out", str(run_dir), "--k-max", "3"
-    )
+    done = cli("run", str(table), "--schema", str(schema), "--out", str(run_dir), "--k-max", "3")
     assert done.returncode == 0, done.stderr
     calls = tmp_path / "calls.csv"
     done = cli("targets", str(run_dir), "--segment", "1", "--product", "has_loan", "-o", str(calls))
