@@ -383,3 +383,23 @@ def test_targets_and_assign_default_to_the_schemas_own_experiments(tmp_path):
     assigned = pd.read_csv(placed)
     by_id = segments.set_index("cust_no").segment_people
     np.testing.assert_array_equal(assigned.set_index("cust_no").loc[by_id.index, "segment"], by_id)
+
+
+def test_a_label_that_is_the_column_name_keeps_its_case():
+    """`schema infer` writes label = "pdays" for pdays: a segment name starting with it reads
+    "pdays 297–519", as the raw name, not "Pdays 297–519"; a real label is capitalised."""
+    from segmentasi.schema import Column
+    from segmentasi.text import capitalised
+
+    pdays = Column("pdays", "numeric", label="pdays", label_en="pdays")
+    age = Column("Customer_Age", "numeric", label="customer age", label_en="customer age")
+    month = Column("month", "nominal", levels=("jan", "may"), label="bulan")
+    assert capitalised("pdays 297–519", pdays.raw_names("id")) == "pdays 297–519"
+    assert capitalised("customer age 25–46", age.raw_names("en")) == "Customer age 25–46"
+    assert month.raw_names("id") == ["jan", "may"] and month.raw_names("en") == [
+        "month",
+        "jan",
+        "may",
+    ]
+    assert capitalised("may, higher pdays", month.raw_names("en")) == "may, higher pdays"
+    assert capitalised("mayor", ["may"]) == "Mayor"

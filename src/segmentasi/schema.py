@@ -137,16 +137,11 @@ class Column:
         never the other language's label."""
         return (self.label_en if lang == "en" else self.label) or self.name
 
-    def labelled(self, lang: str = "id") -> bool:
-        """Whether the schema names the column in `lang` (else the report shows its raw name,
-        which keeps its own case: never capitalised)."""
-        return bool(self.label_en if lang == "en" else self.label)
-
     def raw_names(self, lang: str = "id") -> list[str]:
         """What the report shows of this column as it is in the data, in `lang`: its name
         when the schema gives no label (or short label) in that language, and its levels
         when it gives no level labels. Such text keeps its case (text.capitalised's keep)."""
-        raw = [] if self.labelled(lang) else [self.name]
+        raw = [self.name] if self.display(lang) == self.name else []  # a label that is the name
         labels = self.level_labels_en if lang == "en" else self.level_labels
         return raw + ([] if labels else [str(level) for level in self.levels])
 
