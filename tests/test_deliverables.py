@@ -4,6 +4,7 @@ report.pptx, checked against the run's own tables."""
 from __future__ import annotations
 
 import errno
+import html
 import re
 import time
 from dataclasses import replace
@@ -169,6 +170,21 @@ def test_every_number_of_the_decision_sheet_is_a_number_of_the_tables(result, de
         for value in row:
             if isinstance(value, str):
                 assert not unknown_numbers(value, known, result.schema), value
+
+
+def test_every_number_of_the_reports_decision_page_is_a_number_of_the_tables(
+    result, decided, folder
+):
+    """The report's first page, as a reader sees it: its text, its table and its chart's alt."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    section = re.search(r'<section[^>]*id="decision".*?</section>', page, flags=re.DOTALL)
+    assert section is not None
+    text = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", section.group(0))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    # the list files are named by number: "actions/1-demografi-segment-2-offer.csv"
+    text = re.sub(r"actions/\S+\.csv", " ", text)
+    assert re.search(r"\d", text)
+    assert not unknown_numbers(text, known_values(result, decided), result.schema), text
 
 
 def test_the_number_check_catches_invented_numbers_in_either_format(result, decided):

@@ -243,7 +243,8 @@ def default_experiment(run_dir: str | Path) -> str:
         with_offers = sorted(p.parent.name for p in run_dir.glob("*/offers.csv"))
     if not with_offers:
         raise InputError(
-            f"{run_dir}: no experiment with offers (is it a run folder made by `segmentasi run`?)"
+            f"{run_dir}: not a run folder made by `segmentasi run` "
+            "(it has no experiment with offers)"
         )
     if schema is not None:
         products = {c.name for c in schema.products}

@@ -209,11 +209,11 @@ def _measure(
             "trait_level",
             lang,
             label=label,
-            level=col.level_text(level, lang),
+            level=col.level_text(str(level), lang),
             share=pct(value, lang),
             overall=pct(overall, lang),
         )
-        row_label = say("row_level", lang, label=label, level=col.level_text(level, lang))
+        row_label = say("row_level", lang, label=label, level=col.level_text(str(level), lang))
         return Measure(
             row_label,
             value,
