@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 TRAITS = 4
 CHART_ROWS = 6
 CHART_SIZE = (6.0, 4.3)  # inches, as placed on the slide
-CHART_DPI = 150
+CHART_DPI = 110  # 660 x 473 px on the slide; 150 cost 1.2 s more per run in PNG encoding
 
 
 @dataclass(frozen=True)
