@@ -35,7 +35,6 @@ from segmentasi.recommend import (
     product_feature_columns,
     product_verdicts,
     resolve_product,
-    validate_offers,
 )
 from segmentasi.validation import validate
 
@@ -265,7 +264,7 @@ def test_auc_verdict(auc, low, verdict):
 def test_held_out_validation_finds_the_product_the_segments_explain(other_schema):
     bank = validate(make_other_bank(rows=600, seed=2), other_schema)[0]
     experiment = other_schema.experiment("people")
-    result = validate_offers(
+    result = holdout(
         bank,
         other_schema,
         experiment,
@@ -274,12 +273,12 @@ def test_held_out_validation_finds_the_product_the_segments_explain(other_schema
         metric="manhattan",
         encoding="gower",
         seed=0,
-    )
+    ).products
     assert list(result.columns) == VALIDATION_COLUMNS
     card, loan = result.set_index("product").loc[["has_card", "has_loan"]].itertuples()
     assert card.auc > 0.95 and card.verdict == "useful" and card.n_test == 180
     assert loan.verdict != "useful" and not loan.used_in_clustering
-    again = validate_offers(
+    again = holdout(
         bank,
         other_schema,
         experiment,
@@ -288,7 +287,7 @@ def test_held_out_validation_finds_the_product_the_segments_explain(other_schema
         metric="manhattan",
         encoding="gower",
         seed=0,
-    )
+    ).products
     pd.testing.assert_frame_equal(result, again)
 
 
@@ -297,7 +296,7 @@ def test_validation_of_products_that_formed_the_segments_is_not_circular(schema,
     rng = np.random.default_rng(5)
     for col in schema.products:  # independent flags: nothing predicts one from the others
         table[col.name] = (rng.random(len(table)) < 0.5).astype(float)
-    result = validate_offers(
+    result = holdout(
         table,
         schema,
         schema.experiment("produk"),
@@ -305,21 +304,21 @@ def test_validation_of_products_that_formed_the_segments_is_not_circular(schema,
         k=8,
         metric="manhattan",
         seed=0,
-    )
+    ).products
     assert result.used_in_clustering.all() and (result.basis == "same other features").all()
     assert (result.auc < 0.6).all() and (result.verdict != "useful").all()
 
 
 def test_validation_of_a_tiny_table_says_nothing_was_shown(other_schema):
     bank = validate(make_other_bank(rows=40), other_schema)[0]
-    result = validate_offers(
+    result = holdout(
         bank,
         other_schema,
         other_schema.experiment("people"),
         algorithm="kmeans",
         k=3,
         metric="euclidean",
-    )
+    ).products
     assert result.auc.isna().all() and (result.verdict == "no better than chance").all()
 
 
@@ -475,7 +474,7 @@ def test_each_segment_is_checked_on_held_out_customers(other_schema):
     assert len(checked.segments) == 3 * len(other_schema.products)
     pd.testing.assert_frame_equal(
         checked.products,
-        validate_offers(
+        holdout(
             bank,
             other_schema,
             experiment,
@@ -484,7 +483,7 @@ def test_each_segment_is_checked_on_held_out_customers(other_schema):
             metric="manhattan",
             encoding="gower",
             seed=0,
-        ),
+        ).products,
     )
     # each segment's stand-in group and the rest split the 180 held-out customers
     rows = checked.segments

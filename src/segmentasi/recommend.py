@@ -31,7 +31,7 @@ The evidence rule (`offer_reason`). A product is offered to a segment only when 
 The reason codes, in this order of precedence: `saturated`, `small_lift`,
 `too_few_reachable`, `not_confirmed_heldout`, and `offered` when all hold.
 
-The segmentation-level AUC (`validate_offers`: how well the refit's groups rank every held-out
+The segmentation-level AUC (`holdout(...).products`: how well the refit's groups rank every held-out
 customer's ownership) is kept as a technical number; it does not decide any offer.
 """
 
@@ -348,34 +348,6 @@ class Holdout:
 
     products: pd.DataFrame
     segments: pd.DataFrame
-
-
-def validate_offers(
-    df: pd.DataFrame,
-    schema: Schema,
-    experiment: Experiment,
-    *,
-    algorithm: str,
-    k: int,
-    metric: str,
-    encoding: str = "standard",
-    seed: int = 0,
-    test_share: float = TEST_SHARE,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-) -> pd.DataFrame:
-    """The segmentation-level held-out AUC of every product (holdout(...).products)."""
-    return holdout(
-        df,
-        schema,
-        experiment,
-        algorithm=algorithm,
-        k=k,
-        metric=metric,
-        encoding=encoding,
-        seed=seed,
-        test_share=test_share,
-        resamples=resamples,
-    ).products
 
 
 def holdout(

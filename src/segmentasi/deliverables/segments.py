@@ -191,38 +191,23 @@ def _measure(
         trait = say(
             "trait_owned", lang, label=label, rate=pct(value, lang), overall=pct(overall, lang)
         )
-        return Measure(
-            label,
-            value,
-            overall,
-            pct(value, lang),
-            pct(overall, lang),
-            True,
-            capitalised(trait, col.raw_names(lang)),
-        )
+        return _share_measure(label, value, overall, trait, col, lang)
     if kind == "category":
         mine = tables.get(("category", column, level))
         if mine is None:
             return None
         value, overall = float(mine["share"]), float(mine["overall_share"])
+        level_text = col.level_text(str(level), lang)
         trait = say(
             "trait_level",
             lang,
             label=label,
-            level=col.level_text(str(level), lang),
+            level=level_text,
             share=pct(value, lang),
             overall=pct(overall, lang),
         )
-        row_label = say("row_level", lang, label=label, level=col.level_text(str(level), lang))
-        return Measure(
-            row_label,
-            value,
-            overall,
-            pct(value, lang),
-            pct(overall, lang),
-            True,
-            capitalised(trait, col.raw_names(lang)),
-        )
+        row_label = say("row_level", lang, label=label, level=level_text)
+        return _share_measure(row_label, value, overall, trait, col, lang)
     mine = tables.get(("numeric", column))
     if mine is None:
         return None
@@ -248,6 +233,21 @@ def _measure(
         value_text,
         overall_text,
         False,
+        capitalised(trait, col.raw_names(lang)),
+    )
+
+
+def _share_measure(
+    row_label: str, value: float, overall: float, trait: str, col: Column, lang: str
+) -> Measure:
+    """A share (ownership or a level's) against all customers's, as a slide's bar pair."""
+    return Measure(
+        row_label,
+        value,
+        overall,
+        pct(value, lang),
+        pct(overall, lang),
+        True,
         capitalised(trait, col.raw_names(lang)),
     )
 
