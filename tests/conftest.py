@@ -90,13 +90,17 @@ def real_table_path() -> Path:
 def cli_in_child(*args: object, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
     """`segmentasi ARGS` in a child process, as a user runs it, with the variables `env` added
     to the environment: for what only a real process shows (its exit status as cli.program
-    ends it, signals, a closed pipe). Each child spends seconds importing the package."""
+    ends it, signals, a closed pipe). Each child spends seconds importing the package.
+
+    Its output is buffered, as in a user's shell, even where the tests run with
+    PYTHONUNBUFFERED: what the command prints must reach the reader before os._exit."""
+    inherited = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     return subprocess.run(
         [sys.executable, "-m", "segmentasi.cli", *map(str, args)],
         capture_output=True,
         encoding="utf-8",
         timeout=600,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8", **env},
+        env={**inherited, "PYTHONIOENCODING": "utf-8", **env},
     )
 
 
