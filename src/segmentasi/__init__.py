@@ -13,6 +13,7 @@ from .model import SavedModel, load_model
 from .quality import Handling, QualityReport, assess
 from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema
+from .segment_rules import Rules
 from .sweep import SweepOptions
 from .synth import synthesize
 from .validation import ValidationError, validate
@@ -23,6 +24,7 @@ __all__ = [
     "Handling",
     "InputError",
     "QualityReport",
+    "Rules",
     "RunOptions",
     "RunResult",
     "SavedModel",

@@ -60,6 +60,7 @@ MIN_LEAF_ROWS = 5
 MAX_ENUMERATED = 4_096  # discrete boxes up to this many points are placed point by point
 FLOAT32_ROUNDING = 2.0**-23  # relative, with a margin: encoded values are rounded to float32
 MODES = ("exact", "faithful")  # which rules the SQL uses before the exact assignment
+DEFAULT_DIALECT = "postgres"  # of the SQL (sql.py)
 
 
 @dataclass(frozen=True)
@@ -137,17 +138,20 @@ class Fidelity:
         return shares
 
     def to_dict(self) -> dict[str, Any]:
+        """What a model file stores (NaN, a share of no customers, as null)."""
         return {
-            "overall": self.overall,
-            "by_depth": {str(d): f for d, f in self.by_depth.items()},
+            "overall": _or_none(self.overall),
+            "by_depth": {str(d): _or_none(f) for d, f in self.by_depth.items()},
             "depth": self.depth,
             "reached": self.reached,
-            "target": TARGET_FIDELITY,
-            "by_segment": {str(s): f for s, f in self.by_segment.items()},
             "confusion": [list(row) for row in self.confusion],
             "fit_rows": self.fit_rows,
             "heldout_rows": self.heldout_rows,
         }
+
+
+def _or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
 
 
 @dataclass(frozen=True)
@@ -389,7 +393,7 @@ def readable_between(low: float, high: float) -> float:
     if low < 0 <= high:
         return 0.0
     magnitude = math.floor(math.log10(max(abs(low), abs(high))))
-    upper = Decimal(high)
+    upper = Decimal(repr(high))  # the decimal people see, 0.1234 rather than 0.12339999...
     for digits in range(1, 18):
         step = Decimal(1).scaleb(magnitude - digits + 1)
         candidate = float((upper / step).to_integral_value(rounding=ROUND_FLOOR) * step)

@@ -6,6 +6,7 @@ them, with the model's exact assignment, as one SQL query (sqlglot loads only th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .rules import (
+    DEFAULT_DIALECT,
     FAITHFUL_AGREEMENT,
     FAITHFUL_MIN_HELDOUT,
+    TARGET_FIDELITY,
     Fidelity,
     Leaf,
     Placement,
@@ -62,7 +65,7 @@ class Rules:
 
     def sql(
         self,
-        dialect: str = "postgres",
+        dialect: str = DEFAULT_DIALECT,
         *,
         table: str = "customers",
         keep: list[str] | None = None,
@@ -96,7 +99,7 @@ class Rules:
         leaves = [
             leaf.to_dict()
             | {
-                "agreement": None if not leaf.heldout else leaf.agreement,
+                "agreement": leaf.agreement if leaf.heldout else None,
                 "faithful": leaf.faithful,
                 "exact": exact,
                 "sentence": {lang: rule_sentence(self, leaf, lang) for lang in ("id", "en")},
@@ -109,7 +112,14 @@ class Rules:
             "k": self.placement.k,
             "metric": self.placement.metric,
             "leaves": leaves,
-            "fidelity": self.fidelity.to_dict(),
+            "fidelity": self.fidelity.to_dict()
+            | {
+                "target": TARGET_FIDELITY,
+                "by_segment": {
+                    str(s): None if math.isnan(f) else f
+                    for s, f in self.fidelity.by_segment.items()
+                },
+            },
             "faithful": {"agreement": FAITHFUL_AGREEMENT, "min_heldout": FAITHFUL_MIN_HELDOUT},
             "missing_counts_as": rule_fills(space),
             "set_aside": list(space.set_aside),

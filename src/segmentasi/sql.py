@@ -40,6 +40,7 @@ from sqlglot.dialects.dialect import Dialects
 from .errors import InputError, quoted
 from .features import Encoder
 from .rules import (
+    DEFAULT_DIALECT,
     FAITHFUL_AGREEMENT,
     MAX_DEPTH,
     MODES,
@@ -53,7 +54,6 @@ from .rules import (
 from .schema import Column
 from .version import __version__
 
-DEFAULT_DIALECT = "postgres"
 DIALECTS = tuple(d.value for d in Dialects if d.value)
 # Engines whose REAL/FLOAT is IEEE single precision, as assign's float32 encoding.
 FLOAT32_DIALECTS = frozenset(
@@ -410,13 +410,9 @@ def _query(rules: RuleSet, names: _Names, source: exp.Table, used: list[Leaf]) -
         exp.alias_(segment, SEGMENT_COLUMN, quoted=True),
         copy=False,
     ).from_(_cte_table(names.ctes[2]), copy=False)
-    with_ctes = exp.With(
-        expressions=[
-            exp.CTE(this=body, alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
-            for name, body in zip(names.ctes, (clean, encoded, distances), strict=True)
-        ]
-    )
-    final.set("with_", with_ctes)
+    for name, body in zip(names.ctes, (clean, encoded, distances), strict=True):
+        alias = exp.TableAlias(this=exp.to_identifier(name, quoted=True))
+        final = final.with_(alias, as_=body, copy=False)
     return final
 
 
