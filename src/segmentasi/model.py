@@ -66,7 +66,7 @@ from .numeric import METRICS
 from .profile import profile as profile_segments
 from .rules import MAX_DEPTH, Condition, Fidelity, Leaf, Placement, Surrogate, fit_rules
 from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
-from .segment_rules import Rules
+from .segment_rules import Rules, texts_by_segment
 from .text import check_language
 from .text.narrative import fallback_name
 from .validation import Problem, validate
@@ -213,8 +213,8 @@ class SavedModel:
             metric=fit.metric,
             space=exp.spaces[algorithm],
             centers=np.asarray(fit.centers, dtype=np.float32),
-            names=_by_segment(insights.names),
-            narratives=_by_segment(insights.narratives),
+            names=texts_by_segment(insights.names),
+            narratives=texts_by_segment(insights.narratives),
             profile=profile.tables(),
             offers=insights.offers,
             surrogate=exp.rules if recommended else None,
@@ -1272,11 +1272,6 @@ def _readable(text: str) -> str:
 def _listed(names: list[str], at_most: int = 10) -> str:
     shown = ", ".join(_readable(str(n)) for n in names[:at_most])
     return shown + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
-
-
-def _by_segment(texts: Mapping[str, Mapping[Any, str]]) -> dict[str, dict[int, str]]:
-    """Texts by language and segment number (JSON keys are strings)."""
-    return {str(lang): {int(s): str(t) for s, t in by.items()} for lang, by in texts.items()}
 
 
 def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:

@@ -232,11 +232,7 @@ def _score_experiment(
         for algorithm, k in sweep.chosen.items()
     }
     recommended = sweep.fits[sweep.recommended]
-    placement = Placement(
-        prepared.spaces[sweep.recommended[0]],
-        np.asarray(recommended.centers, dtype=np.float32),
-        recommended.metric,
-    )
+    placement = Placement.of_fit(prepared.spaces[sweep.recommended[0]], recommended)
     rules = workers.submit(fit_rules, prepared.used, recommended.labels, placement, options.seed)
     nulls = _start_nulls(prepared, options, workers) if diagnose else None
     return sweep, profiles, rules, nulls

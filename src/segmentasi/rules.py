@@ -12,10 +12,11 @@ many of the model's customers it covers and how often the model agrees with it.
   nearest the model's fill), the same in the rules, their sentences and their SQL. Customers
   the model sets aside (features.py, missing="set-aside") or cannot place get no rule.
 - Depth by fidelity: the tree is fitted on a seeded share of the model's customers (at most
-  MAX_FIT_ROWS) and read on the others (held out). Fidelity is the held-out share the rules
-  place in the model's segment; the depth is the smallest of 1..MAX_DEPTH reaching
-  TARGET_FIDELITY, else MAX_DEPTH (and `reached` says it was not). A depth-d tree is the
-  depth-MAX_DEPTH tree cut at depth d: CART grows greedily, one node at a time.
+  MAX_FIT_ROWS) and read on the others (held out, at most MAX_HELDOUT_ROWS). Fidelity is the
+  held-out share the rules place in the model's segment; the depth is the smallest of
+  1..MAX_DEPTH reaching TARGET_FIDELITY, else MAX_DEPTH (and `reached` says it was not). A
+  depth-d tree is the depth-MAX_DEPTH tree cut at depth d: CART grows greedily, one node at a
+  time. Fitting sees at most MAX_FIT_ROWS rows, so it costs about the same on any table.
 - Readable thresholds: a split at t between two observed values is moved to the roundest
   number in the same gap (450 rather than 447.5), so the rule sorts the customers it was fitted
   on exactly as the tree did; fidelity is measured with the rounded rules.
@@ -43,6 +44,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
+from .algorithms import Clustering
 from .algorithms import assign as nearest_centres
 from .decimals import MAX_MAGNITUDE
 from .features import Encoder, FeatureSpace, level_codes, recorded_numbers
@@ -54,6 +56,7 @@ TARGET_FIDELITY = 0.95
 FAITHFUL_AGREEMENT = 0.95
 FAITHFUL_MIN_HELDOUT = 30
 MAX_FIT_ROWS = 100_000
+MAX_HELDOUT_ROWS = 100_000  # fidelity is measured on at most this many held-out customers
 FIT_SHARE = 0.7  # of the model's customers, the rest held out
 MIN_LEAF_SHARE = 0.001  # of the fitting rows; at least MIN_LEAF_ROWS
 MIN_LEAF_ROWS = 5
@@ -179,6 +182,11 @@ class Placement:
     @property
     def k(self) -> int:
         return len(self.centers)
+
+    @classmethod
+    def of_fit(cls, space: FeatureSpace, fit: Clustering) -> Placement:
+        """A fitted clustering's placement (centres as float32, as a saved model holds them)."""
+        return cls(space, np.asarray(fit.centers, dtype=np.float32), fit.metric)
 
 
 class RuleSet(Protocol):
@@ -306,26 +314,28 @@ def fit_rules(
     labels = np.asarray(labels, dtype=np.int64)
     values = rule_values(space, table)
     inputs = _inputs(space)
-    X = _input_matrix(inputs, values)
-    order = np.random.default_rng(seed).permutation(len(X))
-    fit_count = min(MAX_FIT_ROWS, max(1, round(FIT_SHARE * len(X))))
-    fit_rows, heldout_rows = order[:fit_count], order[fit_count:]
+    order = np.random.default_rng(seed).permutation(len(table))
+    fit_count = min(MAX_FIT_ROWS, max(1, round(FIT_SHARE * len(table))))
+    fit_rows = order[:fit_count]
+    heldout_rows = order[fit_count : fit_count + MAX_HELDOUT_ROWS]
+    fit_X = _input_matrix(inputs, {key: v[fit_rows] for key, v in values.items()})
     tree = DecisionTreeClassifier(
         max_depth=MAX_DEPTH,
         min_samples_leaf=max(MIN_LEAF_ROWS, int(MIN_LEAF_SHARE * fit_count)),
         random_state=seed,
-    ).fit(X[fit_rows], labels[fit_rows])
-    nodes = _readable_nodes(tree, X[fit_rows], labels[fit_rows], k)
-    heldout_X, heldout_labels = X[heldout_rows], labels[heldout_rows] + 1
+    ).fit(fit_X, labels[fit_rows])
+    nodes = _readable_nodes(tree, fit_X, labels[fit_rows], k)
+    heldout_X = _input_matrix(inputs, {key: v[heldout_rows] for key, v in values.items()})
+    heldout_labels = labels[heldout_rows] + 1
+    predicted = _predict_by_depth(nodes, heldout_X)
     by_depth = {
-        depth: _share_equal(_predict(nodes, heldout_X, depth), heldout_labels)
+        depth: _share_equal(predicted[depth - 1], heldout_labels)
         for depth in range(1, MAX_DEPTH + 1)
     }
     reached = [d for d, f in by_depth.items() if f >= TARGET_FIDELITY]
     depth = reached[0] if reached else MAX_DEPTH
-    predicted = _predict(nodes, heldout_X, depth)
     confusion = np.zeros((k, k), dtype=np.int64)
-    np.add.at(confusion, (heldout_labels - 1, predicted - 1), 1)
+    np.add.at(confusion, (heldout_labels - 1, predicted[depth - 1] - 1), 1)
     leaves = _leaves(nodes, inputs, space, depth)
     every = leaf_segments(leaves, values, space, which=True)
     heldout_leaf = every[heldout_rows]
@@ -375,6 +385,8 @@ def _readable_nodes(
         feature = int(structure.feature[node])
         x = X[rows, feature]
         t = structure.threshold[node]
+        if not (x <= t).any() or (x <= t).all():  # the tree splits in float32: cannot happen
+            return position  # here unless two values round to one; then it is a leaf
         low, high = float(x[x <= t].max()), float(x[x > t].min())
         threshold = readable_between(low, high)
         goes_left = x < threshold
@@ -402,19 +414,22 @@ def readable_between(low: float, high: float) -> float:
     return high
 
 
-def _predict(nodes: list[_Node], X: np.ndarray, depth: int) -> np.ndarray:
-    """The segment (1..k) of each row by the tree cut at `depth`."""
-    where = np.zeros(len(X), dtype=np.int64)
-    for _ in range(depth):
-        for position in np.unique(where):
-            node = nodes[position]
-            if node.input < 0:
-                continue
-            here = where == position
-            goes_left = X[here, node.input] < node.threshold
-            where[here] = np.where(goes_left, node.left, node.right)
+def _predict_by_depth(nodes: list[_Node], X: np.ndarray) -> list[np.ndarray]:
+    """Each row's segment (1..k) by the tree cut at each depth 1..MAX_DEPTH, in that order."""
+    inputs = np.array([node.input for node in nodes])
+    thresholds = np.array([node.threshold for node in nodes])
+    left = np.array([node.left for node in nodes])
+    right = np.array([node.right for node in nodes])
     segments = np.array([node.segment for node in nodes])
-    return segments[where]
+    where = np.zeros(len(X), dtype=np.int64)
+    rows = np.arange(len(X))
+    found = []
+    for _ in range(MAX_DEPTH):
+        split = inputs[where] >= 0
+        goes_left = X[rows, np.maximum(inputs[where], 0)] < thresholds[where]
+        where = np.where(split, np.where(goes_left, left[where], right[where]), where)
+        found.append(segments[where])
+    return found
 
 
 def _leaves(

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,23 @@ from .rules import (
 from .text import check_language
 from .text.narrative import fallback_name
 from .text.rules import rule_sentence, rules_text
+
+if TYPE_CHECKING:
+    from .results import ExperimentResult
+
+
+def experiment_rules(exp: ExperimentResult) -> Rules | None:
+    """The rules of a run's experiment (its recommended model), None when it has none."""
+    if exp.rules is None:
+        return None
+    algorithm = exp.sweep.recommended[0]
+    placement = Placement.of_fit(exp.spaces[algorithm], exp.sweep.fits[exp.sweep.recommended])
+    return Rules(exp.rules, placement, algorithm, texts_by_segment(exp.insights.names))
+
+
+def texts_by_segment(texts: Mapping[str, Mapping[Any, str]]) -> dict[str, dict[int, str]]:
+    """Texts by language and segment number (JSON keys are strings)."""
+    return {str(lang): {int(s): str(t) for s, t in by.items()} for lang, by in texts.items()}
 
 
 @dataclass(frozen=True, eq=False)

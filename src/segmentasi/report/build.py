@@ -18,12 +18,12 @@ from sklearn.decomposition import PCA
 
 from .. import decision
 from ..features import INDICATED_SHARE, space_kind
-from ..model import SavedModel
 from ..parallel import Workers
 from ..profile import combinations, segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
 from ..rules import FAITHFUL_AGREEMENT, FAITHFUL_MIN_HELDOUT, MAX_DEPTH, TARGET_FIDELITY
+from ..segment_rules import experiment_rules
 from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.decision import DecisionWords, decision_words
@@ -253,7 +253,7 @@ class ExperimentView:
         self.sample = self._plot_sample()
         # A bank whose table has no product flags has no product profile and no offers.
         self.has_products = not exp.profile.products.empty
-        self.rules = None if exp.rules is None else SavedModel.from_run(result, name).rules()
+        self.rules = experiment_rules(exp)
 
     def _set_aside_lead(self) -> str:
         """' 4.045 nasabah tanpa usia tercatat tidak masuk segmen mana pun.' for the columns
