@@ -3,9 +3,9 @@
 The query reads the original columns of a table and gives each row the segment
 SavedModel.assign gives it:
 
-    WITH clean AS (...),      -- each feature as validation types it: invalid cells are NULL
-         encoded AS (...),    -- the model's feature space: fills, scaling, one-hot, indicators
-         distances AS (...)   -- the distance to each centre (squared for euclidean)
+    WITH segmentasi_clean AS (...),     -- each feature as validation types it: invalid: NULL
+         segmentasi_encoded AS (...),   -- the model's feature space: fills, scaling, one-hot,
+         segmentasi_distances AS (...)  --   indicators; then the distance to each centre
     SELECT <kept columns>,
            CASE WHEN <not placed> THEN NULL       -- set aside, or every feature missing
                 WHEN <rule 1> THEN 2 ...           -- rules.py: exact ones (or, on request,
@@ -14,8 +14,9 @@ SavedModel.assign gives it:
 
 Exactness: assign encodes a customer in float32 (FeatureSpace.transform) and compares
 distances in float64 (algorithms.assign). The query does the same where the engine has a
-4-byte float (FLOAT32_DIALECTS: CAST(... AS REAL/FLOAT)) and writes every fitted number as
-text cast to a double, which every engine reads to the same double. Elsewhere (SQLite,
+4-byte float (FLOAT32_DIALECTS: CAST(... AS REAL/FLOAT)); a fitted number is written as it
+is when 15 significant digits hold it, else as text cast to a double (a long decimal literal
+can be rounded twice on its way in), so every engine reads the same doubles. Elsewhere (SQLite,
 BigQuery, Snowflake, ...) encoded values stay doubles; a customer almost exactly between two
 centres can then be placed differently, and the header says so.
 
@@ -113,9 +114,10 @@ def rules_query(
     for name in keep:
         if not isinstance(name, str) or not name:
             raise InputError(f"a kept column needs a name, not {quoted(name)}")
-    if len(set(keep)) < len(keep):
+    folded = [name.casefold() for name in keep]  # some engines ignore case, even quoted
+    if len(set(folded)) < len(folded):
         raise InputError("a kept column is named twice")
-    if SEGMENT_COLUMN in keep:
+    if SEGMENT_COLUMN in folded:
         raise InputError(f"the query adds a column '{SEGMENT_COLUMN}'; do not keep one too")
     features = [enc.column for enc in space.encoders_]
     names = _Names(keep, features, len(space.feature_names_), rules.placement.k, table)
@@ -141,8 +143,10 @@ class _Names:
     ) -> None:
         self.keep = keep
         taken = {name.casefold() for name in [*keep, *features]}
+        kept = {name.casefold() for name in keep}
         self.values = {
-            feature: _fresh(feature, taken) if feature in keep else feature for feature in features
+            feature: _fresh(feature, taken) if feature.casefold() in kept else feature
+            for feature in features
         }
         self.unplaced = _fresh("segmentasi_unplaced", taken)
         self.encoded = [_fresh(f"segmentasi_e{i}", taken) for i in range(1, encoded + 1)]
@@ -197,7 +201,9 @@ def _text(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
-def _case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None):
+def _case(
+    *whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None
+) -> exp.Case:
     case = exp.Case()
     for condition, result in whens:
         case = case.when(condition, result, copy=False)
