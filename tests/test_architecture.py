@@ -26,6 +26,9 @@ COMPUTE = (
     "pipeline",
     "engine",
     "decision",
+    "rules",
+    "segment_rules",
+    "sql",
 )
 PRESENTATION = ("report", "cli", "run_folder", "job", "deliverables")
 # Arrows allowed to close a cycle, each for a stated reason.

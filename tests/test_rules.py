@@ -473,16 +473,10 @@ def test_a_folder_without_models_exits_2(tmp_path, monkeypatch, capsys):
 # --- the real table -------------------------------------------------------------------------
 
 
-def test_the_query_equals_assign_on_the_real_table(real_table_path, schema):
-    result = run(
-        real_table_path,
-        schema=schema,
-        options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000),
-        diagnose=False,
-    )
+def test_the_query_equals_assign_on_the_real_table(real_table_path, real_run):
     raw = read_table(real_table_path)
     for experiment in ("demografi", "produk"):
-        model = SavedModel.from_run(result, experiment)
+        model = SavedModel.from_run(real_run, experiment)
         np.testing.assert_array_equal(
             place_in_sql(model.rules(), raw), assigned(model, raw), err_msg=experiment
         )

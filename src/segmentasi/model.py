@@ -1,10 +1,11 @@
 """A saved segmentation: everything needed to place new customers and prospects in its segments.
 
 A model file is JSON (it cannot run code when loaded):
-    {"format": "segmentasi-model", "format_version": 2, "sha256": ..., "payload": {...}}
+    {"format": "segmentasi-model", "format_version": 4, "sha256": ..., "payload": {...}}
 The payload holds the schema, the experiment, the fitted feature space (fill values, levels,
 centres and scales, and the missing-value indicator columns), the centres or medoids, and the
-segment names, narratives, profiles and offers (narrative.build_insights for that model). The
+segment names, narratives, profiles and offers (narrative.build_insights for that model), and
+its rules (format 4, below). The
 SHA-256 is taken over the payload's canonical JSON, so a file edited or damaged after it was
 saved is refused. (It detects
 changes; it is not a signature against a deliberate forger.)
