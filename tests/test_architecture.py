@@ -26,8 +26,10 @@ COMPUTE = (
     "pipeline",
     "engine",
     "decision",
+    "track",
+    "period_shift",
 )
-PRESENTATION = ("report", "cli", "run_folder", "job", "deliverables")
+PRESENTATION = ("report", "cli", "run_folder", "job", "deliverables", "tracking_folder")
 # Arrows allowed to close a cycle, each for a stated reason.
 ALLOWED: dict[tuple[str, str], str] = {}  # arrows a cycle may take, with the reason
 

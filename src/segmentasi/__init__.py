@@ -3,18 +3,22 @@
 import segmentasi
 result = segmentasi.run("customers.csv", experiments=["demografi"])
 segmentasi.save(result, "runs/today")
+tracking = segmentasi.track("runs/today/demografi", "jan.csv", "feb.csv")
+segmentasi.save_tracking(tracking, "tracking/feb")
 """
 
 from .errors import InputError, UserError
 from .files import read_table
 from .infer import infer_schema
-from .job import run, save
+from .job import run, save, save_tracking
 from .model import SavedModel, load_model
+from .period_shift import PeriodShift, period_shift
 from .quality import Handling, QualityReport, assess
 from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema
 from .sweep import SweepOptions
 from .synth import synthesize
+from .track import Tracking, track
 from .validation import ValidationError, validate
 from .version import __version__
 
@@ -22,6 +26,7 @@ __all__ = [
     "ExperimentResult",
     "Handling",
     "InputError",
+    "PeriodShift",
     "QualityReport",
     "RunOptions",
     "RunResult",
@@ -29,6 +34,7 @@ __all__ = [
     "Schema",
     "SchemaError",
     "SweepOptions",
+    "Tracking",
     "UserError",
     "ValidationError",
     "__version__",
@@ -37,9 +43,12 @@ __all__ = [
     "infer_schema",
     "load_model",
     "load_schema",
+    "period_shift",
     "read_table",
     "run",
     "save",
+    "save_tracking",
     "synthesize",
+    "track",
     "validate",
 ]

@@ -122,12 +122,16 @@ class _Invalid(ModelError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """Every input row, in order, with its segment; plus the warnings about what was filled in."""
+    """Every input row, in order, with its segment; plus the warnings about what was filled in.
+
+    `features` holds the experiment's feature values as the model read them (typed by the
+    schema, bad cells missing, before any fill), row for row with `table`."""
 
     table: pd.DataFrame
     warnings: tuple[Problem, ...]
     placed: int
     unplaced: int
+    features: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +270,7 @@ class SavedModel:
                     cannot,
                 )
             )
-        if self.recommends_products:
+        if self.recommends_products and top_offers:
             warnings += self._offer_warnings(labels)
         replaced = [c for c in ADDED_COLUMNS if c in data.columns]
         if replaced:
@@ -277,7 +281,9 @@ class SavedModel:
         )
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
         placed = int((labels >= 0).sum())
-        return Assignment(table, tuple(absent_warnings + warnings), placed, len(table) - placed)
+        return Assignment(
+            table, tuple(absent_warnings + warnings), placed, len(table) - placed, clean[features]
+        )
 
     def _nothing_placed(self, reasons: np.ndarray, missing: np.ndarray) -> InputError:
         """Why no row could be placed: the reasons counted, and the features no row has."""
