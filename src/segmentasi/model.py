@@ -124,14 +124,15 @@ class _Invalid(ModelError):
 class Assignment:
     """Every input row, in order, with its segment; plus the warnings about what was filled in.
 
-    `features` holds the experiment's feature values as the model read them (typed by the
-    schema, bad cells missing, before any fill), row for row with `table`."""
+    `read` holds the columns the model read, typed by the schema with bad cells missing and
+    nothing filled in: the experiment's features, then the table's product columns (to skip
+    owned products), row for row with `table`."""
 
     table: pd.DataFrame
     warnings: tuple[Problem, ...]
     placed: int
     unplaced: int
-    features: pd.DataFrame
+    read: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,7 +283,7 @@ class SavedModel:
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
         placed = int((labels >= 0).sum())
         return Assignment(
-            table, tuple(absent_warnings + warnings), placed, len(table) - placed, clean[features]
+            table, tuple(absent_warnings + warnings), placed, len(table) - placed, clean
         )
 
     def _nothing_placed(self, reasons: np.ndarray, missing: np.ndarray) -> InputError:

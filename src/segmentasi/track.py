@@ -323,19 +323,12 @@ def _period(
             f"{name}: lacks column(s) {', '.join(map(quoted, absent))}: the id and every feature "
             f"of the '{model.experiment.name}' segmentation must be in both tables"
         )
-    others = [
-        c.name
-        for c in schema.used
-        if c.name in raw.columns and c.name not in features and c.name != id_name
-    ]
-    # Read as assign reads the features: the decimal mark read_table recorded (a DataFrame: '.').
+    # The id, and the columns assign does not read (it reads the features and products), read
+    # as assign reads its columns: with the decimal mark read_table recorded (a DataFrame: '.').
+    read = set(features) | {c.name for c in schema.products}
+    others = [c.name for c in schema.used if c.name in raw.columns and c.name not in read]
     typed, _ = validate(
-        raw[[id_name, *others]],
-        schema,
-        columns=[id_name],
-        allow_extra=True,
-        strict=False,
-        source=name,
+        raw[others], schema, columns=[id_name], allow_extra=True, strict=False, source=name
     )
     keep = kept_rows(typed[id_name], name, id_name, duplicate_ids)
     try:  # all rows, so that warnings give the table's own row numbers
@@ -344,7 +337,8 @@ def _period(
         raise InputError(f"{name}: {exc}") from None
     segment = placed.table["segment"].to_numpy(dtype=np.int64, na_value=0)[keep]
     states = np.where(segment > 0, segment - 1, model.k).astype(np.int16)
-    columns = pd.concat([placed.features[keep], typed.loc[keep, others]], axis=1)
+    rest = [c for c in others if c != id_name]
+    columns = pd.concat([placed.read[keep], typed.loc[keep, rest]], axis=1)
     return _Period(
         name=name,
         rows=len(keep),
@@ -582,8 +576,8 @@ def _drift(model: SavedModel, first: _Period, second: _Period) -> pd.DataFrame:
             np.bincount(second.states, minlength=k + 1),
         )
     ]
-    shared = [c for c in first.columns.columns if c in second.columns.columns]
-    ordered = [c for c in features if c in shared] + [c for c in shared if c not in features]
+    shared = set(first.columns.columns) & set(second.columns.columns)
+    ordered = features + [c for c in model.schema.names if c in shared and c not in features]
     for name in ordered:
         column = model.schema.column(name)
         before, after = _bin_counts(column, first.columns[name], second.columns[name])
