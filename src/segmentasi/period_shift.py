@@ -82,7 +82,7 @@ class Drift:
         return f"{self.level}+{self.amount * 100:g}%"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PeriodShift:
     """The second period and what was planted in it.
 

@@ -41,6 +41,7 @@ side in two worker processes when they are large (benchmarks/bench_track.py).
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -116,7 +117,7 @@ class PeriodSummary:
         return self.not_placed / self.customers if self.customers else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Tracking:
     """What changed between two periods under one saved model (see the module docstring).
 
@@ -288,7 +289,7 @@ def decide(
     if round(unplaced_after - unplaced_before, 12) >= UNPLACED_RISE:
         reasons.append(Reason("unplaced", "refit", before=unplaced_before, after=unplaced_after))
     order = ("refit", "watch", "note")
-    reasons.sort(key=lambda r: (order.index(r.level), -(r.psi if r.psi == r.psi else 1.0)))
+    reasons.sort(key=lambda r: (order.index(r.level), 0.0 if math.isnan(r.psi) else -r.psi))
     levels = {r.level for r in reasons}
     verdict = "refit" if "refit" in levels else "watch" if "watch" in levels else "keep"
     return verdict, tuple(reasons)
