@@ -37,7 +37,7 @@ from . import files
 from .errors import InputError, quoted
 from .model import SavedModel, load_model
 from .schema import Schema
-from .track import DUPLICATE_IDS, kept_rows, transition_counts
+from .track import DUPLICATE_IDS, kept_rows, segment_states, transition_counts
 from .validation import lowest_valid, validate
 
 DRIFT_FORMS = (
@@ -222,11 +222,9 @@ def period_shift(
 def _states(model: SavedModel, table: pd.DataFrame, name: str) -> np.ndarray:
     """Each row's state as track counts it: segment 0..k-1, k when not placed."""
     try:
-        placed = model.assign(table, top_offers=0)
+        return segment_states(model.assign(table, top_offers=0), model.k)
     except InputError as exc:
         raise InputError(f"{name}: {exc}") from None
-    segment = placed.table["segment"].to_numpy(dtype=np.int64, na_value=0)
-    return np.where(segment > 0, segment - 1, model.k)
 
 
 def _count(amount: Amount, base: int, what: str) -> int:

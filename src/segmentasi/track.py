@@ -53,7 +53,7 @@ from scipy.stats import chi2_contingency
 
 from . import files
 from .errors import InputError, quoted
-from .model import SavedModel, load_model
+from .model import Assignment, SavedModel, load_model
 from .parallel import Workers
 from .schema import Column, Schema
 from .text import check_language
@@ -196,7 +196,7 @@ class _Period:
     rows: int
     dropped: int
     ids: pd.Series
-    states: np.ndarray  # segment 0..k-1, or k when not placed
+    states: np.ndarray  # segment_states of the rows kept
     columns: pd.DataFrame  # every schema column the table holds but the id, typed
     warnings: tuple[str, ...]
 
@@ -217,8 +217,8 @@ def track(
     (DataFrames, or .csv / .parquet / .xlsx files) of the same customers at two dates.
     `lang`: the language of segment names and of the movers' words. `duplicate_ids`: "refuse"
     (an InputError naming the rows) or "drop" (every row of an empty or repeated id is left out
-    of its period). `workers`: processes for reading and placing the two tables (default: two
-    for large tables, else none).
+    of its period). `decimal`: the decimal mark of numbers in text files (auto, '.' or ',').
+    `workers`: processes reading and placing the two tables (default: two for large tables).
     """
     check_language(lang)
     if duplicate_ids not in DUPLICATE_IDS:
@@ -255,6 +255,12 @@ def transition_counts(before: np.ndarray, after: np.ndarray, k: int) -> pd.DataF
         index=pd.Index([*segments, NOT_PLACED, JOINED], name="before", dtype=object),
         columns=pd.Index([*segments, NOT_PLACED, LEFT], name="after", dtype=object),
     )
+
+
+def segment_states(placed: Assignment, k: int) -> np.ndarray:
+    """Each row's state as the transition matrix counts it: its segment 0..k-1, k not placed."""
+    segment = placed.table["segment"].to_numpy(dtype=np.int64, na_value=0)
+    return np.where(segment > 0, segment - 1, k)
 
 
 def psi(before: np.ndarray, after: np.ndarray) -> float:
@@ -336,8 +342,7 @@ def _period(
         placed = model.assign(raw, lang=lang, top_offers=0)
     except InputError as exc:
         raise InputError(f"{name}: {exc}") from None
-    segment = placed.table["segment"].to_numpy(dtype=np.int64, na_value=0)[keep]
-    states = np.where(segment > 0, segment - 1, model.k).astype(np.int16)
+    states = segment_states(placed, model.k)[keep]
     rest = [c for c in others if c != id_name]
     columns = pd.concat([placed.read[keep], typed.loc[keep, rest]], axis=1)
     return _Period(
@@ -372,6 +377,7 @@ def kept_rows(ids: pd.Series, name: str, id_name: str, duplicate_ids: str) -> np
 
 
 def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> Tracking:
+    """Join the two periods by id and measure everything the Tracking holds."""
     k = model.k
     absent = k + 1
     codes, _ = pd.factorize(pd.concat([first.ids, second.ids], ignore_index=True))

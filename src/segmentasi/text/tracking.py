@@ -284,14 +284,18 @@ def say(key: str, lang: str, **params: Any) -> str:
 
 
 class Finding(Protocol):
-    """A reason for the verdict (track.Reason)."""
+    """A reason for the verdict (track.Reason), read only."""
 
-    kind: str
-    level: str
-    column: str | None
-    psi: float
-    before: float
-    after: float
+    @property
+    def kind(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def psi(self) -> float: ...
+    @property
+    def before(self) -> float: ...
+    @property
+    def after(self) -> float: ...
 
 
 def limits(lang: str, *, watch: float, shift: float, rise: float, epsilon: float) -> dict[str, str]:
