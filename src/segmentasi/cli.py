@@ -770,7 +770,8 @@ def targets_command(
     with --control, split into customers to contact and a control group to measure against.
 
     Example: segmentasi targets runs/fundfusion --segment 2 --product deposito --out calls.csv
-    --control 10%
+
+    Example: segmentasi targets runs/fundfusion -s 2 -p deposito --control 10% --power 2%
     """
     if out.suffix.lower() != ".csv":
         raise InputError(f"{out}: the call list is written as .csv")
