@@ -3,6 +3,7 @@ take-up against the control group, through the API and the command line."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import sys
@@ -136,6 +137,20 @@ def test_the_split_is_random_but_the_same_for_the_same_seed():
     assert first.drop(columns="group").equals(customers)
 
 
+def test_a_customer_whose_id_repeats_is_split_once():
+    customers = call_list({1: 6, 2: 6})
+    customers.loc[[3, 8], "cust_no"] = ["C000001", "C000002"]  # a table with repeated ids
+    split = segmentasi.split_control(customers, 0.5, seed=2)
+    assert split.repeated_ids == 2 and split.record()["rows_left_out_for_a_repeated_id"] == 2
+    assert split.call_list.cust_no.is_unique
+    assert split.call_list.drop(columns="group").equals(
+        customers.drop(index=[3, 8]).reset_index(drop=True)
+    )
+    assert split.counts.customers.tolist() == [5, 5] and split.counts.control.tolist() == [3, 3]
+    outcomes = pd.DataFrame({"cust_no": split.call_list.cust_no, "outcome": 1})
+    assert segmentasi.measure(split.call_list, outcomes).overall.contact_customers == 4
+
+
 def test_the_split_refuses_what_it_cannot_split():
     customers = call_list({1: 10})
     with pytest.raises(InputError, match="control share must be a share above 0"):
@@ -147,7 +162,7 @@ def test_the_split_refuses_what_it_cannot_split():
         segmentasi.split_control(customers, 0.5, segment_column="tier")
     blank = customers.assign(segment=customers.segment.astype(object))
     blank.loc[[2, 5], "segment"] = None
-    with pytest.raises(InputError, match="'segment' is empty in rows 3, 6"):
+    with pytest.raises(InputError, match=r"column 'segment': empty cells \(rows 3, 6\)"):
         segmentasi.split_control(blank, 0.5)
     whole = segmentasi.split_control(customers, 0.3, segment_column=None)
     assert (whole.call_list.group == "control").sum() == 3
@@ -624,3 +639,20 @@ def test_measure_overwrites_only_a_measurement_folder(monkeypatch, capsys, tmp_p
         assert code == 2 and message in err, (out, err)
     assert (foreign / "keep.txt").read_text() == "keep me"
     assert not (run_dir / "people" / "m").exists()
+
+
+def test_a_segment_without_a_control_group_is_not_measured_nor_counted_overall():
+    split = segmentasi.split_control(call_list({1: 4, 2: 100}), 0.1, seed=0)
+    outcomes = segmentasi.synthesize_outcomes(split.call_list, 0.3, seed=0)
+    found = segmentasi.measure(split.call_list, outcomes)
+    assert found.segments_where("not_measurable") == [1]
+    assert (found.overall.contact_customers, found.overall.control_customers) == (90, 10)
+    assert (
+        math.isnan(found.segments.p_adjusted[0])
+        and found.segments.p_adjusted[1] == (found.segments.p_value[1])
+    )
+    page = html.unescape(render_measurement(found, "en"))
+    assert "Left out of the row 'All', as one of their groups holds no customers: Segment 1." in (
+        page
+    )
+    assert "As 1 segments" not in page and "a difference is called not chance when p" in page

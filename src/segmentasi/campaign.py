@@ -6,7 +6,9 @@ segment's customers) customers, rounded half up, so every segment's control shar
 to the requested share as whole customers allow (no per-customer coin flips, whose counts
 wander). Who is held out is random: every customer draws a uniform key from numpy's default
 generator seeded with `seed`, and a segment's lowest keys form its control group. The same
-list, share and seed give the same split.
+list, share and seed give the same split. The unit is the customer, known by the id: a row
+whose id repeats an earlier row's (a table with repeated ids gives such lists) is left out, so
+that nobody is both contacted and held out and each outcome belongs to one row.
 
 The size (campaign_power, required_customers, detectable_lift). A two-sided two-proportion
 z-test at significance ALPHA with power POWER, the control group a share c of the list (Fleiss,
@@ -28,8 +30,10 @@ z-test (scipy's chi-square test of the 2x2 table without continuity correction, 
 test), or Fisher's exact test when a cell's expected count is below FISHER_BELOW. Segments are
 several questions at once, so their p-values are adjusted with Benjamini-Hochberg
 (profile.benjamini_hochberg: the false discovery rate across segments kept at ALPHA); the
-overall row is one question and keeps its own p-value. A segment's effect is significant when
-its adjusted p-value is below ALPHA; its interval is its own 95% interval, not adjusted.
+overall row is one question and keeps its own p-value; it counts the segments where both
+groups have customers (a segment of 4 holds out no one at 10%). A segment's effect is
+significant when its adjusted p-value is below ALPHA; its interval is its own 95% interval,
+not adjusted.
 Customers of the call list without an outcome row did not take the product (missing=
 "not-taken", the default: an outcome file often lists only the customers who took it), or,
 with missing="exclude", are left out of the counts.
@@ -53,7 +57,7 @@ from .files import read_table, spreadsheet_restored
 from .infer import YES_NO
 from .profile import benjamini_hochberg
 from .recommend import newcombe_difference
-from .validation import Problem, ValidationError, format_rows
+from .validation import Problem, ValidationError
 
 CONTACT, CONTROL = "contact", "control"
 GROUP_COLUMN = "group"
@@ -144,11 +148,12 @@ def _check_share(value: float, what: str, *, allow_zero: bool = False) -> None:
 class Split:
     """A call list split into contact and control groups, and how it was split."""
 
-    call_list: pd.DataFrame  # the list with a `group` column: CONTACT or CONTROL
+    call_list: pd.DataFrame  # one row per customer, with a `group` column: CONTACT or CONTROL
     counts: pd.DataFrame  # SPLIT_COUNT_COLUMNS, one row per segment
     share: float
     seed: int
     segment_column: str | None
+    repeated_ids: int  # rows of the given list left out: their id repeats an earlier row's
 
     def record(self) -> dict[str, Any]:
         """The split's record (JSON-ready): share, seed, method and counts per segment."""
@@ -161,6 +166,7 @@ class Split:
             "customers": int(self.counts["customers"].sum()),
             "contact": int(self.counts["contact"].sum()),
             "control": int(self.counts["control"].sum()),
+            "rows_left_out_for_a_repeated_id": self.repeated_ids,
             "segments": [
                 {key: _plain(value) for key, value in row.items()}
                 for row in self.counts.to_dict(orient="records")
@@ -173,42 +179,48 @@ def split_control(
     share: float,
     seed: int = 0,
     segment_column: str | None = SEGMENT_COLUMN,
+    id_column: str | None = None,
 ) -> Split:
     """The call list with a `group` column (contact or control), the control group a random
     `share` of each segment (of the whole list when segment_column is None); see the module's
-    docstring for how."""
+    docstring for how. A customer is contacted or held out once: a row whose id (`id_column`,
+    default the first column) repeats an earlier row's is left out (a table with repeated ids
+    gives such lists; Split.repeated_ids counts them)."""
     _check_share(share, "control share")
     if GROUP_COLUMN in call_list:
         raise InputError(
             f"the call list already has a {quoted(GROUP_COLUMN)} column: it was split before; "
             "drop the column to split it again"
         )
-    if segment_column is None:
-        strata, segments = np.zeros(len(call_list), dtype=np.int64), np.array([OVERALL])
-    else:
-        if segment_column not in call_list:
+    id_name = call_list.columns[0] if id_column is None else id_column
+    for needed, purpose in ((id_name, "with the customers' ids"), (segment_column, "to split by")):
+        if needed is not None and needed not in call_list:
             raise InputError(
-                f"the call list has no column {quoted(segment_column)} to split by; columns: "
+                f"the call list has no column {quoted(needed)} {purpose}; columns: "
                 f"{', '.join(map(quoted, call_list.columns))}"
             )
-        values = _segment_values(call_list[segment_column].reset_index(drop=True))
-        if values.isna().any():
-            rows = np.flatnonzero(values.isna()) + 1
-            raise InputError(
-                f"the call list's column {quoted(segment_column)} is empty in "
-                f"{format_rows(rows.tolist(), len(rows))}"
+    rows = call_list.reset_index(drop=True)
+    ids = _ids(rows[id_name])
+    problems = [_problem(id_name, "empty ids", ids.isna().to_numpy())] if ids.isna().any() else []
+    segment_values = pd.Series(OVERALL, index=rows.index, dtype=object)
+    if segment_column is not None:
+        segment_values = _segment_values(rows[segment_column])
+        if segment_values.isna().any():
+            problems.append(
+                _problem(segment_column, "empty cells", segment_values.isna().to_numpy())
             )
-        strata, segments = pd.factorize(values, sort=True)
+    _refuse(problems, "the call list")
+    first = ~ids.duplicated().to_numpy()
+    customers = rows[first].reset_index(drop=True)
+    strata, segments = pd.factorize(segment_values[first], sort=True)
     sizes = np.bincount(strata, minlength=len(segments))
     controls = np.floor(share * sizes + 0.5).astype(np.int64)
-    keys = np.random.default_rng(seed).random(len(call_list))
+    keys = np.random.default_rng(seed).random(len(customers))
     order = np.lexsort((keys, strata))
     starts = np.cumsum(sizes) - sizes
-    rank = np.empty(len(call_list), dtype=np.int64)
-    rank[order] = np.arange(len(call_list)) - starts[strata[order]]
-    held_out = rank < controls[strata]
-    table = call_list.copy()
-    table[GROUP_COLUMN] = np.where(held_out, CONTROL, CONTACT)
+    rank = np.empty(len(customers), dtype=np.int64)
+    rank[order] = np.arange(len(customers)) - starts[strata[order]]
+    customers[GROUP_COLUMN] = np.where(rank < controls[strata], CONTROL, CONTACT)
     counts = pd.DataFrame(
         {
             "segment": list(segments),
@@ -219,7 +231,7 @@ def split_control(
         },
         columns=SPLIT_COUNT_COLUMNS,
     )
-    return Split(table, counts, share, seed, segment_column)
+    return Split(customers, counts, share, seed, segment_column, int((~first).sum()))
 
 
 # --- the size -----------------------------------------------------------------------------
@@ -533,15 +545,17 @@ def _measurement_table(
 ) -> pd.DataFrame:
     took = outcome.to_numpy(dtype=float) == 1
     contact = groups.to_numpy() == CONTACT
+    compared = np.ones(len(took), dtype=bool)  # the overall row: segments with both groups
     rows = []
     if segments.notna().all():
         for segment in sorted(segments.unique(), key=_segment_order):
             mine = segments.to_numpy() == segment
             rows.append({"segment": _plain(segment)} | _compared(took[mine], contact[mine]))
+            compared[mine] = contact[mine].any() and not contact[mine].all()
     segment_p = np.array([row["p_value"] for row in rows], dtype=float)
     for row, adjusted in zip(rows, benjamini_hochberg(segment_p), strict=True):
         row["p_adjusted"] = adjusted
-    overall = {"segment": OVERALL} | _compared(took, contact)
+    overall = {"segment": OVERALL} | _compared(took[compared], contact[compared])
     rows.append(overall | {"p_adjusted": overall["p_value"]})
     for row in rows:
         row["significant"] = bool(row["p_adjusted"] < alpha)

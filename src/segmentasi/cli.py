@@ -60,7 +60,7 @@ from .run_folder import default_experiment, read_campaign_tables, run_model_path
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
-from .text.campaign import p_text, points
+from .text.campaign import p_text, points, rate
 from .text.findings import describe
 from .text.numbers import num, pct
 from .validation import ValidationError, validate
@@ -832,6 +832,12 @@ def _print_split(split: Split, powers: dict[Any, Power], record: Path, quiet: bo
             f"{split.seed}): do not contact them. The split is recorded in {record}.",
             highlight=False,
         )
+        if split.repeated_ids:
+            out_console.print(
+                f"{split.repeated_ids:,} row(s) repeat an id already on the list: each customer is "
+                "listed once, in the first row's segment.",
+                highlight=False,
+            )
         if overall.lift is not None:
             assumed = " (assumed: give --base-rate)" if overall.base_rate_assumed else ""
             out_console.print(
@@ -968,8 +974,8 @@ def _print_measurement(found: Measurement) -> None:
     for row in found.table.itertuples(index=False):
         table.add_row(
             str(row.segment),
-            f"{row.contact_takers:,} of {row.contact_customers:,} ({pct(row.contact_rate, 'en')})",
-            f"{row.control_takers:,} of {row.control_customers:,} ({pct(row.control_rate, 'en')})",
+            f"{row.contact_takers:,} of {row.contact_customers:,} ({rate(row.contact_rate, 'en')})",
+            f"{row.control_takers:,} of {row.control_customers:,} ({rate(row.control_rate, 'en')})",
             points(row.uplift, "en"),
             f"{points(row.uplift_low, 'en')} to {points(row.uplift_high, 'en')}",
             p_text(row.p_adjusted, "en"),

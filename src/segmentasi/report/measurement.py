@@ -10,8 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..text import check_language
-from ..text.campaign import finding, p_text, points, say, segment_label, segments_named
-from ..text.numbers import count, pct, setting
+from ..text.campaign import (
+    finding,
+    p_text,
+    points,
+    rate,
+    say,
+    segment_label,
+    segments_named,
+)
+from ..text.numbers import count, setting
 from ..version import __version__
 from . import environment, page_css, plots
 from .build import Chart, Segment, Table
@@ -128,16 +136,16 @@ def _table(measurement: Measurement, lang: str) -> Table:
                 takers=count(row.contact_takers, lang),
                 customers=count(row.contact_customers, lang),
             ),
-            pct(row.contact_rate, lang),
+            rate(row.contact_rate, lang),
             say(
                 "takers",
                 lang,
                 takers=count(row.control_takers, lang),
                 customers=count(row.control_customers, lang),
             ),
-            pct(row.control_rate, lang),
+            rate(row.control_rate, lang),
             points(row.uplift, lang),
-            f"{points(row.uplift_low, lang)} – {points(row.uplift_high, lang)}",
+            _interval(row, lang),
             p_text(row.p_adjusted, lang),
             say(f"verdict_{row.verdict}", lang),
         ]
@@ -146,10 +154,18 @@ def _table(measurement: Measurement, lang: str) -> Table:
     return Table(header, rows, [False, *[True] * 7, False])
 
 
+def _interval(row: Any, lang: str) -> str:
+    """'2,7 – 13,3', or '–' where there is no interval."""
+    if row.uplift_low != row.uplift_low:  # NaN: a group is empty
+        return "–"
+    return f"{points(row.uplift_low, lang)} – {points(row.uplift_high, lang)}"
+
+
 def _method(
     measurement: Measurement, lang: str, counts: dict[str, Any], options: dict[str, Any]
 ) -> list[str]:
-    tested = len(measurement.segments)
+    unmeasured = measurement.segments_where("not_measurable")
+    tested = len(measurement.segments) - len(unmeasured)
     alpha = setting(options["alpha"], lang)
     paragraphs = [
         say("method_uplift", lang),
@@ -158,6 +174,8 @@ def _method(
         if tested > 1
         else say("method_test_overall", lang, alpha=alpha),
     ]
+    if unmeasured:
+        paragraphs.append(say("method_left_out", lang, segments=segments_named(unmeasured, lang)))
     without = counts["without_outcome"]
     if sum(without.values()):
         key = "method_missing" if options["missing"] == "not-taken" else "method_excluded"

@@ -94,6 +94,8 @@ TEXT: Catalogue = {
         "method_since": "{rows} hasil bertanggal sebelum {since} diabaikan ({contact} "
         "dihubungi, {control} kontrol): nasabah itu dihitung seperti tanpa baris hasil.",
         "method_undated": "{rows} pengambilan tanpa tanggal tetap dihitung.",
+        "method_left_out": "Tidak dihitung dalam baris 'Semua' karena salah satu kelompoknya "
+        "tidak berisi nasabah: {segments}.",
         "footer": "Dibuat oleh segmentasi {version}. Semua angka diambil dari "
         "measurement.csv di folder ini.",
     },
@@ -174,6 +176,8 @@ TEXT: Catalogue = {
         "method_since": "{rows} outcomes dated before {since} were ignored ({contact} contacted, "
         "{control} control): those customers count as without an outcome row.",
         "method_undated": "{rows} take-ups without a date are counted.",
+        "method_left_out": "Left out of the row 'All', as one of their groups holds no "
+        "customers: {segments}.",
         "footer": "Made by segmentasi {version}. Every number comes from measurement.csv in "
         "this folder.",
     },
@@ -185,8 +189,14 @@ def say(key: str, lang: str, **params: Any) -> str:
 
 
 def points(share: float, lang: str) -> str:
-    """A difference of shares in percentage points, one decimal: 0.043 -> '4,3' (id)."""
-    return fixed(share * 100, lang, 1)
+    """A difference of shares in percentage points, one decimal: 0.043 -> '4,3' (id); '–'
+    where there is none (NaN)."""
+    return "–" if math.isnan(share) else fixed(share * 100, lang, 1)
+
+
+def rate(share: float, lang: str) -> str:
+    """A take-up rate as a percentage ('11,0%'); '–' for a group without customers."""
+    return "–" if math.isnan(share) else pct(share, lang)
 
 
 def p_text(p_value: float, lang: str) -> str:
@@ -223,9 +233,9 @@ def finding(row: Any, lang: str, brief: bool = False) -> str:
         "rates_segment" if brief else "rates",
         lang,
         contacted=count(row.contact_customers, lang),
-        contact_rate=pct(row.contact_rate, lang),
+        contact_rate=rate(row.contact_rate, lang),
         control=count(row.control_customers, lang),
-        control_rate=pct(row.control_rate, lang),
+        control_rate=rate(row.control_rate, lang),
     )
     if row.verdict == "not_measurable":
         return say("not_measurable", lang)
