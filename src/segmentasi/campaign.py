@@ -71,8 +71,8 @@ POWER = 0.8
 # Without a known base take-up, sizes assume 50%, where a take-up rate varies most: the most
 # cautious assumption (a product taken by 5% needs far fewer customers to show the same lift).
 CAUTIOUS_BASE_RATE = 0.5
-# A lift of more than 10 points of take-up is more than bank campaigns usually achieve: a
-# control group that cannot detect it cannot tell a campaign from chance.
+# A lift of more than 10 points of take-up would be an exceptional campaign: a control group
+# that cannot detect 10 points cannot tell an ordinary campaign from chance.
 LARGEST_PLAUSIBLE_LIFT = 0.10
 FISHER_BELOW = 5  # an expected count in the 2x2 table below this: Fisher's exact test
 MISSING_OUTCOMES = ("not-taken", "exclude")
@@ -112,8 +112,8 @@ VERDICTS = (
 def parse_share(text: str, option: str, *, allow_zero: bool = False) -> float:
     """A share written as a percentage ('10%', '2,5%') or as a fraction below 1 ('0.1', '0,1').
 
-    A bare number from 1 up ('10') is refused as ambiguous (10% or 10 times?), as is a share
-    outside 0%..100% (0% only with allow_zero; 100% never)."""
+    A bare number from 1 up ('10', '1') is refused as ambiguous (a percentage, or a fraction
+    of 10 or 1?), as is a share outside 0%..100% (0% only with allow_zero; 100% never)."""
     found = SHARE_TEXT.fullmatch(text)
     if found is None:
         raise InputError(

@@ -53,7 +53,7 @@ from .outputs import (
 )
 from .parallel import STOP_SIGNALS
 from .quality import Handling, assess
-from .recommend import campaign_targets
+from .recommend import CampaignList, campaign_targets
 from .report import REPORT_FILE
 from .results import ExperimentResult, RunResult
 from .run_folder import default_experiment, read_campaign_tables, run_model_path
@@ -793,32 +793,38 @@ def targets_command(
     if share is None:
         with reserve_file(out, overwrite):
             files.write_file_atomically(out, lambda path: files.write_csv(customers, path))
+        _print_call_list(lists, chosen, experiment, len(customers), quiet)
     else:
         split = split_control(customers, share, seed)
         powers = split_power(split, base, lift)
         record = write_split_call_list(
             split, out, overwrite, {"power": {str(k): p.to_dict() for k, p in powers.items()}}
         )
-    if not quiet:
-        named = ", ".join(map(str, chosen))
-        out_console.print(
-            f"{len(customers):,} customers in segment{'s' if len(chosen) > 1 else ''} {named} "
-            f"of '{experiment}' do not own {lists[0].product}.",
-            highlight=False,
-        )
-        for s, found in zip(chosen, lists, strict=True):
-            if not found.offered:
-                err_console.print(
-                    _styled(
-                        "Note:",
-                        "bold yellow",
-                        f" the run does not recommend this offer for segment "
-                        f"{s} ({found.reason}); see offers.csv and offer_validation.csv.",
-                    )
-                )
-    if share is not None:
+        _print_call_list(lists, chosen, experiment, len(customers), quiet)
         _print_split(split, powers, record, quiet)
     out_console.print(f"Wrote {out}")
+
+
+def _print_call_list(
+    lists: list[CampaignList], segments: list[int], experiment: str, rows: int, quiet: bool
+) -> None:
+    if quiet:
+        return
+    out_console.print(
+        f"{rows:,} customers in segment{'s' if len(segments) > 1 else ''} "
+        f"{', '.join(map(str, segments))} of '{experiment}' do not own {lists[0].product}.",
+        highlight=False,
+    )
+    for segment, found in zip(segments, lists, strict=True):
+        if not found.offered:
+            err_console.print(
+                _styled(
+                    "Note:",
+                    "bold yellow",
+                    f" the run does not recommend this offer for segment "
+                    f"{segment} ({found.reason}); see offers.csv and offer_validation.csv.",
+                )
+            )
 
 
 def _print_split(split: Split, powers: dict[Any, Power], record: Path, quiet: bool) -> None:
@@ -867,8 +873,8 @@ def _print_split(split: Split, powers: dict[Any, Power], record: Path, quiet: bo
                     "bold yellow",
                     f" {where}'s control group is too small to measure the campaign: the "
                     f"smallest lift in take-up it can detect is {_detectable(found)} (at a base "
-                    f"take-up of {pct(found.base_rate, 'en')}), more than campaigns usually "
-                    f"achieve ({points(LARGEST_PLAUSIBLE_LIFT, 'en')} points). Use a longer list "
+                    f"take-up of {pct(found.base_rate, 'en')}), more than an ordinary campaign "
+                    f"achieves ({points(LARGEST_PLAUSIBLE_LIFT, 'en')} points). Use a longer list "
                     "or a larger --control; --power and --base-rate size it.",
                 )
             )

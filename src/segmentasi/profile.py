@@ -329,6 +329,7 @@ def _share_effects(
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values; NaN (no test possible) stays NaN."""
+    p_values = np.asarray(p_values, dtype=float)  # an empty table's column holds objects
     adjusted = np.full(len(p_values), np.nan)
     tested = ~np.isnan(p_values)
     if tested.any():
