@@ -5,6 +5,16 @@ result = segmentasi.run("customers.csv", experiments=["demografi"])
 segmentasi.save(result, "runs/today")
 """
 
+from .campaign import (
+    Measurement,
+    Power,
+    Split,
+    campaign_power,
+    measure,
+    split_control,
+    synthesize_outcomes,
+)
+from .campaign_folder import save_measurement
 from .errors import InputError, UserError
 from .files import read_table
 from .infer import infer_schema
@@ -22,24 +32,32 @@ __all__ = [
     "ExperimentResult",
     "Handling",
     "InputError",
+    "Measurement",
+    "Power",
     "QualityReport",
     "RunOptions",
     "RunResult",
     "SavedModel",
     "Schema",
     "SchemaError",
+    "Split",
     "SweepOptions",
     "UserError",
     "ValidationError",
     "__version__",
     "assess",
     "builtin_schema",
+    "campaign_power",
     "infer_schema",
     "load_model",
     "load_schema",
+    "measure",
     "read_table",
     "run",
     "save",
+    "save_measurement",
+    "split_control",
     "synthesize",
+    "synthesize_outcomes",
     "validate",
 ]
