@@ -7,10 +7,20 @@ tracking = segmentasi.track("runs/today/demografi", "jan.csv", "feb.csv")
 segmentasi.save_tracking(tracking, "tracking/feb")
 """
 
+from .campaign import (
+    Measurement,
+    Power,
+    Split,
+    campaign_power,
+    measure,
+    split_control,
+    synthesize_outcomes,
+)
+from .campaign_folder import save_measurement
 from .errors import InputError, UserError
 from .files import read_table
 from .infer import infer_schema
-from .job import run, save, save_tracking
+from .job import run, save
 from .model import SavedModel, load_model
 from .period_shift import PeriodShift, period_shift
 from .quality import Handling, QualityReport, assess
@@ -19,6 +29,7 @@ from .schema import Schema, SchemaError, builtin_schema, load_schema
 from .sweep import SweepOptions
 from .synth import synthesize
 from .track import Tracking, track
+from .tracking_folder import save_tracking
 from .validation import ValidationError, validate
 from .version import __version__
 
@@ -26,13 +37,16 @@ __all__ = [
     "ExperimentResult",
     "Handling",
     "InputError",
+    "Measurement",
     "PeriodShift",
+    "Power",
     "QualityReport",
     "RunOptions",
     "RunResult",
     "SavedModel",
     "Schema",
     "SchemaError",
+    "Split",
     "SweepOptions",
     "Tracking",
     "UserError",
@@ -40,15 +54,20 @@ __all__ = [
     "__version__",
     "assess",
     "builtin_schema",
+    "campaign_power",
     "infer_schema",
     "load_model",
     "load_schema",
+    "measure",
     "period_shift",
     "read_table",
     "run",
     "save",
+    "save_measurement",
     "save_tracking",
+    "split_control",
     "synthesize",
+    "synthesize_outcomes",
     "track",
     "validate",
 ]

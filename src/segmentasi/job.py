@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -31,9 +31,6 @@ from .results import RunOptions, RunResult
 from .schema import Schema, load_schema
 from .sweep import Progress, SweepOptions
 from .text import check_language
-
-if TYPE_CHECKING:
-    from .track import Tracking
 
 
 def run(
@@ -138,14 +135,6 @@ def save(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
     from .run_folder import write_run_folder  # the report's modules load with the first save
 
     return write_run_folder(result, out, overwrite)
-
-
-def save_tracking(tracking: Tracking, out: str | Path, overwrite: bool = False) -> Path:
-    """Write a tracking folder (see tracking_folder.py): the CSVs, tracking.json and
-    tracking.html, whole or not at all. `overwrite` replaces only a tracking folder."""
-    from .tracking_folder import write_tracking  # the report's modules load with the first save
-
-    return write_tracking(tracking, out, overwrite=overwrite)
 
 
 def _checked_table(

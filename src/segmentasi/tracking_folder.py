@@ -23,7 +23,6 @@ import pandas as pd
 
 from . import files
 from .outputs import TRACKING_FOLDER, staged_folder
-from .report.tracking import TRACKING_REPORT, reason_sentences, write_tracking_report
 from .text.tracking import state_label
 from .track import Tracking
 from .version import __version__
@@ -32,24 +31,32 @@ FORMAT = "segmentasi-tracking"
 FORMAT_VERSION = 1
 
 
-def write_tracking(
+def save_tracking(
     tracking: Tracking,
     out: str | Path,
-    *,
     overwrite: bool = False,
+    *,
     inputs: Iterable[str | Path | None] = (),
     created: dt.datetime | None = None,
 ) -> Path:
     """Write the tracking folder at `out` in the tracking's language; returns its path.
-    `inputs` (the model and the two tables) may not be inside it."""
+    `overwrite` replaces only a tracking folder; `inputs` (the model and the two tables) are
+    never overwritten."""
+    from .report.tracking import (  # loads matplotlib
+        TRACKING_REPORT,
+        reason_sentences,
+        write_tracking_report,
+    )
+
     created = created or dt.datetime.now(dt.UTC)
+    record = _record(tracking, reason_sentences(tracking, tracking.lang), created)
     with staged_folder(out, overwrite, kind=TRACKING_FOLDER, inputs=inputs) as folder:
         files.write_csv(transitions_table(tracking), folder / "transitions.csv")
         files.write_csv(tracking.flows, folder / "flows.csv")
         files.write_csv(tracking.movers, folder / "movers.csv")
         files.write_csv(tracking.drift, folder / "drift.csv")
         write_tracking_report(tracking, folder / TRACKING_REPORT, tracking.lang, created)
-        files.write_json(_record(tracking, created), folder / "tracking.json")
+        files.write_json(record, folder / TRACKING_FOLDER.record)
     return Path(out).resolve()
 
 
@@ -73,9 +80,8 @@ def _state_name(tracking: Tracking, state: int | str) -> str:
     return tracking.names[state] if isinstance(state, int) else state_label(state, tracking.lang)
 
 
-def _record(tracking: Tracking, created: dt.datetime) -> dict[str, Any]:
+def _record(tracking: Tracking, sentences: list[str], created: dt.datetime) -> dict[str, Any]:
     record = tracking.to_dict()
-    sentences = reason_sentences(tracking, tracking.lang)
     for data, text in zip(record["verdict"]["reasons"], sentences, strict=True):
         data["text"] = text
     return {

@@ -30,20 +30,9 @@ def render_report(result: RunResult, lang: str = "id", created: dt.datetime | No
 
 
 @functools.cache
-def report_template() -> jinja2.Template:
-    """The report's compiled template: compiling takes about 50 ms, once per process, so a run
-    that writes its folder compiles it while its workers still draw the charts."""
-    return template("report.html")
-
-
-def template(name: str) -> jinja2.Template:
-    """A page's compiled template (report.html, tracking.html): each extends page.html, the
-    shell every page shares, and imports macros.html."""
-    return _environment().get_template(name)
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The templates of segmentasi's HTML pages (this package's .html files: page.html is the
+    shell they extend, macros.html the pieces they share)."""
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(_template_source),
         autoescape=True,
@@ -58,8 +47,15 @@ def _template_source(name: str) -> str:
 
 
 def page_css() -> str:
-    """The CSS every page carries inline."""
+    """The style sheet every page embeds."""
     return _template_source("report.css")
+
+
+@functools.cache
+def report_template() -> jinja2.Template:
+    """The report's compiled template: compiling takes about 50 ms, once per process, so a run
+    that writes its folder compiles it while its workers still draw the charts."""
+    return environment().get_template("report.html")
 
 
 def write_report(
@@ -73,9 +69,9 @@ def write_report(
 
 __all__ = [
     "REPORT_FILE",
+    "environment",
     "page_css",
     "render_report",
     "report_template",
-    "template",
     "write_report",
 ]

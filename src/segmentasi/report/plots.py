@@ -742,3 +742,38 @@ def _encode(fig: plt.Figure, dpi: int = DPI) -> Drawing:
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     # Points to CSS pixels: the PNG is DPI pixels per inch and shown at one CSS px per pixel.
     return Drawing(uri, width, height, min(sizes, default=STYLE["font.size"]) * dpi / 72)
+
+
+def interval_chart(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    intervals: tuple[Sequence[float], Sequence[float]],
+    colours: Sequence[str],
+    texts: AxisTexts,
+    lang: str = "id",
+) -> Drawing:
+    """Estimates with their intervals, one row each, first at the top, and the line at 0: a
+    campaign's uplift per segment. Rows without an estimate (NaN) stay empty."""
+    n = len(labels)
+    values = np.asarray(estimates, dtype=float)
+    low, high = (np.asarray(side, dtype=float) for side in intervals)
+    with plt.rc_context(COMPACT_STYLE):
+        fig, ax = plt.subplots(figsize=(COMPACT_WIDTH * 1.4, 1.6 + 0.6 * n), layout="constrained")
+        rows = np.arange(n)
+        ax.axvline(0, color="#555555", linewidth=1.2)
+        for row, value, left, right, colour in zip(rows, values, low, high, colours, strict=True):
+            if np.isnan(value):
+                continue
+            ax.plot([left, right], [row, row], color=colour, linewidth=3, solid_capstyle="butt")
+            ax.plot([value], [row], marker="o", markersize=10, color=colour, linestyle="none")
+        ax.set_yticks(rows, list(labels))
+        ax.set_ylim(n - 0.5, -0.5)
+        reach = np.nanmax(np.abs(np.concatenate([low, high, [1.0]])))
+        ax.set_xlim(-reach * 1.1, reach * 1.1)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(texts.title)
+        ax.set_xlabel(texts.x)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        number_axes(lang, ax.xaxis)
+        ax.tick_params(axis="y", length=0)
+        return _encode(fig)

@@ -29,7 +29,7 @@ from ..track import (
     Tracking,
 )
 from ..version import __version__
-from . import page_css, plots, template
+from . import environment, page_css, plots
 from .build import Badge, Chart, Segment, Table
 from .plots import OTHER_COLOUR, segment_color
 
@@ -75,7 +75,7 @@ def render_tracking(
         "drift_lead": words("drift_lead", **rule),
         "appendix": _appendix(tracking, rule, lang),
     }
-    return template(TRACKING_REPORT).render(**context)
+    return environment().get_template(TRACKING_REPORT).render(**context)
 
 
 def write_tracking_report(
