@@ -3,6 +3,8 @@
 import segmentasi
 result = segmentasi.run("customers.csv", experiments=["demografi"])
 segmentasi.save(result, "runs/today")
+tracking = segmentasi.track("runs/today/demografi", "jan.csv", "feb.csv")
+segmentasi.save_tracking(tracking, "tracking/feb")
 """
 
 from .campaign import (
@@ -20,11 +22,14 @@ from .files import read_table
 from .infer import infer_schema
 from .job import run, save
 from .model import SavedModel, load_model
+from .period_shift import PeriodShift, period_shift
 from .quality import Handling, QualityReport, assess
 from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema
 from .sweep import SweepOptions
 from .synth import synthesize
+from .track import Tracking, track
+from .tracking_folder import save_tracking
 from .validation import ValidationError, validate
 from .version import __version__
 
@@ -33,6 +38,7 @@ __all__ = [
     "Handling",
     "InputError",
     "Measurement",
+    "PeriodShift",
     "Power",
     "QualityReport",
     "RunOptions",
@@ -42,6 +48,7 @@ __all__ = [
     "SchemaError",
     "Split",
     "SweepOptions",
+    "Tracking",
     "UserError",
     "ValidationError",
     "__version__",
@@ -52,12 +59,15 @@ __all__ = [
     "load_model",
     "load_schema",
     "measure",
+    "period_shift",
     "read_table",
     "run",
     "save",
     "save_measurement",
+    "save_tracking",
     "split_control",
     "synthesize",
     "synthesize_outcomes",
+    "track",
     "validate",
 ]

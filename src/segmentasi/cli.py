@@ -46,15 +46,19 @@ from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import (
     MEASUREMENT_FOLDER,
     SEARCH_FOLDER,
+    TRACKING_FOLDER,
     check_output_file,
     check_output_folder,
     reserve_file,
     reserve_folder,
 )
 from .parallel import STOP_SIGNALS
+from .period_shift import parse_amount, parse_moves
+from .period_shift import period_shift as shift_period
 from .quality import Handling, assess
 from .recommend import CampaignList, campaign_targets
 from .report import REPORT_FILE
+from .report.tracking import TRACKING_REPORT, reason_sentences
 from .results import ExperimentResult, RunResult
 from .run_folder import default_experiment, read_campaign_tables, run_model_path
 from .schema import load_schema
@@ -63,6 +67,8 @@ from .synth import synthesize
 from .text.campaign import p_text, points, rate
 from .text.findings import describe
 from .text.numbers import num, pct
+from .track import track
+from .tracking_folder import save_tracking
 from .validation import ValidationError, validate
 
 if TYPE_CHECKING:
@@ -602,16 +608,199 @@ def synth_command(
     rows: Annotated[int, typer.Option(help="Number of customers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     schema: SchemaOption = None,
+    period_shift: Annotated[
+        bool,
+        typer.Option(
+            "--period-shift",
+            help="Instead of new customers, write a second period of --from's customers with "
+            "known changes (--move, --left, --joined, --drift) under --model, and beside OUT "
+            "the record of what was planted (OUT with .planted.json).",
+        ),
+    ] = False,
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="With --period-shift: the first period's table."),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="With --period-shift: the saved segmentation (a model file, an experiment "
+            "folder or a run folder, as for assign).",
+        ),
+    ] = None,
+    move: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--move",
+            help="With --period-shift (repeatable): A:B=5% moves 5% of segment A's customers to "
+            "segment B (each takes the features of a random customer of B, so the model places "
+            "it there), A:B=120 moves 120 of them.",
+        ),
+    ] = None,
+    left: Annotated[
+        str,
+        typer.Option(help="With --period-shift: customers who leave, as 3% or a number."),
+    ] = "0",
+    joined: Annotated[
+        str,
+        typer.Option(
+            help="With --period-shift: new customers (copies of random customers under new "
+            "ids), as 2% of the first period or a number."
+        ),
+    ] = "0",
+    drift: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drift",
+            help="With --period-shift (repeatable): COLUMN=+0.5sd or =-1sd shifts a number by "
+            "its standard deviations, COLUMN=*1.2 multiplies it, COLUMN=LEVEL+20% sets 20% of "
+            "the customers with another level (or 0/1 value) to LEVEL. Drift of a feature the "
+            "model uses moves customers too: the record then gives the matrix the model finds.",
+        ),
+    ] = None,
+    duplicate_ids: Annotated[
+        str,
+        typer.Option(
+            help="With --period-shift: rows of --from with an empty or repeated id: refuse, or "
+            "drop them from the second period (then track with --duplicate-ids drop)."
+        ),
+    ] = "refuse",
 ) -> None:
-    """Write a synthetic customer table calibrated to the real FundFusion table.
+    """Write a synthetic customer table calibrated to the real FundFusion table, or with
+    --period-shift a second period of a table with planted moves, churn and drift.
 
     Example: segmentasi synth --rows 100000 --seed 1 --out customers.csv
+
+    Example: segmentasi synth --period-shift --from jan.csv --model runs/jan/demografi
+    --move 1:2=5% --move 3:1=2% --left 3% --joined 2% --drift Pendapatan_Tahunan=+0.5sd
+    --out feb.csv --seed 7
     """
-    if rows < 1:
-        raise InputError("--rows must be at least 1")
-    frame = synthesize(load_schema(schema), rows=rows, seed=seed)
-    files.write_file_atomically(out, lambda path: files.write_table(frame, path))
-    out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
+    shift_options = {"--from": source, "--model": model, "--move": move, "--drift": drift}
+    if not period_shift:
+        given = [name for name, value in shift_options.items() if value]
+        if given or left != "0" or joined != "0":
+            raise InputError(f"{', '.join(given) or '--left, --joined'}: only with --period-shift")
+        if rows < 1:
+            raise InputError("--rows must be at least 1")
+        frame = synthesize(load_schema(schema), rows=rows, seed=seed)
+        files.write_file_atomically(out, lambda path: files.write_table(frame, path))
+        out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
+        return
+    if source is None or model is None:
+        raise InputError("--period-shift needs --from (the first period) and --model")
+    record = out.with_suffix(".planted.json")
+    inputs = (source, model)
+    for path in (out, record):
+        check_output_file(path, overwrite=True, inputs=inputs)
+    shifted = shift_period(
+        source,
+        run_model_path(model),
+        moves=parse_moves(move or []),
+        left=parse_amount(left, "--left"),
+        joined=parse_amount(joined, "--joined"),
+        drift=dict(_column_option(text, "--drift") for text in drift or []),
+        seed=seed,
+        duplicate_ids=duplicate_ids,
+    )
+    with reserve_file(out, True, inputs=inputs), reserve_file(record, True, inputs=inputs):
+        files.write_file_atomically(out, lambda path: files.write_table(shifted.table, path))
+        files.write_file_atomically(record, lambda path: files.write_json(shifted.to_dict(), path))
+    out_console.print(
+        f"Wrote {len(shifted.table):,} customers of the second period to {out}: "
+        f"{len(shifted.moved):,} moved, {len(shifted.left):,} left, {len(shifted.joined):,} "
+        f"joined; what was planted: {record}",
+        highlight=False,
+    )
+    if not shifted.exact:
+        err_console.print(
+            _styled(
+                "Note:",
+                "bold yellow",
+                " drift changed a feature the model uses, so more customers moved than were "
+                "planted; the record's transitions are the model's placements of the second "
+                "period.",
+            )
+        )
+
+
+def _column_option(text: str, option: str) -> tuple[str, str]:
+    """COLUMN=VALUE, split at the first '='."""
+    column, equals, value = text.partition("=")
+    if not equals or not column.strip():
+        raise InputError(f"{option} {text!r}: write COLUMN=CHANGE")
+    return column.strip(), value
+
+
+@app.command("track")
+def track_command(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="Saved segmentation: RUN/<experiment>/segmentation.model, that folder, or a "
+            "run folder (its first experiment that clusters without product columns)."
+        ),
+    ],
+    before: Annotated[
+        Path,
+        typer.Option("--before", help="The earlier table (last month): .csv, .parquet, .xlsx."),
+    ],
+    after: Annotated[
+        Path, typer.Option("--after", help="The later table (this month), same customers' ids.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tracking folder to create.")],
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of tracking.html, segment names and movers' changes: id or en "
+            f"(default ${LANG_ENV}, else id).",
+        ),
+    ] = None,
+    duplicate_ids: Annotated[
+        str,
+        typer.Option(
+            help="Rows with an empty or repeated id: refuse (exit 2, naming the rows) or drop "
+            "(leave every row of such an id out of its period)."
+        ),
+    ] = "refuse",
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the folder if it is a tracking folder segmentasi wrote.")
+    ] = False,
+    decimal: DecimalOption = "auto",
+    quiet: QuietOption = False,
+) -> None:
+    """Follow the customers of two periods under one saved segmentation: who moved where, how
+    the data drifted, and whether to keep the model, watch it or refit it.
+
+    Writes transitions.csv, flows.csv, movers.csv, drift.csv, tracking.json and tracking.html.
+
+    Example: segmentasi track runs/jan/demografi --before jan.csv --after feb.csv --out feb-track
+    """
+    lang = _lang(lang)
+    model_path = run_model_path(model)
+    inputs = (before, after, model_path)
+    check_output_folder(out, overwrite, kind=TRACKING_FOLDER, inputs=inputs)
+    tracked = track(
+        model_path, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
+    )
+    folder = save_tracking(tracked, out, overwrite, inputs=inputs)
+    out_console.print(_styled(f"Verdict: {tracked.verdict}.", "bold"))
+    if not quiet:
+        for sentence in reason_sentences(tracked, "en"):
+            out_console.print(f"  - {sentence}", highlight=False)
+        moved = tracked.customers
+        out_console.print(
+            f"{moved['in_both']:,} customers in both periods, {moved['moved']:,} changed "
+            f"segment; {moved['joined']:,} joined, {moved['left']:,} left.",
+            highlight=False,
+        )
+        if tracked.warnings:
+            err_console.print(_styled(f"{len(tracked.warnings)} warning(s):", "bold yellow"))
+            for warning in tracked.warnings:
+                err_console.print(f"  - {warning}", highlight=False)
+    out_console.print(f"Tracking folder: {folder}", highlight=False)
+    out_console.print(f"Report (open in a browser): {folder / TRACKING_REPORT}", highlight=False)
 
 
 @app.command("demo")

@@ -2,10 +2,10 @@
 
 The rules, so that segmentasi never deletes or overwrites what it did not write:
 
-- A folder output (run, search, measurement) goes where nothing is, into an empty folder, or,
-  only with overwrite, over a folder of the same kind that segmentasi wrote (recognised by its
-  record, manifest.json, search.json or measurement.json) and that holds nothing else at its
-  top level.
+- A folder output (run, search, measurement, tracking) goes where nothing is, into an empty
+  folder, or, only with overwrite, over a folder of the same kind that segmentasi wrote
+  (recognised by its record, manifest.json, search.json, measurement.json or tracking.json) and
+  that holds nothing else at its top level.
 - A file output (assign, targets and its split record) replaces an existing file only with
   overwrite.
 - No output is, or holds, the current folder or an input file, and none goes inside a folder
@@ -117,10 +117,23 @@ MEASUREMENT_FOLDER = FolderKind(
 )
 
 
+def _tracking_parts(record: dict) -> list[str] | None:
+    """A tracking record (see tracking_folder.py) has no experiment folders."""
+    return [] if record.get("format") == "segmentasi-tracking" else None
+
+
+TRACKING_FOLDER = FolderKind(
+    "tracking folder",
+    "tracking.json",
+    frozenset({"transitions.csv", "flows.csv", "movers.csv", "drift.csv", "tracking.html"}),
+    _tracking_parts,
+)
+
+
 def written_by_segmentasi(folder: Path) -> tuple[FolderKind, frozenset[str]] | None:
     """The kind of segmentasi folder `folder` is and the names it writes at its top level, or
     None when it is not one."""
-    for kind in (RUN_FOLDER, SEARCH_FOLDER, MEASUREMENT_FOLDER):
+    for kind in (RUN_FOLDER, SEARCH_FOLDER, MEASUREMENT_FOLDER, TRACKING_FOLDER):
         path = folder / kind.record
         try:
             if not path.is_file() or path.stat().st_size > MAX_RECORD_BYTES:
