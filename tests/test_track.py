@@ -236,7 +236,7 @@ def test_repeated_empty_and_absent_ids_are_refused_naming_table_column_and_rows(
         match=r"the after table: column 'GCIF': 3 row\(s\) repeat .*"
         r"rows 1, 5, 10",
     ):
-        segmentasi.track(model, january, repeated)
+        segmentasi.track(model, january, repeated, duplicate_ids="refuse")
     empty = january.copy()
     empty.loc[2, "GCIF"] = " "
     with pytest.raises(
@@ -247,6 +247,22 @@ def test_repeated_empty_and_absent_ids_are_refused_naming_table_column_and_rows(
         segmentasi.track(model, empty, january)
     with pytest.raises(InputError, match=r"the after table: lacks column\(s\) 'GCIF'"):
         segmentasi.track(model, january, january.drop(columns="GCIF"))
+
+
+def test_repeated_ids_are_paired_by_order_of_appearance(january, model):
+    first = january.copy()
+    first.loc[[4, 9], "GCIF"] = first.loc[0, "GCIF"]
+    second = first.copy()
+    features = list(model.experiment.features)
+    moved = model.assign(first, top_offers=0).table["segment"]
+    donor = int(np.flatnonzero(moved.to_numpy() != moved[9])[0])
+    second.loc[9, features] = first.loc[donor, features].to_numpy()  # the id's third row moves
+    found = segmentasi.track(model, first, second)
+    repeated_id = first.loc[0, "GCIF"]
+    assert found.customers["moved"] == 1 and found.customers["left"] == 0
+    assert found.movers.iloc[0, 0] == f"{repeated_id}#3"
+    assert any("3 rows share 1 repeated ids; they are paired" in w for w in found.warnings)
+    assert found.transitions.to_numpy().sum() == len(january)
 
 
 def test_repeated_ids_can_be_left_out(january, model):
@@ -367,7 +383,7 @@ def test_commands_plant_and_track_a_second_period(tmp_path, monkeypatch, capsys,
     assert tracking["verdict"]["reasons"][0]["text"].startswith("Time deposit has shifted")
 
 
-def test_command_refuses_repeated_ids_with_exit_2_and_writes_nothing(
+def test_command_refuses_repeated_ids_when_asked_with_exit_2_and_writes_nothing(
     tmp_path, monkeypatch, capsys, january, model
 ):
     jan, feb = tmp_path / "jan.csv", tmp_path / "feb.csv"
@@ -380,7 +396,7 @@ def test_command_refuses_repeated_ids_with_exit_2_and_writes_nothing(
         monkeypatch,
         capsys,
         *("track", str(tmp_path / "m.model"), "--before", str(jan), "--after", str(feb)),
-        *("--out", str(tmp_path / "out")),
+        *("--out", str(tmp_path / "out"), "--duplicate-ids", "refuse"),
     )
     assert code == 2 and f"{feb}: column 'GCIF': 2 row(s) repeat" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
@@ -400,9 +416,8 @@ def test_real_table_planted_moves_and_drift_are_found(real_table_path, schema):
         joined=0.01,
         drift={"Produk_Kartu_Kredit": "1+60%"},
         seed=5,
-        duplicate_ids="drop",
     )
-    found = segmentasi.track(model, table, quiet.table, duplicate_ids="drop")
+    found = segmentasi.track(model, table, quiet.table)  # repeated ids paired in order
     pd.testing.assert_frame_equal(found.transitions, quiet.transitions)
     assert found.customers["moved"] == len(quiet.moved)
     drift = found.drift.set_index("column")

@@ -662,10 +662,11 @@ def synth_command(
     duplicate_ids: Annotated[
         str,
         typer.Option(
-            help="With --period-shift: rows of --from with an empty or repeated id: refuse, or "
-            "drop them from the second period (then track with --duplicate-ids drop)."
+            help="With --period-shift: rows of --from with a repeated id: pair (kept in their "
+            "order, as track pairs them), refuse, or drop them from the second period (then "
+            "track with --duplicate-ids drop)."
         ),
-    ] = "refuse",
+    ] = "pair",
 ) -> None:
     """Write a synthetic customer table calibrated to the real FundFusion table, or with
     --period-shift a second period of a table with planted moves, churn and drift.
@@ -760,10 +761,11 @@ def track_command(
     duplicate_ids: Annotated[
         str,
         typer.Option(
-            help="Rows with an empty or repeated id: refuse (exit 2, naming the rows) or drop "
-            "(leave every row of such an id out of its period)."
+            help="Rows with a repeated id: pair (the n-th row of an id before with its n-th row "
+            "after, with a warning), refuse (exit 2, naming the rows) or drop (leave every row "
+            "of such an id out of its period). An empty id is refused unless dropped."
         ),
-    ] = "refuse",
+    ] = "pair",
     overwrite: Annotated[
         bool, typer.Option(help="Replace the folder if it is a tracking folder segmentasi wrote.")
     ] = False,

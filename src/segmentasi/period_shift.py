@@ -143,15 +143,16 @@ def period_shift(
     left: Amount = 0,
     drift: Mapping[str, str | Drift] | None = None,
     seed: int = 0,
-    duplicate_ids: str = "refuse",
+    duplicate_ids: str = "pair",
 ) -> PeriodShift:
     """The second period of `table` (the first) under `model`, with planted changes.
 
     moves: {(a, b): amount}: of segment a's customers, a share (float) or a number (int) moves
     to segment b. left: customers who leave, joined: new customers, each a share of the first
     period's customers (float) or a number (int). drift: {column: '+0.5sd' | '*1.2' |
-    'LEVEL+20%'}. duplicate_ids: "refuse" a first period with empty or repeated ids, or "drop"
-    those rows from the second period (as `track(..., duplicate_ids="drop")` leaves them out).
+    'LEVEL+20%'}. duplicate_ids: rows of a repeated id are kept in their order ("pair", as
+    `track` pairs them), refused ("refuse"), or dropped from the second period ("drop", as
+    `track(..., duplicate_ids="drop")` leaves them out); an empty id is refused unless dropped.
     """
     saved = model if isinstance(model, SavedModel) else load_model(model)
     schema = saved.schema
@@ -175,7 +176,15 @@ def period_shift(
         _check_drift(schema, first, planted, name)
     rng = np.random.default_rng(seed)
     kept = np.flatnonzero(keep)
-    gone = rng.choice(kept, _count(left, len(kept), "left"), replace=False)
+    # Customers who leave are chosen among ids of one row, so that the rows of a repeated id
+    # stay in their order and track pairs them as planted ("pair").
+    single = np.flatnonzero(keep & ~ids[id_name].duplicated(keep=False).to_numpy())
+    leaving = _count(left, len(kept), "left")
+    if leaving > len(single):
+        raise InputError(
+            f"left: {leaving:,} customers, but only {len(single):,} have an id of one row"
+        )
+    gone = rng.choice(single, leaving, replace=False)
     after_state = states.copy()
     after_state[gone] = saved.k + 1
     second = first.copy()

@@ -32,8 +32,12 @@ in the second "joined". From that:
 
 Bad input is an InputError naming the table, the column and the rows: a schema without an id
 column, a table without it or without a feature the model needs, empty or repeated ids within a
-table (unless duplicate_ids="drop", which leaves every row of such an id out of that period),
-and two tables without a single customer in common.
+table, and two tables without a single customer in common. Repeated ids are by default paired
+by order of appearance (duplicate_ids="pair": the n-th row of an id in the first table is the
+n-th row of that id in the second, shown as 'ID#n' from the second row on, with a warning); a
+table made from another row by row (a snapshot of the same extract, period_shift) keeps such
+rows in order. duplicate_ids="refuse" refuses them instead, and "drop" leaves every row of such
+an id out of its period.
 
 Every step over the rows is vectorised; the two tables are read, validated and placed side by
 side in two worker processes when they are large (benchmarks/bench_track.py).
@@ -67,7 +71,7 @@ QUANTILES = np.linspace(0.1, 0.9, 9)  # a number's bin edges: the first period's
 UNPLACED_RISE = 0.05  # refit when the share not placed rises by 5 percentage points or more
 MAX_REASONS = 2  # features named per mover
 MIN_PULL = 0.5  # a second feature is named when it pulled at least half as much as the first
-DUPLICATE_IDS = ("refuse", "drop")
+DUPLICATE_IDS = ("pair", "refuse", "drop")
 NOT_PLACED, JOINED, LEFT = "not placed", "joined", "left"
 SEGMENTS_ROW = "segment"  # the drift table's row of the segment shares
 BANDS = ("stable", "watch", "shift")
@@ -207,7 +211,7 @@ def track(
     after: Source,
     *,
     lang: str = "id",
-    duplicate_ids: str = "refuse",
+    duplicate_ids: str = "pair",
     decimal: str = "auto",
     workers: int | None = None,
 ) -> Tracking:
@@ -215,9 +219,11 @@ def track(
 
     `model`: a SavedModel, a model file or an experiment folder. `before`, `after`: tables
     (DataFrames, or .csv / .parquet / .xlsx files) of the same customers at two dates.
-    `lang`: the language of segment names and of the movers' words. `duplicate_ids`: "refuse"
-    (an InputError naming the rows) or "drop" (every row of an empty or repeated id is left out
-    of its period). `decimal`: the decimal mark of numbers in text files (auto, '.' or ',').
+    `lang`: the language of segment names and of the movers' words. `duplicate_ids`: "pair"
+    (repeated ids paired by order of appearance, 'ID#2' for the second row of an id; an empty
+    id is refused), "refuse" (an InputError naming the rows) or "drop" (every row of an empty or
+    repeated id is left out of its period). `decimal`: the decimal mark of numbers in text
+    files (auto, '.' or ',').
     `workers`: processes reading and placing the two tables (default: two for large tables).
     """
     check_language(lang)
@@ -338,6 +344,7 @@ def _period(
         raw[others], schema, columns=[id_name], allow_extra=True, strict=False, source=name
     )
     keep = kept_rows(typed[id_name], name, id_name, duplicate_ids)
+    ids, paired = paired_ids(typed.loc[keep, id_name], duplicate_ids)
     try:  # all rows, so that warnings give the table's own row numbers
         placed = model.assign(raw, lang=lang, top_offers=0)
     except InputError as exc:
@@ -349,18 +356,21 @@ def _period(
         name=name,
         rows=len(keep),
         dropped=int((~keep).sum()),
-        ids=typed.loc[keep, id_name].reset_index(drop=True),
+        ids=ids.reset_index(drop=True),
         states=states,
         columns=columns.reset_index(drop=True),
-        warnings=tuple(f"{name}: {warning}" for warning in placed.warnings),
+        warnings=tuple(f"{name}: {warning}" for warning in [*paired, *placed.warnings]),
     )
 
 
 def kept_rows(ids: pd.Series, name: str, id_name: str, duplicate_ids: str) -> np.ndarray:
-    """Rows with an id no other row has; refused (InputError naming them) unless dropping."""
+    """The rows to follow: with "drop", those with an id no other row has; otherwise all, but
+    empty ids (and, with "refuse", repeated ones) are refused with an InputError naming them."""
     empty = ids.isna().to_numpy()
     repeated = ids.duplicated(keep=False).to_numpy() & ~empty
-    if duplicate_ids == "refuse":
+    if duplicate_ids == "pair":
+        repeated = np.zeros_like(empty)
+    if duplicate_ids != "drop":
         for mask, what in (
             (empty, "have no id"),
             (repeated, "repeat an id that another row has"),
@@ -374,6 +384,26 @@ def kept_rows(ids: pd.Series, name: str, id_name: str, duplicate_ids: str) -> np
                     "--duplicate-ids drop (duplicate_ids='drop') to leave those rows out."
                 )
     return ~(empty | repeated)
+
+
+def paired_ids(ids: pd.Series, duplicate_ids: str) -> tuple[pd.Series, list[str]]:
+    """The ids to join by: with "pair", the n-th row of a repeated id (n >= 2) becomes 'ID#n',
+    so repeated ids are paired by order of appearance; plus the warning saying so."""
+    if duplicate_ids != "pair":
+        return ids, []
+    text = ids.astype(str)  # in both tables, whether or not either repeats an id
+    occurrence = ids.groupby(ids, sort=False).cumcount().to_numpy()
+    later = occurrence > 0
+    if not later.any():
+        return text, []
+    text[later] = text[later] + "#" + (occurrence[later] + 1).astype(str)
+    repeated = int(ids.duplicated(keep=False).sum())
+    return text, [
+        f"{repeated:,} rows share {int(ids[later].nunique()):,} repeated ids; they are paired "
+        "by order of appearance (the n-th row of an id with the n-th row of that id in the "
+        "other table; 'ID#n' in the outputs). Use --duplicate-ids drop or refuse if the rows "
+        "are not in the same order in both tables."
+    ]
 
 
 def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> Tracking:
