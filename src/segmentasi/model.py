@@ -132,12 +132,17 @@ class _Invalid(ModelError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """Every input row, in order, with its segment; plus the warnings about what was filled in."""
+    """Every input row, in order, with its segment; plus the warnings about what was filled in.
+
+    `read` holds the columns the model read, typed by the schema with bad cells missing and
+    nothing filled in: the experiment's features, then the table's product columns (to skip
+    owned products), row for row with `table`."""
 
     table: pd.DataFrame
     warnings: tuple[Problem, ...]
     placed: int
     unplaced: int
+    read: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,7 +323,7 @@ class SavedModel:
                     cannot,
                 )
             )
-        if self.recommends_products:
+        if self.recommends_products and top_offers:
             warnings += self._offer_warnings(labels)
         replaced = [c for c in ADDED_COLUMNS if c in data.columns]
         if replaced:
@@ -329,7 +334,9 @@ class SavedModel:
         )
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
         placed = int((labels >= 0).sum())
-        return Assignment(table, tuple(absent_warnings + warnings), placed, len(table) - placed)
+        return Assignment(
+            table, tuple(absent_warnings + warnings), placed, len(table) - placed, clean
+        )
 
     def _nothing_placed(self, reasons: np.ndarray, missing: np.ndarray) -> InputError:
         """Why no row could be placed: the reasons counted, and the features no row has."""

@@ -219,10 +219,9 @@ def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[P
                 count,
             )
         )
+    # From the text column as it is (Arrow strings): about 3x faster than from Python objects.
     typed = pd.Categorical(
-        text.where(~unknown).to_numpy(dtype=object, na_value=None),
-        categories=list(col.levels),
-        ordered=col.role == "ordinal",
+        text.where(~unknown), categories=list(col.levels), ordered=col.role == "ordinal"
     )
     return pd.Series(typed, index=series.index, name=col.name), problems
 

@@ -97,6 +97,14 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Badge:
+    """A table cell shown as a badge: `badge` is its CSS class (ok, watch, info, warn)."""
+
+    badge: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Card:
     segment: Segment
     size: int
