@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentasi import builtin_schema, load_schema, synthesize
+from segmentasi import SweepOptions, builtin_schema, load_schema, run, synthesize
 
 DATA = Path(__file__).parent / "data"
 REAL_TABLE = (
@@ -56,3 +56,15 @@ def real_table_path() -> Path:
     if not REAL_TABLE.exists():
         pytest.skip(f"real FundFusion table not present at {REAL_TABLE}")
     return REAL_TABLE
+
+
+@pytest.fixture(scope="session")
+def real_run(real_table_path, schema):
+    """The real table run once for the tests that place it back: k=3, no stability runs, no
+    diagnostics."""
+    return run(
+        real_table_path,
+        schema=schema,
+        options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000),
+        diagnose=False,
+    )

@@ -37,6 +37,8 @@ EXPERIMENT_FILES = {
     "product_verdicts.csv",
     "segment_names.json",
     "diagnostics.json",
+    "rules.json",
+    "rules.sql",
 }
 
 

@@ -26,6 +26,7 @@ from .period_shift import PeriodShift, period_shift
 from .quality import Handling, QualityReport, assess
 from .results import ExperimentResult, RunOptions, RunResult
 from .schema import Schema, SchemaError, builtin_schema, load_schema
+from .segment_rules import Rules
 from .sweep import SweepOptions
 from .synth import synthesize
 from .track import Tracking, track
@@ -41,6 +42,7 @@ __all__ = [
     "PeriodShift",
     "Power",
     "QualityReport",
+    "Rules",
     "RunOptions",
     "RunResult",
     "SavedModel",

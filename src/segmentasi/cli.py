@@ -60,7 +60,13 @@ from .recommend import CampaignList, campaign_targets
 from .report import REPORT_FILE
 from .report.tracking import TRACKING_REPORT, reason_sentences
 from .results import ExperimentResult, RunResult
-from .run_folder import default_experiment, read_campaign_tables, run_model_path
+from .rules import DEFAULT_DIALECT, MODES
+from .run_folder import (
+    default_experiment,
+    experiment_model_path,
+    read_campaign_tables,
+    run_model_path,
+)
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
@@ -905,6 +911,89 @@ def assign_command(
             for warning in result.warnings:
                 err_console.print(f"  - {warning}", highlight=False)
     out_console.print(f"Wrote {out}")
+
+
+@app.command("rules")
+def rules_command(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Run folder (its default experiment, or --experiment), experiment folder or "
+            "model file."
+        ),
+    ],
+    experiment: Annotated[
+        str | None,
+        typer.Option("--experiment", "-e", help="Experiment of the run folder."),
+    ] = None,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Write the rules as one SQL query instead of words.")
+    ] = False,
+    dialect: Annotated[
+        str,
+        typer.Option(help="SQL dialect: postgres, duckdb, spark, sqlite, bigquery, ..."),
+    ] = DEFAULT_DIALECT,
+    use: Annotated[
+        str,
+        typer.Option(
+            "--use",
+            help="Rules the query applies before the model's exact assignment: exact (proven "
+            "to give the model's segment; the query then equals `segmentasi assign`) or "
+            "faithful (also those the model agrees with on 95% of test customers).",
+        ),
+    ] = "exact",
+    table: Annotated[
+        str, typer.Option(help="The table the query reads (name, or schema.name).")
+    ] = "customers",
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keep",
+            help="Column the query passes through (repeatable; default: the schema's id "
+            "column, else the features).",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Fit the rules afresh on this table (for models saved without rules).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: print).")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help=f"Language of the rules: id or en (default ${LANG_ENV}, else id)."),
+    ] = None,
+    overwrite: OverwriteFileOption = False,
+    decimal: DecimalOption = "auto",
+) -> None:
+    """Show a saved segmentation's segments as rules a person can read, or as SQL a database
+    can run (--sql), with how often the rules agree with the model.
+
+    Example: segmentasi rules runs/today --experiment produk --sql --dialect duckdb
+    """
+    lang = _lang(lang)
+    if sql:
+        from .sql import check_dialect  # loads sqlglot: only this command
+
+        dialect = check_dialect(dialect)
+    if use not in MODES:
+        raise InputError(f"--use must be one of {', '.join(MODES)}, not {use!r}")
+    inputs = [source] + ([data] if data is not None else [])
+    if out is not None:
+        check_output_file(out, overwrite, inputs=inputs)  # before the work, not only after
+    saved = load_model(experiment_model_path(source, experiment))
+    rules = saved.rules(None if data is None else files.read_table(data, decimal))
+    text = rules.sql(dialect, table=table, keep=keep or None, mode=use) if sql else rules.text(lang)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    with reserve_file(out, overwrite, inputs=inputs):
+        files.write_file_atomically(out, lambda path: path.write_text(text, encoding="utf-8"))
+    out_console.print(f"Wrote {out}", highlight=False)
 
 
 @app.command("targets")

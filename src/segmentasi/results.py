@@ -19,6 +19,7 @@ from .features import FeatureSpace
 from .narrative import Insights
 from .profile import Profile, segment_numbers
 from .quality import Finding, Handling, QualityReport
+from .rules import Surrogate
 from .schema import Experiment, Schema
 from .sweep import SweepOptions, SweepResult
 
@@ -66,6 +67,7 @@ class ExperimentResult(_ReadOnlyMappings):
     diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
     # Profile and insights of each other algorithm's chosen model (saved in models/).
     alternatives: Mapping[str, tuple[Profile, Insights]] = field(default_factory=dict)
+    rules: Surrogate | None = None  # the recommended model's rules (rules.py)
 
     @property
     def labels(self) -> np.ndarray:

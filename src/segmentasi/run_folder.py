@@ -26,6 +26,11 @@ Layout (one sub-folder per experiment):
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
     <experiment>/combinations.csv          for 0/1 features with few combinations (product flags):
                                            each combination, its customers, segment and profile
+    <experiment>/rules.json                the recommended model's rules (rules.py): conditions,
+                                           segment, customers, agreement, faithful, proven exact;
+                                           fidelity by depth and where the rules disagree
+    <experiment>/rules.sql                 one query giving each customer the model's segment
+                                           (sql.py; dialect DEFAULT_DIALECT, table "customers")
 
 Every CSV here is written by files.write_csv: a text cell a spreadsheet would run as a formula
 starts with an added ' (read_campaign_tables takes it off again), and a column of whole numbers
@@ -59,18 +64,21 @@ from .deliverables import (
 )
 from .deliverables.slides import write_slides
 from .deliverables.workbook import write_workbook
-from .errors import InputError
+from .errors import InputError, quoted
 from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
 from .profile import combinations, segment_numbers
 from .report import REPORT_FILE, write_report
+from .rules import DEFAULT_DIALECT
 from .schema import Schema, schema_from_dict
+from .segment_rules import Rules
 from .text.k_rule import sweep_reason
 
 if TYPE_CHECKING:
     from .results import ExperimentResult, RunResult
 
 FORMAT_VERSION = 1
+RULES_JSON, RULES_SQL = "rules.json", "rules.sql"
 PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
 
 
@@ -105,7 +113,8 @@ def write_data_files(result: RunResult, folder: Path) -> Planned:
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
         _write_combinations(result, name, folder / name)
-        write_experiment_models(result, name, folder / name)
+        model = write_experiment_models(result, name, folder / name)
+        _write_rules(model.rules(), folder / name)
     planned = prepare(result, segments)
     write_call_lists(planned, folder / ACTIONS_FOLDER)
     write_workbook(result, planned, folder / WORKBOOK_FILE, lang=result.options.lang)
@@ -207,6 +216,12 @@ def _write_combinations(result: RunResult, name: str, folder: Path) -> None:
         files.write_csv(table, folder / "combinations.csv")
 
 
+def _write_rules(rules: Rules, folder: Path) -> None:
+    """rules.json and rules.sql (in DEFAULT_DIALECT, over a table named "customers")."""
+    files.write_json(rules.to_dict(), folder / RULES_JSON)
+    (folder / RULES_SQL).write_text(rules.sql(DEFAULT_DIALECT), encoding="utf-8")
+
+
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:
     insights = exp.insights
     files.write_csv(insights.distinguishing, folder / "distinguishing.csv")
@@ -225,6 +240,23 @@ def run_model_path(path: str | Path) -> Path:
     if path.is_dir() and (path / "manifest.json").is_file() and not (path / MODEL_FILE).exists():
         return path / default_experiment(path) / MODEL_FILE
     return path
+
+
+def experiment_model_path(path: str | Path, experiment: str | None = None) -> Path:
+    """The recommended model of a run folder's `experiment`, or without one what
+    run_model_path finds (a model file, an experiment folder, a run's default experiment)."""
+    path = Path(path)
+    if experiment is None:
+        return run_model_path(path)
+    if not (path.is_dir() and (path / "manifest.json").is_file()):
+        raise InputError(f"{path}: --experiment needs a run folder made by `segmentasi run`")
+    found = sorted(p.parent.name for p in path.glob(f"*/{MODEL_FILE}"))
+    if experiment not in found:
+        raise InputError(
+            f"{path}: no model of experiment {quoted(experiment)} (experiments with a model: "
+            f"{', '.join(found) or 'none'})"
+        )
+    return path / experiment / MODEL_FILE
 
 
 def default_experiment(run_dir: str | Path) -> str:

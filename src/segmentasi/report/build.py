@@ -22,6 +22,8 @@ from ..parallel import Workers
 from ..profile import combinations, segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
+from ..rules import FAITHFUL_AGREEMENT, FAITHFUL_MIN_HELDOUT, MAX_DEPTH, TARGET_FIDELITY
+from ..segment_rules import experiment_rules
 from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.decision import DecisionWords, decision_words
@@ -44,6 +46,8 @@ from ..text.numbers import (
     setting,
 )
 from ..text.report import ALGORITHMS, say
+from ..text.rules import notes as rule_notes
+from ..text.rules import say as rules_say
 from ..version import __version__
 from . import plots
 from .plots import OTHER_COLOUR, AxisTexts, segment_color
@@ -257,6 +261,7 @@ class ExperimentView:
         self.sample = self._plot_sample()
         # A bank whose table has no product flags has no product profile and no offers.
         self.has_products = not exp.profile.products.empty
+        self.rules = experiment_rules(exp)
 
     def _set_aside_lead(self) -> str:
         """' 4.045 nasabah tanpa usia tercatat tidak masuk segmen mana pun.' for the columns
@@ -364,6 +369,8 @@ class ExperimentView:
             + ([self._product_heatmap()] if self.has_products else []),
             "sizes_table": self._sizes_table(),
             "offers": self._offers() if self.has_products else None,
+            "rules": self._rules_summary(),
+            "rules_appendix": self._rules_appendix(),
             "limitations": self._limitations(shares, explained),
         }
 
@@ -404,6 +411,82 @@ class ExperimentView:
                 )
             )
         return cards
+
+    def _rules_summary(self) -> dict[str, Any] | None:
+        """The rules in plain words: each a sentence with its customers and agreement."""
+        if self.rules is None:
+            return None
+        fidelity = self.rules.fidelity
+        mark = rules_say("faithful_mark", self.lang).strip()
+        sentences = [
+            (self.segments[leaf.segment], text + (" " + mark if leaf.faithful else ""))
+            for leaf, text in zip(self.rules.leaves, self.rules.sentences(self.lang), strict=True)
+        ]
+        notes = [
+            self.t("rules_reliable", mark=mark, share=pct(FAITHFUL_AGREEMENT, self.lang)),
+            *rule_notes(self.rules, self.lang),
+        ]
+        if not fidelity.reached:
+            notes.append(self.t("rules_short"))
+        return {
+            "lead": self.t("rules_lead", overall=pct(fidelity.overall, self.lang)),
+            "sentences": sentences,
+            "notes": notes,
+        }
+
+    def _rules_appendix(self) -> dict[str, Any] | None:
+        """How the rules were fitted and measured: fidelity by depth, where they differ from
+        the model, which are reliable and which proven exact (what rules.sql uses)."""
+        if self.rules is None:
+            return None
+        fidelity = self.rules.fidelity
+        verdict = (
+            self.t("rules_depth_reached", depth=fidelity.depth)
+            if fidelity.reached
+            else self.t("rules_depth_not_reached", max_depth=MAX_DEPTH)
+        )
+        leaves = self.rules.leaves
+        paragraphs = [
+            self.t(
+                "rules_method_lead",
+                fit=num(fidelity.fit_rows, self.lang),
+                heldout=num(fidelity.heldout_rows, self.lang),
+                max_depth=MAX_DEPTH,
+                target=pct(TARGET_FIDELITY, self.lang),
+                verdict=verdict,
+            ),
+            self.t(
+                "rules_method_sql",
+                share=pct(FAITHFUL_AGREEMENT, self.lang),
+                min_heldout=FAITHFUL_MIN_HELDOUT,
+                faithful=sum(leaf.faithful for leaf in leaves),
+                exact=sum(self.rules.exact),
+                rules=len(leaves),
+            ),
+        ]
+        depths = Table(
+            self.headers("th_depth th_fidelity"),
+            [
+                [str(depth), pct(share, self.lang)]
+                for depth, share in sorted(fidelity.by_depth.items())
+            ],
+            [True, True],
+        )
+        numbers = range(1, self.rules.placement.k + 1)
+        by_segment = fidelity.by_segment
+        confusion = Table(
+            [self.t("th_model_segment")]
+            + [self.t("th_rules_segment", segment=self.t("segment", number=n)) for n in numbers]
+            + [self.t("th_segment_fidelity")],
+            [
+                [self.segments.get(n) or self.t("segment", number=n)]
+                + [num(cell, self.lang) for cell in row]
+                + [pct(by_segment[n], self.lang)]
+                for n, row in zip(numbers, fidelity.confusion, strict=True)
+            ],
+            [False] + [True] * (len(numbers) + 1),
+        )
+        return {"paragraphs": paragraphs, "depths": depths, "confusion": confusion}
 
     def _insight_text(self, kind: str, number: int) -> str:
         return str(getattr(self.insights, kind).get(self.lang, {}).get(number, ""))
