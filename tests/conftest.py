@@ -1,14 +1,23 @@
-"""Shared fixtures: small synthetic tables, the other bank's schema, the real table if present."""
+"""Shared fixtures: small synthetic tables, the other bank's schema, the real table if present;
+the command line in a child process or in this one."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from segmentasi import SweepOptions, builtin_schema, load_schema, run, synthesize
+from segmentasi import RunResult, SweepOptions, builtin_schema, load_schema, run, synthesize
 
 DATA = Path(__file__).parent / "data"
 REAL_TABLE = (
@@ -25,6 +34,26 @@ def schema():
 def synthetic(schema) -> pd.DataFrame:
     """600 synthetic FundFusion customers (with the real table's quality problems)."""
     return synthesize(schema, rows=600, seed=7)
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(synthetic, schema) -> RunResult:
+    """Both built-in experiments on the synthetic customers, k 2 to 4 with a small stability
+    check: one run for every module that reads a whole run (do not change it in place)."""
+    options = SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
+    return run(synthetic, schema=schema, options=options)
+
+
+# The time a report of synthetic_run says it was made: its only varying part.
+REPORT_CREATED = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def synthetic_report(synthetic_run) -> dict[str, str]:
+    """synthetic_run's HTML report in each language, made at REPORT_CREATED."""
+    from segmentasi.report import render_report
+
+    return {lang: render_report(synthetic_run, lang, REPORT_CREATED) for lang in ("id", "en")}
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +97,45 @@ def real_run(real_table_path, schema):
         options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000),
         diagnose=False,
     )
+
+
+def cli_in_child(*args: object, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
+    """`segmentasi ARGS` in a child process, as a user runs it, with the variables `env` added
+    to the environment: for what only a real process shows (its exit status as cli.program
+    ends it, signals, a closed pipe). Each child spends seconds importing the package.
+
+    Its output is buffered, as in a user's shell, even where the tests run with
+    PYTHONUNBUFFERED: what the command prints must reach the reader before os._exit."""
+    inherited = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    return subprocess.run(
+        [sys.executable, "-m", "segmentasi.cli", *map(str, args)],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
+        env={**inherited, "PYTHONIOENCODING": "utf-8", **env},
+    )
+
+
+def cli_in_process(*args: object, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
+    """`segmentasi ARGS` through segmentasi.cli.main in this process, with the variables `env`
+    added to the environment for the call, and without a child's start-up: its exit code (as
+    the installed command maps it) and what it printed on stdout and stderr."""
+    from segmentasi.cli import main
+
+    argv = ["segmentasi", *map(str, args)]
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.object(sys, "argv", argv),
+        mock.patch.dict(os.environ, env),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
+        try:
+            main()
+            code: int | str | None = 0
+        except SystemExit as done:
+            code = done.code
+        if isinstance(code, str):  # as cli.program does: the message printed, exit 1
+            print(code, file=sys.stderr)
+            code = 1
+    return subprocess.CompletedProcess(argv, code or 0, out.getvalue(), err.getvalue())

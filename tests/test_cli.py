@@ -1,11 +1,11 @@
-"""The command line end to end, as a user runs it: exit codes, messages, run folders."""
+"""The command line end to end, as a user runs it: exit codes, messages, run folders.
+
+The main run and a refused one run in a child process, as a user runs them; the other commands
+run through the same entry point in this process (no child start-up each)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,17 +15,7 @@ from sklearn.metrics import silhouette_score
 
 from segmentasi.cli import app
 
-from .conftest import DATA, make_other_bank
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    """Run the installed command line in a child process, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from .conftest import DATA, cli_in_child, cli_in_process, make_other_bank
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +28,7 @@ def table_file(tmp_path_factory, synthetic) -> Path:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, table_file) -> Path:
     out = tmp_path_factory.mktemp("runs") / "run"
-    done = cli("run", str(table_file), "--out", str(out), "--k-max", "5", "--quiet")
+    done = cli_in_child("run", table_file, "--out", out, "--k-max", "5", "--quiet")
     assert done.returncode == 0, done.stderr
     return out
 
@@ -68,10 +58,10 @@ def test_run_folder_has_every_output(run_dir):
 
 
 def test_rules_command_reads_a_run_folder_and_its_sql_matches_the_run_folders(run_dir):
-    done = cli("rules", str(run_dir), "--experiment", "produk", "--sql")
+    done = cli_in_process("rules", str(run_dir), "--experiment", "produk", "--sql")
     assert done.returncode == 0, done.stderr
     assert done.stdout == (run_dir / "produk" / "rules.sql").read_text(encoding="utf-8")
-    done = cli("rules", str(run_dir), "--lang", "en")  # the default experiment: demografi
+    done = cli_in_process("rules", str(run_dir), "--lang", "en")  # default: demografi
     assert done.returncode == 0 and "Segment rules of 'demografi'" in done.stdout
 
 
@@ -96,8 +86,8 @@ def test_same_seed_gives_byte_identical_outputs_with_any_number_of_workers(
 ):
     """run_dir ran in one process (a small table); this run uses two worker processes."""
     again = tmp_path / "again"
-    done = cli(
-        "run", str(table_file), "--out", str(again), "--k-max", "5", "--quiet", "--workers", "2"
+    done = cli_in_process(
+        "run", table_file, "--out", again, "--k-max", "5", "--quiet", "--workers", "2"
     )
     assert done.returncode == 0, done.stderr
     assert json.loads((again / "manifest.json").read_text())["options"]["workers"] == 2
@@ -127,7 +117,7 @@ def test_bad_table_exits_2_with_plain_words_and_writes_nothing(tmp_path, synthet
     path = tmp_path / "bad.csv"
     bad.to_csv(path, index=False)
     out = tmp_path / "out"
-    done = cli("run", str(path), "--out", str(out))
+    done = cli_in_child("run", path, "--out", out)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "column 'Usia': non-numeric value(s) such as 'tiga puluh' (row 3)" in done.stderr
@@ -147,14 +137,14 @@ def test_too_few_distinct_portfolios_for_the_k_range_exits_2_and_writes_nothing(
     path = tmp_path / "few.csv"
     table.to_csv(path, index=False)
     out = tmp_path / "out"
-    done = cli("run", str(path), "--out", str(out), "--quiet")
+    done = cli_in_process("run", path, "--out", out, "--quiet")
     assert done.returncode == 2, done.stderr
     assert (
         "experiment 'produk': its features take only 2 different combination(s) among 300 "
         "rows, too few for k up to 10; lower --k-max to 2"
     ) in done.stderr
     assert not out.exists()
-    assert cli("run", str(path), "--out", str(out), "--quiet", "--k-max", "2").returncode == 0
+    assert cli_in_process("run", path, "--out", out, "--quiet", "--k-max", "2").returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -170,42 +160,36 @@ def test_too_few_distinct_portfolios_for_the_k_range_exits_2_and_writes_nothing(
 def test_unreadable_files_exit_2(tmp_path, content, name, message):
     path = tmp_path / name
     path.write_bytes(content)
-    done = cli("validate", str(path))
+    done = cli_in_process("validate", path)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_missing_file_and_bad_option_exit_2(tmp_path, table_file):
-    done = cli("validate", str(tmp_path / "nope.csv"))
+    done = cli_in_process("validate", tmp_path / "nope.csv")
     assert done.returncode == 2 and "no such file" in done.stderr
-    done = cli("run", str(table_file), "--out", str(tmp_path / "o"), "--algorithm", "dbscan")
+    done = cli_in_process("run", table_file, "--out", tmp_path / "o", "--algorithm", "dbscan")
     assert done.returncode == 2 and "unknown algorithm(s) ['dbscan']" in done.stderr
-    done = cli("run", str(table_file), "--out", str(tmp_path / "o"), "--experiment", "nope")
+    done = cli_in_process("run", table_file, "--out", tmp_path / "o", "--experiment", "nope")
     assert done.returncode == 2 and "has no experiment 'nope'" in done.stderr
 
 
 def test_existing_run_folder_is_not_clobbered(run_dir, table_file):
-    done = cli("run", str(table_file), "--out", str(run_dir))
+    done = cli_in_process("run", table_file, "--out", run_dir)
     assert done.returncode == 2 and "--overwrite" in done.stderr
 
 
 def test_validate_prints_the_quality_report(table_file):
-    done = cli("validate", str(table_file), "--lang", "en")
+    done = cli_in_process("validate", table_file, "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "all 18 columns valid" in done.stdout
     assert "'Usia' is missing in 100.0% of rows where Status_Perkawinan = Janda/Duda" in done.stdout
     assert "IDs appear more than once" in done.stdout
     # every command defaults to one language, id, or SEGMENTASI_LANG once for all
-    default = cli("validate", str(table_file))
+    default = cli_in_process("validate", table_file)
     assert default.returncode == 0 and default.stdout != done.stdout
-    chosen = subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", "validate", str(table_file)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "SEGMENTASI_LANG": "en"},
-    )
+    chosen = cli_in_process("validate", table_file, env={"SEGMENTASI_LANG": "en"})
     assert chosen.stdout == done.stdout
 
 
@@ -213,13 +197,13 @@ def test_another_banks_schema_runs_without_code_changes(tmp_path):
     path = tmp_path / "other.parquet"
     make_other_bank(240).to_parquet(path)
     out = tmp_path / "run"
-    done = cli(
+    done = cli_in_process(
         "run",
-        str(path),
+        path,
         "--schema",
-        str(DATA / "otherbank.toml"),
+        DATA / "otherbank.toml",
         "--out",
-        str(out),
+        out,
         "--k-max",
         "4",
         "--quiet",
@@ -233,11 +217,11 @@ def test_another_banks_schema_runs_without_code_changes(tmp_path):
 
 def test_where_filters_rows(tmp_path, table_file):
     out = tmp_path / "tm"
-    done = cli(
+    done = cli_in_process(
         "run",
-        str(table_file),
+        table_file,
         "--out",
-        str(out),
+        out,
         "--experiment",
         "produk",
         "--where",
@@ -249,7 +233,7 @@ def test_where_filters_rows(tmp_path, table_file):
     assert done.returncode == 0, done.stderr
     segments = pd.read_csv(out / "segments.csv")
     assert set(segments["Jalur_Pembukaan"]) == {"Telemarketing"}
-    done = cli("run", str(table_file), "--out", str(tmp_path / "x"), "--where", "Nope ==")
+    done = cli_in_process("run", table_file, "--out", tmp_path / "x", "--where", "Nope ==")
     assert done.returncode == 2 and "is not a valid filter" in done.stderr
 
 

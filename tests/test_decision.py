@@ -8,17 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import segmentasi
 from segmentasi import decision
-from segmentasi.sweep import SweepOptions
 from segmentasi.text.decision import decision_words
-
-OPTIONS = SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=100)
 
 
 @pytest.fixture(scope="module")
-def result(synthetic, schema):
-    return segmentasi.run(synthetic, schema=schema, options=OPTIONS, workers=1)
+def result(synthetic_run):
+    return synthetic_run
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmentasi import read_table, run, synthesize, validate
-from segmentasi.cli import main
 from segmentasi.filters import MAX_DEPTH, FilterError, filter_rows, parse_filter
+
+from .conftest import cli_in_child, cli_in_process
 
 
 @pytest.fixture(scope="module")
@@ -270,14 +270,6 @@ def table_file(tmp_path_factory, schema) -> Path:
     return path
 
 
-def run_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    """`segmentasi ARGS` in this process: its exit code and what it printed on stderr."""
-    monkeypatch.setattr(sys, "argv", ["segmentasi", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    return done.value.code, capsys.readouterr().err
-
-
 @pytest.mark.parametrize(
     ("where", "fragment"),
     [
@@ -289,35 +281,23 @@ def run_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
         ("Usia > 200", "--where 'Usia > 200' keeps no rows"),
     ],
 )
-def test_a_bad_filter_exits_2_with_a_message(
-    monkeypatch, capsys, tmp_path, table_file, where, fragment
-):
+def test_a_bad_filter_exits_2_with_a_message(tmp_path, table_file, where, fragment):
     out = tmp_path / "run"
-    code, err = run_in_process(
-        monkeypatch, capsys, "run", str(table_file), "--out", str(out), "--where", where, "--quiet"
-    )
-    assert code == 2 and fragment in err and "Traceback" not in err
+    done = cli_in_process("run", table_file, "--out", out, "--where", where, "--quiet")
+    assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
 
 
 def test_the_shell_command_attack_exits_2_and_runs_nothing(tmp_path, table_file):
     pwned, out = tmp_path / "pwned", tmp_path / "run"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "segmentasi.cli",
-            "run",
-            str(table_file),
-            "--out",
-            str(out),
-            "--where",
-            f"Usia > @files.os.system('touch {pwned}')",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = cli_in_child(
+        "run",
+        table_file,
+        "--out",
+        out,
+        "--where",
+        f"Usia > @files.os.system('touch {pwned}')",
+        "--quiet",
     )
     assert done.returncode == 2, done.stderr
     assert "unexpected character '@' at position 8" in done.stderr
@@ -341,20 +321,11 @@ def test_the_shell_command_attack_exits_2_and_runs_nothing(tmp_path, table_file)
         "Usia in [open('{pwned}', 'w')]",
     ],
 )
-def test_code_in_a_filter_never_runs(monkeypatch, capsys, tmp_path, table_file, attack):
+def test_code_in_a_filter_never_runs(tmp_path, table_file, attack):
     pwned, out = tmp_path / "pwned", tmp_path / "run"
-    code, err = run_in_process(
-        monkeypatch,
-        capsys,
-        "run",
-        str(table_file),
-        "--out",
-        str(out),
-        "--where",
-        attack.format(pwned=pwned),
-        "--quiet",
-    )
-    assert code == 2 and "--where is not a valid filter" in err
+    where = attack.format(pwned=pwned)
+    done = cli_in_process("run", table_file, "--out", out, "--where", where, "--quiet")
+    assert done.returncode == 2 and "--where is not a valid filter" in done.stderr
     assert not pwned.exists() and not out.exists()
 
 

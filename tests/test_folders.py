@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from segmentasi import InputError, files, outputs
-from segmentasi.cli import Interrupted, _stop_signals_interrupt, main
+from segmentasi.cli import Interrupted, _stop_signals_interrupt
 from segmentasi.outputs import (
     SEARCH_FOLDER,
     check_output_folder,
@@ -25,19 +25,15 @@ from segmentasi.outputs import (
 )
 from segmentasi.search import Guardrails, SearchOptions, SearchRun, write_search_folder
 
+from .conftest import cli_in_process
+
 QUICK_RUN = ("--experiment", "demografi", "--k-max", "3", "--quiet")
 
 
-def segmentasi(capsys, *args: str) -> tuple[int, str]:
+def segmentasi(*args: str) -> tuple[int, str]:
     """The command line in this process: its exit code and what it printed on stderr."""
-    argv = sys.argv
-    sys.argv = ["segmentasi", *args]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    return done.value.code or 0, capsys.readouterr().err
+    done = cli_in_process(*args)
+    return done.returncode, done.stderr
 
 
 def in_a_child(*args: str, **options) -> subprocess.Popen:
@@ -136,16 +132,12 @@ def test_run_and_search_folders_are_recognised_by_their_records(run_dir, tmp_pat
     assert written_by_segmentasi(tmp_path) is None
 
 
-def test_a_run_folder_is_replaced_with_overwrite_and_nothing_is_left_beside_it(
-    capsys, run_dir, table
-):
+def test_a_run_folder_is_replaced_with_overwrite_and_nothing_is_left_beside_it(run_dir, table):
     before = json.loads((run_dir / "manifest.json").read_text())
     (run_dir / "manifest.json").write_text(json.dumps({**before, "created": "earlier"}))
-    code, err = segmentasi(capsys, "run", str(table), "--out", str(run_dir), *QUICK_RUN)
+    code, err = segmentasi("run", str(table), "--out", str(run_dir), *QUICK_RUN)
     assert code == 2 and "folder exists and is not empty (use --overwrite" in err
-    code, err = segmentasi(
-        capsys, "run", str(table), "--out", str(run_dir), "--overwrite", *QUICK_RUN
-    )
+    code, err = segmentasi("run", str(table), "--out", str(run_dir), "--overwrite", *QUICK_RUN)
     assert code == 0, err
     assert json.loads((run_dir / "manifest.json").read_text())["created"] != "earlier"
     assert sorted(p.name for p in run_dir.parent.iterdir()) == ["latest"]
@@ -166,9 +158,7 @@ def test_a_run_folder_is_replaced_with_overwrite_and_nothing_is_left_beside_it(
         ("name too long", "file name too long"),
     ],
 )
-def test_run_refuses_and_touches_nothing(
-    capsys, monkeypatch, tmp_path, run_dir, table, case, message
-):
+def test_run_refuses_and_touches_nothing(monkeypatch, tmp_path, run_dir, table, case, message):
     data, out = str(table), str(run_dir)
     if case == "input inside":
         data = str(shutil.copy(table, run_dir / "demografi" / "customers.csv"))
@@ -197,18 +187,18 @@ def test_run_refuses_and_touches_nothing(
     elif case == "name too long":
         out = str(tmp_path / ("x" * 300))
     before = snapshot(tmp_path)
-    code, err = segmentasi(capsys, "run", data, "--out", out, "--overwrite", *QUICK_RUN)
+    code, err = segmentasi("run", data, "--out", out, "--overwrite", *QUICK_RUN)
     assert code == 2, err
     assert message in err and "Traceback" not in err
     assert snapshot(tmp_path) == before
 
 
-def test_a_dangling_symbolic_link_as_folder_output_is_refused(capsys, tmp_path, table):
+def test_a_dangling_symbolic_link_as_folder_output_is_refused(tmp_path, table):
     planted = tmp_path / "planted"
     link = tmp_path / "latest"
     link.symlink_to(planted / "run")  # as another user could leave in a shared folder
     before = snapshot(tmp_path)
-    code, err = segmentasi(capsys, "run", str(table), "--out", str(link), *QUICK_RUN)
+    code, err = segmentasi("run", str(table), "--out", str(link), *QUICK_RUN)
     assert code == 2 and "latest: is a symbolic link to" in err and "which does not exist" in err
     assert snapshot(tmp_path) == before and not planted.exists()
 
@@ -219,11 +209,11 @@ def test_an_empty_folder_is_used_without_overwrite(tmp_path):
     assert (tmp_path / "empty" / "a").read_text() == "a"
 
 
-def test_demo_does_not_replace_a_folder_it_did_not_write(capsys, tmp_path):
+def test_demo_does_not_replace_a_folder_it_did_not_write(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.docx").write_text("years of work")
     before = snapshot(tmp_path)
-    code, err = segmentasi(capsys, "demo", "--out", str(tmp_path / "mine"), "--rows", "100")
+    code, err = segmentasi("demo", "--out", str(tmp_path / "mine"), "--rows", "100")
     assert code == 2 and "not a segmentasi run folder" in err
     assert snapshot(tmp_path) == before
 
@@ -243,16 +233,13 @@ def test_search_replaces_only_a_search_folder(tmp_path, run_dir, table):
 
 
 def write_file_output(
-    capsys, command: str, run_dir: Path, table: Path, out: Path, *more: str
+    command: str, run_dir: Path, table: Path, out: Path, *more: str
 ) -> tuple[int, str]:
     """`assign` (with the run's model and `table`) or `targets` (on `run_dir`) into `out`."""
     if command == "assign":
         model = run_dir / "demografi" / "segmentation.model"
-        return segmentasi(
-            capsys, "assign", str(model), str(table), "--out", str(out), "--quiet", *more
-        )
+        return segmentasi("assign", str(model), str(table), "--out", str(out), "--quiet", *more)
     return segmentasi(
-        capsys,
         "targets",
         str(run_dir),
         "--segment",
@@ -267,11 +254,9 @@ def write_file_output(
 
 
 @pytest.mark.parametrize("command", ["assign", "targets"])
-def test_file_outputs_refuse_existing_files_and_run_folders(
-    capsys, tmp_path, run_dir, table, command
-):
+def test_file_outputs_refuse_existing_files_and_run_folders(tmp_path, run_dir, table, command):
     def write(out: Path, *more: str) -> tuple[int, str]:
-        return write_file_output(capsys, command, run_dir, table, out, *more)
+        return write_file_output(command, run_dir, table, out, *more)
 
     existing = tmp_path / "placed.csv"
     existing.write_text("keep me")
@@ -300,7 +285,7 @@ def test_file_outputs_refuse_existing_files_and_run_folders(
 
 @pytest.mark.parametrize("command", ["assign", "targets"])
 def test_a_symbolic_link_as_file_output_is_replaced_never_followed(
-    capsys, tmp_path, run_dir, table, command
+    tmp_path, run_dir, table, command
 ):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -310,9 +295,9 @@ def test_a_symbolic_link_as_file_output_is_replaced_never_followed(
     linked.symlink_to(victim)
     dangling.symlink_to(tmp_path / "not_yet" / "planted.csv")  # as another user could leave
     for out in (linked, dangling):
-        code, err = write_file_output(capsys, command, run_dir, table, out)
+        code, err = write_file_output(command, run_dir, table, out)
         assert code == 2 and "exists (use --overwrite to replace it)" in err, err
-        code, err = write_file_output(capsys, command, run_dir, table, out, "--overwrite")
+        code, err = write_file_output(command, run_dir, table, out, "--overwrite")
         assert code == 0, err
         assert not out.is_symlink() and out.read_text(encoding="utf-8").startswith("GCIF,")
     assert victim.read_text() == "keep me" and sorted(os.listdir(elsewhere)) == ["notes.txt"]
@@ -323,7 +308,7 @@ def test_a_symbolic_link_as_file_output_is_replaced_never_followed(
 
 
 def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(
-    capsys, monkeypatch, tmp_path, run_dir, table
+    monkeypatch, tmp_path, run_dir, table
 ):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -331,7 +316,7 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(
     monkeypatch.setattr(files, "write_table", full)
     model = run_dir / "demografi" / "segmentation.model"
     out = tmp_path / "placed.csv"
-    code, err = segmentasi(capsys, "assign", str(model), str(table), "--out", str(out), "-q")
+    code, err = segmentasi("assign", str(model), str(table), "--out", str(out), "-q")
     assert code == 2, err
     assert f"cannot write {out}: no space left on the device" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
@@ -356,23 +341,23 @@ def test_a_bug_inside_the_folder_stays_a_bug(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_permission_denied_is_exit_2(capsys, monkeypatch, tmp_path, table):
+def test_permission_denied_is_exit_2(monkeypatch, tmp_path, table):
     def refuse(folder: Path) -> None:  # as in a folder the user may not write
         raise PermissionError(errno.EACCES, "Permission denied", str(folder))
 
     monkeypatch.setattr(outputs, "_make_folders", refuse)
     out = tmp_path / "runs" / "x"
-    code, err = segmentasi(capsys, "run", str(table), "--out", str(out), *QUICK_RUN)
+    code, err = segmentasi("run", str(table), "--out", str(out), *QUICK_RUN)
     assert code == 2, err
     assert f"cannot write {out}: permission denied" in err
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_folder_is_exit_2(capsys, tmp_path, table):
+def test_a_read_only_folder_is_exit_2(tmp_path, table):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    code, err = segmentasi(capsys, "run", str(table), "--out", str(locked / "x"), *QUICK_RUN)
+    code, err = segmentasi("run", str(table), "--out", str(locked / "x"), *QUICK_RUN)
     assert code == 2 and "permission denied" in err
 
 
@@ -441,11 +426,11 @@ def run_until_workers(big_table: Path, out: Path) -> tuple[subprocess.Popen, set
 
 
 def test_a_second_writer_is_refused_naming_the_first_and_sigterm_stops_the_first(
-    capsys, tmp_path, big_table
+    tmp_path, big_table
 ):
     out = tmp_path / "run"
     first, workers = run_until_workers(big_table, out)
-    code, err = segmentasi(capsys, "run", str(big_table), "--out", str(out), *QUICK_RUN)
+    code, err = segmentasi("run", str(big_table), "--out", str(out), *QUICK_RUN)
     assert code == 2, err
     assert f"another segmentasi process (pid {first.pid}) is writing it" in err
     first.send_signal(signal.SIGTERM)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import csv
 import io as text_io
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +29,7 @@ from segmentasi.report import plots
 from segmentasi.run_folder import read_campaign_tables
 from segmentasi.schema import SchemaError, load_schema
 
-from .conftest import make_other_bank
+from .conftest import cli_in_child, cli_in_process, make_other_bank
 
 LONG = "L" * 10_000
 HOSTILE_IDS = [
@@ -64,17 +62,6 @@ CARD_LABEL = "-2+3 <b>card</b>"
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 # What a spreadsheet reads as a number, never a formula: "-3", "-0.", ".5", "+1e-5".
 NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-
-def cli_run(*args: object) -> subprocess.CompletedProcess:
-    """The command line in a child process, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *map(str, args)],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=600,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
 
 
 def assert_clean(done: subprocess.CompletedProcess) -> None:
@@ -162,7 +149,7 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def run(inputs, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     out = tmp_path_factory.mktemp("runs") / "run"
-    done = cli_run(
+    done = cli_in_child(
         "run", inputs["table"], "--schema", inputs["schema"], "--out", out, "--k-max", "4"
     )
     return out, done
@@ -320,7 +307,7 @@ def test_search_configs_keep_names_beyond_ascii(tmp_path):
 
 
 def test_validate_prints_hostile_text_as_data(inputs):
-    done = cli_run("validate", inputs["table"], "--schema", inputs["schema"])
+    done = cli_in_process("validate", inputs["table"], "--schema", inputs["schema"])
     assert done.returncode == 0, done.stderr
     assert_clean(done)
     assert "schema '[/]hostile \\x1b[31m'" in done.stdout
@@ -367,7 +354,7 @@ def test_a_call_list_of_hostile_ids(run, tmp_path):
     _, segments, _ = read_campaign_tables(out, "people")
     segment = int(segments["segment_people"][0])
     calls = tmp_path / "calls.csv"
-    done = cli_run(
+    done = cli_in_process(
         "targets",
         out,
         "--segment",
@@ -418,7 +405,7 @@ def test_invalid_hostile_cells_are_shown_as_data_and_nothing_is_written(
     inputs, bad_table, tmp_path
 ):
     out = tmp_path / "run"
-    done = cli_run("run", bad_table, "--schema", inputs["schema"], "--out", out)
+    done = cli_in_process("run", bad_table, "--schema", inputs["schema"], "--out", out)
     assert done.returncode == 2
     assert_clean(done)
     for shown in [
@@ -435,7 +422,7 @@ def test_assign_prints_and_writes_hostile_text_as_data(run, bad_table, tmp_path)
     """Placing rows prints segment names, and warns about the bad cells, as text."""
     out, _ = run
     placed = tmp_path / "placed.csv"
-    done = cli_run("assign", out / "people", bad_table, "--out", placed)
+    done = cli_in_process("assign", out / "people", bad_table, "--out", placed)
     assert done.returncode == 0, done.stderr
     assert_clean(done)
     # In the segment names (built from distinguishing traits: the hostile tier levels and

@@ -3,8 +3,6 @@ inferred roles and levels, then `run` on the inferred schema with no edits."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from segmentasi import builtin_schema, infer_schema, load_schema, read_table, va
 from segmentasi.errors import InputError
 from segmentasi.features import FeatureSpace
 
-from .conftest import DATA, REAL_TABLE
+from .conftest import DATA, REAL_TABLE, cli_in_child, cli_in_process
 
 BANK = DATA / "bank_marketing_sample.csv"
 CHURNERS = DATA / "bank_churners_sample.csv"
@@ -33,16 +31,6 @@ REAL = next(
     ),
     REAL_TABLE,
 )
-
-
-def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
 
 
 def inferred(path: Path) -> dict:
@@ -162,15 +150,13 @@ def test_inferred_schema_is_deterministic_commented_and_validates(table, tmp_pat
 @pytest.mark.parametrize("table", [BANK, CHURNERS, CHURN], ids=lambda p: p.stem)
 def test_raw_file_to_finished_run_through_schema_infer(table, tmp_path):
     schema_file = tmp_path / "bank.toml"
-    done = cli("schema", "infer", str(table), "--out", str(schema_file))
+    done = cli_in_process("schema", "infer", table, "--out", schema_file)
     assert done.returncode == 0, done.stderr
     assert "# check:" in schema_file.read_text()
-    again = cli("schema", "infer", str(table))  # stdout: the same text
+    again = cli_in_process("schema", "infer", table)  # stdout: the same text
     assert again.returncode == 0 and again.stdout == schema_file.read_text()
     out = tmp_path / "run"
-    done = cli(
-        "run", str(table), "--schema", str(schema_file), "--out", str(out), "--k-max", "4", "-q"
-    )
+    done = cli_in_process("run", table, "--schema", schema_file, "--out", out, "--k-max", "4", "-q")
     assert done.returncode == 0, done.stderr
     assert (out / "report.html").stat().st_size > 10_000
     assert (out / "demografi" / "segmentation.model").is_file()
@@ -244,7 +230,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, content, message):
     if content is not None:
         table.write_bytes(content)
     out = tmp_path / "bank.toml"
-    done = cli("schema", "infer", str(table), "--out", str(out))
+    done = cli_in_process("schema", "infer", table, "--out", out)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert not out.exists()
@@ -254,11 +240,17 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, content, message):
 def test_existing_output_needs_overwrite(tmp_path):
     out = tmp_path / "bank.toml"
     out.write_text("# mine\n")
-    done = cli("schema", "infer", str(CHURN), "--out", str(out))
+    done = cli_in_process("schema", "infer", CHURN, "--out", out)
     assert done.returncode == 2 and "--overwrite" in done.stderr
     assert out.read_text() == "# mine\n"
-    done = cli("schema", "infer", str(CHURN), "--out", str(out), "--overwrite")
+    done = cli_in_process("schema", "infer", CHURN, "--out", out, "--overwrite")
     assert done.returncode == 0 and out.read_text() == infer_schema(CHURN)
+
+
+def test_the_command_prints_the_whole_schema_from_a_child_process():
+    """Printed on stdout by a real process, which ends with os._exit: nothing is lost."""
+    done = cli_in_child("schema", "infer", CHURN)
+    assert done.returncode == 0 and done.stdout == infer_schema(CHURN)
 
 
 def test_python_api_refuses_a_table_of_one_column():

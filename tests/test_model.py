@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,15 +25,15 @@ from segmentasi.model import (
 )
 from segmentasi.schema import schema_from_dict
 
-from .conftest import make_other_bank
+from .conftest import cli_in_process, make_other_bank
 
 OPTIONS = SweepOptions(ks=(2, 3, 4), stability_runs=0)
 CASES = [(e, a) for e in ("demografi", "produk") for a in ("kmeans", "kmedoids")]
 
 
 @pytest.fixture(scope="module")
-def fitted(synthetic, schema):
-    return run(synthetic, schema=schema, options=OPTIONS)
+def fitted(synthetic_run):
+    return synthetic_run
 
 
 @pytest.fixture(scope="module")
@@ -409,19 +407,11 @@ def test_a_well_sealed_but_malformed_payload_is_refused(run_dir, tmp_path):
         load_model(bad)
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *args], capture_output=True, text=True, timeout=300
-    )
-
-
 def test_command_line_writes_what_the_api_returns_and_prints_warnings(run_dir, prospects, tmp_path):
     data = tmp_path / "prospects.csv"
     prospects.to_csv(data, index=False)
     out = tmp_path / "placed.csv"
-    done = cli(
-        "assign", str(run_dir / "demografi"), str(data), "--out", str(out), "--chunk-rows", "33"
-    )
+    done = cli_in_process("assign", run_dir / "demografi", data, "--out", out, "--chunk-rows", "33")
     assert done.returncode == 0, done.stderr
     assert f"Placed {98 - age_set_aside(prospects).sum()} of 100 rows" in done.stdout
     areas = 10 - age_set_aside(prospects)[:10].sum()  # rows set aside are not filled
@@ -435,8 +425,8 @@ def test_command_line_writes_what_the_api_returns_and_prints_warnings(run_dir, p
     assert out.read_bytes() == expected.read_bytes()
     parquet = tmp_path / "placed.parquet"
     assert (
-        cli(
-            "assign", str(run_dir / "demografi"), str(data), "--out", str(parquet), "--quiet"
+        cli_in_process(
+            "assign", run_dir / "demografi", data, "--out", parquet, "--quiet"
         ).returncode
         == 0
     )
@@ -453,7 +443,7 @@ def test_command_line_refuses_a_damaged_model_with_exit_2(run_dir, prospects, tm
     prospects.to_csv(data, index=False)
     damaged = tmp_path / "damaged.model"
     damaged.write_bytes(model_path(run_dir, "demografi", "kmeans").read_bytes()[:-40])
-    done = cli("assign", str(damaged), str(data), "--out", str(tmp_path / "x.csv"))
+    done = cli_in_process("assign", damaged, data, "--out", tmp_path / "x.csv")
     assert done.returncode == 2
     assert "truncated or damaged" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.csv").exists()

@@ -12,8 +12,6 @@ import dataclasses
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,8 @@ from segmentasi.model import (
     _payload_digest,
 )
 from segmentasi.recommend import OFFER_COLUMNS
+
+from .conftest import cli_in_process
 
 # The demographic experiment's features, from the built-in schema.
 DEMOGRAPHICS = list(builtin_schema("fundfusion").experiment("demografi").features)
@@ -716,16 +716,6 @@ def test_damaged_bytes_are_refused_or_read_as_the_same_model(models, tmp_path, p
 # --- The command line -------------------------------------------------------------------------
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=os.environ | {"COLUMNS": "300"},
-    )
-
-
 @pytest.fixture(scope="session")
 def table_file(table, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("data") / "customers.csv"
@@ -741,7 +731,7 @@ def test_command_line_refuses_impossible_contents_with_exit_2(models, table_file
     change, message = IMPOSSIBLE[case]
     bad = changed(models["demografi"], tmp_path / "bad.model", change)
     out = tmp_path / "placed.csv"
-    done = cli("assign", str(bad), str(table_file), "--out", str(out))
+    done = cli_in_process("assign", bad, table_file, "--out", out)
     assert done.returncode == 2, done.stderr
     assert re.search(message, " ".join(done.stderr.split())), done.stderr
     assert "Traceback" not in done.stderr and "This is a bug" not in done.stderr
@@ -754,7 +744,7 @@ def test_command_line_refuses_a_table_where_no_row_can_be_placed(models, table, 
     data = tmp_path / "blank.csv"
     blank.to_csv(data, index=False)
     out = tmp_path / "placed.csv"
-    done = cli("assign", str(models["demografi"]), str(data), "--out", str(out))
+    done = cli_in_process("assign", models["demografi"], data, "--out", out)
     assert done.returncode == 2, done.stderr
     said = " ".join(done.stderr.split())
     assert (

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io as text_io
 import os
 import string
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,12 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmentasi import SweepOptions, read_table, run
-from segmentasi.cli import main
 from segmentasi.decimals import MAX_MAGNITUDE
 from segmentasi.errors import InputError, UserError
 from segmentasi.model import REASONS, SET_ASIDE, SavedModel
 from segmentasi.schema import schema_from_dict
 from segmentasi.validation import ValidationError, validate
+
+from .conftest import cli_in_process
 
 ASK = "say which with --decimal , or --decimal ."
 TINY = schema_from_dict(
@@ -366,19 +365,9 @@ def test_non_finite_typed_cells_are_problems_too(tmp_path):
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    """The command line in this process (segmentasi.cli.main): exit code and all output."""
-    out, err = text_io.StringIO(), text_io.StringIO()
-    saved = sys.argv
-    sys.argv = ["segmentasi", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-        code = 0
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else 1
-    finally:
-        sys.argv = saved
-    return code, out.getvalue() + err.getvalue()
+    """The command line in this process: exit code and all it printed."""
+    done = cli_in_process(*args)
+    return done.returncode, done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")

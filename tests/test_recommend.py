@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +9,6 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from segmentasi import SweepOptions, recommend, run, save
-from segmentasi.cli import main
 from segmentasi.errors import UserError
 from segmentasi.features import FeatureSpace
 from segmentasi.recommend import (
@@ -38,7 +34,7 @@ from segmentasi.recommend import (
 )
 from segmentasi.validation import validate
 
-from .conftest import make_other_bank
+from .conftest import cli_in_process, make_other_bank
 
 
 def designed_bank(other_schema) -> pd.DataFrame:
@@ -347,22 +343,7 @@ def test_products_resolve_by_name_or_label_in_either_language(schema):
         resolve_product(schema, "pension")
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    """The command line in a child process, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *args], capture_output=True, text=True, timeout=300
-    )
-
-
-def cli_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    """The command line's entry point in this process (no start-up cost): exit code, stderr."""
-    monkeypatch.setattr(sys, "argv", ["segmentasi", *args])
-    with pytest.raises(SystemExit) as stop:
-        main()
-    return stop.value.code, capsys.readouterr().err
-
-
-def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatch, capsys):
+def test_targets_command_writes_the_call_list(tmp_path, other_schema):
     result = run(
         make_other_bank(rows=300),
         schema=other_schema,
@@ -370,9 +351,9 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
     )
     folder = save(result, tmp_path / "run")
     out = tmp_path / "calls.csv"
-    done = cli(
+    done = cli_in_process(
         "targets",
-        str(folder),
+        folder,
         "--experiment",
         "people",
         "--segment",
@@ -380,7 +361,7 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
         "--product",
         "has_loan",
         "--out",
-        str(out),
+        out,
     )
     assert done.returncode == 0, done.stderr
     calls = pd.read_csv(out, dtype={"cust_no": str})
@@ -390,11 +371,9 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
     offers_table = pd.read_csv(folder / "people" / "offers.csv")
     assert (calls.propensity == offer(offers_table, 1, "has_loan").propensity).all()
     elsewhere = str(tmp_path / "x.csv")
-    code, err = cli_in_process(
-        monkeypatch,
-        capsys,
+    done = cli_in_process(
         "targets",
-        str(folder),
+        folder,
         "-e",
         "people",
         "-s",
@@ -404,12 +383,10 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
         "--out",
         elsewhere,
     )
-    assert code == 2 and "segments: 1, 2" in err
-    code, err = cli_in_process(
-        monkeypatch,
-        capsys,
+    assert done.returncode == 2 and "segments: 1, 2" in done.stderr
+    done = cli_in_process(
         "targets",
-        str(folder),
+        folder,
         "-e",
         "people",
         "-s",
@@ -419,19 +396,15 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
         "--out",
         elsewhere,
     )
-    assert code == 2 and "has_card" in err
+    assert done.returncode == 2 and "has_card" in done.stderr
     # Without --experiment, the run's own experiment (not a FundFusion name) is used.
     defaulted = str(tmp_path / "defaulted.csv")
-    code, err = cli_in_process(
-        monkeypatch, capsys, "targets", str(folder), "-s", "1", "-p", "has_loan", "--out", defaulted
-    )
-    assert code == 0, err
+    done = cli_in_process("targets", folder, "-s", "1", "-p", "has_loan", "--out", defaulted)
+    assert done.returncode == 0, done.stderr
     assert pd.read_csv(defaulted, dtype={"cust_no": str}).cust_no.tolist() == calls.cust_no.tolist()
-    code, err = cli_in_process(
-        monkeypatch,
-        capsys,
+    done = cli_in_process(
         "targets",
-        str(tmp_path),
+        tmp_path,
         "-s",
         "1",
         "-p",
@@ -439,7 +412,7 @@ def test_targets_command_writes_the_call_list(tmp_path, other_schema, monkeypatc
         "--out",
         elsewhere,
     )
-    assert code == 2 and "not a run folder" in err
+    assert done.returncode == 2 and "not a run folder" in done.stderr
     assert not (tmp_path / "x.csv").exists()
 
 

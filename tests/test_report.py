@@ -28,9 +28,9 @@ from segmentasi.text.decision import decision_words
 from segmentasi.text.numbers import num, pct, ratio, score
 from segmentasi.text.report import ALGORITHMS
 
+from .conftest import REPORT_CREATED as CREATED
 from .conftest import make_other_bank
 
-CREATED = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 SECTIONS = ("decision", "summary", "appendix", "quality", "method", "limitations")
 PER_EXPERIMENT = ("exp", "k", "model", "profiles", "offers")
 CHARTS = (
@@ -144,20 +144,14 @@ class Page(HTMLParser):
         self.stack[-1].parts.append(data)
 
 
-OPTIONS = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
+@pytest.fixture(scope="module")
+def result(synthetic_run) -> segmentasi.RunResult:
+    return synthetic_run
 
 
 @pytest.fixture(scope="module")
-def result() -> segmentasi.RunResult:
-    schema = segmentasi.builtin_schema("fundfusion")
-    return segmentasi.run(
-        segmentasi.synthesize(schema, rows=600, seed=7), schema=schema, options=OPTIONS
-    )
-
-
-@pytest.fixture(scope="module")
-def html(result) -> dict[str, str]:
-    return {lang: render_report(result, lang, CREATED) for lang in ("id", "en")}
+def html(synthetic_report) -> dict[str, str]:
+    return synthetic_report
 
 
 @pytest.fixture(scope="module")
@@ -331,10 +325,10 @@ def test_a_met_target_is_reported_as_met(result):
     assert "The target silhouette 0.05 is met" in page.find_all(id="limitations")[0].text
 
 
-def test_method_names_log_scaled_columns_only_when_the_schema_logs_them(result):
+def test_method_names_log_scaled_columns_only_when_the_schema_logs_them(result, pages):
     income = result.schema.column("Pendapatan_Tahunan")
     assert income.scale == "standard"
-    assert "log scale" not in Page(render_report(result, "en", CREATED)).root.text
+    assert "log scale" not in pages["en"].text
     logged = dataclasses.replace(
         result.schema,
         columns=tuple(
@@ -596,14 +590,15 @@ def test_the_silhouette_is_read_against_shuffled_data_everywhere(result, pages):
 
 def test_a_k_at_the_edge_of_the_range_is_flagged_in_the_method(result, pages):
     text = pages["en"].find_all(id="method")[0].text
+    ks = result.options.sweep.ks
+    assert ks == (2, 3, 4)
     for name, exp in result.experiments.items():
         algorithm, k = exp.sweep.recommended
-        edge = {max(OPTIONS.ks): "largest", min(OPTIONS.ks): "smallest"}.get(k)
+        edge = {max(ks): "largest", min(ks): "smallest"}.get(k)
         flag = f"in '{name}', k = {k} ({ALGORITHMS[algorithm]}) is the {edge} k tried (2–4)"
         assert (flag in text) == (edge is not None), name
     assert any(  # the synthetic run has one: rising with k on real and shuffled data alike
-        exp.sweep.recommended[1] in (min(OPTIONS.ks), max(OPTIONS.ks))
-        for exp in result.experiments.values()
+        exp.sweep.recommended[1] in (min(ks), max(ks)) for exp in result.experiments.values()
     )
 
 

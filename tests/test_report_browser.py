@@ -25,9 +25,6 @@ from typing import Any
 
 import pytest
 
-import segmentasi
-from segmentasi.report import write_report
-
 websocket = pytest.importorskip("websocket", reason="websocket-client is in the dev extra")
 
 FLAGS = (
@@ -268,28 +265,29 @@ def open_in_browser(executable: str, report: Path, screenshot: Path) -> dict[str
 
 
 @pytest.fixture(scope="module")
-def small_result() -> segmentasi.RunResult:
-    schema = segmentasi.builtin_schema("fundfusion")
-    options = segmentasi.SweepOptions(ks=(2, 3, 4), stability_runs=2, stability_rows=200)
-    return segmentasi.run(
-        segmentasi.synthesize(schema, rows=600, seed=7), schema=schema, options=options
-    )
+def reports(synthetic_report, tmp_path_factory) -> dict[str, Path]:
+    """The synthetic run's report in each language, as files."""
+    folder = tmp_path_factory.mktemp("reports")
+    paths = {lang: folder / f"report_{lang}.html" for lang in synthetic_report}
+    for lang, path in paths.items():
+        path.write_text(synthetic_report[lang], encoding="utf-8")
+    return paths
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_report_opens_cleanly_in_chromium(chromium, small_result, tmp_path, lang):
-    report = write_report(small_result, tmp_path / f"report_{lang}.html", lang=lang)
+def test_report_opens_cleanly_in_chromium(chromium, synthetic_run, reports, tmp_path, lang):
+    report = reports[lang]
     check = open_in_browser(chromium, report, tmp_path / f"report_{lang}.png")
     print(f"\nscreenshot of the {lang} report: {check['screenshot']}")
 
     assert check["errors"] == []
     # per experiment: sizes and five technical charts; the portfolio map, actions, crosswalk
-    assert check["images"] == 7 * len(small_result.experiments) + 3
+    assert check["images"] == 7 * len(synthetic_run.experiments) + 3
     assert check["broken"] == []
     assert check["external"] == []
     assert all(url.startswith(("file:", "data:")) for url in check["requests"]), check["requests"]
     expected = {"decision", "summary", "appendix", "quality", "method", "limitations"}
-    for name in small_result.experiments:
+    for name in synthetic_run.experiments:
         expected |= {
             f"exp-{name}",
             f"k-{name}",
@@ -330,8 +328,10 @@ def pdf_pages(pdf: bytes, folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_report_fits_a_desktop_and_a_phone_and_prints_on_a4(chromium, small_result, tmp_path, lang):
-    report = write_report(small_result, tmp_path / f"report_{lang}.html", lang=lang)
+def test_report_fits_a_desktop_and_a_phone_and_prints_on_a4(
+    chromium, synthetic_run, reports, tmp_path, lang
+):
+    report = reports[lang]
     with tempfile.TemporaryDirectory(prefix="segmentasi-chromium-") as profile:
         browser = Browser(chromium, Path(profile))
         try:
@@ -350,7 +350,7 @@ def test_report_fits_a_desktop_and_a_phone_and_prints_on_a4(chromium, small_resu
         assert layout["scrollWidth"] <= width, width  # no sideways scrolling of the page
         assert layout["over"] == [], width
         assert layout["tables"] == [], width
-        assert len(layout["charts"]) == 7 * len(small_result.experiments) + 3
+        assert len(layout["charts"]) == 7 * len(synthetic_run.experiments) + 3
         small = [c for c in layout["charts"] if c["px"] < LEGIBLE_PX - 1e-6]
         assert small == [], width
     print(f"\n{lang}: {len(pages)} A4 pages")

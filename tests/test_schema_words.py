@@ -23,7 +23,7 @@ from segmentasi.run_folder import _write_experiment
 from segmentasi.sweep import SweepOptions
 from segmentasi.text.decision import decision_words
 
-from .conftest import DATA, make_other_bank
+from .conftest import DATA, cli_in_process, make_other_bank
 
 OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=100)
 PRODUCTS = """
@@ -45,6 +45,12 @@ def two_experiments(tmp_path_factory) -> Path:
 def result(two_experiments):
     schema = load_schema(two_experiments)
     return segmentasi.run(make_other_bank(300), schema=schema, options=OPTIONS, workers=1)
+
+
+@pytest.fixture(scope="module")
+def pages(result) -> dict[str, str]:
+    """The run's report in each language, as text (see text_of)."""
+    return {lang: text_of(render_report(result, lang)) for lang in ("id", "en")}
 
 
 def text_of(page: str) -> str:
@@ -159,8 +165,8 @@ def test_cli_summary_and_sweep_json_carry_the_caveat(result, tmp_path):
         ),
     ],
 )
-def test_raw_flags_are_not_called_standardised(result, lang, flags, standard):
-    page = text_of(render_report(result, lang))
+def test_raw_flags_are_not_called_standardised(pages, lang, flags, standard):
+    page = pages[lang]
     lines = page.splitlines()
     products = [s for s in lines if "'products'" in s and "K-Medoids:" in s]
     assert products and all(flags in s and standard not in s for s in products), products
@@ -185,8 +191,8 @@ def test_space_kind_reads_the_fitted_encoders(result):
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_raw_names_keep_their_case_and_no_empty_description(result, lang):
-    page = text_of(render_report(result, lang))
+def test_raw_names_keep_their_case_and_no_empty_description(result, pages, lang):
+    page = pages[lang]
     assert "()" not in page  # the experiments have no description: nothing, not "()"
     assert "Experiment 'products':\n" not in page and "Eksperimen 'products':\n" not in page
     for name in ("Age_years", "N_products", "Region", "Segment_tier", "Has_card", "Has_loan"):
@@ -347,15 +353,6 @@ def test_sentinel_shares_are_a_level_of_their_own(contacted, monkeypatch, lang, 
 # --- gap: targets and assign default to the run's experiments for any schema -----------------
 
 
-def cli(*args: str):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "segmentasi.cli", *args], capture_output=True, text=True, timeout=600
-    )
-
-
 def test_targets_and_assign_default_to_the_schemas_own_experiments(tmp_path):
     """No 'demografi' in this schema: `targets` and `assign` pick 'people', the experiment that
     clusters on no product, without --experiment, though a product experiment comes first in
@@ -368,17 +365,19 @@ def test_targets_and_assign_default_to_the_schemas_own_experiments(tmp_path):
     table = tmp_path / "customers.csv"
     make_other_bank(300).to_csv(table, index=False)
     run_dir = tmp_path / "run"
-    done = cli("run", str(table), "--schema", str(schema), "--out", str(run_dir), "--k-max", "3")
+    done = cli_in_process("run", table, "--schema", schema, "--out", run_dir, "--k-max", "3")
     assert done.returncode == 0, done.stderr
     calls = tmp_path / "calls.csv"
-    done = cli("targets", str(run_dir), "--segment", "1", "--product", "has_loan", "-o", str(calls))
+    done = cli_in_process(
+        "targets", run_dir, "--segment", "1", "--product", "has_loan", "-o", calls
+    )
     assert done.returncode == 0, done.stderr
     assert "of 'people'" in done.stdout
     listed = pd.read_csv(calls)
     segments = pd.read_csv(run_dir / "segments.csv")
     assert set(listed.cust_no) <= set(segments.cust_no[segments.segment_people == 1])
     placed = tmp_path / "placed.csv"
-    done = cli("assign", str(run_dir), str(table), "--out", str(placed))
+    done = cli_in_process("assign", run_dir, table, "--out", placed)
     assert done.returncode == 0, done.stderr
     assigned = pd.read_csv(placed)
     by_id = segments.set_index("cust_no").segment_people

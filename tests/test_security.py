@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from pathlib import Path
 
@@ -10,7 +9,8 @@ import pandas as pd
 import pytest
 
 from segmentasi import InputError, SweepOptions, UserError, read_table
-from segmentasi.cli import main
+
+from .conftest import cli_in_process
 
 
 def _excel_with_entity_bomb(path: Path, tmp_path: Path) -> None:
@@ -69,15 +69,9 @@ def test_impossible_sweep_options_are_user_errors(options, message):
         (["--target-silhouette", "nan"], "the target silhouette must be between -1 and 1"),
     ],
 )
-def test_impossible_run_options_exit_2_before_reading_anything(
-    tmp_path, monkeypatch, capsys, args, message
-):
+def test_impossible_run_options_exit_2_before_reading_anything(tmp_path, args, message):
     out = tmp_path / "out"
-    monkeypatch.setattr(
-        sys, "argv", ["segmentasi", "run", str(tmp_path / "absent.csv"), "--out", str(out), *args]
-    )
-    with pytest.raises(SystemExit) as stop:
-        main()
-    assert stop.value.code == 2
-    assert message in " ".join(capsys.readouterr().err.split())
+    done = cli_in_process("run", tmp_path / "absent.csv", "--out", out, *args)
+    assert done.returncode == 2
+    assert message in " ".join(done.stderr.split())
     assert not out.exists()
