@@ -381,6 +381,10 @@ def test_commands_plant_and_track_a_second_period(tmp_path, monkeypatch, capsys,
     tracking = json.loads((out / "tracking.json").read_text(encoding="utf-8"))
     assert tracking["transitions"]["counts"] == record["transitions"]["counts"]
     assert tracking["verdict"]["reasons"][0]["text"].startswith("Time deposit has shifted")
+    written = feb.read_bytes()
+    for again in ([], ["--period-shift", "--from", str(jan), "--model", str(tmp_path / "m")]):
+        code, _, err = command(monkeypatch, capsys, "synth", *again, "--out", str(feb))
+        assert code == 2 and "--overwrite" in err and feb.read_bytes() == written
 
 
 def test_command_refuses_repeated_ids_when_asked_with_exit_2_and_writes_nothing(

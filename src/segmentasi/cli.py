@@ -673,6 +673,7 @@ def synth_command(
             "track with --duplicate-ids drop)."
         ),
     ] = "pair",
+    overwrite: OverwriteFileOption = False,
 ) -> None:
     """Write a synthetic customer table calibrated to the real FundFusion table, or with
     --period-shift a second period of a table with planted moves, churn and drift.
@@ -690,8 +691,10 @@ def synth_command(
             raise InputError(f"{', '.join(given) or '--left, --joined'}: only with --period-shift")
         if rows < 1:
             raise InputError("--rows must be at least 1")
+        check_output_file(out, overwrite, inputs=(schema,))  # before the work, not only after
         frame = synthesize(load_schema(schema), rows=rows, seed=seed)
-        files.write_file_atomically(out, lambda path: files.write_table(frame, path))
+        with reserve_file(out, overwrite, inputs=(schema,)):
+            files.write_file_atomically(out, lambda path: files.write_table(frame, path))
         out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
         return
     if source is None or model is None:
@@ -699,7 +702,7 @@ def synth_command(
     record = out.with_suffix(".planted.json")
     inputs = (source, model)
     for path in (out, record):
-        check_output_file(path, overwrite=True, inputs=inputs)
+        check_output_file(path, overwrite, inputs=inputs)
     shifted = shift_period(
         source,
         run_model_path(model),
@@ -710,7 +713,10 @@ def synth_command(
         seed=seed,
         duplicate_ids=duplicate_ids,
     )
-    with reserve_file(out, True, inputs=inputs), reserve_file(record, True, inputs=inputs):
+    with (
+        reserve_file(out, overwrite, inputs=inputs),
+        reserve_file(record, overwrite, inputs=inputs),
+    ):
         files.write_file_atomically(out, lambda path: files.write_table(shifted.table, path))
         files.write_file_atomically(record, lambda path: files.write_json(shifted.to_dict(), path))
     out_console.print(
