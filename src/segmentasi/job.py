@@ -3,9 +3,11 @@
 It holds the output folder, reads, validates and filters the table (through the engine), opens
 the worker pool and has pipeline.py compute the experiments. As each experiment is done, a
 worker draws its report charts (and, when the folder is written, its slides' charts) while the
-next one computes; the run folder's data files, call lists and workbook are written while they
-draw, then the report, the slides and the manifest. The RunResult is built once, with the drawn
-report sections, slide charts and the timings.
+next one computes; then, with the decision's plan made once, a worker draws the report's
+decision page. The run folder's data files, call lists and workbook are written while they
+draw, then the slides, while the workers finish the report's charts, then the report and the
+manifest. Waiting for a chart no worker has started yet, this process draws it itself. The
+RunResult is built once, with the drawn report sections, slide charts and the timings.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
+from .decision import plan
 from .engine import IN_PROCESS, Engine
 from .errors import InputError
 from .files import file_sha256
@@ -31,6 +34,8 @@ from .results import RunOptions, RunResult
 from .schema import Schema, load_schema
 from .sweep import Progress, SweepOptions
 from .text import check_language
+
+T = TypeVar("T")
 
 
 def run(
@@ -91,8 +96,13 @@ def run(
         # `import segmentasi`; before the workers fork, so that they inherit them.
         from .deliverables.segments import segment_charts
         from .report import report_template
-        from .report.build import experiment_section
-        from .run_folder import staged_run_folder, write_data_files, write_report_and_manifest
+        from .report.build import experiment_section, overview_section
+        from .run_folder import (
+            staged_run_folder,
+            write_data_files,
+            write_deck,
+            write_report_and_manifest,
+        )
 
         with Workers(run_options.workers) as pool:
             results, sections, charts = {}, {}, {}
@@ -119,13 +129,18 @@ def run(
                 schema, table, quality, {n: results[n] for n in names}, run_options, timings, source
             )
             if out is None:
-                return _finished(computed, sections, {}, started)
+                return _finished(computed, pool, sections, {}, None, started)
+            decided = plan(computed)  # once, for the report, the slides and the workbook
+            overview = pool.submit(overview_section, computed, lang, decided)
             with staged_run_folder(computed, out, overwrite) as folder:
                 # while the workers draw the charts
-                planned = write_data_files(computed, folder)
+                planned = write_data_files(computed, folder, decided)
                 report_template()  # compiled meanwhile too
-                finished = _finished(computed, sections, charts, started)
-                write_report_and_manifest(finished, folder, planned)
+                # The slides next, while the workers finish the report's charts.
+                pool.wait_all(charts.values())
+                write_deck(computed, folder, planned, _results(charts))
+                finished = _finished(computed, pool, sections, charts, overview, started)
+                write_report_and_manifest(finished, folder)
             return finished
 
 
@@ -175,12 +190,24 @@ def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
 
 def _finished(
     computed: RunResult,
+    pool: Workers,
     sections: dict[str, Future[dict[str, Any]]],
     charts: dict[str, Future[dict[int, Any]]],
+    overview: Future[dict[str, Any]] | None,
     started: float,
 ) -> RunResult:
-    """The run's result once the workers have drawn the report's and the slides' charts."""
-    drawn = {name: future.result() for name, future in sections.items()}
-    slide_charts = {name: future.result() for name, future in charts.items()}
+    """The run's result once the report's and the slides' charts are drawn; this process
+    draws those no worker has taken yet."""
+    pool.wait_all([*sections.values(), *charts.values(), *([overview] if overview else [])])
     timings = {**computed.timings, "total_s": time.perf_counter() - started}
-    return replace(computed, timings=timings, report_sections=drawn, slide_charts=slide_charts)
+    return replace(
+        computed,
+        timings=timings,
+        report_sections=_results(sections),
+        slide_charts=_results(charts),
+        report_overview=overview.result() if overview else {},
+    )
+
+
+def _results(futures: dict[str, Future[T]]) -> dict[str, T]:
+    return {name: future.result() for name, future in futures.items()}

@@ -32,7 +32,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
@@ -108,6 +108,14 @@ class Workers:
         futures = list(futures)
         self.help_until(futures)
         return next(as_completed(futures))
+
+    def wait_all(self, futures: Iterable[Future[Any]]) -> None:
+        """Wait until every one of `futures` is done, running those no worker has taken yet
+        in this process (in their order) instead of idling while they queue."""
+        futures = list(futures)
+        for future in futures:
+            self.help_until([future])
+        wait(futures)
 
     def help_until(self, futures: Sequence[Future[Any]]) -> None:
         """Run the awaited tasks no worker has taken yet in this process, until one of

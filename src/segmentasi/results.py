@@ -88,6 +88,9 @@ class RunResult(_ReadOnlyMappings):
     # The slides' segment charts per experiment (segment -> deliverables.segments.SlideChart),
     # in options.lang, drawn likewise; the slides draw whatever is missing.
     slide_charts: Mapping[str, Mapping[int, Any]] = field(default_factory=dict, repr=False)
+    # The report's decision page and crosswalk (report.build.overview_section), in
+    # options.lang, drawn likewise when the run wrote its folder; else the report draws them.
+    report_overview: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def segments_table(self) -> pd.DataFrame:
         """The input table plus a segment column per experiment (empty for rows left out)."""

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
-from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
+from .decision import NO_STRUCTURE_MARGIN, Plan, near_shuffled, structure
 from .deliverables import (
     ACTIONS_FOLDER,
     SLIDES_FILE,
@@ -57,6 +57,7 @@ from .deliverables import (
     prepare,
     write_call_lists,
 )
+from .deliverables.segments import SlideChart
 from .deliverables.slides import write_slides
 from .deliverables.workbook import write_workbook
 from .errors import InputError
@@ -78,7 +79,8 @@ def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False
     """Write the run folder; it appears whole or not at all."""
     with staged_run_folder(result, out, overwrite) as folder:
         planned = write_data_files(result, folder)
-        write_report_and_manifest(result, folder, planned)
+        write_deck(result, folder, planned)
+        write_report_and_manifest(result, folder)
     return Path(out).resolve()
 
 
@@ -91,9 +93,9 @@ def staged_run_folder(
     return staged_folder(out, overwrite, inputs=[source])
 
 
-def write_data_files(result: RunResult, folder: Path) -> Planned:
-    """Every file of the run folder but the report, the slides and the manifest; the plan and
-    its call lists, for the slides."""
+def write_data_files(result: RunResult, folder: Path, plan: Plan | None = None) -> Planned:
+    """Every file of the run folder but the report, the slides and the manifest; the plan
+    (`plan` when at hand) and its call lists, for the slides."""
     segments = result.segments_table()
     files.write_csv(segments, folder / "segments.csv")
     quality = result.quality.to_dict()
@@ -106,18 +108,25 @@ def write_data_files(result: RunResult, folder: Path) -> Planned:
         _write_experiment(exp, folder / name)
         _write_combinations(result, name, folder / name)
         write_experiment_models(result, name, folder / name)
-    planned = prepare(result, segments)
+    planned = prepare(result, segments, plan)
     write_call_lists(planned, folder / ACTIONS_FOLDER)
     write_workbook(result, planned, folder / WORKBOOK_FILE, lang=result.options.lang)
     return planned
 
 
-def write_report_and_manifest(
-    result: RunResult, folder: Path, planned: Planned | None = None
+def write_deck(
+    result: RunResult,
+    folder: Path,
+    planned: Planned,
+    charts: dict[str, dict[int, SlideChart]] | None = None,
 ) -> None:
-    """The report and the slides, in the run's language, and the manifest: written last."""
+    """The slides, in the run's language; `charts` as write_slides takes them."""
+    write_slides(result, planned, folder / SLIDES_FILE, lang=result.options.lang, charts=charts)
+
+
+def write_report_and_manifest(result: RunResult, folder: Path) -> None:
+    """The report, in the run's language, and the manifest: written last."""
     write_report(result, folder / REPORT_FILE, lang=result.options.lang)
-    write_slides(result, planned or prepare(result), folder / SLIDES_FILE, lang=result.options.lang)
     files.write_json(_manifest(result), folder / "manifest.json")
 
 

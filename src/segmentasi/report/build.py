@@ -109,18 +109,19 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
     sweep_options = result.options.sweep
     created_text = created.strftime("%Y-%m-%d %H:%M UTC")
     names = list(result.experiments)
-    ready = result.report_sections if result.options.lang == lang else {}
+    in_lang = result.options.lang == lang
+    ready = result.report_sections if in_lang else {}
     missing = [name for name in names if name not in ready]
     # Drawing the charts is most of the report's time; each experiment's part in its own worker.
     processes = min(len(missing), result.options.workers)
     with Workers(processes) as workers:
-        drawn = workers.map(
-            experiment_section, [result] * len(missing), missing, [lang] * len(missing)
-        )
-    sections = {**ready, **dict(zip(missing, drawn, strict=True))}
+        drawn = {name: workers.submit(experiment_section, result, name, lang) for name in missing}
+        # The decision page and the crosswalk: drawn here meanwhile, unless the run drew them.
+        overview = dict(result.report_overview if in_lang else {})
+        overview = overview or overview_section(result, lang)
+        sections = {**ready, **{name: future.result() for name, future in drawn.items()}}
     experiments = [sections[name] for name in names]
     source = Path(str(result.source.get("path", "table"))).name
-    plan = decision.plan(result)
     return {
         "lang": lang,
         "title": say("title", lang),
@@ -137,8 +138,7 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
             ("summary", say("nav_summary", lang)),
             ("appendix", say("nav_appendix", lang)),
         ],
-        "decision": _decision(result, plan, decision_words(plan, result, lang), lang),
-        "crosswalk": _crosswalk(result, plan, lang),
+        **overview,
         "experiments": experiments,
         "quality": _quality(result, lang),
         "method": _method(result, lang, sweep_options),
@@ -146,6 +146,19 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
         "footer": say(
             "footer", lang, version=__version__, seed=sweep_options.seed, created=created_text
         ),
+    }
+
+
+def overview_section(
+    result: RunResult, lang: str, plan: decision.Plan | None = None
+) -> dict[str, Any]:
+    """The decision page and the crosswalk of the segmentations, charts drawn; `plan` is
+    decision.plan(result) when at hand. A run has a worker draw it while it writes its data
+    files (RunResult.report_overview)."""
+    plan = decision.plan(result) if plan is None else plan
+    return {
+        "decision": _decision(result, plan, decision_words(plan, result, lang), lang),
+        "crosswalk": _crosswalk(result, plan, lang),
     }
 
 
