@@ -23,7 +23,7 @@ from .errors import InputError
 from .features import FeatureSpace
 from .narrative import Insights, build_insights
 from .parallel import INLINE, Workers
-from .profile import Profile
+from .profile import Profile, combinations
 from .quality import Finding, Handling, apply_handling
 from .results import ExperimentResult, RunOptions
 from .schema import Experiment, Schema
@@ -90,7 +90,7 @@ def experiment_results(
     ]
     for p, (sweep, profiles, started_nulls) in zip(prepared, scored, strict=True):
         yield _finish_experiment(
-            p, sweep, profiles, started_nulls, sweep_options, progress, timings, workers
+            p, sweep, profiles, started_nulls, schema, sweep_options, progress, timings, workers
         )
 
 
@@ -235,12 +235,14 @@ def _finish_experiment(
     sweep: SweepResult,
     profiles: dict[str, Future[tuple[Profile, Insights]]],
     nulls: dict[str, Future[pd.DataFrame]] | None,
+    schema: Schema,
     options: SweepOptions,
     progress: Progress | None,
     timings: dict[str, float],
     workers: Workers,
 ) -> ExperimentResult:
-    """Collect one scored experiment's profiles and diagnostics (when `nulls` were started)."""
+    """Collect one scored experiment's profiles and diagnostics (when `nulls` were started);
+    its product combinations are counted meanwhile."""
     experiment, spaces = prepared.experiment, prepared.spaces
     clock = time.perf_counter()
     diagnostics = None
@@ -249,6 +251,9 @@ def _finish_experiment(
         diagnostics = diagnose_experiment(
             sweep, spaces, seed=options.seed, workers=workers, nulls=nulls
         )
+    held = combinations(
+        prepared.used, experiment.features, sweep.fits[sweep.recommended].labels, schema
+    )
     interpreted = {algorithm: future.result() for algorithm, future in profiles.items()}
     timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
     segment_profile, insights = interpreted.pop(sweep.recommended[0])
@@ -262,6 +267,7 @@ def _finish_experiment(
         insights,
         diagnostics,
         interpreted,
+        held,
     )
 
 

@@ -66,6 +66,9 @@ class ExperimentResult(_ReadOnlyMappings):
     diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
     # Profile and insights of each other algorithm's chosen model (saved in models/).
     alternatives: Mapping[str, tuple[Profile, Insights]] = field(default_factory=dict)
+    # The recommended model's profile.combinations: each combination of the features with its
+    # segment, where they are 0/1 flags with few combinations (else None).
+    combinations: pd.DataFrame | None = None
 
     @property
     def labels(self) -> np.ndarray:

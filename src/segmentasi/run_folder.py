@@ -63,7 +63,7 @@ from .deliverables.workbook import write_workbook
 from .errors import InputError
 from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
-from .profile import combinations, segment_numbers
+from .profile import segment_numbers
 from .report import REPORT_FILE, write_report
 from .schema import Schema, schema_from_dict
 from .text.k_rule import sweep_reason
@@ -106,7 +106,6 @@ def write_data_files(result: RunResult, folder: Path, plan: Plan | None = None) 
     files.write_csv(result.quality.columns, folder / "quality_columns.csv")
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
-        _write_combinations(result, name, folder / name)
         write_experiment_models(result, name, folder / name)
     planned = prepare(result, segments, plan)
     write_call_lists(planned, folder / ACTIONS_FOLDER)
@@ -201,19 +200,11 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     for table_name, table in exp.profile.tables().items():
         files.write_csv(table, folder / f"profile_{table_name}.csv")
     _write_insights(exp, folder)
+    if exp.combinations is not None:  # 0/1 features with few combinations
+        files.write_csv(exp.combinations, folder / "combinations.csv")
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
         files.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
-
-
-def _write_combinations(result: RunResult, name: str, folder: Path) -> None:
-    """combinations.csv, where the experiment's features are 0/1 flags with few combinations."""
-    exp = result.experiments[name]
-    table = combinations(
-        result.table.loc[exp.rows], exp.experiment.features, exp.labels, result.schema
-    )
-    if table is not None:
-        files.write_csv(table, folder / "combinations.csv")
 
 
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:

@@ -19,7 +19,7 @@ from sklearn.decomposition import PCA
 from .. import decision
 from ..features import INDICATED_SHARE, space_kind
 from ..parallel import Workers
-from ..profile import combinations, segment_numbers
+from ..profile import segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
 from ..sweep import SweepOptions
@@ -459,9 +459,7 @@ class ExperimentView:
         """The portfolio map: where the experiment clusters 0/1 flags with few combinations,
         the combinations themselves, largest first, each with its segment."""
         features = list(self.exp.experiment.features)
-        table = combinations(
-            self.result.table.loc[self.exp.rows], features, self.exp.labels, self.schema
-        )
+        table = self.exp.combinations
         if table is None:
             return None
         held = int((table.share.cumsum() < PORTFOLIO_COVER).sum()) + 1
