@@ -136,8 +136,9 @@ def run(
                 # while the workers draw the charts
                 planned = write_data_files(computed, folder, decided)
                 report_template()  # compiled meanwhile too
-                # The slides next, while the workers finish the report's charts.
-                pool.wait_all(charts.values())
+                # The slides as soon as their charts are drawn, while the workers finish the
+                # report's; this process draws what no worker has taken yet meanwhile.
+                pool.wait_all(charts.values(), helping=[*sections.values(), overview])
                 write_deck(computed, folder, planned, _results(charts))
                 finished = _finished(computed, pool, sections, charts, overview, started)
                 write_report_and_manifest(finished, folder)
