@@ -225,11 +225,23 @@ def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, A
     }
 
 
-def experiment_section(result: RunResult, name: str, lang: str) -> dict[str, Any]:
+def experiment_section(
+    result: RunResult, name: str, lang: str, profiles_apart: bool = False
+) -> dict[str, Any]:
     """One experiment's part of the report, charts drawn; it needs no other experiment, so a
-    run can draw it while the next experiment computes (RunResult.report_sections)."""
+    run can draw it while the next experiment computes (RunResult.report_sections). With
+    `profiles_apart`, without the profile charts and the portfolio map: about half of the
+    drawing, which a run has another worker draw at the same time (profile_section)."""
     exp = result.experiments[name]
-    return ExperimentView(result, name, exp, lang, result.options.sweep).context()
+    view = ExperimentView(result, name, exp, lang, result.options.sweep)
+    return view.context() if profiles_apart else {**view.context(), **view.profiles()}
+
+
+def profile_section(result: RunResult, name: str, lang: str) -> dict[str, Any]:
+    """The part of an experiment's section that experiment_section leaves out with
+    `profiles_apart`."""
+    exp = result.experiments[name]
+    return ExperimentView(result, name, exp, lang, result.options.sweep).profiles()
 
 
 class ExperimentView:
@@ -320,7 +332,16 @@ class ExperimentView:
     def space_text(self, algorithm: str | None = None) -> str:
         return space_words(self.exp, algorithm or self.algorithm, self.lang)
 
+    def profiles(self) -> dict[str, Any]:
+        """The profile charts and the portfolio map (and its table)."""
+        return {
+            "portfolio": self._portfolio(),
+            "profile_charts": [self._profile_heatmap()]
+            + ([self._product_heatmap()] if self.has_products else []),
+        }
+
     def context(self) -> dict[str, Any]:
+        """Everything but profiles()."""
         silhouettes, sampled_segments = self._silhouette_samples()
         coords, ratios, jittered = self._pca()
         explained = float(ratios.sum())
@@ -347,7 +368,6 @@ class ExperimentView:
             )
             + self._set_aside_lead(),
             "size_chart": self._size_chart(),
-            "portfolio": self._portfolio(),
             "narratives": [
                 (self.segments[n], self._insight_text("narratives", n)) for n in self.numbers
             ],
@@ -365,8 +385,6 @@ class ExperimentView:
                 self._silhouette_samples_chart(silhouettes, sampled_segments, shares["negative"]),
                 self._map_chart(coords, ratios, jittered),
             ],
-            "profile_charts": [self._profile_heatmap()]
-            + ([self._product_heatmap()] if self.has_products else []),
             "sizes_table": self._sizes_table(),
             "offers": self._offers() if self.has_products else None,
             "limitations": self._limitations(shares, explained),
