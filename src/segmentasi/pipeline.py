@@ -23,7 +23,7 @@ from .errors import InputError
 from .features import FeatureSpace
 from .narrative import Insights, build_insights
 from .parallel import INLINE, Workers
-from .profile import Profile
+from .profile import Profile, combinations
 from .quality import Finding, Handling, apply_handling
 from .results import ExperimentResult, RunOptions
 from .rules import Placement, Surrogate, fit_rules
@@ -91,7 +91,16 @@ def experiment_results(
     ]
     for p, (sweep, profiles, rules, started_nulls) in zip(prepared, scored, strict=True):
         yield _finish_experiment(
-            p, sweep, profiles, rules, started_nulls, sweep_options, progress, timings, workers
+            p,
+            sweep,
+            profiles,
+            rules,
+            started_nulls,
+            schema,
+            sweep_options,
+            progress,
+            timings,
+            workers,
         )
 
 
@@ -244,13 +253,14 @@ def _finish_experiment(
     profiles: dict[str, Future[tuple[Profile, Insights]]],
     rules: Future[Surrogate],
     nulls: dict[str, Future[pd.DataFrame]] | None,
+    schema: Schema,
     options: SweepOptions,
     progress: Progress | None,
     timings: dict[str, float],
     workers: Workers,
 ) -> ExperimentResult:
     """Collect one scored experiment's profiles, rules and diagnostics (when `nulls` were
-    started)."""
+    started); its product combinations are counted meanwhile."""
     experiment, spaces = prepared.experiment, prepared.spaces
     clock = time.perf_counter()
     diagnostics = None
@@ -259,6 +269,9 @@ def _finish_experiment(
         diagnostics = diagnose_experiment(
             sweep, spaces, seed=options.seed, workers=workers, nulls=nulls
         )
+    held = combinations(
+        prepared.used, experiment.features, sweep.fits[sweep.recommended].labels, schema
+    )
     interpreted = {algorithm: future.result() for algorithm, future in profiles.items()}
     timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
     segment_profile, insights = interpreted.pop(sweep.recommended[0])
@@ -272,7 +285,8 @@ def _finish_experiment(
         insights,
         diagnostics,
         interpreted,
-        rules.result(),
+        rules=rules.result(),
+        combinations=held,
     )
 
 

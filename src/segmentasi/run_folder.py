@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
-from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
+from .decision import NO_STRUCTURE_MARGIN, Plan, near_shuffled, structure
 from .deliverables import (
     ACTIONS_FOLDER,
     SLIDES_FILE,
@@ -62,12 +62,13 @@ from .deliverables import (
     prepare,
     write_call_lists,
 )
+from .deliverables.segments import SlideChart
 from .deliverables.slides import write_slides
 from .deliverables.workbook import write_workbook
 from .errors import InputError, quoted
 from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
-from .profile import combinations, segment_numbers
+from .profile import segment_numbers
 from .report import REPORT_FILE, write_report
 from .rules import DEFAULT_DIALECT
 from .schema import Schema, schema_from_dict
@@ -86,7 +87,8 @@ def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False
     """Write the run folder; it appears whole or not at all."""
     with staged_run_folder(result, out, overwrite) as folder:
         planned = write_data_files(result, folder)
-        write_report_and_manifest(result, folder, planned)
+        write_deck(result, folder, planned)
+        write_report_and_manifest(result, folder)
     return Path(out).resolve()
 
 
@@ -99,9 +101,9 @@ def staged_run_folder(
     return staged_folder(out, overwrite, inputs=[source])
 
 
-def write_data_files(result: RunResult, folder: Path) -> Planned:
-    """Every file of the run folder but the report, the slides and the manifest; the plan and
-    its call lists, for the slides."""
+def write_data_files(result: RunResult, folder: Path, plan: Plan | None = None) -> Planned:
+    """Every file of the run folder but the report, the slides and the manifest; the plan
+    (`plan` when at hand) and its call lists, for the slides."""
     segments = result.segments_table()
     files.write_csv(segments, folder / "segments.csv")
     quality = result.quality.to_dict()
@@ -112,21 +114,27 @@ def write_data_files(result: RunResult, folder: Path) -> Planned:
     files.write_csv(result.quality.columns, folder / "quality_columns.csv")
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
-        _write_combinations(result, name, folder / name)
         model = write_experiment_models(result, name, folder / name)
         _write_rules(model.rules(), folder / name)
-    planned = prepare(result, segments)
+    planned = prepare(result, segments, plan)
     write_call_lists(planned, folder / ACTIONS_FOLDER)
     write_workbook(result, planned, folder / WORKBOOK_FILE, lang=result.options.lang)
     return planned
 
 
-def write_report_and_manifest(
-    result: RunResult, folder: Path, planned: Planned | None = None
+def write_deck(
+    result: RunResult,
+    folder: Path,
+    planned: Planned,
+    charts: dict[str, dict[int, SlideChart]] | None = None,
 ) -> None:
-    """The report and the slides, in the run's language, and the manifest: written last."""
+    """The slides, in the run's language; `charts` as write_slides takes them."""
+    write_slides(result, planned, folder / SLIDES_FILE, lang=result.options.lang, charts=charts)
+
+
+def write_report_and_manifest(result: RunResult, folder: Path) -> None:
+    """The report, in the run's language, and the manifest: written last."""
     write_report(result, folder / REPORT_FILE, lang=result.options.lang)
-    write_slides(result, planned or prepare(result), folder / SLIDES_FILE, lang=result.options.lang)
     files.write_json(_manifest(result), folder / "manifest.json")
 
 
@@ -201,19 +209,11 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     for table_name, table in exp.profile.tables().items():
         files.write_csv(table, folder / f"profile_{table_name}.csv")
     _write_insights(exp, folder)
+    if exp.combinations is not None:  # 0/1 features with few combinations
+        files.write_csv(exp.combinations, folder / "combinations.csv")
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
         files.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
-
-
-def _write_combinations(result: RunResult, name: str, folder: Path) -> None:
-    """combinations.csv, where the experiment's features are 0/1 flags with few combinations."""
-    exp = result.experiments[name]
-    table = combinations(
-        result.table.loc[exp.rows], exp.experiment.features, exp.labels, result.schema
-    )
-    if table is not None:
-        files.write_csv(table, folder / "combinations.csv")
 
 
 def _write_rules(rules: Rules, folder: Path) -> None:
