@@ -3,9 +3,11 @@
     python benchmarks/compare_run_folders.py BEFORE AFTER
 
 Ignored: the manifest's `created` and `timings_s`, the `fit_seconds` column of sweep.csv and
-sweep.json, the creation date printed in report.html, and the `seconds` of each experiment in
-a search folder's search.json. Every other byte must match. Exits 1
-and lists the differing files when they do not; 0 when the folders are the same.
+sweep.json, the creation date printed in report.html, the `seconds` of each experiment in
+a search folder's search.json, and the dates in the document properties (docProps/core.xml)
+of the slides and the workbook, which are compared member by member of their zip archives.
+Every other byte must match. Exits 1 and lists the differing files when they do not; 0 when
+the folders are the same.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import io
 import json
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 REPORT_DATE = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+PROPERTIES_DATE = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+ARCHIVES = (".pptx", ".xlsx")
 
 
 def comparable(path: Path) -> bytes:
@@ -44,7 +49,22 @@ def comparable(path: Path) -> bytes:
         return json.dumps(search, sort_keys=True).encode()
     if path.suffix == ".html":
         return REPORT_DATE.sub(b"<date>", raw)
+    if path.suffix in ARCHIVES:
+        return _archive_content(raw)
     return raw
+
+
+def _archive_content(raw: bytes) -> bytes:
+    """A zip archive's member names and contents, in order, the properties' dates taken out
+    (the archive's own bytes hold each member's time too)."""
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        for name in archive.namelist():
+            content = archive.read(name)
+            if name == "docProps/core.xml":
+                content = PROPERTIES_DATE.sub(b"<date>", content)
+            parts += [name.encode(), content]
+    return b"\0".join(parts)
 
 
 def differences(before: Path, after: Path) -> list[str]:

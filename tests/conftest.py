@@ -87,6 +87,18 @@ def real_table_path() -> Path:
     return REAL_TABLE
 
 
+@pytest.fixture(scope="session")
+def real_run(real_table_path, schema):
+    """The real table run once for the tests that place it back: k=3, no stability runs, no
+    diagnostics."""
+    return run(
+        real_table_path,
+        schema=schema,
+        options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000),
+        diagnose=False,
+    )
+
+
 def cli_in_child(*args: object, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
     """`segmentasi ARGS` in a child process, as a user runs it, with the variables `env` added
     to the environment: for what only a real process shows (its exit status as cli.program

@@ -57,6 +57,14 @@ def test_run_folder_has_every_output(run_dir):
     assert manifest["versions"]["kmedoids"]
 
 
+def test_rules_command_reads_a_run_folder_and_its_sql_matches_the_run_folders(run_dir):
+    done = cli_in_process("rules", str(run_dir), "--experiment", "produk", "--sql")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (run_dir / "produk" / "rules.sql").read_text(encoding="utf-8")
+    done = cli_in_process("rules", str(run_dir), "--lang", "en")  # default: demografi
+    assert done.returncode == 0 and "Segment rules of 'demografi'" in done.stdout
+
+
 def test_every_silhouette_matches_sklearn_on_the_saved_matrix(run_dir):
     for experiment in ["demografi", "produk"]:
         folder = run_dir / experiment
@@ -232,6 +240,6 @@ def test_where_filters_rows(tmp_path, table_file):
 def test_help_has_examples():
     from typer.testing import CliRunner
 
-    for command in ["run", "validate", "synth", "demo"]:
+    for command in ["run", "validate", "synth", "demo", "rules"]:
         result = CliRunner().invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, command

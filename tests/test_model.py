@@ -449,13 +449,8 @@ def test_command_line_refuses_a_damaged_model_with_exit_2(run_dir, prospects, tm
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_real_table_is_assigned_back_identically(real_table_path, schema):
-    result = run(
-        real_table_path,
-        schema=schema,
-        options=SweepOptions(ks=(3,), stability_runs=0, silhouette_sample=2000),
-        diagnose=False,
-    )
+def test_real_table_is_assigned_back_identically(real_table_path, real_run):
+    result = real_run
     raw = read_table(real_table_path)
     for experiment, algorithm in CASES:
         model = SavedModel.from_run(result, experiment, algorithm)

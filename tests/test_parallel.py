@@ -48,6 +48,26 @@ def test_an_awaited_task_no_worker_has_started_runs_in_the_caller():
         assert all(future.result() != os.getpid() for future in busy)
 
 
+def test_waiting_for_all_runs_those_no_worker_has_started_in_the_caller():
+    with Workers(2) as pool:
+        busy = [pool.submit(_pid_after, 1.0) for _ in range(2)]
+        queued = [pool.submit(_pid_after, 0.0) for _ in range(2)]
+        pool.wait_all([*queued, *busy])
+        assert all(future.done() for future in busy + queued)
+        assert [future.result() for future in queued] == [os.getpid()] * 2
+        assert all(future.result() != os.getpid() for future in busy)
+
+
+def test_waiting_for_some_runs_the_waiting_tasks_it_is_given_to_help_with():
+    with Workers(2) as pool:
+        busy = [pool.submit(_pid_after, 1.0) for _ in range(2)]
+        other, left = pool.submit(_pid_after, 0.0), pool.submit(_pid_after, 1.0)
+        pool.wait_all(busy, helping=[other])
+        assert all(future.done() for future in busy) and other.result() == os.getpid()
+        assert not left.done()  # not given to help with: it waited for a worker
+        left.result()
+
+
 def test_first_completed_returns_a_finished_future():
     with Workers(2) as pool:
         slow, fast = pool.submit(_pid_after, 1.0), pool.submit(_pid_after, 0.0)

@@ -7,7 +7,15 @@ import string
 import pytest
 
 from segmentasi.sweep import KChoice
-from segmentasi.text import LANGUAGES, decision, deliverables, findings, narrative, report
+from segmentasi.text import (
+    LANGUAGES,
+    campaign,
+    decision,
+    deliverables,
+    findings,
+    narrative,
+    report,
+)
 from segmentasi.text.k_rule import report_reason, sweep_reason
 from segmentasi.text.numbers import (
     compact,
@@ -34,8 +42,8 @@ def placeholders(template: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "catalogue",
-    [findings.TEXT, narrative.TEXT, report.TEXT, decision.TEXT, deliverables.TEXT],
-    ids=["findings", "narrative", "report", "decision", "deliverables"],
+    [findings.TEXT, narrative.TEXT, report.TEXT, decision.TEXT, deliverables.TEXT, campaign.TEXT],
+    ids=["findings", "narrative", "report", "decision", "deliverables", "campaign"],
 )
 def test_every_language_has_every_key_with_the_same_placeholders(catalogue):
     assert tuple(catalogue) == LANGUAGES

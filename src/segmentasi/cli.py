@@ -25,24 +25,56 @@ from rich.table import Table
 from rich.text import Text
 
 from . import files, search_defaults
+from .campaign import (
+    LARGEST_PLAUSIBLE_LIFT,
+    OVERALL,
+    Measurement,
+    Power,
+    Split,
+    measure,
+    parse_share,
+    split_control,
+    split_power,
+)
+from .campaign_folder import check_split_outputs, save_measurement, write_split_call_list
 from .config import base_schema_for, load_config, reproduction_note
 from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
 from .errors import InputError, UserError, printable
 from .infer import infer_schema
 from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
-from .outputs import SEARCH_FOLDER, check_output_file, reserve_file, reserve_folder
+from .outputs import (
+    MEASUREMENT_FOLDER,
+    SEARCH_FOLDER,
+    TRACKING_FOLDER,
+    check_output_file,
+    check_output_folder,
+    reserve_file,
+    reserve_folder,
+)
 from .parallel import STOP_SIGNALS
+from .period_shift import parse_amount, parse_moves
+from .period_shift import period_shift as shift_period
 from .quality import Handling, assess
-from .recommend import campaign_targets
+from .recommend import CampaignList, campaign_targets
 from .report import REPORT_FILE
+from .report.tracking import TRACKING_REPORT, reason_sentences
 from .results import ExperimentResult, RunResult
-from .run_folder import default_experiment, read_campaign_tables, run_model_path
+from .rules import DEFAULT_DIALECT, MODES
+from .run_folder import (
+    default_experiment,
+    experiment_model_path,
+    read_campaign_tables,
+    run_model_path,
+)
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
+from .text.campaign import p_text, points, rate
 from .text.findings import describe
 from .text.numbers import num, pct
+from .track import track
+from .tracking_folder import save_tracking
 from .validation import ValidationError, validate
 
 if TYPE_CHECKING:
@@ -582,16 +614,207 @@ def synth_command(
     rows: Annotated[int, typer.Option(help="Number of customers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     schema: SchemaOption = None,
+    period_shift: Annotated[
+        bool,
+        typer.Option(
+            "--period-shift",
+            help="Instead of new customers, write a second period of --from's customers with "
+            "known changes (--move, --left, --joined, --drift) under --model, and beside OUT "
+            "the record of what was planted (OUT with .planted.json).",
+        ),
+    ] = False,
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="With --period-shift: the first period's table."),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="With --period-shift: the saved segmentation (a model file, an experiment "
+            "folder or a run folder, as for assign).",
+        ),
+    ] = None,
+    move: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--move",
+            help="With --period-shift (repeatable): A:B=5% moves 5% of segment A's customers to "
+            "segment B (each takes the features of a random customer of B, so the model places "
+            "it there), A:B=120 moves 120 of them.",
+        ),
+    ] = None,
+    left: Annotated[
+        str,
+        typer.Option(help="With --period-shift: customers who leave, as 3% or a number."),
+    ] = "0",
+    joined: Annotated[
+        str,
+        typer.Option(
+            help="With --period-shift: new customers (copies of random customers under new "
+            "ids), as 2% of the first period or a number."
+        ),
+    ] = "0",
+    drift: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drift",
+            help="With --period-shift (repeatable): COLUMN=+0.5sd or =-1sd shifts a number by "
+            "its standard deviations, COLUMN=*1.2 multiplies it, COLUMN=LEVEL+20% sets 20% of "
+            "the customers with another level (or 0/1 value) to LEVEL. Drift of a feature the "
+            "model uses moves customers too: the record then gives the matrix the model finds.",
+        ),
+    ] = None,
+    duplicate_ids: Annotated[
+        str,
+        typer.Option(
+            help="With --period-shift: rows of --from with a repeated id: pair (kept in their "
+            "order, as track pairs them), refuse, or drop them from the second period (then "
+            "track with --duplicate-ids drop)."
+        ),
+    ] = "pair",
+    overwrite: OverwriteFileOption = False,
 ) -> None:
-    """Write a synthetic customer table calibrated to the real FundFusion table.
+    """Write a synthetic customer table calibrated to the real FundFusion table, or with
+    --period-shift a second period of a table with planted moves, churn and drift.
 
     Example: segmentasi synth --rows 100000 --seed 1 --out customers.csv
+
+    Example: segmentasi synth --period-shift --from jan.csv --model runs/jan/demografi
+    --move 1:2=5% --move 3:1=2% --left 3% --joined 2% --drift Pendapatan_Tahunan=+0.5sd
+    --out feb.csv --seed 7
     """
-    if rows < 1:
-        raise InputError("--rows must be at least 1")
-    frame = synthesize(load_schema(schema), rows=rows, seed=seed)
-    files.write_file_atomically(out, lambda path: files.write_table(frame, path))
-    out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
+    shift_options = {"--from": source, "--model": model, "--move": move, "--drift": drift}
+    if not period_shift:
+        given = [name for name, value in shift_options.items() if value]
+        if given or left != "0" or joined != "0":
+            raise InputError(f"{', '.join(given) or '--left, --joined'}: only with --period-shift")
+        if rows < 1:
+            raise InputError("--rows must be at least 1")
+        check_output_file(out, overwrite, inputs=(schema,))  # before the work, not only after
+        frame = synthesize(load_schema(schema), rows=rows, seed=seed)
+        with reserve_file(out, overwrite, inputs=(schema,)):
+            files.write_file_atomically(out, lambda path: files.write_table(frame, path))
+        out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
+        return
+    if source is None or model is None:
+        raise InputError("--period-shift needs --from (the first period) and --model")
+    record = out.with_suffix(".planted.json")
+    inputs = (source, model)
+    for path in (out, record):
+        check_output_file(path, overwrite, inputs=inputs)
+    shifted = shift_period(
+        source,
+        run_model_path(model),
+        moves=parse_moves(move or []),
+        left=parse_amount(left, "--left"),
+        joined=parse_amount(joined, "--joined"),
+        drift=dict(_column_option(text, "--drift") for text in drift or []),
+        seed=seed,
+        duplicate_ids=duplicate_ids,
+    )
+    with (
+        reserve_file(out, overwrite, inputs=inputs),
+        reserve_file(record, overwrite, inputs=inputs),
+    ):
+        files.write_file_atomically(out, lambda path: files.write_table(shifted.table, path))
+        files.write_file_atomically(record, lambda path: files.write_json(shifted.to_dict(), path))
+    out_console.print(
+        f"Wrote {len(shifted.table):,} customers of the second period to {out}: "
+        f"{len(shifted.moved):,} moved, {len(shifted.left):,} left, {len(shifted.joined):,} "
+        f"joined; what was planted: {record}",
+        highlight=False,
+    )
+    if not shifted.exact:
+        err_console.print(
+            _styled(
+                "Note:",
+                "bold yellow",
+                " drift changed a feature the model uses, so more customers moved than were "
+                "planted; the record's transitions are the model's placements of the second "
+                "period.",
+            )
+        )
+
+
+def _column_option(text: str, option: str) -> tuple[str, str]:
+    """COLUMN=VALUE, split at the first '='."""
+    column, equals, value = text.partition("=")
+    if not equals or not column.strip():
+        raise InputError(f"{option} {text!r}: write COLUMN=CHANGE")
+    return column.strip(), value
+
+
+@app.command("track")
+def track_command(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="Saved segmentation: RUN/<experiment>/segmentation.model, that folder, or a "
+            "run folder (its first experiment that clusters without product columns)."
+        ),
+    ],
+    before: Annotated[
+        Path,
+        typer.Option("--before", help="The earlier table (last month): .csv, .parquet, .xlsx."),
+    ],
+    after: Annotated[
+        Path, typer.Option("--after", help="The later table (this month), same customers' ids.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tracking folder to create.")],
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of tracking.html, segment names and movers' changes: id or en "
+            f"(default ${LANG_ENV}, else id).",
+        ),
+    ] = None,
+    duplicate_ids: Annotated[
+        str,
+        typer.Option(
+            help="Rows with a repeated id: pair (the n-th row of an id before with its n-th row "
+            "after, with a warning), refuse (exit 2, naming the rows) or drop (leave every row "
+            "of such an id out of its period). An empty id is refused unless dropped."
+        ),
+    ] = "pair",
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the folder if it is a tracking folder segmentasi wrote.")
+    ] = False,
+    decimal: DecimalOption = "auto",
+    quiet: QuietOption = False,
+) -> None:
+    """Follow the customers of two periods under one saved segmentation: who moved where, how
+    the data drifted, and whether to keep the model, watch it or refit it.
+
+    Writes transitions.csv, flows.csv, movers.csv, drift.csv, tracking.json and tracking.html.
+
+    Example: segmentasi track runs/jan/demografi --before jan.csv --after feb.csv --out feb-track
+    """
+    lang = _lang(lang)
+    model_path = run_model_path(model)
+    inputs = (before, after, model_path)
+    check_output_folder(out, overwrite, kind=TRACKING_FOLDER, inputs=inputs)
+    tracked = track(
+        model_path, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
+    )
+    folder = save_tracking(tracked, out, overwrite, inputs=inputs)
+    out_console.print(_styled(f"Verdict: {tracked.verdict}.", "bold"))
+    if not quiet:
+        for sentence in reason_sentences(tracked, "en"):
+            out_console.print(f"  - {sentence}", highlight=False)
+        moved = tracked.customers
+        out_console.print(
+            f"{moved['in_both']:,} customers in both periods, {moved['moved']:,} changed "
+            f"segment; {moved['joined']:,} joined, {moved['left']:,} left.",
+            highlight=False,
+        )
+        if tracked.warnings:
+            err_console.print(_styled(f"{len(tracked.warnings)} warning(s):", "bold yellow"))
+            for warning in tracked.warnings:
+                err_console.print(f"  - {warning}", highlight=False)
+    out_console.print(f"Tracking folder: {folder}", highlight=False)
+    out_console.print(f"Report (open in a browser): {folder / TRACKING_REPORT}", highlight=False)
 
 
 @app.command("demo")
@@ -696,10 +919,95 @@ def assign_command(
     out_console.print(f"Wrote {out}")
 
 
+@app.command("rules")
+def rules_command(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Run folder (its default experiment, or --experiment), experiment folder or "
+            "model file."
+        ),
+    ],
+    experiment: Annotated[
+        str | None,
+        typer.Option("--experiment", "-e", help="Experiment of the run folder."),
+    ] = None,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Write the rules as one SQL query instead of words.")
+    ] = False,
+    dialect: Annotated[
+        str,
+        typer.Option(help="SQL dialect: postgres, duckdb, spark, sqlite, bigquery, ..."),
+    ] = DEFAULT_DIALECT,
+    use: Annotated[
+        str,
+        typer.Option(
+            "--use",
+            help="Rules the query applies before the model's exact assignment: exact (proven "
+            "to give the model's segment; the query then equals `segmentasi assign`) or "
+            "faithful (also those the model agrees with on 95% of test customers).",
+        ),
+    ] = "exact",
+    table: Annotated[
+        str, typer.Option(help="The table the query reads (name, or schema.name).")
+    ] = "customers",
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keep",
+            help="Column the query passes through (repeatable; default: the schema's id "
+            "column, else the features).",
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Fit the rules afresh on this table (for models saved without rules).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: print).")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help=f"Language of the rules: id or en (default ${LANG_ENV}, else id)."),
+    ] = None,
+    overwrite: OverwriteFileOption = False,
+    decimal: DecimalOption = "auto",
+) -> None:
+    """Show a saved segmentation's segments as rules a person can read, or as SQL a database
+    can run (--sql), with how often the rules agree with the model.
+
+    Example: segmentasi rules runs/today --experiment produk --sql --dialect duckdb
+    """
+    lang = _lang(lang)
+    if sql:
+        from .sql import check_dialect  # loads sqlglot: only this command
+
+        dialect = check_dialect(dialect)
+    if use not in MODES:
+        raise InputError(f"--use must be one of {', '.join(MODES)}, not {use!r}")
+    inputs = [source] + ([data] if data is not None else [])
+    if out is not None:
+        check_output_file(out, overwrite, inputs=inputs)  # before the work, not only after
+    saved = load_model(experiment_model_path(source, experiment))
+    rules = saved.rules(None if data is None else files.read_table(data, decimal))
+    text = rules.sql(dialect, table=table, keep=keep or None, mode=use) if sql else rules.text(lang)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    with reserve_file(out, overwrite, inputs=inputs):
+        files.write_file_atomically(out, lambda path: path.write_text(text, encoding="utf-8"))
+    out_console.print(f"Wrote {out}", highlight=False)
+
+
 @app.command("targets")
 def targets_command(
     run_dir: Annotated[Path, typer.Argument(help="Run folder made by `segmentasi run`.")],
-    segment: Annotated[int, typer.Option("--segment", "-s", help="Segment number (from 1).")],
+    segment: Annotated[
+        list[int], typer.Option("--segment", "-s", help="Segment number (from 1); repeatable.")
+    ],
     product: Annotated[
         str,
         typer.Option("--product", "-p", help="Product column name or its label, e.g. deposito."),
@@ -716,38 +1024,286 @@ def targets_command(
             "offers can target the product).",
         ),
     ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            help="Hold out this share of each segment at random as a control group, not to be "
+            "contacted: a percentage (10%) or a fraction (0.1); a bare 10 is refused as "
+            "ambiguous. Adds a 'group' column (contact / control) and writes how the list was "
+            "split to <out>.split.json.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the control group's random choice.")] = 0,
+    power: Annotated[
+        str | None,
+        typer.Option(
+            help="With --control: the lift in take-up to detect, in percentage points (2% or "
+            "0.02); prints the customers needed (80% power, 5% two-sided significance) and "
+            "the smallest lift the list can detect.",
+        ),
+    ] = None,
+    base_rate: Annotated[
+        str | None,
+        typer.Option(
+            help="With --control: the product's usual take-up without contact (5% or 0.05); "
+            "default 50%, the most cautious.",
+        ),
+    ] = None,
     overwrite: OverwriteFileOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Write a call list: customers in a segment who do not own a product, with its propensity.
+    """Write a call list: customers in a segment who do not own a product, with its propensity;
+    with --control, split into customers to contact and a control group to measure against.
 
     Example: segmentasi targets runs/fundfusion --segment 2 --product deposito --out calls.csv
+
+    Example: segmentasi targets runs/fundfusion -s 2 -p deposito --control 10% --power 2%
     """
     if out.suffix.lower() != ".csv":
         raise InputError(f"{out}: the call list is written as .csv")
-    check_output_file(out, overwrite)  # before the work, not only after
+    if control is None and (power is not None or base_rate is not None):
+        raise InputError("--power and --base-rate size a control group: give --control too")
+    share = None if control is None else parse_share(control, "--control")
+    lift = None if power is None else parse_share(power, "--power")
+    base = None if base_rate is None else parse_share(base_rate, "--base-rate", allow_zero=True)
+    if share is None:
+        check_output_file(out, overwrite)  # before the work, not only after
+    else:
+        check_split_outputs(out, overwrite)
     if experiment is None:
         experiment = default_experiment(run_dir)
     schema, segments, offers = read_campaign_tables(run_dir, experiment)
-    targets = campaign_targets(segments, offers, schema, experiment, segment, product)
-    with reserve_file(out, overwrite):
-        files.write_file_atomically(out, lambda path: files.write_csv(targets.customers, path))
-    if not quiet:
-        out_console.print(
-            f"{len(targets.customers):,} customers in segment {segment} of '{experiment}' do not "
-            f"own {targets.product}.",
-            highlight=False,
+    chosen = list(dict.fromkeys(segment))
+    lists = [campaign_targets(segments, offers, schema, experiment, s, product) for s in chosen]
+    customers = pd.concat([found.customers for found in lists], ignore_index=True)
+    if share is None:
+        with reserve_file(out, overwrite):
+            files.write_file_atomically(out, lambda path: files.write_csv(customers, path))
+        _print_call_list(lists, chosen, experiment, len(customers), quiet)
+    else:
+        split = split_control(customers, share, seed)
+        powers = split_power(split, base, lift)
+        record = write_split_call_list(
+            split, out, overwrite, {"power": {str(k): p.to_dict() for k, p in powers.items()}}
         )
-        if not targets.offered:
+        _print_call_list(lists, chosen, experiment, len(customers), quiet)
+        _print_split(split, powers, record, quiet)
+    out_console.print(f"Wrote {out}")
+
+
+def _print_call_list(
+    lists: list[CampaignList], segments: list[int], experiment: str, rows: int, quiet: bool
+) -> None:
+    if quiet:
+        return
+    out_console.print(
+        f"{rows:,} customers in segment{'s' if len(segments) > 1 else ''} "
+        f"{', '.join(map(str, segments))} of '{experiment}' do not own {lists[0].product}.",
+        highlight=False,
+    )
+    for segment, found in zip(segments, lists, strict=True):
+        if not found.offered:
             err_console.print(
                 _styled(
                     "Note:",
                     "bold yellow",
                     f" the run does not recommend this offer for segment "
-                    f"{segment} ({targets.reason}); see offers.csv and offer_validation.csv.",
+                    f"{segment} ({found.reason}); see offers.csv and offer_validation.csv.",
                 )
             )
-    out_console.print(f"Wrote {out}")
+
+
+def _print_split(split: Split, powers: dict[Any, Power], record: Path, quiet: bool) -> None:
+    """The control group's size, the list's power, and a warning when it is too small."""
+    overall = powers[OVERALL]
+    if not quiet:
+        counts = split.counts
+        out_console.print(
+            f"Control group: {int(counts.control.sum()):,} of {int(counts.customers.sum()):,} "
+            f"customers ({pct(split.share, 'en')} of each segment, chosen at random with seed "
+            f"{split.seed}): do not contact them. The split is recorded in {record}.",
+            highlight=False,
+        )
+        if split.repeated_ids:
+            out_console.print(
+                f"{split.repeated_ids:,} row(s) repeat an id already on the list: each customer is "
+                "listed once, in the first row's segment.",
+                highlight=False,
+            )
+        if overall.lift is not None:
+            assumed = " (assumed: give --base-rate)" if overall.base_rate_assumed else ""
+            out_console.print(
+                f"Power (80% power, 5% two-sided significance, base take-up "
+                f"{pct(overall.base_rate, 'en')}{assumed}): detecting a lift of "
+                f"{points(overall.lift, 'en')} points needs {overall.required:,} customers; the "
+                f"list has {overall.customers:,}. The smallest lift it can detect: "
+                f"{_detectable(overall)}.",
+                highlight=False,
+            )
+    for name, found in powers.items():
+        where = "the list" if name == OVERALL else f"segment {name}"
+        if found.enough is False:
+            err_console.print(
+                _styled(
+                    "Warning:",
+                    "bold yellow",
+                    f" {where} is too small to detect a lift of {points(found.lift, 'en')} "
+                    f"points: it needs {found.required:,} customers and has {found.customers:,}; "
+                    f"the smallest lift it can detect is {_detectable(found)}.",
+                )
+            )
+        elif found.enough is None and not found.measurable:
+            err_console.print(
+                _styled(
+                    "Warning:",
+                    "bold yellow",
+                    f" {where}'s control group is too small to measure the campaign: the "
+                    f"smallest lift in take-up it can detect is {_detectable(found)} (at a base "
+                    f"take-up of {pct(found.base_rate, 'en')}), more than an ordinary campaign "
+                    f"achieves ({points(LARGEST_PLAUSIBLE_LIFT, 'en')} points). Use a longer list "
+                    "or a larger --control; --power and --base-rate size it.",
+                )
+            )
+
+
+def _detectable(power: Power) -> str:
+    if power.detectable_lift != power.detectable_lift:  # NaN
+        return "none (not even a rise to 100% take-up)"
+    return f"{points(power.detectable_lift, 'en')} points"
+
+
+@app.command("measure")
+def measure_command(
+    call_list: Annotated[
+        Path, typer.Argument(help="The call list written by `targets --control` (with 'group').")
+    ],
+    outcomes: Annotated[
+        Path,
+        typer.Argument(
+            help="Who took the product: id, outcome (0/1, yes/no, true/false) and optionally "
+            "date; .csv, .parquet or .xlsx."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Measurement folder to create.")],
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Language of measurement.html: id or en (default ${LANG_ENV}, else id)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="The campaign's start (YYYY-MM-DD): outcomes dated before it are ignored."
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="The id column (default: the call list's first column; in the outcomes that "
+            "name, or 'id').",
+        ),
+    ] = None,
+    outcome_column: Annotated[
+        str | None,
+        typer.Option(
+            "--outcome",
+            help="The outcomes' outcome column (default 'outcome', or the only other column).",
+        ),
+    ] = None,
+    date_column: Annotated[
+        str | None,
+        typer.Option("--date", help="The outcomes' date column (default 'date', if present)."),
+    ] = None,
+    missing: Annotated[
+        str,
+        typer.Option(
+            help="Customers of the call list without an outcome row: not-taken (they did not "
+            "take the product) or exclude (left out of the counts)."
+        ),
+    ] = "not-taken",
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the folder if it is a measurement segmentasi wrote.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Measure a campaign: take-up among contacted customers against the control group, per
+    segment and overall, the uplift with its 95% interval and whether it may be chance.
+
+    Example: segmentasi measure calls.csv outcomes.csv --out measured --since 2025-03-01
+    """
+    lang = _lang(lang)
+    inputs = (call_list, outcomes)
+    check_output_folder(out, overwrite, kind=MEASUREMENT_FOLDER, inputs=inputs)
+    found = measure(
+        call_list,
+        outcomes,
+        id_column=id_column,
+        outcome_column=outcome_column,
+        date_column=date_column,
+        since=since,
+        missing=missing,
+    )
+    folder = save_measurement(found, out, overwrite, lang, inputs=inputs)
+    if not quiet:
+        _print_measurement(found)
+    out_console.print(f"Measurement folder: {folder}", highlight=False)
+    out_console.print(f"Page (open in a browser): {folder / 'measurement.html'}", highlight=False)
+
+
+def _print_measurement(found: Measurement) -> None:
+    table = Table(
+        "segment",
+        "contacted: took",
+        "control: took",
+        "uplift (points)",
+        "95% interval",
+        "p (adjusted)",
+        "verdict",
+        title="Take-up, contacted against control",
+    )
+    for row in found.table.itertuples(index=False):
+        table.add_row(
+            str(row.segment),
+            f"{row.contact_takers:,} of {row.contact_customers:,} ({rate(row.contact_rate, 'en')})",
+            f"{row.control_takers:,} of {row.control_customers:,} ({rate(row.control_rate, 'en')})",
+            points(row.uplift, "en"),
+            f"{points(row.uplift_low, 'en')} to {points(row.uplift_high, 'en')}",
+            p_text(row.p_adjusted, "en"),
+            row.verdict.replace("_", " "),
+        )
+    out_console.print(table)
+    out_console.print(
+        "p: two-proportion z-test (Fisher's exact test for small counts); segments' p adjusted "
+        "(Benjamini-Hochberg), the overall row's not.",
+        highlight=False,
+    )
+    for verdict, words in (
+        ("harm", "Contacting LOWERED take-up (not chance) in segment(s)"),
+        ("lower_not_significant", "Take-up was lower, but may be chance, in segment(s)"),
+    ):
+        named = found.segments_where(verdict)
+        if named:
+            err_console.print(_styled(f"{words}:", "bold yellow", f" {', '.join(map(str, named))}"))
+    without = found.counts["without_outcome"]
+    if sum(without.values()):
+        counted = (
+            "counted as not taking the product"
+            if found.options["missing"] == "not-taken"
+            else "left out"
+        )
+        out_console.print(
+            f"{sum(without.values()):,} customers without an outcome row ({without['contact']:,} "
+            f"contacted, {without['control']:,} control): {counted}.",
+            highlight=False,
+        )
+    before = found.counts["before_since"]
+    if sum(before.values()):
+        out_console.print(
+            f"{sum(before.values()):,} outcomes dated before {found.options['since']} ignored.",
+            highlight=False,
+        )
 
 
 schema_app = typer.Typer(

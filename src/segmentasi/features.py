@@ -196,7 +196,7 @@ class FeatureSpace:
             return self._scaled(Encoder(name, "onehot", _mode_code(values, col.levels), col.levels))
         if col.is_binary:  # products and other 0/1 flags stay raw 0/1
             return self._scaled(Encoder(name, "flag", _mode_number(values)))
-        numbers = self._numbers(col, values)
+        numbers = recorded_numbers(col, values)
         if col.role == "ordinal":
             fill = _mode_code(values, col.levels)
         else:
@@ -230,16 +230,6 @@ class FeatureSpace:
             )
         return self._scaled(enc, np.where(missing, fill, numbers), col.scale)
 
-    @staticmethod
-    def _numbers(col: Column, values: pd.Series) -> np.ndarray:
-        """A scaled-kind column's values as numbers: ordinal level codes, or amounts; NaN where
-        unrecorded (sentinel codes such as -1 = never contacted are not amounts either)."""
-        if col.role == "ordinal":
-            numbers = _codes(values, col.levels).astype(float)
-            numbers[numbers < 0] = np.nan
-            return numbers
-        return col.measured(values).to_numpy(dtype=float, na_value=np.nan)
-
     def _scaled(
         self, enc: Encoder, raw: np.ndarray | None = None, scaling: str = "none"
     ) -> Encoder:
@@ -263,15 +253,20 @@ class FeatureSpace:
             return _replace(enc, center=float(median), scale=float(q3 - q1) or 1.0)
         return _replace(enc, center=float(values.mean()), scale=float(values.std()) or 1.0)
 
+    def encode_column(self, column: str, values: pd.Series) -> np.ndarray:
+        """One column's values as `transform` encodes them (float64, before the float32 cast):
+        its block of feature columns."""
+        return self._encode(next(e for e in self.encoders_ if e.column == column), values)
+
     def _encode(self, enc: Encoder, values: pd.Series) -> np.ndarray:
         if enc.kind == "onehot":
-            codes = _codes(values, enc.levels)
+            codes = level_codes(values, enc.levels)
             codes = np.where(codes < 0, int(enc.fill), codes)
             onehot = np.zeros((len(values), len(enc.levels)), dtype=np.float64)
             onehot[np.arange(len(values)), codes] = 1.0
             return onehot / enc.scale
         if enc.levels:  # ordinal codes
-            raw = _codes(values, enc.levels).astype(float)
+            raw = level_codes(values, enc.levels).astype(float)
             raw[raw < 0] = np.nan
         else:
             raw = (
@@ -290,9 +285,19 @@ class FeatureSpace:
         return np.column_stack([scaled, flag])
 
 
+def recorded_numbers(col: Column, values: pd.Series) -> np.ndarray:
+    """A scaled-kind column's values as numbers: ordinal level codes, or amounts; NaN where
+    unrecorded (sentinel codes such as -1 = never contacted are not amounts either)."""
+    if col.role == "ordinal":
+        numbers = level_codes(values, col.levels).astype(float)
+        numbers[numbers < 0] = np.nan
+        return numbers
+    return col.measured(values).to_numpy(dtype=float, na_value=np.nan)
+
+
 def _unrecorded(col: Column, values: pd.Series) -> np.ndarray:
     """Where a scaled-kind column's value was not recorded: missing, and not a sentinel code."""
-    numbers = FeatureSpace._numbers(col, values)
+    numbers = recorded_numbers(col, values)
     if not col.sentinels:
         return np.isnan(numbers)
     return np.isnan(numbers) & ~col.sentinel_mask(values).to_numpy(dtype=bool, na_value=False)
@@ -316,7 +321,7 @@ def _replace(enc: Encoder, **changes: Any) -> Encoder:
     return Encoder(**(asdict(enc) | changes))
 
 
-def _codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
+def level_codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
     """Level codes of a column by the schema's levels; -1 where missing or not a known level."""
     if isinstance(values.dtype, pd.CategoricalDtype) and tuple(values.cat.categories) == levels:
         return np.asarray(values.cat.codes, dtype=np.int64)
@@ -324,7 +329,7 @@ def _codes(values: pd.Series, levels: tuple[str, ...]) -> np.ndarray:
 
 
 def _mode_code(values: pd.Series, levels: tuple[str, ...]) -> float:
-    codes = _codes(values, levels)
+    codes = level_codes(values, levels)
     observed = codes[codes >= 0]
     return float(np.bincount(observed).argmax()) if observed.size else 0.0
 

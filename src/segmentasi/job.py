@@ -3,9 +3,11 @@
 It holds the output folder, reads, validates and filters the table (through the engine), opens
 the worker pool and has pipeline.py compute the experiments. As each experiment is done, a
 worker draws its report charts (and, when the folder is written, its slides' charts) while the
-next one computes; the run folder's data files, call lists and workbook are written while they
-draw, then the report, the slides and the manifest. The RunResult is built once, with the drawn
-report sections, slide charts and the timings.
+next one computes; then, with the decision's plan made once, a worker draws the report's
+decision page. The run folder's data files, call lists and workbook are written while they
+draw, then the slides, while the workers finish the report's charts, then the report and the
+manifest. Waiting for a chart no worker has started yet, this process draws it itself. The
+RunResult is built once, with the drawn report sections, slide charts and the timings.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
+from .decision import Plan, plan
 from .engine import IN_PROCESS, Engine
 from .errors import InputError
 from .files import file_sha256
@@ -31,6 +34,8 @@ from .results import RunOptions, RunResult
 from .schema import Schema, load_schema
 from .sweep import Progress, SweepOptions
 from .text import check_language
+
+T = TypeVar("T")
 
 
 def run(
@@ -89,13 +94,17 @@ def run(
         )
         # The report's modules (matplotlib among them) load with the first run, not with
         # `import segmentasi`; before the workers fork, so that they inherit them.
-        from .deliverables.segments import segment_charts
         from .report import report_template
-        from .report.build import experiment_section
-        from .run_folder import staged_run_folder, write_data_files, write_report_and_manifest
+        from .run_folder import (
+            staged_run_folder,
+            write_data_files,
+            write_deck,
+            write_report_and_manifest,
+        )
 
         with Workers(run_options.workers) as pool:
-            results, sections, charts = {}, {}, {}
+            results = {}
+            drawn = _Drawn(pool, lang, slides=out is not None)
             for result in experiment_results(
                 table,
                 schema,
@@ -108,25 +117,84 @@ def run(
             ):
                 name = result.experiment.name
                 results[name] = result
-                if pool.processes > 1:  # a worker draws its charts while the next one computes
+                if pool.processes > 1:  # workers draw its charts while the next one computes
                     alone = RunResult(
                         schema, table, quality, {name: result}, run_options, {}, source
                     )
-                    sections[name] = pool.submit(experiment_section, alone, name, lang)
-                    if out is not None:  # and the slides' charts
-                        charts[name] = pool.submit(segment_charts, alone, name, lang)
+                    drawn.experiment(alone, name)
             computed = RunResult(
                 schema, table, quality, {n: results[n] for n in names}, run_options, timings, source
             )
             if out is None:
-                return _finished(computed, sections, {}, started)
+                return drawn.finished(computed, started)
+            decided = plan(computed)  # once, for the report, the slides and the workbook
+            drawn.overview(computed, decided)
             with staged_run_folder(computed, out, overwrite) as folder:
                 # while the workers draw the charts
-                planned = write_data_files(computed, folder)
+                planned = write_data_files(computed, folder, decided)
                 report_template()  # compiled meanwhile too
-                finished = _finished(computed, sections, charts, started)
-                write_report_and_manifest(finished, folder, planned)
+                write_deck(computed, folder, planned, drawn.slide_charts())
+                finished = drawn.finished(computed, started)
+                write_report_and_manifest(finished, folder)
             return finished
+
+
+@dataclass
+class _Drawn:
+    """The charts a run has the workers draw, as they are submitted: each experiment's report
+    section (in two halves, drawn at the same time), its slides' charts when `slides`, and
+    the report's decision page. Waiting for them, this process draws those no worker has
+    taken yet."""
+
+    pool: Workers
+    lang: str
+    slides: bool
+    sections: dict[str, Future[dict[str, Any]]] = field(default_factory=dict)
+    profiles: dict[str, Future[dict[str, Any]]] = field(default_factory=dict)
+    charts: dict[str, Future[dict[int, Any]]] = field(default_factory=dict)
+    decision: Future[dict[str, Any]] | None = None
+
+    def experiment(self, alone: RunResult, name: str) -> None:
+        """Submit the charts of experiment `name`, the only one of `alone`."""
+        from .deliverables.segments import segment_charts
+        from .report.build import experiment_section, profile_section
+
+        self.sections[name] = self.pool.submit(experiment_section, alone, name, self.lang, True)
+        self.profiles[name] = self.pool.submit(profile_section, alone, name, self.lang)
+        if self.slides:
+            self.charts[name] = self.pool.submit(segment_charts, alone, name, self.lang)
+
+    def overview(self, computed: RunResult, decided: Plan) -> None:
+        """Submit the report's decision page and crosswalk."""
+        from .report.build import overview_section
+
+        self.decision = self.pool.submit(overview_section, computed, self.lang, decided)
+
+    def slide_charts(self) -> dict[str, dict[int, Any]]:
+        """The slides' charts, as soon as they are drawn (this process helps with the
+        report's meanwhile)."""
+        self.pool.wait_all(self.charts.values(), helping=self._report())
+        return _results(self.charts)
+
+    def finished(self, computed: RunResult, started: float) -> RunResult:
+        """`computed` with every chart drawn, and the run's timings."""
+        self.pool.wait_all([*self.charts.values(), *self._report()])
+        timings = {**computed.timings, "total_s": time.perf_counter() - started}
+        return replace(
+            computed,
+            timings=timings,
+            report_sections={
+                name: {**section.result(), **self.profiles[name].result()}
+                for name, section in self.sections.items()
+            },
+            slide_charts=_results(self.charts),
+            report_overview=self.decision.result() if self.decision else {},
+        )
+
+    def _report(self) -> list[Future[dict[str, Any]]]:
+        """The report's charts."""
+        decision = [] if self.decision is None else [self.decision]
+        return [*self.sections.values(), *self.profiles.values(), *decision]
 
 
 def save(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
@@ -173,14 +241,5 @@ def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
     return kept
 
 
-def _finished(
-    computed: RunResult,
-    sections: dict[str, Future[dict[str, Any]]],
-    charts: dict[str, Future[dict[int, Any]]],
-    started: float,
-) -> RunResult:
-    """The run's result once the workers have drawn the report's and the slides' charts."""
-    drawn = {name: future.result() for name, future in sections.items()}
-    slide_charts = {name: future.result() for name, future in charts.items()}
-    timings = {**computed.timings, "total_s": time.perf_counter() - started}
-    return replace(computed, timings=timings, report_sections=drawn, slide_charts=slide_charts)
+def _results(futures: dict[str, Future[T]]) -> dict[str, T]:
+    return {name: future.result() for name, future in futures.items()}

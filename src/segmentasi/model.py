@@ -1,10 +1,11 @@
 """A saved segmentation: everything needed to place new customers and prospects in its segments.
 
 A model file is JSON (it cannot run code when loaded):
-    {"format": "segmentasi-model", "format_version": 2, "sha256": ..., "payload": {...}}
+    {"format": "segmentasi-model", "format_version": 4, "sha256": ..., "payload": {...}}
 The payload holds the schema, the experiment, the fitted feature space (fill values, levels,
 centres and scales, and the missing-value indicator columns), the centres or medoids, and the
-segment names, narratives, profiles and offers (narrative.build_insights for that model). The
+segment names, narratives, profiles and offers (narrative.build_insights for that model), and
+its rules (format 4, below). The
 SHA-256 is taken over the payload's canonical JSON, so a file edited or damaged after it was
 saved is refused. (It detects
 changes; it is not a signature against a deliberate forger.)
@@ -28,6 +29,12 @@ Placing rows (`SavedModel.assign`):
   is not placed, as the run placed no such customer: it gets an empty segment and a `reason`.
 - Format 2 added the indicators and format 3 the set-aside features (features.py); older files,
   which have neither, still load and place rows as they did.
+- Format 4 added the model's rules (rules.py: conditions, segments, customers covered,
+  fidelity; null for the alternative models under models/, which have none). `rules()` gives
+  them; a model without them (format 1 to 3, or an alternative model) fits them on a table
+  passed to `rules(data)` and otherwise says to re-run. Loading checks them like the rest: JSON
+  types, sizes (at most 2**MAX_DEPTH rules of MAX_DEPTH conditions), known columns and levels,
+  finite thresholds, segments 1..k, counts that add up.
 - A row whose features are all missing cannot be placed: it keeps its place in the output with
   an empty segment and a `reason`. No row is ever dropped.
 - When no row at all can be placed, `assign` raises InputError saying why (a scheduled job
@@ -58,7 +65,9 @@ from .features import ENCODINGS, Encoder, FeatureSpace
 from .narrative import build_insights
 from .numeric import METRICS
 from .profile import profile as profile_segments
+from .rules import MAX_DEPTH, Condition, Fidelity, Leaf, Placement, Surrogate, fit_rules
 from .schema import Column, Experiment, Schema, SchemaError, schema_from_dict
+from .segment_rules import Rules, texts_by_segment
 from .text import check_language
 from .text.narrative import fallback_name
 from .validation import Problem, validate
@@ -68,8 +77,9 @@ if TYPE_CHECKING:
     from .results import RunResult
 
 FORMAT_NAME = "segmentasi-model"
-FORMAT_VERSION = 3  # 2: encoders may carry a missing-value indicator; 3: or be set aside
-READABLE_VERSIONS = (1, 2, 3)  # each format is the next one without its addition
+# 2: encoders may carry a missing-value indicator; 3: or be set aside; 4: the model's rules
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)  # each format is the next one without its addition
 MODEL_FILE = "segmentation.model"
 MODELS_FOLDER = "models"
 DEFAULT_CHUNK_ROWS = 200_000
@@ -122,12 +132,17 @@ class _Invalid(ModelError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """Every input row, in order, with its segment; plus the warnings about what was filled in."""
+    """Every input row, in order, with its segment; plus the warnings about what was filled in.
+
+    `read` holds the columns the model read, typed by the schema with bad cells missing and
+    nothing filled in: the experiment's features, then the table's product columns (to skip
+    owned products), row for row with `table`."""
 
     table: pd.DataFrame
     warnings: tuple[Problem, ...]
     placed: int
     unplaced: int
+    read: pd.DataFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +161,7 @@ class SavedModel:
     profile: dict[str, pd.DataFrame]
     offers: pd.DataFrame  # recommend.offers: segment, product, rate, lift, rank, offered, ...
     info: dict[str, Any] = field(default_factory=dict)
+    surrogate: Surrogate | None = None  # the rules (rules.py); None: saved without them
 
     def __post_init__(self) -> None:
         _check_model(self)
@@ -203,10 +219,11 @@ class SavedModel:
             metric=fit.metric,
             space=exp.spaces[algorithm],
             centers=np.asarray(fit.centers, dtype=np.float32),
-            names=_by_segment(insights.names),
-            narratives=_by_segment(insights.narratives),
+            names=texts_by_segment(insights.names),
+            narratives=texts_by_segment(insights.narratives),
             profile=profile.tables(),
             offers=insights.offers,
+            surrogate=exp.rules if recommended else None,
             info={
                 "recommended": recommended,
                 "silhouette": float(row.silhouette),
@@ -218,6 +235,46 @@ class SavedModel:
                 },
             },
         )
+
+    def rules(self, data: pd.DataFrame | None = None, *, seed: int = 0) -> Rules:
+        """The model's rules (rules.py, segment_rules.Rules: text, SQL, fidelity).
+
+        Without `data`, the rules the run fitted and saved with the model; a model saved
+        without them (before format 4, or an alternative model under models/) raises
+        UserError saying how to get them. With `data` (a table of customers, as for
+        `assign`), rules fitted afresh on the rows the model places there, with `seed`.
+        """
+        if data is None:
+            if self.surrogate is None:
+                raise UserError(
+                    f"this '{self.experiment.name}' model carries no rules: models saved before "
+                    "segmentasi added rules (model format 3 and earlier), and the alternative "
+                    "models under models/, have none. Run `segmentasi run` again for a model "
+                    "with rules, or fit them on a table of customers (`segmentasi rules MODEL "
+                    "--data TABLE`, rules(data) in Python)."
+                )
+            return self._rules(self.surrogate)
+        features = list(self.experiment.features)
+        data, _ = self._complete_columns(data, impute_absent_columns=False)
+        clean, _ = self._clean(data, features, [])
+        missing = clean[features].isna().to_numpy()
+        labels, _, reasons = self._place(clean, missing, DEFAULT_CHUNK_ROWS)
+        placed = reasons == PLACED
+        if placed.sum() < 2:
+            raise InputError(
+                f"rules need at least 2 customers the model can place; the table has "
+                f"{int(placed.sum())}"
+            )
+        surrogate = fit_rules(clean[placed], labels[placed], self.placement, seed)
+        return self._rules(surrogate)
+
+    @property
+    def placement(self) -> Placement:
+        """How the model places a customer: feature space, centres, distance."""
+        return Placement(self.space, self.centers, self.metric)
+
+    def _rules(self, surrogate: Surrogate) -> Rules:
+        return Rules(surrogate, self.placement, self.algorithm, self.names)
 
     def assign(
         self,
@@ -266,7 +323,7 @@ class SavedModel:
                     cannot,
                 )
             )
-        if self.recommends_products:
+        if self.recommends_products and top_offers:
             warnings += self._offer_warnings(labels)
         replaced = [c for c in ADDED_COLUMNS if c in data.columns]
         if replaced:
@@ -277,7 +334,9 @@ class SavedModel:
         )
         table = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
         placed = int((labels >= 0).sum())
-        return Assignment(table, tuple(absent_warnings + warnings), placed, len(table) - placed)
+        return Assignment(
+            table, tuple(absent_warnings + warnings), placed, len(table) - placed, clean
+        )
 
     def _nothing_placed(self, reasons: np.ndarray, missing: np.ndarray) -> InputError:
         """Why no row could be placed: the reasons counted, and the features no row has."""
@@ -374,6 +433,7 @@ class SavedModel:
             "profile": {name: _table_to_json(table) for name, table in self.profile.items()},
             "offers": _table_to_json(self.offers),
             "info": files.json_safe(self.info),
+            "rules": None if self.surrogate is None else self.surrogate.to_dict(),
         }
 
     def _complete_columns(
@@ -538,15 +598,20 @@ def load_model(path: str | Path) -> SavedModel:
         raise ModelError(f"{path}: malformed model contents ({problem})") from None
 
 
-def write_experiment_models(result: RunResult, experiment: str, folder: Path) -> None:
-    """Save the recommended model as segmentation.model, each algorithm's chosen one in models/."""
+def write_experiment_models(result: RunResult, experiment: str, folder: Path) -> SavedModel:
+    """Save the recommended model as segmentation.model, each algorithm's chosen one in models/;
+    return the recommended one."""
     exp = result.experiments[experiment]
     (folder / MODELS_FOLDER).mkdir()
+    recommended = None
     for algorithm in exp.sweep.chosen:
         model = SavedModel.from_run(result, experiment, algorithm)
         model.save(folder / MODELS_FOLDER / f"{algorithm}.model")
         if model.info["recommended"]:
             model.save(folder / MODEL_FILE)
+            recommended = model
+    assert recommended is not None  # the recommended algorithm is one of the chosen
+    return recommended
 
 
 def _read(path: Path) -> bytes:
@@ -749,6 +814,7 @@ def _model_from_payload(payload: dict[str, Any]) -> SavedModel:
         profile={name: _table(node) for name, node in root["profile"].entries()},
         offers=_table(root["offers"]),
         info=root["info"].mapping(),
+        surrogate=_surrogate(root["rules"]) if "rules" in payload else None,
     )
     feature_names = [node.text() for node in root["feature_names"].items(MAX_FEATURES)]
     if feature_names != space.feature_names_:
@@ -816,6 +882,94 @@ def _encoder_data(node: _Node) -> dict[str, Any]:
         }
         | ({"set_aside": node["set_aside"].flag()} if "set_aside" in keys else {})
     )
+
+
+_LEAF_KEYS = frozenset(f.name for f in fields(Leaf))
+_CONDITION_KEYS = {  # per kind, the keys a condition has (Condition.to_dict)
+    "range": frozenset({"column", "kind", "at_least", "below"}),
+    "levels": frozenset({"column", "kind", "levels"}),
+    "flag": frozenset({"column", "kind", "value"}),
+    "recorded": frozenset({"column", "kind", "value"}),
+}
+_FIDELITY_KEYS = frozenset(
+    {"overall", "by_depth", "depth", "reached", "confusion", "fit_rows", "heldout_rows"}
+)
+MAX_RULES = 2**MAX_DEPTH  # a tree of depth MAX_DEPTH has at most this many leaves
+
+
+def _surrogate(node: _Node) -> Surrogate | None:
+    """The rules (format 4; null: none), of the right JSON types; _check_rules checks that
+    they fit the model."""
+    if node.value is None:
+        return None
+    node.mapping(frozenset({"leaves", "fidelity"}))
+    leaves = []
+    for leaf in node["leaves"].items(MAX_RULES):
+        leaf.mapping(_LEAF_KEYS)
+        leaves.append(
+            Leaf(
+                tuple(_condition(c) for c in leaf["conditions"].items(MAX_DEPTH)),
+                leaf["segment"].integer(),
+                leaf["customers"].integer(),
+                leaf["heldout"].integer(),
+                leaf["agreeing"].integer(),
+            )
+        )
+    return Surrogate(tuple(leaves), _fidelity(node["fidelity"]))
+
+
+def _condition(node: _Node) -> Condition:
+    node.mapping()
+    kind = node["kind"].text()
+    if kind not in _CONDITION_KEYS:
+        node["kind"].fail(f"{_shown(kind)} is not one of {', '.join(_CONDITION_KEYS)}")
+    node.mapping(_CONDITION_KEYS[kind])
+    column = node["column"].text()
+    if kind == "range":
+        return Condition(
+            column, kind, at_least=_optional(node["at_least"]), below=_optional(node["below"])
+        )
+    if kind == "levels":
+        levels = tuple(level.text() for level in node["levels"].items(MAX_FEATURES))
+        return Condition(column, kind, levels=levels)
+    if kind == "flag":
+        return Condition(column, kind, value=node["value"].integer())
+    return Condition(column, kind, value=node["value"].flag())
+
+
+def _optional(node: _Node) -> float | None:
+    return None if node.value is None else node.number()
+
+
+def _fidelity(node: _Node) -> Fidelity:
+    node.mapping(_FIDELITY_KEYS)
+    by_depth = {}
+    for key, share in node["by_depth"].entries():
+        if key not in {str(depth) for depth in range(1, MAX_DEPTH + 1)}:
+            share.fail(f"is not a depth from 1 to {MAX_DEPTH}")
+        by_depth[int(key)] = _share(share)
+    confusion = []
+    for row in node["confusion"].items(MAX_SEGMENTS):
+        confusion.append(tuple(cell.integer() for cell in row.items(MAX_SEGMENTS)))
+    return Fidelity(
+        overall=_share(node["overall"]),
+        by_depth=by_depth,
+        depth=node["depth"].integer(),
+        reached=node["reached"].flag(),
+        confusion=tuple(confusion),
+        fit_rows=node["fit_rows"].integer(),
+        heldout_rows=node["heldout_rows"].integer(),
+    )
+
+
+def _share(node: _Node) -> float:
+    """A share from 0 to 1; null (measured on no customers) is NaN."""
+    if node.value is None:
+        return math.nan
+    share = node.number()
+    if not 0 <= share <= 1:
+        node.fail(f"{_shown(share)} is not a share from 0 to 1")
+    return share
 
 
 def _centers(node: _Node) -> np.ndarray:
@@ -893,6 +1047,73 @@ def _check_model(model: SavedModel) -> None:
     _check_texts("narratives", model.narratives, k, None)
     if model.recommends_products:
         _check_offers(model)
+    if model.surrogate is not None:
+        _check_rules(model.surrogate, model)
+
+
+def _check_rules(surrogate: Surrogate, model: SavedModel) -> None:
+    """Rules that fit the model: segments 1..k, conditions on its features that their
+    encoders can meet, counts that add up, a fidelity of the model's k."""
+    k = model.k
+    encoders = {enc.column: enc for enc in model.space.encoders_}
+    if len(surrogate.leaves) > MAX_RULES:
+        raise _Invalid("rules.leaves", f"{len(surrogate.leaves)} rules; at most {MAX_RULES}")
+    for i, leaf in enumerate(surrogate.leaves):
+        where = f"rules.leaves[{i}]"
+        if not 1 <= leaf.segment <= k:
+            raise _Invalid(f"{where}.segment", f"there is no segment {leaf.segment} (k={k})")
+        if min(leaf.customers, leaf.heldout, leaf.agreeing) < 0 or leaf.agreeing > leaf.heldout:
+            raise _Invalid(where, "counts must be 0 or more, and agreeing at most heldout")
+        if len(leaf.conditions) > MAX_DEPTH:
+            raise _Invalid(f"{where}.conditions", f"more than {MAX_DEPTH}")
+        seen = set()
+        for j, condition in enumerate(leaf.conditions):
+            at = f"{where}.conditions[{j}]"
+            enc = encoders.get(condition.column)
+            if enc is None:
+                raise _Invalid(
+                    f"{at}.column",
+                    f"{_shown(condition.column)} is not a feature of '{model.experiment.name}'",
+                )
+            if (condition.column, condition.kind) in seen:
+                raise _Invalid(at, f"a second {condition.kind} condition on the same column")
+            seen.add((condition.column, condition.kind))
+            _check_condition(condition, enc, at)
+    fidelity = surrogate.fidelity
+    if not 1 <= fidelity.depth <= MAX_DEPTH:
+        raise _Invalid("rules.fidelity.depth", f"must be from 1 to {MAX_DEPTH}")
+    if sorted(fidelity.by_depth) != list(range(1, MAX_DEPTH + 1)):
+        raise _Invalid("rules.fidelity.by_depth", f"must give each depth from 1 to {MAX_DEPTH}")
+    if len(fidelity.confusion) != k or any(len(row) != k for row in fidelity.confusion):
+        raise _Invalid("rules.fidelity.confusion", f"must be {k} rows of {k} counts")
+    if min(fidelity.fit_rows, fidelity.heldout_rows, *map(min, fidelity.confusion)) < 0:
+        raise _Invalid("rules.fidelity", "counts must be 0 or more")
+
+
+def _check_condition(condition: Condition, enc: Encoder, where: str) -> None:
+    """A condition its column's encoder can meet: a range of a number, levels of a column of
+    levels, 0/1 of a flag, recorded or not of a column with an indicator."""
+    kind = condition.kind
+    fits = {
+        "range": enc.kind == "scaled" and not enc.levels,
+        "levels": bool(enc.levels),
+        "flag": enc.kind == "flag",
+        "recorded": enc.indicator,
+    }
+    if not fits.get(kind, False):
+        raise _Invalid(f"{where}.kind", f"a {kind} condition cannot apply to '{enc.column}'")
+    if kind == "range":
+        bounds = [b for b in (condition.at_least, condition.below) if b is not None]
+        if not bounds or not all(math.isfinite(b) for b in bounds):
+            raise _Invalid(where, "needs at_least or below, finite numbers")
+        if len(bounds) == 2 and not bounds[0] < bounds[1]:
+            raise _Invalid(where, "at_least must be below 'below'")
+    elif kind == "levels":
+        levels = condition.levels
+        if not levels or len(set(levels)) < len(levels) or not set(levels) <= set(enc.levels):
+            raise _Invalid(f"{where}.levels", f"must be distinct levels of column '{enc.column}'")
+    elif kind == "flag" and condition.value not in (0, 1):
+        raise _Invalid(f"{where}.value", "must be 0 or 1")
 
 
 def _check_encoders(model: SavedModel) -> None:
@@ -1059,11 +1280,6 @@ def _readable(text: str) -> str:
 def _listed(names: list[str], at_most: int = 10) -> str:
     shown = ", ".join(_readable(str(n)) for n in names[:at_most])
     return shown + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
-
-
-def _by_segment(texts: Mapping[str, Mapping[Any, str]]) -> dict[str, dict[int, str]]:
-    """Texts by language and segment number (JSON keys are strings)."""
-    return {str(lang): {int(s): str(t) for s, t in by.items()} for lang, by in texts.items()}
 
 
 def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 The rules, so that segmentasi never deletes or overwrites what it did not write:
 
-- A folder output (run, search) goes where nothing is, into an empty folder, or, only with
-  overwrite, over a folder of the same kind that segmentasi wrote (recognised by its record,
-  manifest.json or search.json) and that holds nothing else at its top level.
-- A file output (assign, targets) replaces an existing file only with overwrite.
-- No output is, or holds, the current folder or an input file, and none goes inside a run or
-  search folder (a run folder holds only what its run wrote).
+- A folder output (run, search, measurement, tracking) goes where nothing is, into an empty
+  folder, or, only with overwrite, over a folder of the same kind that segmentasi wrote
+  (recognised by its record, manifest.json, search.json, measurement.json or tracking.json) and
+  that holds nothing else at its top level.
+- A file output (assign, targets and its split record) replaces an existing file only with
+  overwrite.
+- No output is, or holds, the current folder or an input file, and none goes inside a folder
+  segmentasi wrote (a run folder holds only what its run wrote).
 - One writer per output: `.NAME.lock` beside the output, holding the writer's process id, is
   locked from the checks until the output is in place, then removed.
 - A folder is written into a hidden sibling `.NAME.<pid>-<start>.<random>.partial` and moved
@@ -99,10 +101,39 @@ RUN_FOLDER = FolderKind(
 SEARCH_FOLDER = FolderKind("search folder", "search.json", frozenset(), _search_experiments)
 
 
+def _measurement_parts(record: dict) -> list[str] | None:
+    """A measurement record's sub-folders (none), or None when it is not one (see
+    campaign.Measurement.to_dict)."""
+    if isinstance(record.get("segments"), list) and isinstance(record.get("overall"), dict):
+        return []
+    return None
+
+
+MEASUREMENT_FOLDER = FolderKind(
+    "measurement folder",
+    "measurement.json",
+    frozenset({"measurement.csv", "measurement.html"}),
+    _measurement_parts,
+)
+
+
+def _tracking_parts(record: dict) -> list[str] | None:
+    """A tracking record (see tracking_folder.py) has no experiment folders."""
+    return [] if record.get("format") == "segmentasi-tracking" else None
+
+
+TRACKING_FOLDER = FolderKind(
+    "tracking folder",
+    "tracking.json",
+    frozenset({"transitions.csv", "flows.csv", "movers.csv", "drift.csv", "tracking.html"}),
+    _tracking_parts,
+)
+
+
 def written_by_segmentasi(folder: Path) -> tuple[FolderKind, frozenset[str]] | None:
     """The kind of segmentasi folder `folder` is and the names it writes at its top level, or
     None when it is not one."""
-    for kind in (RUN_FOLDER, SEARCH_FOLDER):
+    for kind in (RUN_FOLDER, SEARCH_FOLDER, MEASUREMENT_FOLDER, TRACKING_FOLDER):
         path = folder / kind.record
         try:
             if not path.is_file() or path.stat().st_size > MAX_RECORD_BYTES:

@@ -32,7 +32,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
@@ -109,27 +109,41 @@ class Workers:
         self.help_until(futures)
         return next(as_completed(futures))
 
+    def wait_all(self, futures: Iterable[Future[Any]], helping: Iterable[Future[Any]] = ()) -> None:
+        """Wait until every one of `futures` is done. Meanwhile this process runs the tasks no
+        worker has taken yet, oldest first: those of `futures`, then those of `helping` (work
+        that follows anyway), instead of idling while they queue."""
+        futures, helping = list(futures), list(helping)
+        while not all(future.done() for future in futures):
+            if not self._run_waiting(futures) and not self._run_waiting(helping):
+                wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+
     def help_until(self, futures: Sequence[Future[Any]]) -> None:
         """Run the awaited tasks no worker has taken yet in this process, until one of
         `futures` is done. Other tasks are left to the workers: this process has its own
         work to get back to as soon as what it waits for is done."""
-        while not any(future.done() for future in futures):
-            with self._lock:
-                awaited = [task for task in self._waiting if any(task[0] is f for f in futures)]
-                if not awaited:
-                    return
-                task = awaited[0]
-                self._waiting.remove(task)
-            ours, call = task
-            with one_thread():  # the numbers a worker would compute
-                try:
-                    result = call()
-                except BaseException as exc:  # the caller gets it from the future, as from a worker
-                    ours.set_exception(exc)
-                    if not isinstance(exc, Exception):  # Ctrl-C and the like still stop the run
-                        raise
-                else:
-                    ours.set_result(result)
+        while not any(future.done() for future in futures) and self._run_waiting(futures):
+            pass
+
+    def _run_waiting(self, futures: Sequence[Future[Any]]) -> bool:
+        """Run here the oldest task of `futures` that no worker has taken yet; False when
+        none is waiting."""
+        with self._lock:
+            task = next((t for t in self._waiting if any(t[0] is f for f in futures)), None)
+            if task is None:
+                return False
+            self._waiting.remove(task)
+        ours, call = task
+        with one_thread():  # the numbers a worker would compute
+            try:
+                result = call()
+            except BaseException as exc:  # the caller gets it from the future, as from a worker
+                ours.set_exception(exc)
+                if not isinstance(exc, Exception):  # Ctrl-C and the like still stop the run
+                    raise
+            else:
+                ours.set_result(result)
+        return True
 
     def _hand_out(self) -> None:
         """Give waiting tasks, oldest first, to free workers."""

@@ -23,9 +23,10 @@ from .errors import InputError
 from .features import FeatureSpace
 from .narrative import Insights, build_insights
 from .parallel import INLINE, Workers
-from .profile import Profile
+from .profile import Profile, combinations
 from .quality import Finding, Handling, apply_handling
 from .results import ExperimentResult, RunOptions
+from .rules import Placement, Surrogate, fit_rules
 from .schema import Experiment, Schema
 from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
 
@@ -88,9 +89,18 @@ def experiment_results(
         )
         for p, started_sweep in zip(prepared, started_sweeps, strict=True)
     ]
-    for p, (sweep, profiles, started_nulls) in zip(prepared, scored, strict=True):
+    for p, (sweep, profiles, rules, started_nulls) in zip(prepared, scored, strict=True):
         yield _finish_experiment(
-            p, sweep, profiles, started_nulls, sweep_options, progress, timings, workers
+            p,
+            sweep,
+            profiles,
+            rules,
+            started_nulls,
+            schema,
+            sweep_options,
+            progress,
+            timings,
+            workers,
         )
 
 
@@ -194,10 +204,14 @@ def _score_experiment(
     workers: Workers,
     diagnose: bool,
 ) -> tuple[
-    SweepResult, dict[str, Future[tuple[Profile, Insights]]], dict[str, Future[pd.DataFrame]] | None
+    SweepResult,
+    dict[str, Future[tuple[Profile, Insights]]],
+    Future[Surrogate],
+    dict[str, Future[pd.DataFrame]] | None,
 ]:
-    """Finish one experiment's sweep, then start profiling every algorithm's chosen model and,
-    when `diagnose`, the diagnostics' null references.
+    """Finish one experiment's sweep, then start profiling every algorithm's chosen model,
+    fitting the recommended model's rules and, when `diagnose`, the diagnostics' null
+    references.
 
     The null references need no fit, but they are queued after the profiles: the profiles are
     on the way to the report, while the null fits can fill any worker's time until the end."""
@@ -226,21 +240,27 @@ def _score_experiment(
         )
         for algorithm, k in sweep.chosen.items()
     }
+    recommended = sweep.fits[sweep.recommended]
+    placement = Placement.of_fit(prepared.spaces[sweep.recommended[0]], recommended)
+    rules = workers.submit(fit_rules, prepared.used, recommended.labels, placement, options.seed)
     nulls = _start_nulls(prepared, options, workers) if diagnose else None
-    return sweep, profiles, nulls
+    return sweep, profiles, rules, nulls
 
 
 def _finish_experiment(
     prepared: _Prepared,
     sweep: SweepResult,
     profiles: dict[str, Future[tuple[Profile, Insights]]],
+    rules: Future[Surrogate],
     nulls: dict[str, Future[pd.DataFrame]] | None,
+    schema: Schema,
     options: SweepOptions,
     progress: Progress | None,
     timings: dict[str, float],
     workers: Workers,
 ) -> ExperimentResult:
-    """Collect one scored experiment's profiles and diagnostics (when `nulls` were started)."""
+    """Collect one scored experiment's profiles, rules and diagnostics (when `nulls` were
+    started); its product combinations are counted meanwhile."""
     experiment, spaces = prepared.experiment, prepared.spaces
     clock = time.perf_counter()
     diagnostics = None
@@ -249,6 +269,9 @@ def _finish_experiment(
         diagnostics = diagnose_experiment(
             sweep, spaces, seed=options.seed, workers=workers, nulls=nulls
         )
+    held = combinations(
+        prepared.used, experiment.features, sweep.fits[sweep.recommended].labels, schema
+    )
     interpreted = {algorithm: future.result() for algorithm, future in profiles.items()}
     timings[f"{experiment.name}_profiles_diagnostics_s"] = time.perf_counter() - clock
     segment_profile, insights = interpreted.pop(sweep.recommended[0])
@@ -262,6 +285,8 @@ def _finish_experiment(
         insights,
         diagnostics,
         interpreted,
+        rules=rules.result(),
+        combinations=held,
     )
 
 

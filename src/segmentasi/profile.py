@@ -227,7 +227,7 @@ def distinguishing(
     if not frames:
         return pd.DataFrame(columns=DISTINGUISHING_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
-    table["p_adjusted"] = _benjamini_hochberg(table["p_value"].to_numpy())
+    table["p_adjusted"] = benjamini_hochberg(table["p_value"].to_numpy())
     table["significant"] = table["p_adjusted"] < SIGNIFICANCE
     strength = table["effect"].abs().fillna(-1.0)
     table = table.assign(strength=strength).sort_values(
@@ -327,8 +327,9 @@ def _share_effects(
     )
 
 
-def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values; NaN (no test possible) stays NaN."""
+    p_values = np.asarray(p_values, dtype=float)  # an empty table's column holds objects
     adjusted = np.full(len(p_values), np.nan)
     tested = ~np.isnan(p_values)
     if tested.any():

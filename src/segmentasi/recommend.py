@@ -49,7 +49,7 @@ from sklearn.metrics import roc_auc_score
 from .algorithms import assign, fit_kmeans, fit_kmedoids
 from .errors import UserError
 from .features import FeatureSpace
-from .profile import segment_numbers
+from .profile import benjamini_hochberg, segment_numbers
 from .schema import Experiment, Schema
 
 POPULAR_RATE = 0.5  # a product most look-alike customers own is "popular" in the segment
@@ -196,7 +196,7 @@ def offers(
             )
     first = OFFER_COLUMNS[: OFFER_COLUMNS.index("p_adjusted")]
     table = pd.DataFrame.from_records(records, columns=first)
-    table["p_adjusted"] = _adjusted(table["p_value"].to_numpy())
+    table["p_adjusted"] = benjamini_hochberg(table["p_value"].to_numpy())
     checks = heldout if heldout is not None else pd.DataFrame(columns=HELDOUT_COLUMNS)
     table = table.merge(checks[HELDOUT_COLUMNS], on=["segment", "product"], how="left")
     table["heldout_customers"] = table["heldout_customers"].fillna(0).astype(np.int64)
@@ -255,12 +255,6 @@ def _rate_against_rest(owned: np.ndarray, group: np.ndarray) -> tuple[float, flo
 
 def _ratio(value: float, base: float) -> float:
     return value / base if base > 0 else np.nan
-
-
-def _adjusted(p_values: np.ndarray) -> np.ndarray:
-    if not len(p_values):
-        return p_values
-    return stats.false_discovery_control(p_values, method="bh")
 
 
 PRODUCT_VERDICT_COLUMNS = [

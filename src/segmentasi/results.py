@@ -19,6 +19,7 @@ from .features import FeatureSpace
 from .narrative import Insights
 from .profile import Profile, segment_numbers
 from .quality import Finding, Handling, QualityReport
+from .rules import Surrogate
 from .schema import Experiment, Schema
 from .sweep import SweepOptions, SweepResult
 
@@ -66,6 +67,10 @@ class ExperimentResult(_ReadOnlyMappings):
     diagnostics: Diagnostics | None = None  # clusterability: Hopkins and null silhouettes
     # Profile and insights of each other algorithm's chosen model (saved in models/).
     alternatives: Mapping[str, tuple[Profile, Insights]] = field(default_factory=dict)
+    rules: Surrogate | None = None  # the recommended model's rules (rules.py)
+    # The recommended model's profile.combinations: each combination of the features with its
+    # segment, where they are 0/1 flags with few combinations (else None).
+    combinations: pd.DataFrame | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -88,6 +93,9 @@ class RunResult(_ReadOnlyMappings):
     # The slides' segment charts per experiment (segment -> deliverables.segments.SlideChart),
     # in options.lang, drawn likewise; the slides draw whatever is missing.
     slide_charts: Mapping[str, Mapping[int, Any]] = field(default_factory=dict, repr=False)
+    # The report's decision page and crosswalk (report.build.overview_section), in
+    # options.lang, drawn likewise when the run wrote its folder; else the report draws them.
+    report_overview: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def segments_table(self) -> pd.DataFrame:
         """The input table plus a segment column per experiment (empty for rows left out)."""

@@ -26,6 +26,11 @@ Layout (one sub-folder per experiment):
     <experiment>/diagnostics.json          clusterability: Hopkins, null silhouette per algorithm, k
     <experiment>/combinations.csv          for 0/1 features with few combinations (product flags):
                                            each combination, its customers, segment and profile
+    <experiment>/rules.json                the recommended model's rules (rules.py): conditions,
+                                           segment, customers, agreement, faithful, proven exact;
+                                           fidelity by depth and where the rules disagree
+    <experiment>/rules.sql                 one query giving each customer the model's segment
+                                           (sql.py; dialect DEFAULT_DIALECT, table "customers")
 
 Every CSV here is written by files.write_csv: a text cell a spreadsheet would run as a formula
 starts with an added ' (read_campaign_tables takes it off again), and a column of whole numbers
@@ -48,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
-from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
+from .decision import NO_STRUCTURE_MARGIN, Plan, near_shuffled, structure
 from .deliverables import (
     ACTIONS_FOLDER,
     SLIDES_FILE,
@@ -57,20 +62,24 @@ from .deliverables import (
     prepare,
     write_call_lists,
 )
+from .deliverables.segments import SlideChart
 from .deliverables.slides import write_slides
 from .deliverables.workbook import write_workbook
-from .errors import InputError
+from .errors import InputError, quoted
 from .model import MODEL_FILE, write_experiment_models
 from .outputs import staged_folder
-from .profile import combinations, segment_numbers
+from .profile import segment_numbers
 from .report import REPORT_FILE, write_report
+from .rules import DEFAULT_DIALECT
 from .schema import Schema, schema_from_dict
+from .segment_rules import Rules
 from .text.k_rule import sweep_reason
 
 if TYPE_CHECKING:
     from .results import ExperimentResult, RunResult
 
 FORMAT_VERSION = 1
+RULES_JSON, RULES_SQL = "rules.json", "rules.sql"
 PACKAGES = ("segmentasi", "numpy", "pandas", "scikit-learn", "scipy", "kmedoids", "kneed")
 
 
@@ -78,7 +87,8 @@ def write_run_folder(result: RunResult, out: str | Path, overwrite: bool = False
     """Write the run folder; it appears whole or not at all."""
     with staged_run_folder(result, out, overwrite) as folder:
         planned = write_data_files(result, folder)
-        write_report_and_manifest(result, folder, planned)
+        write_deck(result, folder, planned)
+        write_report_and_manifest(result, folder)
     return Path(out).resolve()
 
 
@@ -91,9 +101,9 @@ def staged_run_folder(
     return staged_folder(out, overwrite, inputs=[source])
 
 
-def write_data_files(result: RunResult, folder: Path) -> Planned:
-    """Every file of the run folder but the report, the slides and the manifest; the plan and
-    its call lists, for the slides."""
+def write_data_files(result: RunResult, folder: Path, plan: Plan | None = None) -> Planned:
+    """Every file of the run folder but the report, the slides and the manifest; the plan
+    (`plan` when at hand) and its call lists, for the slides."""
     segments = result.segments_table()
     files.write_csv(segments, folder / "segments.csv")
     quality = result.quality.to_dict()
@@ -104,20 +114,27 @@ def write_data_files(result: RunResult, folder: Path) -> Planned:
     files.write_csv(result.quality.columns, folder / "quality_columns.csv")
     for name, exp in result.experiments.items():
         _write_experiment(exp, folder / name)
-        _write_combinations(result, name, folder / name)
-        write_experiment_models(result, name, folder / name)
-    planned = prepare(result, segments)
+        model = write_experiment_models(result, name, folder / name)
+        _write_rules(model.rules(), folder / name)
+    planned = prepare(result, segments, plan)
     write_call_lists(planned, folder / ACTIONS_FOLDER)
     write_workbook(result, planned, folder / WORKBOOK_FILE, lang=result.options.lang)
     return planned
 
 
-def write_report_and_manifest(
-    result: RunResult, folder: Path, planned: Planned | None = None
+def write_deck(
+    result: RunResult,
+    folder: Path,
+    planned: Planned,
+    charts: dict[str, dict[int, SlideChart]] | None = None,
 ) -> None:
-    """The report and the slides, in the run's language, and the manifest: written last."""
+    """The slides, in the run's language; `charts` as write_slides takes them."""
+    write_slides(result, planned, folder / SLIDES_FILE, lang=result.options.lang, charts=charts)
+
+
+def write_report_and_manifest(result: RunResult, folder: Path) -> None:
+    """The report, in the run's language, and the manifest: written last."""
     write_report(result, folder / REPORT_FILE, lang=result.options.lang)
-    write_slides(result, planned or prepare(result), folder / SLIDES_FILE, lang=result.options.lang)
     files.write_json(_manifest(result), folder / "manifest.json")
 
 
@@ -192,19 +209,17 @@ def _write_experiment(exp: ExperimentResult, folder: Path) -> None:
     for table_name, table in exp.profile.tables().items():
         files.write_csv(table, folder / f"profile_{table_name}.csv")
     _write_insights(exp, folder)
+    if exp.combinations is not None:  # 0/1 features with few combinations
+        files.write_csv(exp.combinations, folder / "combinations.csv")
     diagnostics = getattr(exp, "diagnostics", None)
     if diagnostics is not None:
         files.write_json(diagnostics.to_dict(), folder / "diagnostics.json")
 
 
-def _write_combinations(result: RunResult, name: str, folder: Path) -> None:
-    """combinations.csv, where the experiment's features are 0/1 flags with few combinations."""
-    exp = result.experiments[name]
-    table = combinations(
-        result.table.loc[exp.rows], exp.experiment.features, exp.labels, result.schema
-    )
-    if table is not None:
-        files.write_csv(table, folder / "combinations.csv")
+def _write_rules(rules: Rules, folder: Path) -> None:
+    """rules.json and rules.sql (in DEFAULT_DIALECT, over a table named "customers")."""
+    files.write_json(rules.to_dict(), folder / RULES_JSON)
+    (folder / RULES_SQL).write_text(rules.sql(DEFAULT_DIALECT), encoding="utf-8")
 
 
 def _write_insights(exp: ExperimentResult, folder: Path) -> None:
@@ -225,6 +240,23 @@ def run_model_path(path: str | Path) -> Path:
     if path.is_dir() and (path / "manifest.json").is_file() and not (path / MODEL_FILE).exists():
         return path / default_experiment(path) / MODEL_FILE
     return path
+
+
+def experiment_model_path(path: str | Path, experiment: str | None = None) -> Path:
+    """The recommended model of a run folder's `experiment`, or without one what
+    run_model_path finds (a model file, an experiment folder, a run's default experiment)."""
+    path = Path(path)
+    if experiment is None:
+        return run_model_path(path)
+    if not (path.is_dir() and (path / "manifest.json").is_file()):
+        raise InputError(f"{path}: --experiment needs a run folder made by `segmentasi run`")
+    found = sorted(p.parent.name for p in path.glob(f"*/{MODEL_FILE}"))
+    if experiment not in found:
+        raise InputError(
+            f"{path}: no model of experiment {quoted(experiment)} (experiments with a model: "
+            f"{', '.join(found) or 'none'})"
+        )
+    return path / experiment / MODEL_FILE
 
 
 def default_experiment(run_dir: str | Path) -> str:

@@ -219,10 +219,9 @@ def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[P
                 count,
             )
         )
+    # From the text column as it is (Arrow strings): about 3x faster than from Python objects.
     typed = pd.Categorical(
-        text.where(~unknown).to_numpy(dtype=object, na_value=None),
-        categories=list(col.levels),
-        ordered=col.role == "ordinal",
+        text.where(~unknown), categories=list(col.levels), ordered=col.role == "ordinal"
     )
     return pd.Series(typed, index=series.index, name=col.name), problems
 
@@ -289,7 +288,7 @@ def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Seri
         if fractional.any():
             rows, count = _rows_where(fractional)
             problems.append(Problem(col.name, "must be a whole number", rows, count))
-    lowest = _lowest_valid(col)
+    lowest = lowest_valid(col)
     for bound, outside, word in (
         (lowest, measured < (lowest if lowest is not None else -np.inf), "below the minimum"),
         (col.max, measured > (col.max if col.max is not None else np.inf), "above the maximum"),
@@ -300,7 +299,7 @@ def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Seri
     return numbers.rename(col.name), problems
 
 
-def _lowest_valid(col: Column) -> float | None:
+def lowest_valid(col: Column) -> float | None:
     """The smallest valid value: the schema's min, and never below 0 on a log scale (the
     features take log(1 + x), which has no value below -1 and no meaning below 0)."""
     if col.scale == "log":
@@ -334,7 +333,7 @@ def _blank_bad_cells(clean: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     result = clean.copy()
     for col in schema.by_role("numeric"):
         if col.name in result:
-            lowest = _lowest_valid(col)
+            lowest = lowest_valid(col)
             low = -np.inf if lowest is None else lowest
             high = np.inf if col.max is None else col.max
             values = result[col.name]

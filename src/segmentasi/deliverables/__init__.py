@@ -38,9 +38,12 @@ class Planned:
     lists: dict[int, pd.DataFrame]
 
 
-def prepare(result: RunResult, segments: pd.DataFrame | None = None) -> Planned:
-    """The plan and its call lists; `segments` is result.segments_table() when at hand."""
-    decided = plan(result)
+def prepare(
+    result: RunResult, segments: pd.DataFrame | None = None, decided: Plan | None = None
+) -> Planned:
+    """The plan and its call lists; `segments` is result.segments_table() and `decided`
+    decision.plan(result), when at hand."""
+    decided = plan(result) if decided is None else decided
     segments = result.segments_table() if segments is None else segments
     lists = {
         action.number: call_list(result, action, segments)

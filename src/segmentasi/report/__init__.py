@@ -26,19 +26,36 @@ def render_report(result: RunResult, lang: str = "id", created: dt.datetime | No
     check_language(lang)
     created = created or dt.datetime.now(dt.UTC)
     context = build_context(result, lang, created)
-    css = (resources.files(__name__) / "report.css").read_text(encoding="utf-8")
-    return report_template().render(css=css, t=partial(say, lang=lang), **context)
+    return report_template().render(css=page_css(), t=partial(say, lang=lang), **context)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates of segmentasi's HTML pages (this package's .html files: page.html is the
+    shell they extend, macros.html the pieces they share)."""
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template_source(name: str) -> str:
+    return (resources.files(__name__) / name).read_text(encoding="utf-8")
+
+
+def page_css() -> str:
+    """The style sheet every page embeds."""
+    return _template_source("report.css")
 
 
 @functools.cache
 def report_template() -> jinja2.Template:
     """The report's compiled template: compiling takes about 50 ms, once per process, so a run
     that writes its folder compiles it while its workers still draw the charts."""
-    environment = jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
-    )
-    source = (resources.files(__name__) / "report.html").read_text(encoding="utf-8")
-    return environment.from_string(source)
+    return environment().get_template("report.html")
 
 
 def write_report(
@@ -50,4 +67,11 @@ def write_report(
     return path
 
 
-__all__ = ["REPORT_FILE", "render_report", "report_template", "write_report"]
+__all__ = [
+    "REPORT_FILE",
+    "environment",
+    "page_css",
+    "render_report",
+    "report_template",
+    "write_report",
+]

@@ -19,9 +19,11 @@ from sklearn.decomposition import PCA
 from .. import decision
 from ..features import INDICATED_SHARE, space_kind
 from ..parallel import Workers
-from ..profile import combinations, segment_numbers
+from ..profile import segment_numbers
 from ..quality import Finding
 from ..recommend import BASIS_OTHER_FEATURES, TEST_SHARE
+from ..rules import FAITHFUL_AGREEMENT, FAITHFUL_MIN_HELDOUT, MAX_DEPTH, TARGET_FIDELITY
+from ..segment_rules import experiment_rules
 from ..sweep import SweepOptions
 from ..text import capitalised
 from ..text.decision import DecisionWords, decision_words
@@ -44,6 +46,8 @@ from ..text.numbers import (
     setting,
 )
 from ..text.report import ALGORITHMS, say
+from ..text.rules import notes as rule_notes
+from ..text.rules import say as rules_say
 from ..version import __version__
 from . import plots
 from .plots import OTHER_COLOUR, AxisTexts, segment_color
@@ -93,6 +97,14 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Badge:
+    """A table cell shown as a badge: `badge` is its CSS class (ok, watch, info, warn)."""
+
+    badge: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Card:
     segment: Segment
     size: int
@@ -109,18 +121,19 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
     sweep_options = result.options.sweep
     created_text = created.strftime("%Y-%m-%d %H:%M UTC")
     names = list(result.experiments)
-    ready = result.report_sections if result.options.lang == lang else {}
+    in_lang = result.options.lang == lang
+    ready = result.report_sections if in_lang else {}
     missing = [name for name in names if name not in ready]
     # Drawing the charts is most of the report's time; each experiment's part in its own worker.
     processes = min(len(missing), result.options.workers)
     with Workers(processes) as workers:
-        drawn = workers.map(
-            experiment_section, [result] * len(missing), missing, [lang] * len(missing)
-        )
-    sections = {**ready, **dict(zip(missing, drawn, strict=True))}
+        drawn = {name: workers.submit(experiment_section, result, name, lang) for name in missing}
+        # The decision page and the crosswalk: drawn here meanwhile, unless the run drew them.
+        overview = dict(result.report_overview if in_lang else {})
+        overview = overview or overview_section(result, lang)
+        sections = {**ready, **{name: future.result() for name, future in drawn.items()}}
     experiments = [sections[name] for name in names]
     source = Path(str(result.source.get("path", "table"))).name
-    plan = decision.plan(result)
     return {
         "lang": lang,
         "title": say("title", lang),
@@ -137,8 +150,7 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
             ("summary", say("nav_summary", lang)),
             ("appendix", say("nav_appendix", lang)),
         ],
-        "decision": _decision(result, plan, decision_words(plan, result, lang), lang),
-        "crosswalk": _crosswalk(result, plan, lang),
+        **overview,
         "experiments": experiments,
         "quality": _quality(result, lang),
         "method": _method(result, lang, sweep_options),
@@ -146,6 +158,19 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
         "footer": say(
             "footer", lang, version=__version__, seed=sweep_options.seed, created=created_text
         ),
+    }
+
+
+def overview_section(
+    result: RunResult, lang: str, plan: decision.Plan | None = None
+) -> dict[str, Any]:
+    """The decision page and the crosswalk of the segmentations, charts drawn; `plan` is
+    decision.plan(result) when at hand. A run has a worker draw it while it writes its data
+    files (RunResult.report_overview)."""
+    plan = decision.plan(result) if plan is None else plan
+    return {
+        "decision": _decision(result, plan, decision_words(plan, result, lang), lang),
+        "crosswalk": _crosswalk(result, plan, lang),
     }
 
 
@@ -212,11 +237,23 @@ def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, A
     }
 
 
-def experiment_section(result: RunResult, name: str, lang: str) -> dict[str, Any]:
+def experiment_section(
+    result: RunResult, name: str, lang: str, profiles_apart: bool = False
+) -> dict[str, Any]:
     """One experiment's part of the report, charts drawn; it needs no other experiment, so a
-    run can draw it while the next experiment computes (RunResult.report_sections)."""
+    run can draw it while the next experiment computes (RunResult.report_sections). With
+    `profiles_apart`, without the profile charts and the portfolio map: about half of the
+    drawing, which a run has another worker draw at the same time (profile_section)."""
     exp = result.experiments[name]
-    return ExperimentView(result, name, exp, lang, result.options.sweep).context()
+    view = ExperimentView(result, name, exp, lang, result.options.sweep)
+    return view.context() if profiles_apart else {**view.context(), **view.profiles()}
+
+
+def profile_section(result: RunResult, name: str, lang: str) -> dict[str, Any]:
+    """The part of an experiment's section that experiment_section leaves out with
+    `profiles_apart`."""
+    exp = result.experiments[name]
+    return ExperimentView(result, name, exp, lang, result.options.sweep).profiles()
 
 
 class ExperimentView:
@@ -249,6 +286,7 @@ class ExperimentView:
         self.sample = self._plot_sample()
         # A bank whose table has no product flags has no product profile and no offers.
         self.has_products = not exp.profile.products.empty
+        self.rules = experiment_rules(exp)
 
     def _set_aside_lead(self) -> str:
         """' 4.045 nasabah tanpa usia tercatat tidak masuk segmen mana pun.' for the columns
@@ -307,7 +345,16 @@ class ExperimentView:
     def space_text(self, algorithm: str | None = None) -> str:
         return space_words(self.exp, algorithm or self.algorithm, self.lang)
 
+    def profiles(self) -> dict[str, Any]:
+        """The profile charts and the portfolio map (and its table)."""
+        return {
+            "portfolio": self._portfolio(),
+            "profile_charts": [self._profile_heatmap()]
+            + ([self._product_heatmap()] if self.has_products else []),
+        }
+
     def context(self) -> dict[str, Any]:
+        """Everything but profiles()."""
         silhouettes, sampled_segments = self._silhouette_samples()
         coords, ratios, jittered = self._pca()
         explained = float(ratios.sum())
@@ -334,7 +381,6 @@ class ExperimentView:
             )
             + self._set_aside_lead(),
             "size_chart": self._size_chart(),
-            "portfolio": self._portfolio(),
             "narratives": [
                 (self.segments[n], self._insight_text("narratives", n)) for n in self.numbers
             ],
@@ -352,10 +398,10 @@ class ExperimentView:
                 self._silhouette_samples_chart(silhouettes, sampled_segments, shares["negative"]),
                 self._map_chart(coords, ratios, jittered),
             ],
-            "profile_charts": [self._profile_heatmap()]
-            + ([self._product_heatmap()] if self.has_products else []),
             "sizes_table": self._sizes_table(),
             "offers": self._offers() if self.has_products else None,
+            "rules": self._rules_summary(),
+            "rules_appendix": self._rules_appendix(),
             "limitations": self._limitations(shares, explained),
         }
 
@@ -396,6 +442,82 @@ class ExperimentView:
                 )
             )
         return cards
+
+    def _rules_summary(self) -> dict[str, Any] | None:
+        """The rules in plain words: each a sentence with its customers and agreement."""
+        if self.rules is None:
+            return None
+        fidelity = self.rules.fidelity
+        mark = rules_say("faithful_mark", self.lang).strip()
+        sentences = [
+            (self.segments[leaf.segment], text + (" " + mark if leaf.faithful else ""))
+            for leaf, text in zip(self.rules.leaves, self.rules.sentences(self.lang), strict=True)
+        ]
+        notes = [
+            self.t("rules_reliable", mark=mark, share=pct(FAITHFUL_AGREEMENT, self.lang)),
+            *rule_notes(self.rules, self.lang),
+        ]
+        if not fidelity.reached:
+            notes.append(self.t("rules_short"))
+        return {
+            "lead": self.t("rules_lead", overall=pct(fidelity.overall, self.lang)),
+            "sentences": sentences,
+            "notes": notes,
+        }
+
+    def _rules_appendix(self) -> dict[str, Any] | None:
+        """How the rules were fitted and measured: fidelity by depth, where they differ from
+        the model, which are reliable and which proven exact (what rules.sql uses)."""
+        if self.rules is None:
+            return None
+        fidelity = self.rules.fidelity
+        verdict = (
+            self.t("rules_depth_reached", depth=fidelity.depth)
+            if fidelity.reached
+            else self.t("rules_depth_not_reached", max_depth=MAX_DEPTH)
+        )
+        leaves = self.rules.leaves
+        paragraphs = [
+            self.t(
+                "rules_method_lead",
+                fit=num(fidelity.fit_rows, self.lang),
+                heldout=num(fidelity.heldout_rows, self.lang),
+                max_depth=MAX_DEPTH,
+                target=pct(TARGET_FIDELITY, self.lang),
+                verdict=verdict,
+            ),
+            self.t(
+                "rules_method_sql",
+                share=pct(FAITHFUL_AGREEMENT, self.lang),
+                min_heldout=FAITHFUL_MIN_HELDOUT,
+                faithful=sum(leaf.faithful for leaf in leaves),
+                exact=sum(self.rules.exact),
+                rules=len(leaves),
+            ),
+        ]
+        depths = Table(
+            self.headers("th_depth th_fidelity"),
+            [
+                [str(depth), pct(share, self.lang)]
+                for depth, share in sorted(fidelity.by_depth.items())
+            ],
+            [True, True],
+        )
+        numbers = range(1, self.rules.placement.k + 1)
+        by_segment = fidelity.by_segment
+        confusion = Table(
+            [self.t("th_model_segment")]
+            + [self.t("th_rules_segment", segment=self.t("segment", number=n)) for n in numbers]
+            + [self.t("th_segment_fidelity")],
+            [
+                [self.segments.get(n) or self.t("segment", number=n)]
+                + [num(cell, self.lang) for cell in row]
+                + [pct(by_segment[n], self.lang)]
+                for n, row in zip(numbers, fidelity.confusion, strict=True)
+            ],
+            [False] + [True] * (len(numbers) + 1),
+        )
+        return {"paragraphs": paragraphs, "depths": depths, "confusion": confusion}
 
     def _insight_text(self, kind: str, number: int) -> str:
         return str(getattr(self.insights, kind).get(self.lang, {}).get(number, ""))
@@ -446,9 +568,7 @@ class ExperimentView:
         """The portfolio map: where the experiment clusters 0/1 flags with few combinations,
         the combinations themselves, largest first, each with its segment."""
         features = list(self.exp.experiment.features)
-        table = combinations(
-            self.result.table.loc[self.exp.rows], features, self.exp.labels, self.schema
-        )
+        table = self.exp.combinations
         if table is None:
             return None
         held = int((table.share.cumsum() < PORTFOLIO_COVER).sum()) + 1

@@ -195,14 +195,14 @@ def money_compact(value: float, lang: str, currency: str = "IDR", unit: float = 
 def _money(value: float, lang: str, currency: str, unit: float, form: str) -> str:
     if not _finite(value):
         return f"{float(value)}"
-    amount = _significant(float(value) * unit, MONEY_DIGITS)
+    amount = significant(float(value) * unit, MONEY_DIGITS)
     text = format_compact_decimal(
         abs(amount), format_type=form, fraction_digits=MONEY_DIGITS - 1, locale=locale(lang)
     )
     return ("-" if amount < 0 else "") + currency_symbol(currency, lang) + text
 
 
-def _significant(value: float, digits: int) -> float:
+def significant(value: float, digits: int) -> float:
     """`value` rounded to `digits` significant digits (so babel's scale sees the rounded
     amount: 999.6 million is 1 billion, not 1,000 million)."""
     if value == 0:

@@ -71,6 +71,44 @@ TEXT: Catalogue = {
         "segment": "Segmen {number}",
         "card_size": "{size} nasabah · {share}",
         "card_offers": "Penawaran",
+        # rules: the manager's part
+        "rules_title": "Cara mengenali segmen",
+        "rules_lead": "Aturan sederhana yang menunjuk segmen dari data seorang nasabah; "
+        "setiap aturan bisa dicek pada catatannya. Aturan ini menempatkan {overall} nasabah "
+        "yang disisihkan untuk uji di segmen yang sama dengan model.",
+        "rules_reliable": "{mark} aturan yang cocok dengan model untuk sedikitnya {share} "
+        "nasabahnya.",
+        "rules_short": "Aturan sependek ini tidak menangkap segmen sepenuhnya. Penempatan yang "
+        "pasti ada di model yang disimpan bersama laporan ini, juga sebagai kueri basis data "
+        "(rules.sql).",
+        # rules: the appendix
+        "rules_method_title": "Aturan segmen dan SQL",
+        "rules_method_lead": "Pohon keputusan dangkal (CART, scikit-learn) belajar menebak "
+        "segmen model dari variabel pengelompokan dalam satuan aslinya; dilatih pada {fit} "
+        "nasabah dan diukur pada {heldout} nasabah lain yang disisihkan (fidelity: porsi "
+        "nasabah uji yang ditempatkan di segmen yang sama dengan model). Kedalamannya yang "
+        "terkecil dari 1 sampai {max_depth} dengan fidelity {target} atau lebih; {verdict} "
+        "Setiap ambang digeser ke angka bulat di celah yang sama antara dua nilai teramati, "
+        "dan fidelity diukur dengan ambang bulat itu. Nilai kosong dihitung sebagai nilai "
+        "isian model.",
+        "rules_depth_reached": "kedalaman {depth} mencapainya.",
+        "rules_depth_not_reached": "tidak tercapai dalam kedalaman {max_depth}, jadi kedalaman "
+        "{max_depth} dipakai.",
+        "rules_method_sql": "Aturan andal: kecocokan sedikitnya {share} pada sedikitnya "
+        "{min_heldout} nasabah uji ({faithful} dari {rules} aturan). Aturan terbukti tepat: "
+        "untuk setiap nilai yang lolos validasi di dalam kotak aturan, pusat segmennya yang "
+        "terdekat (selisih jarak adalah jumlah suku per variabel, terkecil di ujung interval; "
+        "kotak berisi sedikit titik ditempatkan satu per satu seperti segmentasi assign) "
+        "({exact} dari {rules} aturan). rules.sql memakai aturan yang terbukti tepat lebih "
+        "dulu, lalu jarak ke setiap pusat dalam ruang fitur model, sehingga memberi setiap "
+        "baris segmen yang sama dengan segmentasi assign.",
+        "rules_depths": "Fidelity per kedalaman",
+        "rules_confusion": "Di mana aturan berbeda dari model (nasabah uji)",
+        "th_depth": "kedalaman",
+        "th_fidelity": "fidelity",
+        "th_model_segment": "segmen menurut model",
+        "th_rules_segment": "aturan: {segment}",
+        "th_segment_fidelity": "fidelity segmen",
         "offer_line_segment": "Tawarkan {product} ke {non_owners} nasabah yang belum punya: "
         "{rate} nasabah segmen ini memilikinya (semua nasabah {overall}); pada nasabah uji yang "
         "disisihkan, {heldout_rate} di segmen ini dan {heldout_rest} di luar segmen.",
@@ -441,6 +479,43 @@ TEXT: Catalogue = {
         "segment": "Segment {number}",
         "card_size": "{size} customers · {share}",
         "card_offers": "Offers",
+        # rules: the manager's part
+        "rules_title": "How to recognise the segments",
+        "rules_lead": "Simple rules that point to a customer's segment from their data; each "
+        "can be checked against a customer's record. They place {overall} of the customers "
+        "held out for testing in the same segment as the model.",
+        "rules_reliable": "{mark} a rule the model agrees with for at least {share} of its "
+        "customers.",
+        "rules_short": "Rules this short do not capture the segments fully. The exact "
+        "placement is in the model saved with this report, also as a database query "
+        "(rules.sql).",
+        # rules: the appendix
+        "rules_method_title": "Segment rules and SQL",
+        "rules_method_lead": "A shallow decision tree (CART, scikit-learn) learns to predict "
+        "the model's segment from the clustering variables in their own units; fitted on "
+        "{fit} customers and measured on {heldout} others held out (fidelity: the share of "
+        "test customers placed in the model's segment). Its depth is the smallest from 1 to "
+        "{max_depth} with a fidelity of {target} or more; {verdict} Each threshold is moved "
+        "to a round number in the same gap between two observed values, and fidelity is "
+        "measured with the round thresholds. Missing values count as the model's fill values.",
+        "rules_depth_reached": "depth {depth} reaches it.",
+        "rules_depth_not_reached": "not reached within depth {max_depth}, so depth "
+        "{max_depth} is used.",
+        "rules_method_sql": "Reliable rules: an agreement of at least {share} on at least "
+        "{min_heldout} test customers ({faithful} of {rules} rules). Rules proven exact: for "
+        "every value validation lets through in the rule's box, the segment's centre is the "
+        "nearest (the difference of distances is a sum of one term per variable, smallest at "
+        "an end of its interval; boxes of few points are placed point by point as segmentasi "
+        "assign does) ({exact} of {rules} rules). rules.sql applies the rules proven exact "
+        "first, then the distance to each centre in the model's feature space, so it gives "
+        "every row the same segment as segmentasi assign.",
+        "rules_depths": "Fidelity by depth",
+        "rules_confusion": "Where the rules differ from the model (test customers)",
+        "th_depth": "depth",
+        "th_fidelity": "fidelity",
+        "th_model_segment": "segment by the model",
+        "th_rules_segment": "rules: {segment}",
+        "th_segment_fidelity": "segment fidelity",
         "offer_line_segment": "Offer {product} to the {non_owners} who do not have it: {rate} "
         "of this segment own one (all customers {overall}); among held-out test customers, "
         "{heldout_rate} in this segment and {heldout_rest} outside it.",
