@@ -119,8 +119,11 @@ def cli_in_child(*args: object, env: Mapping[str, str] = {}) -> subprocess.Compl
 def cli_in_process(*args: object, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
     """`segmentasi ARGS` through segmentasi.cli.main in this process, with the variables `env`
     added to the environment for the call, and without a child's start-up: its exit code (as
-    the installed command maps it) and what it printed on stdout and stderr."""
-    from segmentasi.cli import main
+    the installed command maps it) and what it printed on stdout and stderr.
+
+    Its consoles are made anew on the captured streams, as a child's are on its pipes: no
+    terminal, so no colours, even when pytest runs with -s in a terminal."""
+    from segmentasi import cli
 
     argv = ["segmentasi", *map(str, args)]
     out, err = io.StringIO(), io.StringIO()
@@ -129,9 +132,11 @@ def cli_in_process(*args: object, env: Mapping[str, str] = {}) -> subprocess.Com
         mock.patch.dict(os.environ, env),
         redirect_stdout(out),
         redirect_stderr(err),
+        mock.patch.object(cli, "out_console", cli.DataConsole()),
+        mock.patch.object(cli, "err_console", cli.DataConsole(stderr=True)),
     ):
         try:
-            main()
+            cli.main()
             code: int | str | None = 0
         except SystemExit as done:
             code = done.code
