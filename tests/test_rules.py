@@ -8,7 +8,6 @@ import json
 import math
 import re
 import sqlite3
-import sys
 
 import duckdb
 import numpy as np
@@ -16,12 +15,13 @@ import pandas as pd
 import pytest
 
 from segmentasi import SweepOptions, UserError, load_model, read_table, run
-from segmentasi.cli import main
 from segmentasi.features import FeatureSpace
 from segmentasi.model import MODEL_FILE, ModelError, SavedModel, _payload_digest
 from segmentasi.rules import Condition, readable_between
 from segmentasi.schema import schema_from_dict
 from segmentasi.text.rules import condition_text
+
+from .conftest import cli_in_process
 
 HOSTILE = '"; DROP TABLE x; --'
 
@@ -416,15 +416,6 @@ def test_malformed_rules_in_a_sealed_file_are_refused_by_key_path(age, tmp_path,
 # --- the command -------------------------------------------------------------------------------
 
 
-def cli_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """The command line's entry point in this process: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["segmentasi", *map(str, args)])
-    with pytest.raises(SystemExit) as stop:
-        main()
-    captured = capsys.readouterr()
-    return stop.value.code, captured.out, captured.err
-
-
 @pytest.fixture
 def run_like(age, tmp_path):
     """A folder shaped like a run folder: a manifest and one experiment's model."""
@@ -436,17 +427,15 @@ def run_like(age, tmp_path):
     return folder
 
 
-def test_the_command_prints_rules_and_writes_sql(run_like, monkeypatch, capsys, tmp_path):
-    code, out, _ = cli_in_process(monkeypatch, capsys, "rules", run_like / "people", "--lang", "en")
-    assert code == 0 and "Age (Umur) 46 years or more → Segment 2 “Older”" in out
+def test_the_command_prints_rules_and_writes_sql(run_like, tmp_path):
+    done = cli_in_process("rules", run_like / "people", "--lang", "en")
+    assert done.returncode == 0 and "Age (Umur) 46 years or more → Segment 2 “Older”" in done.stdout
     target = tmp_path / "rules.sql"
-    code, _, _ = cli_in_process(
-        monkeypatch,
-        capsys,
+    done = cli_in_process(
         *("rules", run_like, "--experiment", "people", "--sql", "--dialect", "spark"),
         *("--out", target),
     )
-    assert code == 0 and "Dialect: spark" in target.read_text(encoding="utf-8")
+    assert done.returncode == 0 and "Dialect: spark" in target.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -457,17 +446,17 @@ def test_the_command_prints_rules_and_writes_sql(run_like, monkeypatch, capsys, 
         (("--use", "all"), "--use must be one of exact, faithful"),
     ],
 )
-def test_bad_options_exit_2_with_a_message(run_like, monkeypatch, capsys, arguments, message):
-    code, _, err = cli_in_process(monkeypatch, capsys, "rules", run_like, *arguments)
-    assert code == 2 and re.search(message, " ".join(err.split()))
+def test_bad_options_exit_2_with_a_message(run_like, arguments, message):
+    done = cli_in_process("rules", run_like, *arguments)
+    assert done.returncode == 2 and re.search(message, " ".join(done.stderr.split()))
 
 
-def test_a_folder_without_models_exits_2(tmp_path, monkeypatch, capsys):
-    code, _, err = cli_in_process(monkeypatch, capsys, "rules", tmp_path)
-    assert code == 2 and "is a folder without a segmentation.model" in err
+def test_a_folder_without_models_exits_2(tmp_path):
+    done = cli_in_process("rules", tmp_path)
+    assert done.returncode == 2 and "is a folder without a segmentation.model" in done.stderr
     (tmp_path / "manifest.json").write_text("{}")
-    code, _, err = cli_in_process(monkeypatch, capsys, "rules", tmp_path)
-    assert code == 2 and "not a run folder made by `segmentasi run`" in err
+    done = cli_in_process("rules", tmp_path)
+    assert done.returncode == 2 and "not a run folder made by `segmentasi run`" in done.stderr
 
 
 # --- the real table -------------------------------------------------------------------------
