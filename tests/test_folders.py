@@ -404,12 +404,10 @@ def test_a_stop_signal_while_the_folder_is_written_removes_the_staging_folder(tm
     def fill(folder: Path) -> None:
         (folder / "segments.csv").write_text("half")
         os.kill(os.getpid(), getattr(signal, stop))
-        time.sleep(10)  # the signal's exception ends this at once
+        pytest.fail("the signal's exception did not end the writing at once")
 
-    started = time.monotonic()
     with _stop_signals_interrupt(), pytest.raises(Interrupted) as stopped:
         write_folder_atomically(tmp_path / "run", fill)
-    assert time.monotonic() - started < 5
     assert str(stopped.value) == stop
     assert list(tmp_path.iterdir()) == []  # neither the staging folder nor the lock file
 
