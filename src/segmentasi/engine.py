@@ -1,37 +1,91 @@
 """The engine seam: the steps of a run that touch every row, in one small class.
 
-Reading the table, validating it, encoding features (a FeatureSpace fitted, the matrix made),
-fitting the sweep's models, assigning rows to centres, scoring silhouettes and profiling
-segments go through an Engine; the rest (the k rule, the profiles' wording, the report, the
-saved-model format) is shared. It is here for a second engine, Apache Spark, that runs these
-steps where a large table lives.
+Reading the table, validating and filtering it, encoding features (a FeatureSpace fitted, the
+matrix made), fitting the sweep's models, assigning rows to centres, scoring silhouettes and
+profiling segments go through an Engine; the rest (the k rule, the profiles' wording, the
+report, the saved-model format) is shared.
 
 `Engine` itself runs every step in this process (and its workers) on pandas and numpy: it is the
-default engine (IN_PROCESS) and declares the seam once. Another engine subclasses it and
-overrides each step, and must give the same results for the same input and seed: a run folder
-must not depend on where it was computed. An engine is sent to worker processes with each task,
-so it must pickle.
+default engine (IN_PROCESS) and declares the seam once. It holds every row in memory: `load`
+returns the whole table and each Space's X is every row.
+
+A distributed engine (segmentasi.spark.SparkEngine) keeps every row where it lives: its `load`
+returns a uniform sample of the table (at most its `driver_rows`, all rows when the table is that
+small) for the steps that read a sample anyway (stability, diagnostics, rules, the report's
+per-customer charts), and `all_rows` gives each Space a handle to every row, on which it fits,
+scores and sizes the segments. It must give the same results as this engine for the same input
+and seed, up to the sampling it states. The in-process engine is sent to worker processes with
+each task, so it pickles; an engine that cannot (`parallel_workers` False) runs with none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import files
 from .algorithms import Clustering, assign, fit_sweep
+from .errors import InputError
 from .features import FeatureSpace
+from .filters import FilterError, filter_rows
 from .metrics import silhouette_rows
 from .profile import Profile, profile
 from .schema import Experiment, Schema
 from .validation import validate
 
 
+@dataclass(frozen=True)
+class Space:
+    """The matrix an algorithm clusters on and the distance it uses there; `rows`: the engine's
+    handle to every row of it when X holds a sample (None: X is every row)."""
+
+    X: np.ndarray
+    metric: str
+    name: str
+    rows: Any = None
+
+    @property
+    def size(self) -> int:
+        """Rows of the whole table in this space (the handle's `rows` when X is a sample)."""
+        return len(self.X) if self.rows is None else int(self.rows.rows)
+
+
 class Engine:
     """The steps that touch every row, run in this process; see the module docstring."""
+
+    name = "in-process"
+    parallel_workers = True
+
+    def load(
+        self,
+        data: pd.DataFrame | str | Path,
+        schema: Schema,
+        *,
+        allow_extra: bool,
+        where: str | None,
+        decimal: str,
+    ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """The table read, validated and filtered, and where it came from (a DataFrame is used
+        as it is); `decimal` as in run."""
+        if isinstance(data, pd.DataFrame):
+            raw, source = data, {"path": "DataFrame", "rows": len(data)}
+        else:
+            path = Path(data)
+            raw = self.read(path, decimal)
+            source = {"path": str(path), "sha256": files.file_sha256(path), "rows": len(raw)}
+        table = self.validate(
+            raw,
+            schema,
+            allow_extra=allow_extra,
+            source=source.get("path", "table"),
+            decimal=None if decimal == "auto" else decimal,
+        )
+        return (filtered(table, where) if where else table), source
 
     def read(self, path: Path, decimal: str) -> pd.DataFrame:
         """The raw table in the file at `path`, cells as text."""
@@ -62,18 +116,23 @@ class Engine:
         space = FeatureSpace(schema, experiment, encoding=encoding, missing=missing).fit(table)
         return space, space.transform(table)
 
+    def all_rows(self, space: FeatureSpace, drop_missing: bool) -> Any:
+        """A handle to every row of the table in `space` (rows without a value the space sets
+        aside left out; with `drop_missing`, rows missing a feature too), for Space.rows;
+        None here, where X is every row."""
+        return None
+
     def fit(
         self,
-        X: np.ndarray,
+        space: Space,
         ks: Sequence[int],
         algorithm: str,
         *,
-        metric: str,
         seed: int,
         n_init: int | None = None,
     ) -> list[Clustering]:
-        """One clustering of every row per k."""
-        return fit_sweep(X, ks, algorithm, metric=metric, seed=seed, n_init=n_init)
+        """One clustering per k, of every row; labels are those of space.X's rows."""
+        return fit_sweep(space.X, ks, algorithm, metric=space.metric, seed=seed, n_init=n_init)
 
     def assign(
         self, X: np.ndarray, centers: np.ndarray, metric: str
@@ -82,20 +141,27 @@ class Engine:
         return assign(X, centers, metric)
 
     def silhouettes(
-        self,
-        X: np.ndarray,
-        labelings: Sequence[np.ndarray],
-        metric: str,
-        *,
-        sample_size: int,
-        seed: int,
+        self, space: Space, fits: Sequence[Clustering], *, sample_size: int, seed: int
     ) -> tuple[np.ndarray | None, np.ndarray]:
-        """Per-row silhouettes of each labeling: rows scored (None: all), values."""
-        return silhouette_rows(X, labelings, metric, sample_size=sample_size, seed=seed)
+        """Per-row silhouettes of each fit against every row: rows of space.X scored (None:
+        all), values. `sample_size` rows are scored when it is below the number of rows."""
+        labelings = [fit.labels for fit in fits]
+        return silhouette_rows(space.X, labelings, space.metric, sample_size=sample_size, seed=seed)
 
-    def profile(self, table: pd.DataFrame, labels: np.ndarray, schema: Schema) -> Profile:
-        """The segments' sizes and profiles."""
-        return profile(table, labels, schema)
+    def profile(self, table: pd.DataFrame, fit: Clustering, schema: Schema) -> Profile:
+        """The segments' sizes and profiles; `table` holds the rows fit.labels label."""
+        return profile(table, fit.labels, schema)
+
+
+def filtered(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    """The rows of `table` the --where filter keeps; FilterError or InputError when none."""
+    try:
+        kept = filter_rows(table, where)
+    except FilterError as exc:
+        raise FilterError(f"--where is not a valid filter: {exc}") from None
+    if kept.empty:
+        raise InputError(f"--where {where!r} keeps no rows")
+    return kept
 
 
 IN_PROCESS = Engine()

@@ -23,9 +23,6 @@ import pandas as pd
 
 from .decision import Plan, plan
 from .engine import IN_PROCESS, Engine
-from .errors import InputError
-from .files import file_sha256
-from .filters import FilterError, filter_rows
 from .outputs import reserve_folder
 from .parallel import Workers, default_workers
 from .pipeline import experiment_results
@@ -80,7 +77,9 @@ def run(
         names = experiments or list(schema.experiments)
         for name in names:  # an unknown experiment is refused before the table is read
             schema.experiment(name)
-        table, source = _checked_table(engine, data, schema, allow_extra_columns, where, decimal)
+        table, source = engine.load(
+            data, schema, allow_extra=allow_extra_columns, where=where, decimal=decimal
+        )
         quality = assess(table, schema)
         timings = {"validate_s": time.perf_counter() - started}
         run_options = RunOptions(
@@ -90,7 +89,7 @@ def run(
             options or SweepOptions(),
             allow_extra_columns,
             lang,
-            default_workers(len(table)) if workers is None else workers,
+            _workers(engine, len(table), workers),
         )
         # The report's modules (matplotlib among them) load with the first run, not with
         # `import segmentasi`; before the workers fork, so that they inherit them.
@@ -205,40 +204,12 @@ def save(result: RunResult, out: str | Path, overwrite: bool = False) -> Path:
     return write_run_folder(result, out, overwrite)
 
 
-def _checked_table(
-    engine: Engine,
-    data: pd.DataFrame | str | Path,
-    schema: Schema,
-    allow_extra_columns: bool,
-    where: str | None,
-    decimal: str,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The table read, validated and filtered, and where it came from (a DataFrame is used as
-    it is)."""
-    if isinstance(data, pd.DataFrame):
-        raw, source = data, {"path": "DataFrame", "rows": len(data)}
-    else:
-        path = Path(data)
-        raw = engine.read(path, decimal)
-        source = {"path": str(path), "sha256": file_sha256(path), "rows": len(raw)}
-    table = engine.validate(
-        raw,
-        schema,
-        allow_extra=allow_extra_columns,
-        source=source.get("path", "table"),
-        decimal=None if decimal == "auto" else decimal,
-    )
-    return (_filter(table, where) if where else table), source
-
-
-def _filter(table: pd.DataFrame, where: str) -> pd.DataFrame:
-    try:
-        kept = filter_rows(table, where)
-    except FilterError as exc:
-        raise FilterError(f"--where is not a valid filter: {exc}") from None
-    if kept.empty:
-        raise InputError(f"--where {where!r} keeps no rows")
-    return kept
+def _workers(engine: Engine, rows: int, asked: int | None) -> int:
+    """Worker processes for the run: as asked (default: one per core on large tables), none
+    with an engine that does not pickle to them."""
+    if not engine.parallel_workers:
+        return 1
+    return default_workers(rows) if asked is None else asked
 
 
 def _results(futures: dict[str, Future[T]]) -> dict[str, T]:

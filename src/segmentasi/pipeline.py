@@ -18,7 +18,7 @@ import pandas as pd
 
 from .algorithms import Clustering, distinct_row_count
 from .diagnostics import diagnose_experiment, feature_groups, start_null_references
-from .engine import IN_PROCESS, Engine
+from .engine import IN_PROCESS, Engine, Space
 from .errors import InputError
 from .features import FeatureSpace
 from .narrative import Insights, build_insights
@@ -28,7 +28,7 @@ from .quality import Finding, Handling, apply_handling
 from .results import ExperimentResult, RunOptions
 from .rules import Placement, Surrogate, fit_rules
 from .schema import Experiment, Schema
-from .sweep import Progress, Space, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
+from .sweep import Progress, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
 
 
 def compute(
@@ -158,13 +158,17 @@ def _prepare(
         if filled.get(enc.column)
     ]
     spaces = {"kmeans": standard, "kmedoids": standard}
+    drop_missing = handling.missing == "drop"
+    every_row = engine.all_rows(standard, drop_missing)
     sweep_spaces = {
-        "kmeans": Space(X, "euclidean", "standard"),
-        "kmedoids": Space(X, experiment.metric, "standard"),
+        "kmeans": Space(X, "euclidean", "standard", every_row),
+        "kmedoids": Space(X, experiment.metric, "standard", every_row),
     }
     if gower is not None:
         spaces["kmedoids"] = gower
-        sweep_spaces["kmedoids"] = Space(gower_X, gower.metric, "gower")
+        sweep_spaces["kmedoids"] = Space(
+            gower_X, gower.metric, "gower", engine.all_rows(gower, drop_missing)
+        )
     # The algorithms usually share one matrix: count its rows once (0.6 s at 1,000,000 rows).
     matrices = {id(space.X): space.X for space in sweep_spaces.values()}
     distinct = min(distinct_row_count(matrix) for matrix in matrices.values())
@@ -309,7 +313,7 @@ def _profile_and_insights(
     space: FeatureSpace,
     seed: int,
 ) -> tuple[Profile, Insights]:
-    segment_profile = engine.profile(used, fit.labels, schema)
+    segment_profile = engine.profile(used, fit, schema)
     return segment_profile, build_insights(
         used, schema, experiment, segment_profile, fit, space, seed
     )

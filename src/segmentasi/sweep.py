@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .algorithms import Clustering
-from .engine import IN_PROCESS, Engine
+from .engine import IN_PROCESS, Engine, Space
 from .errors import InputError
 from .metrics import (
     calinski_harabasz,
@@ -69,15 +69,6 @@ class SweepOptions:
             raise InputError(
                 f"the target silhouette must be between -1 and 1, not {self.target_silhouette}"
             )
-
-
-@dataclass(frozen=True)
-class Space:
-    """The matrix an algorithm clusters on and the distance it uses there."""
-
-    X: np.ndarray
-    metric: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -213,7 +204,7 @@ def run_sweep(
         for fit, (db, ch) in zip(fitted[algorithm], separation[algorithm], strict=True):
             fits[(algorithm, fit.k)] = fit
             score = scores[(algorithm, fit.k)]
-            shares = np.bincount(fit.labels, minlength=fit.k) / len(fit.labels)
+            shares = fit.shares
             rows.append(
                 {
                     "algorithm": algorithm,
@@ -267,7 +258,7 @@ def _fit_algorithm(
     """Every k of one algorithm: the fits, the seconds per fit, and each fit's Davies-Bouldin
     and Calinski-Harabasz indices (computed here, in the worker, off the main process)."""
     started = time.perf_counter()
-    fits = engine.fit(space.X, options.ks, algorithm, metric=space.metric, seed=options.seed)
+    fits = engine.fit(space, options.ks, algorithm, seed=options.seed)
     seconds = (time.perf_counter() - started) / len(options.ks)
     separation = [
         (davies_bouldin(space.X, fit.labels), calinski_harabasz(space.X, fit.labels))
@@ -298,12 +289,11 @@ def _silhouettes(
     """Per-row silhouettes of fits on one space in one pass (one algorithm's, or those of every
     algorithm sharing the space): (rows scored or None for all, one array per fit). Exact up to
     silhouette_exact_max_rows rows, sampled above."""
-    exact = len(space.X) <= options.silhouette_exact_max_rows
+    exact = space.size <= options.silhouette_exact_max_rows
     rows, samples = engine.silhouettes(
-        space.X,
-        [fit.labels for fit in fits],
-        space.metric,
-        sample_size=len(space.X) if exact else options.silhouette_sample,
+        space,
+        fits,
+        sample_size=space.size if exact else options.silhouette_sample,
         seed=options.seed,
     )
     return rows, list(samples)
@@ -329,13 +319,11 @@ def stability(
     evaluation = space.X[rng.choice(n, size=size, replace=False)]
     labelings: dict[int, list[np.ndarray]] = {k: [] for k in ks}
     for run in range(options.stability_runs):
-        sample = space.X[rng.choice(n, size=size, replace=False)]
+        sample = Space(space.X[rng.choice(n, size=size, replace=False)], space.metric, space.name)
         try:
             # 10 K-Means restarts, not the hundreds used on few distinct rows: a cheap and,
             # if anything, pessimistic estimate of how reproducible the segments are.
-            fitted = engine.fit(
-                sample, ks, algorithm, metric=space.metric, seed=options.seed + run + 1, n_init=10
-            )
+            fitted = engine.fit(sample, ks, algorithm, seed=options.seed + run + 1, n_init=10)
         except ValueError:  # a subsample with fewer distinct rows than k
             return result
         for fit in fitted:

@@ -37,6 +37,15 @@ class Clustering:
     # K-Medoids on few distinct rows: the order that breaks ties between equidistant medoids
     # was chosen by the silhouette (the report discloses it).
     tie_order_by_silhouette: bool = False
+    # Customers per cluster over the whole table, when `labels` are those of a sample of it (an
+    # engine that keeps the rows elsewhere); None: labels are every row's.
+    sizes: np.ndarray | None = None
+
+    @property
+    def shares(self) -> np.ndarray:
+        """Each cluster's share of the table's customers."""
+        counts = np.bincount(self.labels, minlength=self.k) if self.sizes is None else self.sizes
+        return counts / counts.sum()
 
 
 def assign(
