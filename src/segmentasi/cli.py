@@ -39,6 +39,8 @@ from .campaign import (
 from .campaign_folder import check_split_outputs, save_measurement, write_split_call_list
 from .config import base_schema_for, load_config, reproduction_note
 from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
+from .engine import Engine
+from .engines import make_engine
 from .errors import InputError, UserError, printable
 from .infer import infer_schema
 from .job import run
@@ -75,7 +77,7 @@ from .text.findings import describe
 from .text.numbers import num, pct
 from .track import track
 from .tracking_folder import save_tracking
-from .validation import ValidationError, validate
+from .validation import ValidationError
 
 if TYPE_CHECKING:
     from .search import SearchRun
@@ -124,6 +126,40 @@ DecimalOption = Annotated[
     typer.Option(
         "--decimal",
         help="Decimal mark of numbers in a text table: auto (detect it), '.' or ','.",
+    ),
+]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where the steps that touch every row run: in-process (default) or spark "
+        "(Apache Spark; pip install 'segmentasi[spark]').",
+    ),
+]
+SparkMasterOption = Annotated[
+    str,
+    typer.Option(
+        "--spark-master", help="Spark master: local[*] (default), spark://HOST:7077, yarn, ..."
+    ),
+]
+SparkConfOption = Annotated[
+    list[str] | None,
+    typer.Option("--spark-conf", help="A Spark setting key=value (repeatable)."),
+]
+TableOption = Annotated[
+    str | None,
+    typer.Option(
+        "--table",
+        help="Read this table of the Spark catalog (Hive, JDBC, ...) instead of DATA "
+        "(--engine spark).",
+    ),
+]
+DataArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="Customer table: .csv, .parquet or .xlsx; with --engine spark also a Parquet or "
+        "CSV directory or URI Spark reads (hdfs://, s3a://, ...).",
+        show_default=False,
     ),
 ]
 # One default language for every command: Bahasa Indonesia, or SEGMENTASI_LANG once for all.
@@ -283,7 +319,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 @app.command("validate")
 def validate_command(
-    data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
+    data: DataArgument = None,
     schema: SchemaOption = None,
     lang: Annotated[
         str | None,
@@ -293,6 +329,10 @@ def validate_command(
         bool, typer.Option(help="Ignore columns the schema does not declare.")
     ] = False,
     decimal: DecimalOption = "auto",
+    engine: EngineOption = "in-process",
+    spark_master: SparkMasterOption = "local[*]",
+    spark_conf: SparkConfOption = None,
+    table: TableOption = None,
 ) -> None:
     """Check a table against the schema and print its data-quality report.
 
@@ -300,16 +340,24 @@ def validate_command(
     """
     lang = _lang(lang)
     loaded = load_schema(schema)
-    table, _ = validate(
-        files.read_table(data, decimal), loaded, allow_extra=allow_extra_columns, source=str(data)
+    chosen, source = _engine_and_source(data, table, engine, spark_master, spark_conf)
+    with _closing(chosen):
+        table_read, read_from = chosen.load(
+            source, loaded, allow_extra=allow_extra_columns, where=None, decimal=decimal
+        )
+    report = assess(table_read, loaded)
+    data = read_from.get("table", read_from.get("path"))
+    sampled = (
+        f" (the report below reads a sample of {report.rows:,})"
+        if read_from["rows"] > report.rows
+        else ""
     )
-    report = assess(table, loaded)
     out_console.print(
         _styled(
             str(data),
             "bold green",
-            f": {report.rows:,} rows, all "
-            f"{len(report.columns)} columns valid for schema '{loaded.name}'.",
+            f": {read_from['rows']:,} rows, all "
+            f"{len(report.columns)} columns valid for schema '{loaded.name}'{sampled}.",
         )
     )
     summary = Table("column", "role", "missing", "range / levels", title="Columns")
@@ -329,7 +377,7 @@ def validate_command(
 
 @app.command("run")
 def run_command(
-    data: Annotated[Path, typer.Argument(help="Customer table: .csv, .parquet or .xlsx.")],
+    data: DataArgument = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder to create.")] = Path(
         "runs/latest"
     ),
@@ -397,6 +445,10 @@ def run_command(
         ),
     ] = None,
     decimal: DecimalOption = "auto",
+    engine: EngineOption = "in-process",
+    spark_master: SparkMasterOption = "local[*]",
+    spark_conf: SparkConfOption = None,
+    table: TableOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Segment a customer table: k-sweep with K-Means and K-Medoids, profiles, run folder.
@@ -419,28 +471,63 @@ def run_command(
         experiment, options = [refined.experiment], refined.sweep_options()
     handling = Handling(missing=missing, duplicate_ids=duplicate_ids)
     lang = _lang(lang)
-    result = _run_and_summarise(
-        data,
-        quiet,
-        schema=schema,
-        experiments=experiment or None,
-        options=options,
-        handling=handling,
-        where=where,
-        allow_extra_columns=allow_extra_columns,
-        lang=lang,
-        workers=workers,
-        out=out,
-        overwrite=overwrite,
-        decimal=decimal,
-    )
+    chosen, source = _engine_and_source(data, table, engine, spark_master, spark_conf)
+    with _closing(chosen):
+        result = _run_and_summarise(
+            source,
+            quiet,
+            engine=chosen,
+            schema=schema,
+            experiments=experiment or None,
+            options=options,
+            handling=handling,
+            where=where,
+            allow_extra_columns=allow_extra_columns,
+            lang=lang,
+            workers=workers,
+            out=out,
+            overwrite=overwrite,
+            decimal=decimal,
+        )
     note = reproduction_note(refined, result) if refined is not None else None
     if note:
         out_console.print(note, highlight=False)
     _print_paths(out.resolve())
 
 
-def _run_and_summarise(data: Path | pd.DataFrame, quiet: bool, **arguments: Any) -> RunResult:
+def _engine_and_source(
+    data: str | None,
+    table: str | None,
+    engine: str,
+    spark_master: str,
+    spark_conf: list[str] | None,
+) -> tuple[Engine, Any]:
+    """The engine the options name, and what it reads: DATA, or the catalog table --table."""
+    chosen = make_engine(engine, spark_master=spark_master, spark_conf=spark_conf or ())
+    if table is not None:
+        if data is not None:
+            raise InputError("give either DATA or --table, not both")
+        if engine != "spark":
+            raise InputError("--table reads a table of the Spark catalog: add --engine spark")
+        from .spark.engine import CatalogTable
+
+        return chosen, CatalogTable(table)
+    if data is None:
+        raise InputError("missing DATA: the customer table to read (or --table with Spark)")
+    # A URI Spark reads (hdfs://, s3a://) is kept as text: a Path would fold its '//'.
+    return chosen, data if engine == "spark" and "://" in data else Path(data)
+
+
+@contextmanager
+def _closing(engine: Engine) -> Iterator[Engine]:
+    """`engine`, closed (a Spark session stopped) when the block ends."""
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def _run_and_summarise(data: Any, quiet: bool, **arguments: Any) -> RunResult:
     """segmentasi.run with a progress bar, then the sweep's summary (unless quiet)."""
     with _progress(quiet) as progress:
         result = run(data, progress=progress, **arguments)

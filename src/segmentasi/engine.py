@@ -152,6 +152,13 @@ class Engine:
         """The segments' sizes and profiles; `table` holds the rows fit.labels label."""
         return profile(table, fit.labels, schema)
 
+    def close(self) -> None:
+        """Release what the engine holds (nothing here)."""
+
+    def write_every_row(self, result: Any, folder: Path) -> None:
+        """Every customer's segments, where the engine keeps the rows, into the run folder being
+        written; nothing here: segments.csv holds every row (run_folder.py)."""
+
 
 def filtered(table: pd.DataFrame, where: str) -> pd.DataFrame:
     """The rows of `table` the --where filter keeps; FilterError or InputError when none."""

@@ -131,6 +131,7 @@ def run(
             with staged_run_folder(computed, out, overwrite) as folder:
                 # while the workers draw the charts
                 planned = write_data_files(computed, folder, decided)
+                engine.write_every_row(computed, folder)
                 report_template()  # compiled meanwhile too
                 write_deck(computed, folder, planned, drawn.slide_charts())
                 finished = drawn.finished(computed, started)

@@ -1,0 +1,34 @@
+"""The engines a run can use, by name: the in-process one (engine.py) and Apache Spark's
+(spark/engine.py, loaded only when asked for, with pyspark)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .engine import IN_PROCESS, Engine
+from .errors import InputError
+
+ENGINES = ("in-process", "spark")
+
+
+def make_engine(
+    name: str, *, spark_master: str = "local[*]", spark_conf: Sequence[str] = ()
+) -> Engine:
+    """The engine called `name` (ENGINES); the Spark one on `spark_master` with `spark_conf`
+    settings given as key=value."""
+    if name not in ENGINES:
+        raise InputError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
+    if name == "in-process":
+        if spark_master != "local[*]" or spark_conf:
+            raise InputError("--spark-master and --spark-conf need --engine spark")
+        return IN_PROCESS
+    from .spark.engine import SparkEngine  # pyspark loads only for this engine
+
+    return SparkEngine(spark_master, dict(_setting(item) for item in spark_conf))
+
+
+def _setting(item: str) -> tuple[str, str]:
+    key, equals, value = item.partition("=")
+    if not equals or not key.strip():
+        raise InputError(f"--spark-conf takes key=value, got {item!r}")
+    return key.strip(), value

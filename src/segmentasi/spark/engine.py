@@ -1,0 +1,252 @@
+"""The Apache Spark engine: a run's row-wide steps where a large table lives.
+
+SparkEngine implements the seam of engine.py on a Spark cluster (or `local[*]`). Every row stays
+in Spark: it is read and validated there (spark/read.py, spark/validate.py), encoded there by the
+run's own FeatureSpace (applied to each partition, so the features are the in-process engine's
+to the bit), and the sweep's models are fitted (spark/kmeans.py, spark/clara.py), scored
+(spark/silhouette.py) and sized over every row there. The driver holds a uniform sample of at
+most `driver_rows` customers (every customer when the table is that small) for the steps that
+work on a sample in-process too: stability, diagnostics, rules, the profiles' percentiles, the
+report's per-customer charts. Every customer's segment is written by Spark as Parquet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..algorithms import Clustering, assign
+from ..engine import Engine, Space
+from ..features import FeatureSpace
+from ..profile import Profile
+from ..schema import Schema
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from ..results import RunResult
+    from .rows import EncodedRows, Fitted
+    from .validate import ValidatedFrame
+
+DRIVER_ROWS = 200_000  # customers held on the driver for the steps that read a sample
+KMEANS_SEEDS = 3  # k-means|| runs per k, keeping the cheapest (MLlib's own initialisation)
+SEGMENTS_DATASET = "segments.parquet"
+
+
+@dataclass(frozen=True)
+class CatalogTable:
+    """A table in the Spark catalog (Hive, or a JDBC source configured in Spark), by name."""
+
+    name: str
+
+
+class SparkEngine(Engine):
+    """The steps that touch every row, on Spark; see the module docstring."""
+
+    name = "spark"
+    parallel_workers = False  # the session lives in this process; Spark brings the parallelism
+
+    def __init__(
+        self,
+        master: str = "local[*]",
+        conf: Mapping[str, str] | None = None,
+        *,
+        driver_rows: int = DRIVER_ROWS,
+        sample_seed: int = 0,
+    ) -> None:
+        if driver_rows < 1:
+            raise ValueError(f"driver_rows must be at least 1, got {driver_rows}")
+        self.master = master
+        self.conf = dict(conf or {})
+        self.driver_rows = driver_rows
+        self.sample_seed = sample_seed
+        self._validated: ValidatedFrame | None = None
+
+    @property
+    def session(self) -> SparkSession:
+        from .session import spark_session
+
+        return spark_session(self.master, self.conf)
+
+    def close(self) -> None:
+        """Stop the Spark session this engine started."""
+        from .session import stop_session
+
+        self._validated = None
+        stop_session()
+
+    def load(
+        self,
+        data: pd.DataFrame | str | Path | CatalogTable,
+        schema: Schema,
+        *,
+        allow_extra: bool,
+        where: str | None,
+        decimal: str,
+    ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Every row validated and filtered on Spark; returned: the driver's sample of them (all
+        rows when there are at most driver_rows), typed as the in-process engine types them."""
+        from .read import read_source
+        from .validate import filter_frame, validate_frame
+
+        spark = self.session
+        if isinstance(data, pd.DataFrame):
+            raw = spark.createDataFrame(data.astype("string").astype(object))
+            name, source = "DataFrame", {"path": "DataFrame"}
+        elif isinstance(data, CatalogTable):
+            raw = read_source(spark, data.name, table=True, decimal=decimal)
+            name, source = data.name, {"table": data.name}
+        else:
+            raw = read_source(spark, str(data), decimal=decimal)
+            name, source = str(data), {"path": str(data)}
+        validated = validate_frame(
+            raw,
+            schema,
+            allow_extra=allow_extra,
+            source=name,
+            decimal=None if decimal == "auto" else decimal,
+        )
+        if where:
+            validated = filter_frame(validated, where, schema)
+        self._validated = validated
+        sample = self._driver_sample(validated)
+        source |= {
+            "rows": validated.rows,
+            "engine": self.name,
+            "spark_master": self.master,
+            "driver_rows": len(sample),
+        }
+        return sample, source
+
+    def _driver_sample(self, validated: ValidatedFrame) -> pd.DataFrame:
+        """A uniform sample of driver_rows rows (all when fewer), in input order, indexed by the
+        0-based input row as the in-process table is; the same rows for the same table and seed
+        however Spark partitions it (each row's key hashes its row number)."""
+        from pyspark.sql import functions as F
+
+        frame, row = validated.frame, validated.row_column
+        if validated.rows > self.driver_rows:
+            key = F.xxhash64(F.col(row), F.lit(self.sample_seed))
+            frame = frame.orderBy(key, row).limit(self.driver_rows)
+        sample = validated.to_pandas(frame.orderBy(row))
+        return sample
+
+    def all_rows(self, space: FeatureSpace, drop_missing: bool) -> EncodedRows | None:
+        """Every row of the validated table in `space`, identical rows collapsed (weights), and
+        cached (None before a table is loaded: a DataFrame given to compute() directly)."""
+        from .rows import EncodedRows, collapse, float_columns
+
+        validated = self._validated
+        if validated is None:
+            return None
+        features = list(space.experiment.features)
+        width = len(space.feature_names_)
+
+        def encoded(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+            for batch in batches:
+                table = validated.typed(batch)
+                if drop_missing:
+                    table = table.dropna(subset=features)
+                aside = np.zeros(len(table), dtype=bool)
+                for rows in space.set_aside_rows(table).values():
+                    aside |= rows
+                X = space.transform(table[~aside])
+                yield pd.DataFrame(X, columns=[f"x{i}" for i in range(width)])
+
+        frame = validated.frame.mapInPandas(encoded, float_columns(width))
+        return collapse(EncodedRows(frame, width, space.metric, rows=frame.count()))
+
+    def fit(
+        self,
+        space: Space,
+        ks: Sequence[int],
+        algorithm: str,
+        *,
+        seed: int,
+        n_init: int | None = None,
+    ) -> list[Clustering]:
+        """Every k fitted on every row on Spark (K-Means: MLlib's k-means||, the cheapest of
+        KMEANS_SEEDS; K-Medoids: CLARA, each candidate costed over every row); labels are the
+        driver sample's, sizes every row's."""
+        if space.rows is None:
+            return super().fit(space, ks, algorithm, seed=seed, n_init=n_init)
+        from .clara import fit_clara
+        from .kmeans import fit_kmeans
+
+        if algorithm == "kmeans":
+            fitted = fit_kmeans(space.rows, ks, seed=seed, n_init=n_init or KMEANS_SEEDS)
+        else:
+            fitted = fit_clara(space.rows, ks, metric=space.metric, seed=seed)
+        return [_clustering(space, algorithm, found) for found in fitted]
+
+    def silhouettes(
+        self, space: Space, fits: Sequence[Clustering], *, sample_size: int, seed: int
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """Silhouettes of `sample_size` of the driver sample's rows, each against every row of
+        the table on Spark, in the fits' own metric; when the driver holds every row and every
+        row is to be scored, the exact silhouettes computed here, as in-process."""
+        every_row_here = len(space.X) == space.size
+        if space.rows is None or (every_row_here and sample_size >= space.size):
+            return super().silhouettes(space, fits, sample_size=sample_size, seed=seed)
+        from .silhouette import estimate_silhouettes
+
+        rng = np.random.default_rng(seed)
+        scored = np.sort(
+            rng.choice(len(space.X), size=min(sample_size, len(space.X)), replace=False)
+        )
+        values = estimate_silhouettes(
+            space.rows,
+            [fit.centers for fit in fits],
+            space.metric,
+            space.X[scored],
+            [fit.labels[scored] for fit in fits],
+        )
+        return scored, np.vstack(values)
+
+    def profile(self, table: pd.DataFrame, fit: Clustering, schema: Schema) -> Profile:
+        """The driver sample's profile, with each segment's size and share over every row."""
+        found = super().profile(table, fit, schema)
+        if fit.sizes is None:
+            return found
+        segments = found.segments.copy()
+        sizes = np.asarray(fit.sizes)[segments["segment"].to_numpy() - 1]
+        segments["size"] = sizes
+        segments["share"] = sizes / np.sum(fit.sizes)
+        return replace(found, segments=segments)
+
+    def write_every_row(self, result: RunResult, folder: Path) -> None:
+        """Every customer's segment in each experiment, as the recommended models place them,
+        into folder/segments.parquet (Parquet, one part per Spark partition)."""
+        from .assign import place_every_row
+
+        validated = self._validated
+        if validated is None:
+            return
+        from ..model import SavedModel
+
+        models = {name: SavedModel.from_run(result, name) for name in result.experiments}
+        place_every_row(validated, models).write.parquet(str(folder / SEGMENTS_DATASET))
+
+
+def _clustering(space: Space, algorithm: str, found: Fitted) -> Clustering:
+    """A fit on every row as the sweep holds it: clusters numbered by size (the largest is 0),
+    labels of the driver sample's rows, sizes of every row's."""
+    order = np.argsort(-np.asarray(found.sizes), kind="stable")
+    centers = np.asarray(found.centers, dtype=np.float32)[order]
+    labels = assign(space.X, centers, space.metric)[0]
+    return Clustering(
+        algorithm,
+        int(found.k),
+        space.metric,
+        labels,
+        centers,
+        None,
+        float(found.cost),
+        found.method,
+        sizes=np.asarray(found.sizes, dtype=np.int64)[order],
+    )
