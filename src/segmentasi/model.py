@@ -284,6 +284,7 @@ class SavedModel:
         top_offers: int = DEFAULT_TOP_OFFERS,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         impute_absent_columns: bool = False,
+        require_placed: bool = True,
     ) -> Assignment:
         """Place every row of `data` in its nearest segment; see the module docstring for the rules.
 
@@ -294,7 +295,9 @@ class SavedModel:
 
         Raises InputError when not a single row can be placed (every row's features absent,
         empty or invalid): a scheduled job should stop there rather than pass on a table
-        without segments. Unplaced rows among placed ones are kept, each with its reason.
+        without segments; `require_placed` False leaves that check to the caller (an engine
+        placing a table part by part). Unplaced rows among placed ones are kept, each with its
+        reason.
         """
         check_language(lang)
         if top_offers < 0:
@@ -309,7 +312,7 @@ class SavedModel:
         clean, warnings = self._clean(data, features, products)
         missing = clean[features].isna().to_numpy()
         labels, distances, reasons = self._place(clean, missing, chunk_rows)
-        if not (reasons == PLACED).any():
+        if require_placed and not (reasons == PLACED).any():
             raise self._nothing_placed(reasons, missing)
         warnings += self._filled_warnings(features, missing, reasons)
         order = {name: position for position, name in enumerate(features + products)}

@@ -222,15 +222,21 @@ class SparkEngine(Engine):
     def write_every_row(self, result: RunResult, folder: Path) -> None:
         """Every customer's segment in each experiment, as the recommended models place them,
         into folder/segments.parquet (Parquet, one part per Spark partition)."""
-        from .assign import place_every_row
+        from ..model import SavedModel
+        from .placement import place_every_row
 
         validated = self._validated
         if validated is None:
             return
-        from ..model import SavedModel
-
+        id_column = result.schema.id_column
         models = {name: SavedModel.from_run(result, name) for name in result.experiments}
-        place_every_row(validated, models).write.parquet(str(folder / SEGMENTS_DATASET))
+        every_row = place_every_row(
+            validated.frame,
+            validated.row_column,
+            None if id_column is None else id_column.name,
+            models,
+        )
+        every_row.write.parquet(str(folder / SEGMENTS_DATASET))
 
 
 def _clustering(space: Space, algorithm: str, found: Fitted) -> Clustering:
