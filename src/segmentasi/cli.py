@@ -937,8 +937,16 @@ def assign_command(
             "run folder (its first experiment that clusters without product columns)."
         ),
     ],
-    data: Annotated[Path, typer.Argument(help="Customers or prospects: .csv, .parquet or .xlsx.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .csv or .parquet.")],
+    data: DataArgument = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write: .csv or .parquet (with --engine spark: a new Parquet dataset "
+            "path or URI).",
+        ),
+    ] = None,
     lang: Annotated[
         str | None,
         typer.Option(
@@ -959,6 +967,14 @@ def assign_command(
     ] = False,
     overwrite: OverwriteFileOption = False,
     decimal: DecimalOption = "auto",
+    engine: EngineOption = "in-process",
+    spark_master: SparkMasterOption = "local[*]",
+    spark_conf: SparkConfOption = None,
+    table: TableOption = None,
+    out_table: Annotated[
+        str | None,
+        typer.Option(help="With --engine spark: also write a new table of the Spark catalog."),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Place new customers or prospects in a saved segmentation's segments.
@@ -968,9 +984,33 @@ def assign_command(
 
     Example: segmentasi assign runs/today/demografi/segmentation.model leads.csv --out placed.csv
     """
+    lang = _lang(lang)
+    chosen, source = _engine_and_source(data, table, engine, spark_master, spark_conf)
+    if chosen.name == "spark":
+        saved = load_model(run_model_path(model))
+        with _closing(chosen):
+            sizes, unplaced = chosen.place(
+                saved,
+                source,
+                out=None if out is None else str(out),
+                out_table=out_table,
+                lang=lang,
+                top_offers=top_offers,
+                impute_absent_columns=impute_absent_columns,
+                decimal=decimal,
+            )
+        _print_placed(saved, sizes, sum(unplaced.values()), lang, quiet)
+        for why, rows in unplaced.items():
+            out_console.print(f"  - {rows:,} row(s) not placed: {why}", highlight=False)
+        out_console.print(f"Wrote {out or out_table}")
+        return
+    if out_table is not None:
+        raise InputError("--out-table writes a Spark catalog table: add --engine spark")
+    if out is None:
+        raise InputError("missing --out: the .csv or .parquet file to write")
     if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise InputError(f"{out}: output must be .csv or .parquet")
-    lang = _lang(lang)
+    data = source
     check_output_file(out, overwrite, inputs=(data, model))  # before the work, not only after
     saved = load_model(run_model_path(model))
     result = saved.assign(
@@ -982,18 +1022,9 @@ def assign_command(
     )
     with reserve_file(out, overwrite, inputs=(data, model)):
         files.write_file_atomically(out, lambda path: files.write_table(result.table, path))
+    sizes = result.table["segment"].value_counts().sort_index()
+    _print_placed(saved, sizes.to_dict(), result.unplaced, lang, quiet)
     if not quiet:
-        total = result.placed + result.unplaced
-        out_console.print(
-            f"Placed {result.placed:,} of {total:,} rows in the {saved.k} segments of "
-            f"'{saved.experiment.name}' ({saved.algorithm}).",
-            highlight=False,
-        )
-        sizes = result.table["segment"].value_counts().sort_index()
-        table = Table("segment", "name", "rows", title="Rows per segment")
-        for segment, rows in sizes.items():
-            table.add_row(str(segment), saved.segment_name(int(segment), lang), f"{rows:,}")
-        out_console.print(table)
         if result.unplaced:
             out_console.print(
                 f"{result.unplaced:,} row(s) could not be placed; the 'reason' column says why.",
@@ -1004,6 +1035,22 @@ def assign_command(
             for warning in result.warnings:
                 err_console.print(f"  - {warning}", highlight=False)
     out_console.print(f"Wrote {out}")
+
+
+def _print_placed(saved: Any, sizes: dict[int, int], unplaced: int, lang: str, quiet: bool) -> None:
+    """How many rows each segment received (unless quiet)."""
+    if quiet:
+        return
+    placed = sum(sizes.values())
+    out_console.print(
+        f"Placed {placed:,} of {placed + unplaced:,} rows in the {saved.k} segments of "
+        f"'{saved.experiment.name}' ({saved.algorithm}).",
+        highlight=False,
+    )
+    table = Table("segment", "name", "rows", title="Rows per segment")
+    for segment, rows in sorted(sizes.items()):
+        table.add_row(str(segment), saved.segment_name(int(segment), lang), f"{rows:,}")
+    out_console.print(table)
 
 
 @app.command("rules")

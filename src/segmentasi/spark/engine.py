@@ -27,8 +27,9 @@ from ..profile import Profile
 from ..schema import Schema
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
+    from ..model import SavedModel
     from ..results import RunResult
     from .rows import EncodedRows, Fitted
     from .validate import ValidatedFrame
@@ -91,19 +92,17 @@ class SparkEngine(Engine):
     ) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Every row validated and filtered on Spark; returned: the driver's sample of them (all
         rows when there are at most driver_rows), typed as the in-process engine types them."""
-        from .read import read_source
         from .validate import filter_frame, validate_frame
 
         spark = self.session
         if isinstance(data, pd.DataFrame):
             raw = spark.createDataFrame(data.astype("string").astype(object))
             name, source = "DataFrame", {"path": "DataFrame"}
-        elif isinstance(data, CatalogTable):
-            raw = read_source(spark, data.name, table=True, decimal=decimal)
-            name, source = data.name, {"table": data.name}
         else:
-            raw = read_source(spark, str(data), decimal=decimal)
-            name, source = str(data), {"path": str(data)}
+            raw = read_frame(spark, data, decimal)
+            kind = "table" if isinstance(data, CatalogTable) else "path"
+            name = data.name if isinstance(data, CatalogTable) else str(data)
+            source = {kind: name}
         validated = validate_frame(
             raw,
             schema,
@@ -219,6 +218,40 @@ class SparkEngine(Engine):
         segments["share"] = sizes / np.sum(fit.sizes)
         return replace(found, segments=segments)
 
+    def place(
+        self,
+        model: SavedModel,
+        source: str | Path | CatalogTable,
+        *,
+        out: str | None,
+        out_table: str | None,
+        lang: str,
+        top_offers: int,
+        impute_absent_columns: bool,
+        decimal: str = "auto",
+    ) -> tuple[dict[int, int], dict[str, int]]:
+        """Every row of `source` placed by `model` (as SavedModel.assign places it), written as
+        a Parquet dataset at `out` and/or the catalog table `out_table` (neither may exist);
+        returned: rows per segment and unplaced rows per reason. When no row can be placed,
+        what was written is removed and InputError raised."""
+        from .placement import assign_frame, placement_counts
+        from .write import remove_written, write_new
+
+        spark = self.session
+        assignment = assign_frame(
+            model,
+            read_frame(spark, source, decimal),
+            lang=lang,
+            top_offers=top_offers,
+            impute_absent_columns=impute_absent_columns,
+        )
+        written = write_new(spark, assignment.frame, out=out, table=out_table)
+        try:
+            return placement_counts(replace(assignment, frame=written))
+        except BaseException:
+            remove_written(spark, out=out, table=out_table)
+            raise
+
     def write_every_row(self, result: RunResult, folder: Path) -> None:
         """Every customer's segment in each experiment, as the recommended models place them,
         into folder/segments.parquet (Parquet, one part per Spark partition)."""
@@ -237,6 +270,15 @@ class SparkEngine(Engine):
             models,
         )
         every_row.write.parquet(str(folder / SEGMENTS_DATASET))
+
+
+def read_frame(spark: SparkSession, source: str | Path | CatalogTable, decimal: str) -> DataFrame:
+    """The table at `source` (a path or URI Spark reads, or a catalog table) as stored."""
+    from .read import read_source
+
+    if isinstance(source, CatalogTable):
+        return read_source(spark, source.name, table=True, decimal=decimal)
+    return read_source(spark, str(source), decimal=decimal)
 
 
 def _clustering(space: Space, algorithm: str, found: Fitted) -> Clustering:
