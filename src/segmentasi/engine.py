@@ -155,6 +155,11 @@ class Engine:
     def close(self) -> None:
         """Release what the engine holds (nothing here)."""
 
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent in each of the engine's own stages, for the run's timings (none
+        here: the run times its steps itself)."""
+        return {}
+
     def write_every_row(self, result: Any, folder: Path) -> None:
         """Every customer's segments, where the engine keeps the rows, into the run folder being
         written; nothing here: segments.csv holds every row (run_folder.py)."""

@@ -121,6 +121,7 @@ def run(
                         schema, table, quality, {name: result}, run_options, {}, source
                     )
                     drawn.experiment(alone, name)
+            timings |= engine.stage_seconds()
             computed = RunResult(
                 schema, table, quality, {n: results[n] for n in names}, run_options, timings, source
             )

@@ -344,7 +344,7 @@ def _manifest(result: RunResult) -> dict[str, Any]:
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": package_versions(),
         "input": dict(result.source),
-        "rows_validated": len(result.table),
+        "rows_validated": result.source.get("rows_validated", len(result.table)),
         "schema": result.schema.to_dict(),
         "options": result.options.to_dict(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},

@@ -12,7 +12,9 @@ report's per-customer charts. Every customer's segment is written by Spark as Pa
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +69,19 @@ class SparkEngine(Engine):
         self.driver_rows = driver_rows
         self.sample_seed = sample_seed
         self._validated: ValidatedFrame | None = None
+        self._seconds: dict[str, float] = {}
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds per Spark stage of the last run: spark_<stage>_s."""
+        return {f"spark_{stage}_s": seconds for stage, seconds in self._seconds.items()}
+
+    @contextmanager
+    def _stage(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._seconds[stage] = self._seconds.get(stage, 0.0) + time.perf_counter() - started
 
     @property
     def session(self) -> SparkSession:
@@ -103,19 +118,23 @@ class SparkEngine(Engine):
             kind = "table" if isinstance(data, CatalogTable) else "path"
             name = data.name if isinstance(data, CatalogTable) else str(data)
             source = {kind: name}
-        validated = validate_frame(
-            raw,
-            schema,
-            allow_extra=allow_extra,
-            source=name,
-            decimal=None if decimal == "auto" else decimal,
-        )
-        if where:
-            validated = filter_frame(validated, where, schema)
+        self._seconds = {}
+        with self._stage("validate"):
+            validated = validate_frame(
+                raw,
+                schema,
+                allow_extra=allow_extra,
+                source=name,
+                decimal=None if decimal == "auto" else decimal,
+            )
+            if where:
+                validated = filter_frame(validated, where, schema)
         self._validated = validated
-        sample = self._driver_sample(validated)
+        with self._stage("driver_sample"):
+            sample = self._driver_sample(validated)
         source |= {
             "rows": validated.rows,
+            "rows_validated": validated.rows,
             "engine": self.name,
             "spark_master": self.master,
             "driver_rows": len(sample),
@@ -157,8 +176,9 @@ class SparkEngine(Engine):
                 X = space.transform(table[~aside])
                 yield pd.DataFrame(X, columns=[f"x{i}" for i in range(width)])
 
-        frame = validated.frame.mapInPandas(encoded, float_columns(width))
-        return collapse(EncodedRows(frame, width, space.metric, rows=frame.count()))
+        with self._stage("encode"):
+            frame = validated.frame.mapInPandas(encoded, float_columns(width))
+            return collapse(EncodedRows(frame, width, space.metric, rows=frame.count()))
 
     def fit(
         self,
@@ -177,10 +197,11 @@ class SparkEngine(Engine):
         from .clara import fit_clara
         from .kmeans import fit_kmeans
 
-        if algorithm == "kmeans":
-            fitted = fit_kmeans(space.rows, ks, seed=seed, n_init=n_init or KMEANS_SEEDS)
-        else:
-            fitted = fit_clara(space.rows, ks, metric=space.metric, seed=seed)
+        with self._stage(f"fit_{algorithm}"):
+            if algorithm == "kmeans":
+                fitted = fit_kmeans(space.rows, ks, seed=seed, n_init=n_init or KMEANS_SEEDS)
+            else:
+                fitted = fit_clara(space.rows, ks, metric=space.metric, seed=seed)
         return [_clustering(space, algorithm, found) for found in fitted]
 
     def silhouettes(
@@ -198,13 +219,14 @@ class SparkEngine(Engine):
         scored = np.sort(
             rng.choice(len(space.X), size=min(sample_size, len(space.X)), replace=False)
         )
-        values = estimate_silhouettes(
-            space.rows,
-            [fit.centers for fit in fits],
-            space.metric,
-            space.X[scored],
-            [fit.labels[scored] for fit in fits],
-        )
+        with self._stage("silhouettes"):
+            values = estimate_silhouettes(
+                space.rows,
+                [fit.centers for fit in fits],
+                space.metric,
+                space.X[scored],
+                [fit.labels[scored] for fit in fits],
+            )
         return scored, np.vstack(values)
 
     def profile(self, table: pd.DataFrame, fit: Clustering, schema: Schema) -> Profile:
@@ -269,7 +291,8 @@ class SparkEngine(Engine):
             None if id_column is None else id_column.name,
             models,
         )
-        every_row.write.parquet(str(folder / SEGMENTS_DATASET))
+        with self._stage("write_segments"):
+            every_row.write.parquet(str(folder / SEGMENTS_DATASET))
 
 
 def read_frame(spark: SparkSession, source: str | Path | CatalogTable, decimal: str) -> DataFrame:
