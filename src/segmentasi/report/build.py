@@ -141,7 +141,7 @@ def build_context(result: RunResult, lang: str, created: dt.datetime) -> dict[st
             "subtitle",
             lang,
             source=source,
-            rows=num(result.quality.rows, lang),
+            rows=num(result.source.get("rows_validated", result.quality.rows), lang),
             schema=result.schema.name,
             created=created_text,
         ),
@@ -1417,6 +1417,31 @@ def _edge(name: str, exp: ExperimentResult, lang: str) -> str:
     return text + " " + say(f"method_edge_{edge}_reading", lang, k=k)
 
 
+def _engine(result: RunResult, lang: str) -> str:
+    """Where the run's row-wide steps ran, when not in this process, and what read a sample."""
+    source = result.source
+    if source.get("engine") != "spark":
+        return ""
+    everyone, sample = int(source["rows_validated"]), int(source["driver_rows"])
+    # Worst case of a share's 95% margin from a simple random sample: 1.96 * sqrt(0.25 / n).
+    error = 196 * (0.25 / sample) ** 0.5
+    sample_text = (
+        say("engine_sample_all", lang)
+        if sample >= everyone
+        else say(
+            "engine_sample", lang, sample=num(sample, lang), error=setting(round(error, 2), lang)
+        )
+    )
+    return say(
+        "method_engine",
+        lang,
+        master=source.get("spark_master", ""),
+        rows=num(everyone, lang),
+        seeds=source.get("kmeans_seeds", ""),
+        sample_text=sample_text,
+    )
+
+
 def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, Any]:
     rows = [r for exp in result.experiments.values() for r in exp.sweep.table.itertuples()]
     sampled = [r for r in rows if not r.silhouette_exact]
@@ -1448,6 +1473,7 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
             rows=num(options.stability_rows, lang),
         ),
         say("method_profiles", lang),
+        _engine(result, lang),
     ]
     paragraphs += [_edge(name, exp, lang) for name, exp in result.experiments.items()]
     paragraphs = [p for p in paragraphs if p]

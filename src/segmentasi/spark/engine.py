@@ -138,6 +138,7 @@ class SparkEngine(Engine):
             "engine": self.name,
             "spark_master": self.master,
             "driver_rows": len(sample),
+            "kmeans_seeds": KMEANS_SEEDS,
         }
         return sample, source
 

@@ -186,6 +186,17 @@ TEXT: Catalogue = {
         "method_stability": "Stabilitas: tiap model dilatih ulang pada {runs} sub-sampel acak "
         "berisi {rows} baris lalu hasilnya dibandingkan (adjusted Rand index; "
         "1 berarti segmennya selalu sama).",
+        "method_engine": "Mesin: Apache Spark (master {master}). Semua {rows} pelanggan dibaca, "
+        "divalidasi, dikodekan, dikelompokkan (K-Means: k-means|| dari MLlib, {seeds} awal per "
+        "k, yang biayanya terendah; K-Medoids: CLARA, setiap calon medoid dinilai pada semua "
+        "pelanggan) dan ditempatkan di Spark; ukuran segmen dihitung dari semua pelanggan. "
+        "{sample_text}",
+        "engine_sample_all": "Semua pelanggan juga ada di driver, jadi profil, stabilitas, "
+        "diagnostik dan aturan memakai semua baris, seperti mesin dalam proses.",
+        "engine_sample": "Profil (median, persentil, pangsa), stabilitas, diagnostik, aturan dan "
+        "grafik per pelanggan memakai sampel acak {sample} pelanggan; pangsa dari sampel "
+        "sebesar itu meleset paling banyak {error} poin persentase (selang 95%). Segmen setiap "
+        "pelanggan ada di segments.parquet; segments.csv dan labels.csv berisi sampel itu.",
         "method_profiles": "Profil segmen memakai semua kolom tabel, hanya dari nilai yang "
         "tercatat (nilai isian tidak ikut).",
         "method_experiment": "Eksperimen '{name}'{described} mengelompokkan pada: {features}.",
@@ -589,6 +600,16 @@ TEXT: Catalogue = {
         "method_stability": "Stability: each model is refitted on {runs} random subsamples of "
         "{rows} rows and the results are compared (adjusted Rand index; 1 "
         "means the same segments every time).",
+        "method_engine": "Engine: Apache Spark (master {master}). All {rows} customers were "
+        "read, validated, encoded, clustered (K-Means: MLlib's k-means||, {seeds} starts per k, "
+        "the cheapest kept; K-Medoids: CLARA, each candidate set of medoids costed on every "
+        "customer) and placed on Spark; segment sizes count every customer. {sample_text}",
+        "engine_sample_all": "Every customer was also on the driver, so profiles, stability, "
+        "diagnostics and rules read every row, as the in-process engine does.",
+        "engine_sample": "Profiles (medians, percentiles, shares), stability, diagnostics, rules "
+        "and the per-customer charts read a uniform sample of {sample} customers; a share from "
+        "a sample that size is off by at most {error} percentage points (95% interval). Every "
+        "customer's segment is in segments.parquet; segments.csv and labels.csv hold the sample.",
         "method_profiles": "Segment profiles use every column of the table, from recorded values "
         "only (filled-in values are left out).",
         "method_experiment": "Experiment '{name}'{described} clusters on: {features}.",
