@@ -41,7 +41,7 @@ from .config import base_schema_for, load_config, reproduction_note
 from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
 from .engine import Engine
 from .engines import make_engine
-from .errors import InputError, UserError, printable
+from .errors import EngineFailure, InputError, UserError, printable
 from .infer import infer_schema
 from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
@@ -281,6 +281,9 @@ def _report_failure(exc: BaseException) -> int:
     if isinstance(exc, UserError):
         err_console.print(_styled("Error:", "bold red", f" {exc}"))
         return 2
+    if isinstance(exc, EngineFailure):
+        err_console.print(_styled("Failed:", "bold red", f" {exc}"))
+        return 1
     if os.environ.get("SEGMENTASI_DEBUG"):
         raise exc
     err_console.print(
@@ -520,9 +523,11 @@ def _engine_and_source(
 
 @contextmanager
 def _closing(engine: Engine) -> Iterator[Engine]:
-    """`engine`, closed (a Spark session stopped) when the block ends."""
+    """`engine`, its failures told as errors, closed (a Spark session stopped) when the block
+    ends."""
     try:
-        yield engine
+        with engine.failures():
+            yield engine
     finally:
         engine.close()
 

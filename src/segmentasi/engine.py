@@ -21,6 +21,7 @@ each task, so it pickles; an engine that cannot (`parallel_workers` False) runs 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,11 @@ class Engine:
 
     def close(self) -> None:
         """Release what the engine holds (nothing here)."""
+
+    def failures(self) -> AbstractContextManager[None]:
+        """A block in which the engine's own failures become UserError (the user's to fix) or
+        errors.EngineFailure (the engine could not finish); nothing to translate here."""
+        return nullcontext()
 
     def stage_seconds(self) -> dict[str, float]:
         """Seconds spent in each of the engine's own stages, for the run's timings (none

@@ -25,6 +25,12 @@ class InputError(UserError):
     """A file or option the user gave cannot be used."""
 
 
+class EngineFailure(RuntimeError):
+    """The engine could not finish (a cluster lost its executors beyond retries, ran out of
+    memory): not the user's input and not a bug; the command line shows the one-line reason
+    and exits with 1."""
+
+
 def printable(text: str) -> str:
     """`text` with control and invisible characters written as escapes (\\x1b, \\u202e)."""
     return INVISIBLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)

@@ -69,10 +69,10 @@ def run(
     inputs = [item for item in (data, schema) if isinstance(item, str | Path)]
     # Held from before the table is read until the folder is in place.
     held = nullcontext() if out is None else reserve_folder(out, overwrite, inputs=inputs)
-    with held:
+    engine = engine or IN_PROCESS
+    with held, engine.failures():
         check_language(lang)
         started = time.perf_counter()
-        engine = engine or IN_PROCESS
         schema = schema if isinstance(schema, Schema) else load_schema(schema)
         names = experiments or list(schema.experiments)
         for name in names:  # an unknown experiment is refused before the table is read

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +70,12 @@ class SparkEngine(Engine):
         self.sample_seed = sample_seed
         self._validated: ValidatedFrame | None = None
         self._seconds: dict[str, float] = {}
+
+    def failures(self) -> AbstractContextManager[None]:
+        """Spark's exceptions told in one line (spark/failures.py)."""
+        from .failures import told_in_one_line
+
+        return told_in_one_line(self.master)
 
     def stage_seconds(self) -> dict[str, float]:
         """Seconds per Spark stage of the last run: spark_<stage>_s."""
