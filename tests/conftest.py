@@ -99,6 +99,31 @@ def real_run(real_table_path, schema):
     )
 
 
+# A Spark session for tests: two cores at most, no web UI, little memory (the machine is shared).
+SPARK_TEST_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.driver.memory": "1g",
+}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (local[2]) for every Spark test of the run, stopped at the end;
+    the tests skip, saying why, where pyspark or Java is missing."""
+    from segmentasi.spark.session import missing_requirement, spark_session, stop_session
+
+    reason = missing_requirement()
+    if reason:
+        pytest.skip(reason)
+    session = spark_session("local[2]", SPARK_TEST_CONF)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    stop_session()
+
+
 def cli_in_child(*args: object, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
     """`segmentasi ARGS` in a child process, as a user runs it, with the variables `env` added
     to the environment: for what only a real process shows (its exit status as cli.program

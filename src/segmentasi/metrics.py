@@ -166,6 +166,47 @@ def silhouette_rows(
     )
 
 
+def query_cluster_sums(
+    query: np.ndarray,
+    X: np.ndarray,
+    weights: np.ndarray,
+    labelings: Sequence[np.ndarray],
+    n_clusters: Sequence[int],
+    metric: str,
+    max_memory_mb: int = 256,
+) -> np.ndarray:
+    """(len(query), sum of n_clusters): for each query row, its summed distances to the rows of
+    each cluster of X, row i counting weights[i] times, under each labeling of X (codes
+    0..k-1). Summed over blocks of a table, these give the query rows' silhouettes against the
+    whole table (silhouettes_from_cluster_sums); the tiles are silhouette_samples_many's."""
+    values = np.vstack([X, query])
+    # The query rows join the points with weight 0: distances to them add nothing.
+    padded_weights = np.concatenate([weights, np.zeros(len(query))])
+    padded = [
+        _Labeling(codes, np.bincount(codes, weights=padded_weights, minlength=k))
+        for codes, k in (
+            (np.concatenate([np.asarray(labels), np.zeros(len(query), dtype=np.int64)]), k)
+            for labels, k in zip(labelings, n_clusters, strict=True)
+        )
+    ]
+    points = _Points(values, padded_weights, np.arange(len(values)), padded)
+    return _cluster_distance_sums(points, np.arange(len(X), len(values)), metric, max_memory_mb)
+
+
+def silhouettes_from_cluster_sums(
+    sums: np.ndarray, sizes: Sequence[np.ndarray], query_labelings: Sequence[np.ndarray]
+) -> np.ndarray:
+    """(len(labelings), len(query)) silhouettes of query rows from their per-cluster distance
+    sums over a whole table (query_cluster_sums, added up), the table's cluster sizes and the
+    query rows' own clusters, per labeling. A query row is one of the table's rows (its own
+    distance, 0, is in the sums); a singleton scores 0, as in scikit-learn."""
+    labelings = [
+        _Labeling(np.asarray(codes), np.asarray(size, dtype=np.float64))
+        for codes, size in zip(query_labelings, sizes, strict=True)
+    ]
+    return _silhouettes_from_sums(sums, labelings, np.arange(sums.shape[0]))
+
+
 def summarise_silhouettes(samples: np.ndarray, exact: bool) -> list[SilhouetteEstimate]:
     """Mean per labeling (rows of `samples`), with a 95% normal CI when the rows are a sample."""
     n_scored = samples.shape[1]

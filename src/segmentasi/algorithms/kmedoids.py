@@ -8,6 +8,7 @@ Measurements behind the constants: benchmarks/README.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import kmedoids
 import numpy as np
@@ -52,7 +53,7 @@ def fit_kmedoids_sweep(
         }
         method = f"weighted-pam distinct_rows={len(first_rows)}; {_TIE_RULE_NOTE}"
     elif len(X) ** 2 * 4 <= MATRIX_BUDGET_BYTES:
-        medoids = _grown_fasterpam(_pairwise(X, metric), ks, seed)
+        medoids = grown_fasterpam(pairwise(X, metric), ks, seed)
         method = "fasterpam"
     else:
         medoids, method = _clara(X, ks, metric, seed, clara_samples)
@@ -81,7 +82,7 @@ def _kmedoids_result(
     )
 
 
-def _pairwise(X: np.ndarray, metric: str) -> np.ndarray:
+def pairwise(X: np.ndarray, metric: str) -> np.ndarray:
     """Full float32 distance matrix, filled in blocks of rows: no n x n float64 copy is made."""
     D = np.empty((len(X), len(X)), dtype=np.float32)
     for start in range(0, len(X), _PAIRWISE_BLOCK_ROWS):
@@ -90,7 +91,7 @@ def _pairwise(X: np.ndarray, metric: str) -> np.ndarray:
     return D
 
 
-def _fasterpam(D: np.ndarray, medoids: int | np.ndarray, seed: int | None) -> np.ndarray:
+def fasterpam(D: np.ndarray, medoids: int | np.ndarray, seed: int | None) -> np.ndarray:
     """FasterPAM from k seeded random medoids, or from the given medoid indices (seed None)."""
     start = medoids.astype(np.uintp) if isinstance(medoids, np.ndarray) else medoids
     # One thread: the parallel version adds per-thread float partial sums in arrival order,
@@ -102,11 +103,43 @@ def _fasterpam(D: np.ndarray, medoids: int | np.ndarray, seed: int | None) -> np
 def _clara(
     X: np.ndarray, ks: list[int], metric: str, seed: int, samples: int
 ) -> tuple[dict[int, np.ndarray], str]:
-    """CLARA as Kaufman and Rousseeuw defined it: FasterPAM on random samples, every later sample
-    holding the best medoids so far (of every k) and starting from them; a k's medoids are replaced
-    only when their total deviation over all rows is lower. One sample matrix serves every k."""
+    """CLARA on X in memory (see clara): rows are named by their index, samples drawn by a
+    generator seeded with `seed`, deviations summed over X."""
     rng = np.random.default_rng(seed)
     size = min(CLARA_SAMPLE_ROWS, math.isqrt(MATRIX_BUDGET_BYTES // 4), len(X))
+
+    def draw(kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        others = np.setdiff1d(np.arange(len(X)), kept, assume_unique=True)
+        drawn = rng.choice(others, size=size - len(kept), replace=False)
+        sample = np.sort(np.concatenate([kept, drawn]))
+        return sample, X[sample]
+
+    def deviations(candidates: list[np.ndarray]) -> list[float]:
+        return [
+            raw_to_distance(nearest(X, X[rows], metric)[1], metric).sum() for rows in candidates
+        ]
+
+    return clara(
+        ks, metric, seed, samples, draw, deviations
+    ), f"clara samples={samples} size={size}"
+
+
+def clara(
+    ks: list[int],
+    metric: str,
+    seed: int,
+    samples: int,
+    draw: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    deviations: Callable[[list[np.ndarray]], list[float]],
+) -> dict[int, np.ndarray]:
+    """CLARA as Kaufman and Rousseeuw defined it: FasterPAM on random samples, every later sample
+    holding the best medoids so far (of every k) and starting from them; a k's medoids are replaced
+    only when their total deviation over all rows is lower. One sample matrix serves every k.
+
+    Rows are named by integer ids, and the best medoids of each k are returned as ids.
+    draw(kept) gives a new sample that holds the rows `kept` (sorted ids): its ids, sorted and
+    distinct, and its rows' features; deviations(candidates) gives each candidate medoid set's
+    total deviation over all rows (one figure per set, in order)."""
     best_cost = dict.fromkeys(ks, math.inf)
     best_medoids: dict[int, np.ndarray] = {}
     for _ in range(samples):
@@ -115,23 +148,20 @@ def _clara(
             if best_medoids
             else np.zeros(0, dtype=np.int64)
         )
-        others = np.setdiff1d(np.arange(len(X)), kept, assume_unique=True)
-        drawn = rng.choice(others, size=size - len(kept), replace=False)
-        sample = np.sort(np.concatenate([kept, drawn]))
-        D = _pairwise(X[sample], metric)
+        sample, rows = draw(kept)
+        D = pairwise(rows, metric)
         if best_medoids:
-            found = {k: _fasterpam(D, np.searchsorted(sample, best_medoids[k]), None) for k in ks}
+            found = {k: fasterpam(D, np.searchsorted(sample, best_medoids[k]), None) for k in ks}
         else:
-            found = _grown_fasterpam(D, ks, seed)
-        for k in ks:
-            candidate = sample[found[k]]
-            cost = raw_to_distance(nearest(X, X[candidate], metric)[1], metric).sum()
+            found = grown_fasterpam(D, ks, seed)
+        candidates = [sample[found[k]] for k in ks]
+        for k, candidate, cost in zip(ks, candidates, deviations(candidates), strict=True):
             if cost < best_cost[k]:
                 best_cost[k], best_medoids[k] = cost, candidate
-    return best_medoids, f"clara samples={samples} size={size}"
+    return best_medoids
 
 
-def _grown_fasterpam(D: np.ndarray, ks: list[int], seed: int) -> dict[int, np.ndarray]:
+def grown_fasterpam(D: np.ndarray, ks: list[int], seed: int) -> dict[int, np.ndarray]:
     """FasterPAM for every k: the smallest k from seeded random medoids, each larger k from the
     previous k's medoids plus one BUILD step.
 
@@ -145,9 +175,9 @@ def _grown_fasterpam(D: np.ndarray, ks: list[int], seed: int) -> dict[int, np.nd
     found = None
     for k in sorted(ks):
         if found is None:
-            found = _fasterpam(D, k, seed)
+            found = fasterpam(D, k, seed)
         else:
-            found = _fasterpam(D, _build(D, unit_weights, k, found), None)
+            found = fasterpam(D, _build(D, unit_weights, k, found), None)
         medoids[k] = found
     return medoids
 

@@ -1,0 +1,126 @@
+"""The encoded table on Spark, what a fit gives, and the passes over the table's rows.
+
+An encoded table is a DataFrame with FloatType columns x0..x{d-1} (the feature space's float32
+values, exactly what X holds in process) and, when identical rows were collapsed, a DoubleType
+column `weight`: how many customers the row stands for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from ..numeric import one_thread
+
+WEIGHT = "weight"
+
+
+def feature_columns(dims: int) -> list[str]:
+    """The names of an encoded table's feature columns."""
+    return [f"x{j}" for j in range(dims)]
+
+
+@dataclass(frozen=True)
+class EncodedRows:
+    """An encoded table: its frame, the number of features, the distance its space is meant for
+    (the default of every function that takes a metric) and how many customers it holds (the
+    sum of the weights)."""
+
+    frame: DataFrame
+    dims: int
+    metric: str
+    rows: int
+
+    @property
+    def weighted(self) -> bool:
+        """Whether a row stands for `weight` customers (else for one)."""
+        return WEIGHT in self.frame.columns
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """One clustering of a table on Spark: centre j is cluster j, cluster 0 the largest.
+
+    cost is in-process Clustering.cost's: summed over customers, the squared euclidean distance
+    to the nearest centre for K-Means, the distance for K-Medoids. sizes counts the customers
+    nearest to each centre, ties to the lowest index (as algorithms.assign)."""
+
+    k: int
+    centers: np.ndarray
+    cost: float
+    sizes: np.ndarray
+    method: str
+
+
+def collapse(encoded: EncodedRows) -> EncodedRows:
+    """The table with identical rows merged into one, weighted by how many customers it stands
+    for. The rows are the same, in the same partitions and order, on every run (the grouping
+    places a row by its values; each partition is then sorted by them)."""
+    columns = feature_columns(encoded.dims)
+    weight = F.sum(WEIGHT) if encoded.weighted else F.count(F.lit(1))
+    frame = (
+        encoded.frame.groupBy(*columns)
+        .agg(weight.cast("double").alias(WEIGHT))
+        .sortWithinPartitions(*columns)
+    )
+    return EncodedRows(frame, encoded.dims, encoded.metric, encoded.rows)
+
+
+@contextmanager
+def cached(frame: DataFrame) -> Iterator[DataFrame]:
+    """`frame`, kept in memory (spilling to disk) while the block runs, unless it already is."""
+    if frame.storageLevel != StorageLevel.NONE:
+        yield frame
+        return
+    frame.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        yield frame
+    finally:
+        frame.unpersist()
+
+
+def sum_over_blocks(
+    rows: EncodedRows, partial: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """partial(X, weights) summed over blocks of the table's rows: X float32 (block x dims), the
+    rows' weights float64; partial gives a float64 vector of the same length for every block.
+
+    Each Spark task sums its partition's blocks in order and the driver adds the partitions in
+    order, so the sum is the same on every run over the same frame. partial runs on executors,
+    one native thread each (a task is a core's worth of work)."""
+    columns = feature_columns(rows.dims)
+    weighted = rows.weighted
+
+    def per_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        total = None
+        with one_thread():
+            for batch in batches:
+                if batch.empty:
+                    continue
+                X = np.ascontiguousarray(batch[columns].to_numpy(np.float32))
+                weights = batch[WEIGHT].to_numpy(np.float64) if weighted else np.ones(len(batch))
+                part = np.asarray(partial(X, weights), dtype=np.float64)
+                total = part if total is None else total + part
+        if total is not None:
+            yield pd.DataFrame({"part": [total.tobytes()]})
+
+    frame = rows.frame.select(*columns, *([WEIGHT] if weighted else []))
+    parts = frame.mapInPandas(per_partition, "part binary").collect()
+    if not parts:
+        raise ValueError("the table has no rows")
+    total = np.frombuffer(parts[0].part, dtype=np.float64).copy()
+    for part in parts[1:]:
+        total += np.frombuffer(part.part, dtype=np.float64)
+    return total
+
+
+def partition_count(rows: EncodedRows) -> int:
+    """How many partitions (so how many partial sums) a pass over the table has."""
+    return rows.frame.rdd.getNumPartitions()

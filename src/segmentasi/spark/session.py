@@ -1,0 +1,89 @@
+"""The Spark session the engine runs in: started with one-line reasons when it cannot be."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import UserError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+PYSPARK_MISSING = "the Spark engine needs pyspark: pip install 'segmentasi[spark]'"
+JAVA_MISSING = (
+    "the Spark engine needs Java 17 or later: install it, or set JAVA_HOME to where it is"
+)
+CONNECT_SECONDS = 5.0
+_started: list[SparkSession] = []  # the session spark_session gave, for stop_session
+
+
+def missing_requirement() -> str | None:
+    """Why no Spark session can start here (pyspark or Java missing), or None."""
+    if importlib.util.find_spec("pyspark") is None:
+        return PYSPARK_MISSING
+    java_home = os.environ.get("JAVA_HOME")
+    if not (java_home and (Path(java_home) / "bin" / "java").is_file()) and not shutil.which(
+        "java"
+    ):
+        return JAVA_MISSING
+    return None
+
+
+def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> SparkSession:
+    """A Spark session on `master` (local[N], spark://host:port, yarn, ...) with `conf` set on
+    it, or the one already running. UserError with a one-line reason when pyspark or Java is
+    missing, or a standalone master (spark://) does not answer."""
+    reason = missing_requirement()
+    if reason:
+        raise UserError(reason)
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UserError(PYSPARK_MISSING) from None
+    _check_reachable(master)
+    builder = SparkSession.builder.master(master).appName("segmentasi")
+    if master.startswith("local"):
+        # Local Python workers run this interpreter, which has segmentasi and its libraries
+        # (pyspark reads only the variable; a user's own choice stays).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    defaults = {"spark.sql.execution.arrow.pyspark.enabled": "true"}
+    for key, value in {**defaults, **conf}.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # the JVM's reasons come in many types: shown in one line
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        raise UserError(f"the Spark session on {master} did not start: {lines[0]}") from None
+    _started[:] = [session]
+    return session
+
+
+def stop_session() -> None:
+    """Stop the session spark_session gave, if it is running."""
+    while _started:
+        _started.pop().stop()
+
+
+def _check_reachable(master: str) -> None:
+    """A standalone master (spark://host:port, or several, comma-separated) answers on one of
+    its ports; Spark itself would retry for a minute and then stop the session quietly."""
+    if not master.startswith("spark://"):
+        return
+    reasons = []
+    for address in master.removeprefix("spark://").split(","):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise UserError(f"the Spark master {master} is not spark://host:port")
+        try:
+            with socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS):
+                return
+        except OSError as error:
+            reasons.append(f"{address}: {error.strerror or error}")
+    raise UserError(f"cannot reach the Spark master {master} ({'; '.join(reasons)})")

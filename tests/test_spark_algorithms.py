@@ -1,0 +1,238 @@
+"""Tests for segmentasi.spark: the distributed algorithms against their in-process twins, on
+small tables in one local Spark session (conftest's `spark`)."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score, silhouette_samples
+
+from segmentasi.algorithms import assign, fit_kmeans, fit_sweep
+from segmentasi.algorithms import kmedoids as kmedoids_fits
+from segmentasi.errors import UserError
+from segmentasi.metrics import silhouette_samples_many
+from segmentasi.spark import session
+
+from .test_algorithms import overlapping_groups, product_flags
+
+# pyspark 4.3's own complaints about pandas 3, not segmentasi's.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+spark_test = pytest.mark.spark
+
+BLOBS = (
+    np.random.default_rng(0).normal(scale=0.3, size=(600, 3))
+    + np.random.default_rng(1).integers(0, 3, 600)[:, None] * np.array([4.0, 0.0, -4.0])
+).astype(np.float32)
+GROUPS = overlapping_groups(1500, 4, seed=3)
+FLAGS = product_flags(300, seed=2)
+
+
+def by_value(X: np.ndarray) -> np.ndarray:
+    """X's rows sorted by value, the order a table gathered from Spark comes in."""
+    return X[np.lexsort(X.T[::-1])]
+
+
+def encoded(spark, X: np.ndarray, metric: str = "euclidean", extra: dict | None = None):
+    from segmentasi.spark.rows import EncodedRows, feature_columns
+
+    table = pd.DataFrame(X, columns=feature_columns(X.shape[1])).assign(**(extra or {}))
+    return EncodedRows(spark.createDataFrame(table), X.shape[1], metric, len(X))
+
+
+@pytest.fixture(scope="module")
+def flags(spark):
+    """FLAGS collapsed: its distinct rows, each weighted by how many customers share it."""
+    from segmentasi.spark.rows import collapse
+
+    return collapse(encoded(spark, FLAGS, "manhattan"))
+
+
+@spark_test
+def test_collapse_weights_each_distinct_row_by_its_customers(flags):
+    table = flags.frame.toPandas()
+    distinct, counts = np.unique(FLAGS, axis=0, return_counts=True)
+    np.testing.assert_array_equal(by_value(table.filter(like="x").to_numpy()), distinct)
+    np.testing.assert_array_equal(table.sort_values(list(table.columns[:-1])).weight, counts)
+    assert flags.rows == len(FLAGS) == table.weight.sum()
+    assert flags.weighted
+
+
+@spark_test
+def test_kmeans_finds_the_in_process_centres(spark):
+    from segmentasi.spark.kmeans import fit_kmeans as spark_kmeans
+
+    (fitted,) = spark_kmeans(encoded(spark, BLOBS), [3], seed=0, n_init=2)
+    in_process = fit_kmeans(BLOBS, 3, seed=0)
+    labels = assign(BLOBS, fitted.centers, "euclidean")[0]
+    assert adjusted_rand_score(labels, in_process.labels) == 1.0
+    np.testing.assert_array_equal(labels, in_process.labels)  # the same size order too
+    np.testing.assert_allclose(fitted.centers, in_process.centers, atol=1e-5)
+    assert fitted.cost == pytest.approx(in_process.cost, rel=1e-4)
+    np.testing.assert_array_equal(fitted.sizes, np.bincount(in_process.labels))
+    assert fitted.method == "spark-kmeans|| n_init=2"
+    assert fitted.centers.dtype == np.float32
+
+
+@spark_test
+@pytest.mark.parametrize(("X", "metric"), [(GROUPS[:300], "euclidean"), (FLAGS, "manhattan")])
+def test_clara_on_a_table_no_larger_than_a_sample_is_the_in_process_fit(spark, flags, X, metric):
+    # FLAGS goes in collapsed: the customers behind the weights are the in-process rows.
+    rows = flags if metric == "manhattan" else encoded(spark, X, metric)
+    from segmentasi.spark.clara import fit_clara
+
+    fitted = fit_clara(rows, [2, 3, 4], seed=0)
+    for fit, clustering in zip(
+        fitted, fit_sweep(by_value(X), [2, 3, 4], "kmedoids", metric=metric, seed=0), strict=True
+    ):
+        np.testing.assert_array_equal(fit.centers, clustering.centers)
+        assert fit.cost == clustering.cost
+        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
+        assert fit.method == clustering.method
+
+
+@pytest.fixture(scope="module")
+def groups(spark):
+    return encoded(spark, GROUPS, "manhattan")
+
+
+@pytest.fixture(scope="module")
+def clara_fits(groups):
+    from segmentasi.spark.clara import fit_clara
+
+    return fit_clara(groups, [3, 5], seed=0, samples=4, sample_rows=300)
+
+
+@spark_test
+def test_clara_is_within_one_percent_of_in_process_clara(monkeypatch, clara_fits):
+    monkeypatch.setattr(kmedoids_fits, "MATRIX_BUDGET_BYTES", 300 * 300 * 4)
+    in_process = fit_sweep(GROUPS, [3, 5], "kmedoids", metric="manhattan", seed=0, clara_samples=4)
+    for fit, clustering in zip(clara_fits, in_process, strict=True):
+        assert clustering.method == "clara samples=4 size=300"
+        assert fit.method == "spark-clara samples=4 size=300"
+        assert abs(fit.cost / clustering.cost - 1) <= 0.01
+
+
+@spark_test
+def test_clara_medoids_costs_and_sizes_describe_the_whole_table(clara_fits):
+    for fit in clara_fits:
+        labels, distances = assign(GROUPS, fit.centers, "manhattan")
+        assert (GROUPS[:, None, :] == fit.centers[None]).all(axis=2).any(axis=0).all()  # rows
+        np.testing.assert_array_equal(fit.sizes, np.bincount(labels, minlength=fit.k))
+        assert (np.diff(fit.sizes) <= 0).all()  # cluster 0 is the largest
+        assert fit.cost == pytest.approx(distances.astype(np.float64).sum(), rel=1e-6)
+
+
+@spark_test
+def test_clara_is_deterministic(groups, clara_fits):
+    from segmentasi.spark.clara import fit_clara
+
+    again = fit_clara(groups, [3, 5], seed=0, samples=4, sample_rows=300)
+    for first, second in zip(clara_fits, again, strict=True):
+        np.testing.assert_array_equal(first.centers, second.centers)
+        assert first.cost == second.cost
+
+
+@spark_test
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+def test_silhouettes_of_the_whole_table_are_scikit_learns(spark, metric):
+    from segmentasi.spark.silhouette import estimate_silhouettes
+
+    X = GROUPS[:400]
+    centers = [X[[0, 1]], X[[2, 3, 4]]]
+    labels = [assign(X, c, metric)[0] for c in centers]
+    found = estimate_silhouettes(encoded(spark, X, metric), centers, metric, X, labels)
+    in_process = silhouette_samples_many(X, labels, metric)
+    for values, codes, expected in zip(found, labels, in_process, strict=True):
+        np.testing.assert_allclose(values, silhouette_samples(X, codes, metric=metric), atol=1e-5)
+        np.testing.assert_allclose(values, expected, atol=1e-5)
+
+
+@spark_test
+def test_silhouettes_count_weighted_rows_as_their_customers(flags):
+    from segmentasi.spark.silhouette import estimate_silhouettes
+
+    centers = [FLAGS[[0, 1, 2]]]
+    query = FLAGS[::3]
+    labels = assign(FLAGS, centers[0], "manhattan")[0]
+    (found,) = estimate_silhouettes(flags, centers, "manhattan", query, [labels[::3]])
+    expected = silhouette_samples(FLAGS, labels, metric="manhattan")[::3]
+    np.testing.assert_allclose(found, expected, atol=1e-5)
+
+
+@spark_test
+def test_assign_rows_gives_the_in_process_labels_and_keeps_other_columns(spark, clara_fits):
+    from segmentasi.spark.assign import assign_rows
+
+    ids = [f"C{i}" for i in range(len(GROUPS))]
+    frame = encoded(spark, GROUPS, "manhattan", {"id": ids}).frame
+    one = assign_rows(frame, clara_fits[0].centers, "manhattan").toPandas().set_index("id")
+    both = assign_rows(frame, [f.centers for f in clara_fits], "manhattan").toPandas()
+    both = both.set_index("id").loc[ids]
+    labels, distances = assign(GROUPS, clara_fits[0].centers, "manhattan")
+    np.testing.assert_array_equal(one.loc[ids, "segment"], labels)
+    np.testing.assert_array_equal(one.loc[ids, "distance"], distances)
+    for i, fit in enumerate(clara_fits):
+        labels, distances = assign(GROUPS, fit.centers, "manhattan")
+        np.testing.assert_array_equal(both[f"segment_{i}"], labels)
+        np.testing.assert_array_equal(both[f"distance_{i}"], distances)
+    with pytest.raises(ValueError, match="already has the column"):
+        assign_rows(spark.createDataFrame(one.reset_index()), fit.centers, "manhattan")
+
+
+@spark_test
+def test_sizes_and_costs_of_centre_sets(groups, clara_fits):
+    from segmentasi.spark.assign import segment_sizes, total_cost
+
+    centers = [fit.centers for fit in clara_fits]
+    for sizes, fit in zip(segment_sizes(groups, centers), clara_fits, strict=True):
+        np.testing.assert_array_equal(sizes, fit.sizes)
+    (squared,) = total_cost(groups, centers[:1], "kmeans")
+    distances = assign(GROUPS, centers[0], "euclidean")[1].astype(np.float64)
+    assert squared == pytest.approx((distances**2).sum(), rel=1e-6)
+
+
+@spark_test
+def test_samples_are_customers_drawn_the_same_way_for_the_same_seed(flags):
+    from segmentasi.spark.sample import sample_customers
+
+    first, again, other = (sample_customers(flags, 200, seed=s) for s in (0, 0, 1))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    distinct, counts = np.unique(FLAGS, axis=0, return_counts=True)
+    drawn, times = np.unique(first, axis=0, return_counts=True)
+    assert times.sum() == 200
+    # Each drawn row is a customer's, and no row is drawn more often than it has customers.
+    positions = [np.flatnonzero((distinct == row).all(axis=1))[0] for row in drawn]
+    assert (times <= counts[positions]).all()
+    np.testing.assert_array_equal(sample_customers(flags, 999, seed=0), by_value(FLAGS))
+
+
+def test_a_missing_pyspark_is_a_one_line_user_error(monkeypatch):
+    monkeypatch.setattr(session.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(UserError, match=r"^the Spark engine needs pyspark: pip install"):
+        session.spark_session("local[1]")
+
+
+def test_a_missing_java_is_a_one_line_user_error(monkeypatch):
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(session.shutil, "which", lambda name: None)
+    with pytest.raises(UserError, match=r"^the Spark engine needs Java 17"):
+        session.spark_session("local[1]")
+
+
+def test_an_unreachable_master_is_a_one_line_user_error():
+    with socket.socket() as unused:  # a port nothing listens on once this closes
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    if session.missing_requirement():
+        pytest.skip(session.missing_requirement())
+    with pytest.raises(
+        UserError, match=rf"^cannot reach the Spark master spark://127.0.0.1:{port}"
+    ):
+        session.spark_session(f"spark://127.0.0.1:{port}")
