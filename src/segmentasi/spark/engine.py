@@ -69,7 +69,9 @@ class SparkEngine(Engine):
         self.driver_rows = driver_rows
         self.sample_seed = sample_seed
         self._validated: ValidatedFrame | None = None
+        self._schema: Schema | None = None
         self._seconds: dict[str, float] = {}
+        self._cached: list[DataFrame] = []  # encoded tables kept in Spark's memory for the run
 
     def failures(self) -> AbstractContextManager[None]:
         """Spark's exceptions told in one line (spark/failures.py)."""
@@ -100,6 +102,9 @@ class SparkEngine(Engine):
         from .session import stop_session
 
         self._validated = None
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
         stop_session()
 
     def load(
@@ -135,7 +140,7 @@ class SparkEngine(Engine):
             )
             if where:
                 validated = filter_frame(validated, where, schema)
-        self._validated = validated
+        self._validated, self._schema = validated, schema
         with self._stage("driver_sample"):
             sample = self._driver_sample(validated)
         source |= {
@@ -154,19 +159,23 @@ class SparkEngine(Engine):
         however Spark partitions it (each row's key hashes its row number)."""
         from pyspark.sql import functions as F
 
-        frame, row = validated.frame, validated.row_column
-        if validated.rows > self.driver_rows:
-            key = F.xxhash64(F.col(row), F.lit(self.sample_seed))
-            frame = frame.orderBy(key, row).limit(self.driver_rows)
-        sample = validated.to_pandas(frame.orderBy(row))
-        return sample
+        from .validate import ROW, to_pandas
+
+        if validated.rows <= self.driver_rows:
+            return to_pandas(validated, self._schema)
+        key = F.xxhash64(F.col(ROW), F.lit(self.sample_seed))
+        drawn = validated.frame.orderBy(key, ROW).limit(self.driver_rows)
+        return to_pandas(replace(validated, frame=drawn, rows=self.driver_rows), self._schema)
 
     def all_rows(self, space: FeatureSpace, drop_missing: bool) -> EncodedRows | None:
         """Every row of the validated table in `space`, identical rows collapsed (weights), and
         cached (None before a table is loaded: a DataFrame given to compute() directly)."""
-        from .rows import EncodedRows, collapse, float_columns
+        from pyspark import StorageLevel
 
-        validated = self._validated
+        from .rows import EncodedRows, collapse, feature_columns
+        from .validate import typed_pandas
+
+        validated, schema = self._validated, self._schema
         if validated is None:
             return None
         features = list(space.experiment.features)
@@ -174,18 +183,23 @@ class SparkEngine(Engine):
 
         def encoded(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             for batch in batches:
-                table = validated.typed(batch)
+                table = typed_pandas(batch, schema)
                 if drop_missing:
                     table = table.dropna(subset=features)
                 aside = np.zeros(len(table), dtype=bool)
                 for rows in space.set_aside_rows(table).values():
                     aside |= rows
                 X = space.transform(table[~aside])
-                yield pd.DataFrame(X, columns=[f"x{i}" for i in range(width)])
+                yield pd.DataFrame(X, columns=columns)
 
+        columns = feature_columns(width)
         with self._stage("encode"):
-            frame = validated.frame.mapInPandas(encoded, float_columns(width))
-            return collapse(EncodedRows(frame, width, space.metric, rows=frame.count()))
+            frame = validated.frame.mapInPandas(encoded, ", ".join(f"{c} float" for c in columns))
+            every_row = collapse(EncodedRows(frame, width, space.metric, rows=0))
+            kept = every_row.frame.persist(StorageLevel.MEMORY_AND_DISK)
+            self._cached.append(kept)
+            rows = int(kept.agg({"weight": "sum"}).first()[0] or 0)
+            return replace(every_row, frame=kept, rows=rows)
 
     def fit(
         self,
@@ -286,6 +300,7 @@ class SparkEngine(Engine):
         into folder/segments.parquet (Parquet, one part per Spark partition)."""
         from ..model import SavedModel
         from .placement import place_every_row
+        from .validate import ROW
 
         validated = self._validated
         if validated is None:
@@ -293,10 +308,7 @@ class SparkEngine(Engine):
         id_column = result.schema.id_column
         models = {name: SavedModel.from_run(result, name) for name in result.experiments}
         every_row = place_every_row(
-            validated.frame,
-            validated.row_column,
-            None if id_column is None else id_column.name,
-            models,
+            validated.frame, ROW, None if id_column is None else id_column.name, models
         )
         with self._stage("write_segments"):
             every_row.write.parquet(str(folder / SEGMENTS_DATASET))

@@ -81,11 +81,12 @@ def placement_counts(assignment: SparkAssignment) -> tuple[dict[int, int], dict[
 def place_every_row(
     frame: DataFrame, row_column: str, id_column: str | None, models: Mapping[str, SavedModel]
 ) -> DataFrame:
-    """The input row number, the id (when the schema has one) and segment_<experiment> of every
-    row of a validated table, placed by each experiment's model in one pass."""
+    """Every row of a validated table (its 0-based row numbers in `row_column`): `row`, the
+    1-based input row as labels.csv numbers it, the id (when the schema has one) and
+    segment_<experiment>, placed by each experiment's model, in one pass."""
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-    keys = [StructField(row_column, LongType())]
+    keys = [StructField("row", LongType())]
     if id_column is not None:
         keys.append(StructField(id_column, StringType()))
     schema = StructType([*keys, *(StructField(f"segment_{name}", LongType()) for name in models)])
@@ -94,7 +95,7 @@ def place_every_row(
         for batch in batches:
             if batch.empty:
                 continue
-            out = pd.DataFrame({row_column: batch[row_column].astype("int64")})
+            out = pd.DataFrame({"row": batch[row_column].astype("int64") + 1})
             if id_column is not None:
                 out[id_column] = batch[id_column].astype("string")
             for name, model in models.items():

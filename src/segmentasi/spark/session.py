@@ -38,8 +38,8 @@ def missing_requirement() -> str | None:
 
 def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> SparkSession:
     """A Spark session on `master` (local[N], spark://host:port, yarn, ...) with `conf` set on
-    it, or the one already running. UserError with a one-line reason when pyspark or Java is
-    missing, or a standalone master (spark://) does not answer."""
+    it, or the one already running (stop_session then leaves it running). UserError with a
+    one-line reason when pyspark or Java is missing, or a standalone master does not answer."""
     reason = missing_requirement()
     if reason:
         raise UserError(reason)
@@ -47,6 +47,9 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> Spa
         from pyspark.sql import SparkSession
     except ImportError:
         raise UserError(PYSPARK_MISSING) from None
+    running = SparkSession.getActiveSession()
+    if running is not None:  # another part of the program started it, and will stop it
+        return running
     _check_reachable(master)
     builder = SparkSession.builder.master(master).appName("segmentasi")
     if master.startswith("local"):
