@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..algorithms import Clustering, assign
 from ..engine import Engine, Space
+from ..errors import UserError
 from ..features import FeatureSpace
 from ..profile import Profile
 from ..schema import Schema
@@ -72,6 +73,7 @@ class SparkEngine(Engine):
         self._schema: Schema | None = None
         self._seconds: dict[str, float] = {}
         self._cached: list[DataFrame] = []  # encoded tables kept in Spark's memory for the run
+        self._owns_session: bool | None = None  # unknown until the session is first asked for
 
     def failures(self) -> AbstractContextManager[None]:
         """Spark's exceptions told in one line (spark/failures.py)."""
@@ -93,19 +95,30 @@ class SparkEngine(Engine):
 
     @property
     def session(self) -> SparkSession:
-        from .session import spark_session
+        """The Spark session: the one running in this program, else one started on `master`
+        (which close() stops)."""
+        from .session import missing_requirement, spark_session
 
+        if self._owns_session is None:
+            reason = missing_requirement()
+            if reason:
+                raise UserError(reason)
+            from pyspark.sql import SparkSession
+
+            self._owns_session = SparkSession.getActiveSession() is None
         return spark_session(self.master, self.conf)
 
     def close(self) -> None:
-        """Stop the Spark session this engine started."""
+        """Forget the table, and stop the Spark session if this engine started it."""
         from .session import stop_session
 
         self._validated = None
         for frame in self._cached:
             frame.unpersist()
         self._cached.clear()
-        stop_session()
+        if self._owns_session:
+            stop_session()
+        self._owns_session = None
 
     def load(
         self,
