@@ -107,41 +107,92 @@ def read_numbers(values: pd.Series, decimal: str) -> NumberColumn:
     return _checked(numbers, shown, given, malformed, not_finite)
 
 
-def decide_decimal(columns: Sequence[tuple[str, pd.Series, bool]], source: str) -> str:
-    """The decimal mark of a table's text numbers, from its numeric columns together.
+@dataclass(frozen=True)
+class Evidence:
+    """What one column's text cells say about the decimal mark, in a form that the parts of a
+    table add up (`combined`): per kind of cell (POINT, COMMA, EITHER) how many there are, and
+    the ones a message may quote (`_quotable`), as (0-based row, cell) in row order."""
 
-    `columns`: (name, raw cells, whole numbers only) per numeric column. Refuses (InputError
-    naming the column and two of its cells) a column that contradicts the others, and a table
-    whose only evidence is cells that read as different numbers either way.
+    counts: dict[int, int]
+    examples: dict[int, tuple[tuple[int, str], ...]]
+
+    def shifted(self, rows: int) -> Evidence:
+        """The same evidence `rows` rows further down (a part's rows counted in its table)."""
+        return Evidence(
+            self.counts,
+            {kind: tuple((r + rows, c) for r, c in found) for kind, found in self.examples.items()},
+        )
+
+
+KINDS = (POINT, COMMA, EITHER)
+
+
+def evidence(values: pd.Series, whole: bool) -> Evidence:
+    """What the cells of one column (whole numbers only: `whole`) say about the decimal mark."""
+    kinds, cells = _evidence(values, whole)
+    counts, examples = {}, {}
+    for kind in KINDS:
+        positions = np.flatnonzero(kinds == kind)
+        counts[kind] = len(positions)
+        examples[kind] = _quotable(positions, cells[positions])
+    return Evidence(counts, examples)
+
+
+def combined(parts: Sequence[Evidence]) -> Evidence:
+    """The evidence of consecutive parts of one column (in row order, rows counted from the
+    column's first) as the evidence of the whole column."""
+    examples = {}
+    for kind in KINDS:
+        found = [example for part in parts for example in part.examples[kind]]
+        rows = np.array([row for row, _ in found], dtype=np.int64)
+        examples[kind] = _quotable(rows, np.array([cell for _, cell in found], dtype=object))
+    return Evidence({kind: sum(part.counts[kind] for part in parts) for kind in KINDS}, examples)
+
+
+def _quotable(rows: np.ndarray, cells: np.ndarray) -> tuple[tuple[int, str], ...]:
+    """Of cells in row order, the (row, cell) pairs a message may quote (see `_examples`): the
+    first two, and the first whose cell differs from the first's."""
+    if len(rows) == 0:
+        return ()
+    different = np.flatnonzero(cells != cells[0])[:1]
+    picked = np.unique(np.concatenate([np.arange(min(len(rows), 2)), different]))
+    return tuple((int(rows[i]), str(cells[i])) for i in picked)
+
+
+def decide_decimal(columns: dict[str, Evidence], source: str) -> str:
+    """The decimal mark of a table's text numbers, from the evidence of its numeric columns
+    together (by column name, see `evidence`).
+
+    Refuses (InputError naming the column and two of its cells) a column that contradicts the
+    others, and a table whose only evidence is cells that read as different numbers either way.
     """
-    evidence = {name: _evidence(values, whole) for name, values, whole in columns}
-    points = sum(int((kinds == POINT).sum()) for kinds, _ in evidence.values())
-    commas = sum(int((kinds == COMMA).sum()) for kinds, _ in evidence.values())
+    points = sum(found.counts[POINT] for found in columns.values())
+    commas = sum(found.counts[COMMA] for found in columns.values())
     mark, other = (",", POINT) if commas > points else (".", COMMA)
-    for name, (kinds, cells) in evidence.items():
-        if not (kinds == other).any():
+    for name, found in columns.items():
+        if not found.counts[other]:
             continue
-        if (kinds == POINT + COMMA - other).any():
-            shown = _examples(cells, kinds, [POINT, COMMA])
+        if found.counts[POINT + COMMA - other]:
+            shown = _examples(found, [POINT, COMMA])
             what = f"mixes a decimal point and a decimal comma ({shown})"
         else:
             what = (
                 f"writes numbers with a {MARK_NAMES[_MARKS[other]]} "
-                f"({_examples(cells, kinds, [other])}) but the table's other numeric columns "
+                f"({_examples(found, [other])}) but the table's other numeric columns "
                 f"use a {MARK_NAMES[mark]}"
             )
         raise InputError(f"{source}: column '{name}' {what}; {_ASK}")
     if points or commas:
         return mark
-    for name, (kinds, cells) in evidence.items():
-        if (kinds == EITHER).any():
-            first = str(cells[np.flatnonzero(kinds == EITHER)[0]])
+    for name, found in columns.items():
+        if found.counts[EITHER]:
+            first = found.examples[EITHER][0][1]
             as_point, as_comma = (
                 float(_parse(pd.Series([first], dtype="str"), m).iloc[0]) for m in (".", ",")
             )
             raise InputError(
                 f"{source}: column '{name}' has numbers such as "
-                f"{_examples(cells, kinds, [EITHER])} that read differently with a decimal point "
+                f"{_examples(found, [EITHER])} that read differently with a decimal point "
                 f"('{first}' is {as_point:g}) and a decimal comma ({as_comma:g}), and no other "
                 f"number in the table says which mark it uses; {_ASK}"
             )
@@ -224,13 +275,14 @@ def _evidence(values: pd.Series, whole: bool) -> tuple[np.ndarray, np.ndarray]:
     return _take(kinds, codes, NONE), _take(uniques.to_numpy(dtype=object), codes, None)
 
 
-def _examples(cells: np.ndarray, kinds: np.ndarray, wanted: Sequence[int]) -> str:
+def _examples(found: Evidence, wanted: Sequence[int]) -> str:
     """Two cells and their row numbers: one of each wanted kind, or two of the one kind
     (two different texts where the column has them)."""
-    rows: list[int] = []
+    shown: list[tuple[int, str]] = []
     for kind in wanted:
-        positions = np.flatnonzero(kinds == kind)
-        _, first = np.unique(cells[positions].astype(str), return_index=True)
-        candidates = [*positions[np.sort(first)], *positions[:2]]
-        rows += list(dict.fromkeys(int(p) for p in candidates))[: 3 - len(wanted)]
-    return " and ".join(f"'{cells[r]}' in row {r + 1}" for r in rows)
+        quotable = found.examples[kind]
+        first_of_each: dict[str, tuple[int, str]] = {}
+        for row, cell in quotable:
+            first_of_each.setdefault(cell, (row, cell))
+        shown += list(dict.fromkeys([*first_of_each.values(), *quotable[:2]]))[: 3 - len(wanted)]
+    return " and ".join(f"'{cell}' in row {row + 1}" for row, cell in shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -70,65 +70,178 @@ def validate(
     `columns` limits which schema columns are required (default: all). With strict=True any
     problem raises ValidationError; with strict=False bad cells become missing and the
     problems come back as warnings (used when placing new customers). `decimal`: the decimal
-    mark of numbers written as text, '.', ',' or 'auto' (decide from the required numeric
+    mark of numbers written as text, '.' or ',' or 'auto' (decide from the required numeric
     columns, see decimals.py); None takes what read_table recorded, else '.' (then '1,234' is
     1234, as pandas users write it).
+
+    The work is split so that another engine can do it part by part (spark/validate.py): what
+    the header shows (`Checks`, `table_problems`), the decimal mark's evidence
+    (`decimal_evidence`) and the typing and checking of the rows (`typed_rows`), whose findings
+    the parts of a table add up (`combined`).
     """
     mark = decimals.check_decimal(decimal or raw.attrs.get(decimals.DECIMAL_ATTR, "."))
     raw = raw.reset_index(drop=True)  # problems and results are by row position
-    repeated = pd.unique(raw.columns[raw.columns.duplicated()].astype(str))
-    if len(repeated):
-        raise InputError(
-            f"{source}: column name(s) {', '.join(repr(c) for c in repeated)} appear more than "
-            "once in the header; rename or remove the copies"
+    checks = Checks.of(raw.columns, schema, columns, source)
+    problems = table_problems(checks, len(raw), allow_extra)
+    declared = declared_cells(raw, checks)
+    if mark == "auto":
+        mark = decimals.decide_decimal(decimal_evidence(declared, checks), source)
+    clean, found = typed_rows(declared, checks, mark, len(raw), strict)
+    problems += [f.problem() for f in found if f.count]
+    if strict and problems:
+        raise ValidationError(problems, source)
+    return clean, problems
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What validating a table with these column names against `schema` checks: the columns
+    it requires, those present (which are typed), and those missing or not in the schema."""
+
+    schema: Schema
+    header: tuple[str, ...]
+    required: tuple[str, ...]
+    present: tuple[Column, ...]
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, header: Iterable[object], schema: Schema, columns: Iterable[str] | None, source: str
+    ) -> Checks:
+        """The checks for a table whose header is `header`; InputError if a name repeats."""
+        names = pd.Index(list(header))
+        repeated = pd.unique(names[names.duplicated()].astype(str))
+        if len(repeated):
+            raise InputError(
+                f"{source}: column name(s) {', '.join(repr(c) for c in repeated)} appear more "
+                "than once in the header; rename or remove the copies"
+            )
+        ignored = set(schema.ignored)
+        used = [c.name for c in schema.used]
+        required = [c for c in (used if columns is None else columns) if c not in ignored]
+        return cls(
+            schema,
+            tuple(names),
+            tuple(required),
+            tuple(schema.column(c) for c in used if c in names),
+            tuple(c for c in required if c not in names),
+            tuple(c for c in names if c not in schema.names and c not in ignored),
         )
-    ignored = set(schema.ignored)
-    used = [c.name for c in schema.used]
-    required = [c for c in (used if columns is None else columns) if c not in ignored]
+
+
+def table_problems(checks: Checks, rows: int, allow_extra: bool) -> list[Problem]:
+    """The problems the header and the number of rows show: no rows, columns missing or
+    unexpected."""
     problems: list[Problem] = []
-    if len(raw) == 0:
+    if rows == 0:
         problems.append(Problem(None, "the table has no data rows"))
-    missing = [c for c in required if c not in raw.columns]
-    for name in missing:
+    for name in checks.missing:
         problems.append(
             Problem(
                 name,
-                f"required column is missing from the table{_did_you_mean(name, raw.columns)}",
+                f"required column is missing from the table{_did_you_mean(name, checks.header)}",
             )
         )
-    extra = [c for c in raw.columns if c not in schema.names and c not in ignored]
-    if extra and not allow_extra:
+    if checks.extra and not allow_extra:
         problems.append(
             Problem(
                 None,
-                f"unexpected column(s) {', '.join(quoted(c) for c in extra)} are not in schema "
-                f"{quoted(schema.name)} (add them to the schema file, or pass "
-                f"--allow-extra-columns){_unnamed_hint(extra)}",
+                f"unexpected column(s) {', '.join(quoted(c) for c in checks.extra)} are not in "
+                f"schema {quoted(checks.schema.name)} (add them to the schema file, or pass "
+                f"--allow-extra-columns){_unnamed_hint(list(checks.extra))}",
             )
         )
-    present = [schema.column(c) for c in used if c in raw.columns]
-    declared = {col.name: _declared_cells(raw[col.name], col) for col in present}
-    if mark == "auto":
-        mark = decimals.decide_decimal(
-            [
-                (c.name, declared[c.name], _whole(c))
-                for c in present
-                if c.is_numeric and c.name in required
-            ],
-            source,
-        )
+    return problems
+
+
+def declared_cells(raw: pd.DataFrame, checks: Checks) -> dict[str, pd.Series]:
+    """The cells of each present column with the schema's declared tokens applied."""
+    return {col.name: _declared_cells(raw[col.name], col) for col in checks.present}
+
+
+def decimal_evidence(
+    declared: dict[str, pd.Series], checks: Checks
+) -> dict[str, decimals.Evidence]:
+    """What the required numeric columns' cells say about the decimal mark."""
+    return {
+        c.name: decimals.evidence(declared[c.name], _whole(c))
+        for c in checks.present
+        if c.is_numeric and c.name in checks.required
+    }
+
+
+def typed_rows(
+    declared: dict[str, pd.Series], checks: Checks, mark: str, rows: int, strict: bool = True
+) -> tuple[pd.DataFrame, list[Found]]:
+    """The rows typed with decimal mark `mark` ('.' or ','), and every check on them (those
+    that failed nowhere too, so that the parts of a table give the same list). With
+    strict=False the numbers outside their valid range are blanked."""
     typed = {}
-    for col in present:
-        values, col_problems = _type_column(declared[col.name], col, mark)
+    found: list[Found] = []
+    for col in checks.present:
+        values, col_found = _type_column(declared[col.name], col, mark)
         typed[col.name] = values
-        problems += col_problems
-    clean = pd.DataFrame(typed, index=pd.RangeIndex(len(raw)))
-    problems += _check_derived_counts(clean, schema)
-    if strict and problems:
-        raise ValidationError(problems, source)
+        found += col_found
+    clean = pd.DataFrame(typed, index=pd.RangeIndex(rows))
+    found += _check_derived_counts(clean, checks.schema)
     if not strict:
-        clean = _blank_bad_cells(clean, schema)
-    return clean, problems
+        clean = _blank_bad_cells(clean, checks.schema)
+    return clean, found
+
+
+@dataclass(frozen=True)
+class Found:
+    """One check of one column over a table or a part of it, in a form that the parts add up
+    (`combined`): the first rows it failed on (0-based), on how many, and what its message
+    quotes. The message is `before`, the cells or unknown levels found, then `after`."""
+
+    column: str
+    before: str
+    after: str = ""
+    rows: tuple[int, ...] = ()
+    count: int = 0
+    cells: tuple[str, ...] = ()  # the first distinct cells it failed on, quoted as examples
+    levels: tuple[str, ...] | None = None  # unknown-level checks: the column's levels ...
+    values: tuple[tuple[str, int], ...] = ()  # ... and each unknown value with its count
+
+    def shifted(self, rows: int) -> Found:
+        """The same finding `rows` rows further down (a part's rows counted in its table)."""
+        return replace(self, rows=tuple(r + rows for r in self.rows))
+
+    def problem(self) -> Problem:
+        if self.levels is not None:
+            detail = _unknown_levels(self.values, self.levels)
+        else:
+            detail = ", ".join(map(quoted, self.cells))
+        rows = tuple(r + 1 for r in self.rows)
+        return Problem(self.column, f"{self.before}{detail}{self.after}", rows, self.count)
+
+
+MAX_CELLS_SHOWN = 3
+
+
+def combined(parts: Sequence[Sequence[Found]]) -> list[Found]:
+    """The checks of consecutive parts of one table (in row order, rows counted from the
+    table's first) as the checks of the whole table."""
+    merged = []
+    for same in zip(*parts, strict=True):
+        counts: dict[str, int] = {}
+        for part in same:
+            for value, count in part.values:
+                counts[value] = counts.get(value, 0) + count
+        merged.append(
+            replace(
+                same[0],
+                rows=tuple(r for part in same for r in part.rows)[:MAX_ROWS_SHOWN],
+                count=sum(part.count for part in same),
+                cells=tuple(dict.fromkeys(c for part in same for c in part.cells))[
+                    :MAX_CELLS_SHOWN
+                ],
+                values=tuple(counts.items()),
+            )
+        )
+    return merged
 
 
 def _unnamed_hint(extra: list[str]) -> str:
@@ -175,12 +288,14 @@ def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f" (found {quoted(lowered[close[0]])}: did you mean {quoted(name)}?)" if close else ""
 
 
-def _rows_where(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
+def _found(column: str, before: str, mask: np.ndarray | pd.Series, after: str = "") -> Found:
+    """The check `before` of `column` failing where `mask` is true."""
     positions = np.flatnonzero(np.asarray(mask))
-    return tuple(int(p) + 1 for p in positions[:MAX_ROWS_SHOWN]), len(positions)
+    rows = tuple(int(p) for p in positions[:MAX_ROWS_SHOWN])
+    return Found(column, before, after, rows, len(positions))
 
 
-def _type_column(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Problem]]:
+def _type_column(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Found]]:
     if col.role == "id":
         return _text_cells(series), []
     if col.role == "index":
@@ -200,30 +315,36 @@ def _whole(col: Column) -> bool:
     return col.integer or col.role in ("product", "flag", "derived_count")
 
 
-def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[Problem]]:
+def _type_categorical(series: pd.Series, col: Column) -> tuple[pd.Series, list[Found]]:
     text = _text_cells(series)
     unknown = text.notna() & ~text.isin(col.levels)
-    problems = []
-    if unknown.any():
-        counts = text[unknown].value_counts()
-        shown = ", ".join(
-            f"{quoted(v)} x{n}{_level_hint(str(v), col.levels)}" for v, n in counts.head(5).items()
-        )
-        more = f" and {len(counts) - 5} other value(s)" if len(counts) > 5 else ""
-        rows, count = _rows_where(unknown)
-        problems.append(
-            Problem(
-                col.name,
-                f"unknown level(s) {shown}{more}; allowed: {', '.join(map(quoted, col.levels))}",
-                rows,
-                count,
-            )
-        )
+    counts = text[unknown].value_counts(sort=False)  # in the order they first appear
+    found = replace(
+        _found(
+            col.name,
+            "unknown level(s) ",
+            unknown,
+            f"; allowed: {', '.join(map(quoted, col.levels))}",
+        ),
+        levels=col.levels,
+        values=tuple((str(v), int(n)) for v, n in counts.items()),
+    )
     # From the text column as it is (Arrow strings): about 3x faster than from Python objects.
     typed = pd.Categorical(
         text.where(~unknown), categories=list(col.levels), ordered=col.role == "ordinal"
     )
-    return pd.Series(typed, index=series.index, name=col.name), problems
+    return pd.Series(typed, index=series.index, name=col.name), [found]
+
+
+def _unknown_levels(values: Sequence[tuple[str, int]], levels: Sequence[str]) -> str:
+    """The five most frequent unknown values (the first found first among equals), each with
+    its count and the level it may be a typo of, and how many other values there are."""
+    counts = pd.Series(dict(values), dtype="int64").sort_values(ascending=False, kind="stable")
+    shown = ", ".join(
+        f"{quoted(v)} x{n}{_level_hint(str(v), levels)}" for v, n in counts.head(5).items()
+    )
+    more = f" and {len(counts) - 5} other value(s)" if len(counts) > 5 else ""
+    return f"{shown}{more}"
 
 
 def _level_hint(value: str, levels: Sequence[str]) -> str:
@@ -232,71 +353,69 @@ def _level_hint(value: str, levels: Sequence[str]) -> str:
     return f" (did you mean {quoted(lowered[close[0]])}?)" if close else ""
 
 
-def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Problem]]:
+def _type_numeric(series: pd.Series, col: Column, decimal: str) -> tuple[pd.Series, list[Found]]:
     cells = decimals.read_numbers(series, decimal)
     numbers = cells.numbers
-    malformed = "non-numeric value(s) such as {}"
+    malformed = ("non-numeric value(s) such as ", "")
     if col.true_values:
         malformed = (
-            "value(s) such as {} that are neither true_values "
+            "value(s) such as ",
+            " that are neither true_values "
             f"({', '.join(map(quoted, col.true_values))}) nor false_values "
-            f"({', '.join(map(quoted, col.false_values))})"
+            f"({', '.join(map(quoted, col.false_values))})",
         )
     elif col.is_binary:
-        malformed += (
-            " in a 0/1 column (declare the words for yes and no with true_values and false_values)"
+        malformed = (
+            "non-numeric value(s) such as ",
+            " in a 0/1 column (declare the words for yes and no with true_values and false_values)",
         )
-    problems = [
-        _cell_problem(col, cells.text, mask, message)
-        for mask, message in (
+    found = [
+        _cell_found(col, cells.text, mask, before, after)
+        for mask, (before, after) in (
             (cells.malformed, malformed),
             (
                 cells.not_finite,
-                "value(s) that are not finite numbers such as {}; leave the cell "
-                "empty for a missing value",
+                (
+                    "value(s) that are not finite numbers such as ",
+                    "; leave the cell empty for a missing value",
+                ),
             ),
             (
                 cells.too_large,
-                "implausibly large value(s) such as {} (magnitude above "
-                f"{decimals.MAX_MAGNITUDE:g}, the largest segmentasi accepts)",
+                (
+                    "implausibly large value(s) such as ",
+                    f" (magnitude above {decimals.MAX_MAGNITUDE:g}, the largest segmentasi "
+                    "accepts)",
+                ),
             ),
         )
-        if mask.any()
     ]
     bad = cells.given & numbers.isna().to_numpy()
     # A product column must be filled, unless the schema declares what missing looks like.
-    if col.role in ("product", "derived_count") and not col.missing_values and numbers.isna().any():
-        rows, count = _rows_where(numbers.isna() & ~bad)
-        if count:
-            problems.append(
-                Problem(
-                    col.name,
-                    "missing value(s); product columns must be filled (or list the tokens "
-                    "that mean missing in missing_values)",
-                    rows,
-                    count,
-                )
+    if col.role in ("product", "derived_count") and not col.missing_values:
+        found.append(
+            _found(
+                col.name,
+                "missing value(s); product columns must be filled (or list the tokens "
+                "that mean missing in missing_values)",
+                numbers.isna() & ~bad,
             )
+        )
     measured = col.measured(numbers)  # sentinels are codes: no range, no whole-number check
     if col.is_binary:
         not_flag = numbers.notna() & ~numbers.isin([0.0, 1.0])
-        if not_flag.any():
-            rows, count = _rows_where(not_flag)
-            problems.append(Problem(col.name, f"{col.role} flags must be 0 or 1", rows, count))
+        found.append(_found(col.name, f"{col.role} flags must be 0 or 1", not_flag))
     elif _whole(col):
         fractional = measured.notna() & (measured != np.round(measured))
-        if fractional.any():
-            rows, count = _rows_where(fractional)
-            problems.append(Problem(col.name, "must be a whole number", rows, count))
+        found.append(_found(col.name, "must be a whole number", fractional))
     lowest = lowest_valid(col)
     for bound, outside, word in (
         (lowest, measured < (lowest if lowest is not None else -np.inf), "below the minimum"),
         (col.max, measured > (col.max if col.max is not None else np.inf), "above the maximum"),
     ):
-        if bound is not None and outside.any():
-            rows, count = _rows_where(outside)
-            problems.append(Problem(col.name, f"value(s) {word} {bound:g}", rows, count))
-    return numbers.rename(col.name), problems
+        if bound is not None:
+            found.append(_found(col.name, f"value(s) {word} {bound:g}", outside))
+    return numbers.rename(col.name), found
 
 
 def lowest_valid(col: Column) -> float | None:
@@ -307,25 +426,20 @@ def lowest_valid(col: Column) -> float | None:
     return col.min
 
 
-def _cell_problem(col: Column, text: pd.Series, mask: np.ndarray, message: str) -> Problem:
-    examples = ", ".join(map(quoted, pd.unique(text[mask].astype(str))[:3]))
-    rows, count = _rows_where(mask)
-    return Problem(col.name, message.format(examples), rows, count)
+def _cell_found(col: Column, text: pd.Series, mask: np.ndarray, before: str, after: str) -> Found:
+    examples = pd.unique(text[mask].astype(str))[:MAX_CELLS_SHOWN]
+    return replace(_found(col.name, before, mask, after), cells=tuple(map(str, examples)))
 
 
-def _check_derived_counts(clean: pd.DataFrame, schema: Schema) -> list[Problem]:
-    problems = []
+def _check_derived_counts(clean: pd.DataFrame, schema: Schema) -> list[Found]:
+    found = []
     for col in schema.by_role("derived_count"):
         if col.name not in clean or not all(p in clean for p in col.of):
             continue
         total = clean[list(col.of)].sum(axis=1, min_count=len(col.of))
         mismatch = clean[col.name].notna() & total.notna() & (clean[col.name] != total)
-        if mismatch.any():
-            rows, count = _rows_where(mismatch)
-            problems.append(
-                Problem(col.name, f"does not equal the sum of {', '.join(col.of)}", rows, count)
-            )
-    return problems
+        found.append(_found(col.name, f"does not equal the sum of {', '.join(col.of)}", mismatch))
+    return found
 
 
 def _blank_bad_cells(clean: pd.DataFrame, schema: Schema) -> pd.DataFrame:
