@@ -27,10 +27,11 @@ def test_a_job_runs_on_the_cluster(standalone_cluster, driver):
 
 def test_a_job_survives_the_loss_of_a_worker(standalone_cluster, driver, tmp_path):
     driver.submit("sum_with_a_task_to_lose", tmp_path)
-    blocked = tmp_path / "0-0"
-    while not blocked.exists():  # partition 0's first attempt, waiting to be killed
-        if not driver.running():
-            raise driver.failure("the driver ended before partition 0 started")
+    blocked = tmp_path / "0-0"  # partition 0's first attempt, waiting to be killed
+    deadline = time.monotonic() + 300
+    while not blocked.exists():
+        if not driver.running() or time.monotonic() > deadline:
+            raise driver.failure("partition 0 did not start")
         time.sleep(0.1)
     lost = standalone_cluster.worker_of(blocked.read_text(encoding="utf-8"))
     standalone_cluster.kill_worker(lost)
