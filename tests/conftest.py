@@ -207,7 +207,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def standalone_cluster(tmp_path_factory):
     """A Spark standalone master and two workers (1 core, 1g each) on 127.0.0.1, for the tests
     of one module (mark them spark_cluster); killed at the end, leaving no process behind."""
-    from tests.spark_cluster import ClusterError, StandaloneCluster
+    from .spark_cluster import ClusterError, StandaloneCluster
 
     require_spark()
     cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))

@@ -15,7 +15,8 @@ import pytest
 from segmentasi import InputError, synthesize, synthesize_parquet
 from segmentasi import synth as synth_module
 from segmentasi.synth import arrow_schema, load_calibration, synthesize_blocks
-from tests.conftest import cli_in_process
+
+from .conftest import cli_in_process
 
 BLOCK = 1_000  # BLOCK_ROWS in these tests, so that small tables cross blocks
 ROWS = 2_500
