@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from process_memory import descendants
+
 # The project's sibling folder ../shared: the real table (never committed) and the peer baseline.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL_TABLE = SHARED / "data" / "fundfusion" / "clustering_data.csv"
@@ -72,20 +74,7 @@ def traced_peak_mb(run: Callable[[], object]) -> float:
 def tree_pss_mb(root: int) -> float:
     """Memory (MiB) a process and all its descendants hold: the sum of their proportional set
     sizes (PSS) from /proc, where a page shared by forked workers counts once in total."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree.update(children)
-        frontier.extend(children)
+    tree = descendants(root)
     total_kb = 0
     for pid in tree:
         try:

@@ -1,11 +1,16 @@
 """Shared fixtures: small synthetic tables, the other bank's schema, the real table if present;
-the command line in a child process or in this one."""
+the command line in a child process or in this one; Spark's availability and a standalone
+cluster."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib.util
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -169,3 +174,72 @@ def cli_in_process(*args: object, env: Mapping[str, str] = {}) -> subprocess.Com
             print(code, file=sys.stderr)
             code = 1
     return subprocess.CompletedProcess(argv, code or 0, out.getvalue(), err.getvalue())
+
+
+# Set (CI sets it: .ci/run) to make Spark tests fail instead of skipping when Spark cannot run.
+REQUIRE_SPARK = "SEGMENTASI_REQUIRE_SPARK"
+JAVA_NEEDED = 17
+
+
+@functools.cache
+def spark_unavailable() -> str | None:
+    """Why Spark cannot run here (no pyspark, no Java 17 or later), or None when it can. Java
+    is the one pyspark starts: $JAVA_HOME/bin/java, else java on PATH."""
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[spark]')"
+    home = os.environ.get("JAVA_HOME")
+    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    if java is None:
+        return "no java on PATH (scripts/ensure-java installs one)"
+    try:
+        answer = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{java} does not run ({exc})"
+    found = re.search(r'version "(\d+)', answer.stderr)
+    if answer.returncode or found is None:
+        return f"{java} -version failed: {answer.stderr.strip()[:200]}"
+    if int(found[1]) < JAVA_NEEDED:
+        return f"{java} is Java {found[1]}; Spark needs {JAVA_NEEDED} or later"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """spark_cluster tests are spark tests too, for -m "not spark" (before -m selects)."""
+    for item in items:
+        if item.get_closest_marker("spark_cluster") and not item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.spark)
+
+
+def require_spark() -> None:
+    """Skip, with the reason, where Spark cannot run; fail instead where REQUIRE_SPARK is set."""
+    reason = spark_unavailable()
+    if reason is None:
+        return
+    if os.environ.get(REQUIRE_SPARK):
+        pytest.fail(f"{REQUIRE_SPARK} is set, but Spark cannot run: {reason}", pytrace=False)
+    pytest.skip(f"Spark: {reason}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Spark tests run only where Spark can (require_spark)."""
+    if item.get_closest_marker("spark") is not None:
+        require_spark()
+
+
+@pytest.fixture(scope="module")
+def standalone_cluster(tmp_path_factory):
+    """A Spark standalone master and two workers (1 core, 1g each) on 127.0.0.1, for the tests
+    of one module (mark them spark_cluster); killed at the end, leaving no process behind."""
+    from .spark_cluster import ClusterError, StandaloneCluster
+
+    require_spark()
+    cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))
+    try:
+        cluster.start()
+    except ClusterError as exc:
+        cluster.stop()
+        pytest.fail(f"the standalone cluster did not start: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()

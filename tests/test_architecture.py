@@ -41,6 +41,7 @@ PRESENTATION = (
     "deliverables",
     "campaign_folder",
     "tracking_folder",
+    "synth_dataset",
 )
 # Arrows allowed to close a cycle, each for a stated reason.
 ALLOWED: dict[tuple[str, str], str] = {}  # arrows a cycle may take, with the reason

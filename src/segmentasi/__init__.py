@@ -29,6 +29,7 @@ from .schema import Schema, SchemaError, builtin_schema, load_schema
 from .segment_rules import Rules
 from .sweep import SweepOptions
 from .synth import synthesize
+from .synth_dataset import synthesize_parquet
 from .track import Tracking, track
 from .tracking_folder import save_tracking
 from .validation import ValidationError, validate
@@ -70,6 +71,7 @@ __all__ = [
     "split_control",
     "synthesize",
     "synthesize_outcomes",
+    "synthesize_parquet",
     "track",
     "validate",
 ]

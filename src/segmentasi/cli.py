@@ -72,6 +72,7 @@ from .run_folder import (
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
 from .synth import synthesize
+from .synth_dataset import synthesize_parquet
 from .text.campaign import p_text, points, rate
 from .text.findings import describe
 from .text.numbers import num, pct
@@ -706,6 +707,16 @@ def synth_command(
     rows: Annotated[int, typer.Option(help="Number of customers.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     schema: SchemaOption = None,
+    table_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="parquet: OUT is a folder of Parquet part files (a dataset pandas, pyarrow and "
+            "Spark read as one table), written a block of rows at a time, so any number of "
+            "rows fits in memory; --overwrite replaces only such a folder segmentasi wrote. "
+            "Default: one file, its format by OUT's extension.",
+        ),
+    ] = None,
     period_shift: Annotated[
         bool,
         typer.Option(
@@ -772,23 +783,38 @@ def synth_command(
 
     Example: segmentasi synth --rows 100000 --seed 1 --out customers.csv
 
+    Example: segmentasi synth --rows 10000000 --format parquet --out customers/
+
     Example: segmentasi synth --period-shift --from jan.csv --model runs/jan/demografi
     --move 1:2=5% --move 3:1=2% --left 3% --joined 2% --drift Pendapatan_Tahunan=+0.5sd
     --out feb.csv --seed 7
     """
     shift_options = {"--from": source, "--model": model, "--move": move, "--drift": drift}
+    if table_format not in (None, "parquet"):
+        raise InputError(
+            f"--format {table_format}: only parquet (a folder of Parquet files); without "
+            "--format, OUT's extension chooses .csv, .xlsx or .parquet"
+        )
     if not period_shift:
         given = [name for name, value in shift_options.items() if value]
         if given or left != "0" or joined != "0":
             raise InputError(f"{', '.join(given) or '--left, --joined'}: only with --period-shift")
         if rows < 1:
             raise InputError("--rows must be at least 1")
+        if table_format == "parquet":
+            synthesize_parquet(
+                load_schema(schema), rows, out, seed=seed, overwrite=overwrite, inputs=(schema,)
+            )
+            out_console.print(f"Wrote {rows:,} synthetic customers to the Parquet dataset {out}")
+            return
         check_output_file(out, overwrite, inputs=(schema,))  # before the work, not only after
         frame = synthesize(load_schema(schema), rows=rows, seed=seed)
         with reserve_file(out, overwrite, inputs=(schema,)):
             files.write_file_atomically(out, lambda path: files.write_table(frame, path))
         out_console.print(f"Wrote {rows:,} synthetic customers to {out}")
         return
+    if table_format is not None:
+        raise InputError("--format: not with --period-shift (its OUT's extension chooses)")
     if source is None or model is None:
         raise InputError("--period-shift needs --from (the first period) and --model")
     record = out.with_suffix(".planted.json")

@@ -2,10 +2,10 @@
 
 The rules, so that segmentasi never deletes or overwrites what it did not write:
 
-- A folder output (run, search, measurement, tracking) goes where nothing is, into an empty
-  folder, or, only with overwrite, over a folder of the same kind that segmentasi wrote
-  (recognised by its record, manifest.json, search.json, measurement.json or tracking.json) and
-  that holds nothing else at its top level.
+- A folder output (run, search, measurement, tracking, synthetic dataset) goes where nothing
+  is, into an empty folder, or, only with overwrite, over a folder of the same kind that
+  segmentasi wrote (recognised by its record, manifest.json, search.json, measurement.json,
+  tracking.json or _synthetic.json) and that holds nothing else at its top level.
 - A file output (assign, targets and its split record) replaces an existing file only with
   overwrite.
 - No output is, or holds, the current folder or an input file, and none goes inside a folder
@@ -53,7 +53,8 @@ class FolderKind:
     name: str
     record: str
     files: frozenset[str]  # the other files it writes at its top level
-    # The experiment folders a record names, or None when the record is not this kind's.
+    # The other names a record lists at the top (a run's experiment folders, a dataset's part
+    # files), or None when the record is not this kind's.
     experiments: Callable[[dict], list[str] | None]
 
 
@@ -130,10 +131,27 @@ TRACKING_FOLDER = FolderKind(
 )
 
 
+# The part files of a synthetic Parquet dataset (see synth_dataset.py).
+PART_FILE = re.compile(r"part-\d{5}\.parquet")
+
+
+def _dataset_parts(record: dict) -> list[str] | None:
+    """The part files a synthetic dataset's record lists (names of that form only), or None
+    when it is not one."""
+    parts = record.get("files")
+    if record.get("format") != "segmentasi-synthetic-parquet" or not isinstance(parts, list):
+        return None
+    return [name for name in parts if isinstance(name, str) and PART_FILE.fullmatch(name)]
+
+
+SYNTHETIC_DATASET = FolderKind("synthetic dataset", "_synthetic.json", frozenset(), _dataset_parts)
+
+
 def written_by_segmentasi(folder: Path) -> tuple[FolderKind, frozenset[str]] | None:
     """The kind of segmentasi folder `folder` is and the names it writes at its top level, or
     None when it is not one."""
-    for kind in (RUN_FOLDER, SEARCH_FOLDER, MEASUREMENT_FOLDER, TRACKING_FOLDER):
+    kinds = (RUN_FOLDER, SEARCH_FOLDER, MEASUREMENT_FOLDER, TRACKING_FOLDER, SYNTHETIC_DATASET)
+    for kind in kinds:
         path = folder / kind.record
         try:
             if not path.is_file() or path.stat().st_size > MAX_RECORD_BYTES:

@@ -69,11 +69,54 @@ def synthesize(
     Columns come in schema order. calibration=None loads the built-in <schema.name>.synth.toml.
     """
     spec = load_calibration(schema) if calibration is None else calibration
-    columns = spec.get("columns", {})
-    _check_columns(schema, columns)
-    drawing = _Drawing(schema, rows, np.random.default_rng(seed))
-    values = drawing.values
-    for name, column_spec in columns.items():
+    _check_columns(schema, spec.get("columns", {}))
+    return _draw_table(spec, _Drawing(schema, rows, np.random.default_rng(seed)))
+
+
+# Rows drawn at a time by synthesize_blocks: what a table of any size holds in memory at once.
+BLOCK_ROWS = 100_000
+
+
+def synthesize_blocks(
+    schema: Schema, rows: int, seed: int = 0, calibration: dict[str, Any] | None = None
+) -> Iterator[pd.DataFrame]:
+    """`rows` synthetic customers, BLOCK_ROWS at a time, for tables too large to hold at once.
+
+    Block b is drawn from its own seed, (seed, b), so the customers depend on `seed` alone, not
+    on how a caller groups the blocks; block 0 is drawn from `seed` itself, so up to BLOCK_ROWS
+    rows this is synthesize's table. Ids are unique across blocks (block b numbers the rows
+    from b * BLOCK_ROWS, all as wide as `rows` needs); the quality problems are drawn within
+    each block (a repeated id repeats one of its own block).
+    """
+    spec = load_calibration(schema) if calibration is None else calibration
+    _check_columns(schema, spec.get("columns", {}))
+    for block, first in enumerate(range(0, rows, BLOCK_ROWS)):
+        rng = np.random.default_rng(seed if block == 0 else [seed, block])
+        size = min(BLOCK_ROWS, rows - first)
+        yield _draw_table(spec, _Drawing(schema, size, rng, first_row=first, total_rows=rows))
+
+
+def arrow_schema(schema: Schema, calibration: dict[str, Any] | None = None) -> pa.Schema:
+    """The Arrow types of every block of synthetic customers: text as string, whole numbers as
+    int64 unless the calibration leaves some blank (then float64, as reading a table with
+    blanks gives), other numbers as float64."""
+    spec = load_calibration(schema) if calibration is None else calibration
+    quality = spec.get("quality", {})
+    blanks = set(quality.get("missing", {})) if quality.get("enabled", True) else set()
+
+    def arrow_type(column: Column) -> pa.DataType:
+        if column.is_categorical or column.role == "id":
+            return pa.string()
+        if _whole(column) and column.name not in blanks:
+            return pa.int64()
+        return pa.float64()
+
+    return pa.schema([pa.field(column.name, arrow_type(column)) for column in schema.columns])
+
+
+def _draw_table(spec: dict[str, Any], drawing: _Drawing) -> pd.DataFrame:
+    values, schema = drawing.values, drawing.schema
+    for name, column_spec in spec.get("columns", {}).items():
         try:
             values[name] = _draw_column(schema.column(name), column_spec, drawing)
         except SchemaError:
@@ -90,12 +133,15 @@ def synthesize(
 
 @dataclass
 class _Drawing:
-    """The table being drawn: its schema, size, random stream and the columns drawn so far."""
+    """The rows being drawn: their schema, number, random stream and the columns drawn so far;
+    for a block of a larger table, where it starts and the table's size."""
 
     schema: Schema
     rows: int
     rng: np.random.Generator
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    first_row: int = 0
+    total_rows: int | None = None
 
 
 def _check_columns(schema: Schema, columns: dict[str, Any]) -> None:
@@ -122,7 +168,7 @@ def _draw_column(column: Column, spec: dict[str, Any], drawing: _Drawing) -> np.
     """One column's values: codes for categorical columns, strings for ids, numbers otherwise."""
     kind = spec["kind"]
     if kind == "id":
-        return _unique_ids(spec, drawing.rows, drawing.rng)
+        return _unique_ids(spec, drawing)
     if kind == "sum":
         return _sum_of_parts(column, spec.get("at_least", 0), drawing.values, drawing.rng)
     dtype = np.int64 if column.is_categorical or kind == "flag" else float
@@ -239,9 +285,13 @@ def _is_range(wanted: Any) -> bool:
     )
 
 
-def _unique_ids(spec: dict[str, Any], rows: int, rng: np.random.Generator) -> np.ndarray:
-    width = max(int(spec.get("digits", 1)), len(str(max(rows - 1, 0))))
-    numbers = pd.Series(rng.permutation(rows)).astype(str).str.zfill(width)
+def _unique_ids(spec: dict[str, Any], drawing: _Drawing) -> np.ndarray:
+    """Prefix + zero-padded numbers: the drawing's rows numbered first_row on, shuffled, all as
+    wide as the whole table needs."""
+    total = drawing.rows if drawing.total_rows is None else drawing.total_rows
+    width = max(int(spec.get("digits", 1)), len(str(max(total - 1, 0))))
+    numbers = drawing.first_row + drawing.rng.permutation(drawing.rows)
+    numbers = pd.Series(numbers).astype(str).str.zfill(width)
     return (spec.get("prefix", "") + numbers).to_numpy(dtype=object)
 
 
@@ -296,6 +346,11 @@ def _repeat_ids(
         ids[copies] = ids[pool[rng.integers(pool_size, size=copies.size)]]
 
 
+def _whole(column: Column) -> bool:
+    """Whether a numeric column holds whole numbers only."""
+    return column.integer or column.role in ("product", "derived_count")
+
+
 def _as_series(column: Column, data: np.ndarray) -> pd.Series:
     """The column as reading the real table would give it: text as str, whole numbers as int."""
     if column.is_categorical:
@@ -305,7 +360,6 @@ def _as_series(column: Column, data: np.ndarray) -> pd.Series:
         return pd.Series(text.cast(pa.large_string()), dtype="str")
     if column.role == "id":
         return pd.Series(data, dtype="str")
-    whole = column.integer or column.role in ("product", "derived_count")
-    if whole and not np.isnan(data).any():
+    if _whole(column) and not np.isnan(data).any():
         return pd.Series(data.astype(np.int64))
     return pd.Series(data.astype(float))
