@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint java bytecode bench bench-scale clean
+.PHONY: demo test lint java bytecode bench bench-scale bench-spark clean
 
 # The spark extra is pyspark (a download of about 450 MB, built into a wheel once and then taken
 # from pip's cache): the Spark engine and its tests.
@@ -44,6 +44,11 @@ bench: bytecode
 
 bench-scale: bytecode
 	$(BIN)/python benchmarks/bench_scale.py
+
+# The Spark engine on 1M, 3M and 10M synthetic customers (local[2]), the real table and the
+# agreement with the in-process engine: about an hour (benchmarks/bench_spark.py).
+bench-spark: bytecode java
+	$(BIN)/python benchmarks/bench_spark.py --json bench-spark.json
 
 clean:
 	rm -rf $(VENV) demo-run .pytest_cache build src/*.egg-info

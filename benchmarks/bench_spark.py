@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from process_memory import run_sampled
 
 from engine_agreement import agreement
+from process_memory import measure_tree
 
 REAL_TABLE = Path(__file__).resolve().parents[2] / "shared/data/fundfusion/clustering_data.csv"
 CLUSTER_NODES, CLUSTER_CORES = 10, 16
@@ -38,13 +37,14 @@ MACHINE_CORES = 2
 
 def synthetic_dataset(work: Path, rows: int, seed: int) -> Path:
     """The Parquet dataset of `rows` synthetic customers in `work`, written once."""
-    from segmentasi import load_schema, write_synthetic_parquet
+    from segmentasi import load_schema, synthesize_parquet
 
     path = work / f"customers_{rows}_{seed}.parquet"
-    if not (path / "_done").exists():
+    done = work / f"customers_{rows}_{seed}.done"
+    if not done.exists():
         started = time.perf_counter()
-        write_synthetic_parquet(load_schema(), path, rows=rows, seed=seed, overwrite=True)
-        (path / "_done").write_text(f"{time.perf_counter() - started:.1f} s\n")
+        synthesize_parquet(load_schema(), rows, path, seed=seed, overwrite=True)
+        done.write_text(f"{time.perf_counter() - started:.1f} s\n")
     return path
 
 
@@ -73,34 +73,30 @@ def spark_run(data: Path, out: Path, master: str, seed: int) -> dict:
         "--engine", "spark", "--spark-master", master,
         "--spark-conf", "spark.driver.memory=3g",
     )  # fmt: skip
-    sampled = run_sampled(command)
+    sampled = measure_tree(command)
     manifest = json.loads((out / "manifest.json").read_text()) if sampled.returncode == 0 else {}
     return {
         "returncode": sampled.returncode,
-        "wall_s": sampled.wall_s,
+        "wall_s": sampled.seconds,
         "driver_peak_mb": sampled.driver_peak_mb,
-        "largest_process_peak_mb": sampled.largest_peak_mb,
+        "largest_process": f"{sampled.largest.name} {sampled.largest.peak_mb:,.0f} MB",
+        "largest_process_peak_mb": sampled.largest.peak_mb,
         "tree_peak_mb": sampled.tree_peak_mb,
         "stages_s": manifest.get("timings_s", {}),
-        "error": sampled.stderr_tail if sampled.returncode else "",
     }
 
 
 def in_process_run(data: Path, out: Path, seed: int, limit_gb: float | None = None) -> dict:
-    """One in-process run (under an address-space limit when given)."""
-
-    def limited() -> None:
-        if limit_gb:
-            limit = int(limit_gb * 2**30)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
+    """One in-process run (under an address-space limit when given, set by the shell)."""
     command = cli("run", str(data), "--out", str(out), "--quiet", "--seed", str(seed))
-    sampled = run_sampled(command, preexec_fn=limited)
+    if limit_gb:
+        limit_kb = int(limit_gb * 2**20)
+        command = ["bash", "-c", f'ulimit -v {limit_kb} && exec "$@"', "bash", *command]
+    sampled = measure_tree(command)
     return {
         "returncode": sampled.returncode,
-        "wall_s": sampled.wall_s,
+        "wall_s": sampled.seconds,
         "tree_peak_mb": sampled.tree_peak_mb,
-        "error": sampled.stderr_tail if sampled.returncode else "",
     }
 
 
