@@ -180,7 +180,8 @@ def query_cluster_sums(
     0..k-1). Summed over blocks of a table, these give the query rows' silhouettes against the
     whole table (silhouettes_from_cluster_sums); the tiles are silhouette_samples_many's."""
     values = np.vstack([X, query])
-    # The query rows join the points with weight 0: distances to them add nothing.
+    # The query rows join the points (the tiles index one array) with weight 0, and are left
+    # out of the sums.
     padded_weights = np.concatenate([weights, np.zeros(len(query))])
     padded = [
         _Labeling(codes, np.bincount(codes, weights=padded_weights, minlength=k))
@@ -190,7 +191,8 @@ def query_cluster_sums(
         )
     ]
     points = _Points(values, padded_weights, np.arange(len(values)), padded)
-    return _cluster_distance_sums(points, np.arange(len(X), len(values)), metric, max_memory_mb)
+    query_points = np.arange(len(X), len(values))
+    return _cluster_distance_sums(points, query_points, metric, max_memory_mb, summed=len(X))
 
 
 def silhouettes_from_cluster_sums(
@@ -332,9 +334,10 @@ def _points_for(X: np.ndarray, codes: list[np.ndarray]) -> _Points:
 
 
 def _cluster_distance_sums(
-    points: _Points, query: np.ndarray, metric: str, max_memory_mb: int
+    points: _Points, query: np.ndarray, metric: str, max_memory_mb: int, summed: int | None = None
 ) -> np.ndarray:
-    """(len(query), sum of k) weighted distance sums from each query point to every cluster.
+    """(len(query), sum of k) weighted distance sums from each query point to every cluster,
+    over all points or only the first `summed`.
 
     Work is split into tiles of the distance matrix. When every point is a query point the matrix
     is symmetric, so only tiles on and above the diagonal are computed and each feeds two GEMMs.
@@ -343,6 +346,7 @@ def _cluster_distance_sums(
     one_hot = _stacked_one_hot(points)
     distance_tile = _distance_tile_function(points.values, metric)
     n_points, n_columns = one_hot.shape
+    summed = n_points if summed is None else summed
     n_workers = blas_threads()
     tile = _tile_size(query.size, n_columns, n_workers, max_memory_mb)
     # query holds sorted unique point indices, so it covers every point exactly when sizes match.
@@ -350,14 +354,14 @@ def _cluster_distance_sums(
     if symmetric:
         tiles = [(r, c) for r in range(0, n_points, tile) for c in range(r, n_points, tile)]
     else:
-        tiles = [(r, c) for r in range(0, query.size, tile) for c in range(0, n_points, tile)]
+        tiles = [(r, c) for r in range(0, query.size, tile) for c in range(0, summed, tile)]
     n_workers = min(n_workers, len(tiles))  # a worker without tiles would only add zeros
 
     def accumulate(worker: int) -> np.ndarray:
         sums = np.zeros((query.size, n_columns), dtype=np.float64)
         for row_start, col_start in tiles[worker::n_workers]:
             row_points = query[row_start : row_start + tile]
-            cols = slice(col_start, min(col_start + tile, n_points))
+            cols = slice(col_start, min(col_start + tile, summed))
             distances = distance_tile(row_points, cols)
             _zero_self_distances(distances, row_points, col_start)
             sums[row_start : row_start + row_points.size] += distances @ one_hot[cols]

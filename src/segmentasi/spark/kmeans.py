@@ -3,6 +3,7 @@ per k, the lowest cost kept, the centres numbered by size as in process."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,16 +12,22 @@ from pyspark.ml.feature import VectorAssembler
 
 from ..algorithms.kmeans import KMEANS_MAX_ITER
 from .assign import fitted_in_size_order
-from .rows import WEIGHT, EncodedRows, Fitted, cached, feature_columns
+from .rows import WEIGHT, EncodedRows, Fitted, cached, feature_columns, sum_over_blocks
 
 _FEATURES = "features"
+# scikit-learn's default tolerance, which the in-process K-Means keeps. Spark ML's own (every
+# centre moves at most 1e-4) took 179 iterations where this took 35, for a cost 0.05% below
+# this one's, on 100,000 rows in five groups at k=8 (scikit-learn itself stopped after 13).
+KMEANS_TOL = 1e-4
 
 
 def fit_kmeans(rows: EncodedRows, ks: Sequence[int], *, seed: int, n_init: int = 3) -> list[Fitted]:
     """K-Means for every k in ks on the whole table (weighted rows count as their customers):
     n_init runs of Spark ML's K-Means, seeds seed .. seed + n_init - 1, each k keeping the run
-    of the lowest cost (the first on a tie). Iterations stop when no centre moves more than
-    1e-4 or after as many as in process (KMEANS_MAX_ITER)."""
+    of the lowest cost (the first on a tie). Iterations stop as scikit-learn's do in process:
+    once the centres' squared moves add up to at most KMEANS_TOL times the features' mean
+    variance (Spark ML asks each of the k centres to move at most the root of a k-th of that),
+    or after KMEANS_MAX_ITER."""
     ks = [int(k) for k in ks]
     if not ks or min(ks) < 2:
         raise ValueError(f"give one or more k of at least 2, got {ks}")
@@ -31,6 +38,7 @@ def fit_kmeans(rows: EncodedRows, ks: Sequence[int], *, seed: int, n_init: int =
         _FEATURES, *([WEIGHT] if rows.weighted else [])
     )
     weighting = {"weightCol": WEIGHT} if rows.weighted else {}  # None is refused
+    mean_variance = _mean_variance(rows)
     found = []
     with cached(assembled) as frame:
         for k in ks:
@@ -41,6 +49,7 @@ def fit_kmeans(rows: EncodedRows, ks: Sequence[int], *, seed: int, n_init: int =
                     seed=run_seed,
                     initMode="k-means||",
                     maxIter=KMEANS_MAX_ITER,
+                    tol=math.sqrt(KMEANS_TOL * mean_variance / k),
                     featuresCol=_FEATURES,
                     **weighting,
                 ).fit(frame)
@@ -56,3 +65,15 @@ def fit_kmeans(rows: EncodedRows, ks: Sequence[int], *, seed: int, n_init: int =
     return fitted_in_size_order(
         rows, found, "kmeans", "euclidean", f"spark-kmeans|| n_init={n_init}"
     )
+
+
+def _mean_variance(rows: EncodedRows) -> float:
+    """The features' variances over the customers, averaged (scikit-learn's scale for tol)."""
+
+    def partial(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        X = X.astype(np.float64)
+        return np.concatenate([[weights.sum()], weights @ X, weights @ X**2])
+
+    sums = sum_over_blocks(rows, partial)
+    total, first, second = sums[0], sums[1 : 1 + rows.dims], sums[1 + rows.dims :]
+    return float(np.mean(np.maximum(second / total - (first / total) ** 2, 0)))
