@@ -1,0 +1,1 @@
+"""Apache Spark engine (issue 16): pyspark is imported only inside this package."""
