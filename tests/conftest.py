@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -144,3 +145,31 @@ def cli_in_process(*args: object, env: Mapping[str, str] = {}) -> subprocess.Com
             print(code, file=sys.stderr)
             code = 1
     return subprocess.CompletedProcess(argv, code or 0, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the tests marked `spark` (two cores, no web UI, four
+    shuffle partitions, 1 GB for the driver); skipped without pyspark or Java. Its Python
+    workers run this interpreter."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (the spark extra)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java, which is not installed")
+    from pyspark.sql import SparkSession
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYSPARK_PYTHON", sys.executable)
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("segmentasi-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", "1g")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        try:
+            yield session
+        finally:
+            session.stop()
