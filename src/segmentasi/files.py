@@ -134,17 +134,25 @@ def special_file(path: Path) -> str | None:
 
 
 def _text_encoding(path: Path) -> str:
-    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"), else UTF-8
-    (with or without a byte-order mark)."""
     with open(path, "rb") as handle:
-        start = handle.read(2)
-    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+        return text_encoding(handle.read(2))
+
+
+def text_encoding(start: bytes) -> str:
+    """The encoding of a text table that starts with the bytes `start`: UTF-16 when they are
+    its byte-order mark (Excel's "Unicode text"), else UTF-8 (with or without a byte-order
+    mark)."""
+    return "utf-16" if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
 
 
 def _delimiter(path: Path, encoding: str) -> str:
-    """Comma, semicolon (Excel's CSV in Indonesian locales) or tab, judged from the header line."""
     with open(path, encoding=encoding, errors="replace") as handle:
-        header = handle.readline()
+        return delimiter(handle.readline(), path)
+
+
+def delimiter(header: str, path: str | Path) -> str:
+    """Comma, semicolon (Excel's CSV in Indonesian locales) or tab, judged from the header line
+    of the file at `path`; InputError when the line is blank (an empty file)."""
     if not header.strip():
         raise InputError(f"{path}: the file is empty")
     return max([",", ";", "\t"], key=header.count)

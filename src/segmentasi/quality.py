@@ -187,7 +187,9 @@ def _duplicate_ids(df: pd.DataFrame, schema: Schema) -> list[Finding]:
     repeated = ids[ids.duplicated(keep=False) & ids.notna()]
     if repeated.empty:
         return findings
-    counts = repeated.value_counts()
+    # The most repeated first, and among equals the first found (a stable order another engine
+    # can give too).
+    counts = repeated.value_counts(sort=False).sort_values(ascending=False, kind="stable")
     others = [c for c in df.columns if c != id_col.name]
     identical = int(df[ids.duplicated(keep=False) & ids.notna()].duplicated(subset=others).sum())
     findings.append(

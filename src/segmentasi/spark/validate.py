@@ -1,0 +1,292 @@
+"""Validating a table on Spark with the in-process rules (validation.py), part by part.
+
+Spark hands each partition to Python in Arrow batches; validation.py's own functions weigh
+each chunk's evidence of the decimal mark (`decimal_evidence`) and type and check its rows
+(`typed_rows`), and what they find comes back to the driver, which adds the parts up in row
+order (`combined`): counts over all rows, the first rows and cells as examples. What the header
+and the row count show (missing and unexpected columns, names given twice, no rows) is checked
+on the driver. So every message reads as validate()'s does for the same table.
+
+Rows are numbered in Spark's reading order: a partition's rows follow those of the partitions
+before it. For one CSV file that is the file's order, so row numbers are the CSV's data rows,
+as in-process. For a folder of files Spark reads the larger files first, and Parquet files and
+catalog tables in the order Spark reads them, which may not be the order a person sees
+elsewhere. A frame computed with a shuffle (a join, a repartition) has no stable order: its row
+numbers may differ from one pass to the next.
+
+Validating reads the table once (twice when decimal is 'auto' and the evidence says the mark is
+a comma: the first pass checks with a point meanwhile). The typed frame is computed again each
+time it is used: cache it to keep it.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pyspark import TaskContext
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import from_arrow_schema
+from pyspark.sql.types import ArrayType, MapType, StringType, StructType
+
+from .. import decimals
+from ..errors import InputError
+from ..filters import parse_filter
+from ..schema import Column, Schema
+from ..validation import (
+    Checks,
+    Problem,
+    ValidationError,
+    combined,
+    decimal_evidence,
+    declared_cells,
+    table_problems,
+    typed_rows,
+)
+from .read import recorded_decimal, spark_errors
+
+# The typed frame's column of row numbers (0-based: validate()'s index; problems show them
+# 1-based).
+ROW = "_segmentasi_row"
+CHUNK_ROWS = 100_000  # rows validated at once (see _chunks)
+# What a task sends back per chunk: its partition, first row in it, rows, and what was found.
+_PART = pa.schema(
+    [
+        pa.field("partition", pa.int64(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("rows", pa.int64(), nullable=False),
+        pa.field("found", pa.binary(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ValidatedFrame:
+    """A table typed by its schema on Spark: numbers as double, levels and IDs as strings,
+    missing cells as null, and its row numbers in column ROW; `rows` rows; with
+    strict=False, the problems whose cells were blanked."""
+
+    frame: DataFrame
+    rows: int
+    problems: tuple[Problem, ...] = ()
+
+
+def validate_frame(
+    frame: DataFrame,
+    schema: Schema,
+    *,
+    allow_extra: bool,
+    source: str,
+    decimal: str | None,
+    columns: Sequence[str] | None = None,
+    strict: bool = True,
+) -> ValidatedFrame:
+    """Type a raw Spark table by its schema, as validation.validate types a pandas one, and
+    check every rule over all its rows: ValidationError listing every problem, with
+    validate()'s wording (rows numbered as this module's docstring says). `decimal`: '.', ','
+    or 'auto'; None takes what read_source recorded, else '.'. `columns` and `strict` as in
+    validate()."""
+    checks = Checks.of(frame.columns, schema, columns, source)
+    if ROW in schema.names:
+        raise InputError(f"{source}: the schema's column name {ROW!r} is taken by segmentasi")
+    mark = decimals.check_decimal(decimal or recorded_decimal(frame) or ".")
+    cells = _present_cells(frame, checks)
+    # With 'auto' the rows are checked with a decimal point while the evidence is weighed (the
+    # mark most tables turn out to use), and again only if the evidence says otherwise.
+    guess = "." if mark == "auto" else mark
+    with spark_errors(source):
+        weigh = mark == "auto"
+        parts = _parts(cells, partial(_checks_of_batches, checks=checks, mark=guess, weigh=weigh))
+        if weigh:
+            mark = decimals.decide_decimal(_combined_evidence(parts), source)
+        if mark != guess:
+            parts = _parts(cells, partial(_checks_of_batches, checks=checks, mark=mark))
+        # Without a column to type no batch reaches Python: Spark counts the rows.
+        rows = sum(count for (_, _, count), _ in parts) if checks.present else frame.count()
+    firsts = _first_rows(parts)
+    found = combined([[f.shifted(firsts[p, s]) for f in part] for (p, s, _), (_, part) in parts])
+    problems = table_problems(checks, rows, allow_extra) + [f.problem() for f in found if f.count]
+    if strict and problems:
+        raise ValidationError(problems, source)
+    starts = {partition: row for (partition, start), row in firsts.items() if start == 0}
+    typed = cells.mapInArrow(
+        partial(_typed_batches, checks=checks, mark=mark, strict=strict, starts=starts),
+        from_arrow_schema(_arrow_types(checks.present)),
+    )
+    return ValidatedFrame(typed, rows, tuple(problems))
+
+
+def filter_frame(validated: ValidatedFrame, where: str, schema: Schema) -> ValidatedFrame:
+    """The rows of a validated table that the filter `where` keeps (filters.py's language,
+    evaluated on each batch as filter_rows evaluates a pandas table), counted. FilterError,
+    as filter_rows raises it, for a filter that cannot be parsed or does not fit the table."""
+    parsed = parse_filter(where)
+    names = [name for name in validated.frame.columns if name != ROW]
+    empty = pd.DataFrame({name: pd.Series(dtype="str") for name in names})
+    parsed.mask(typed_pandas(empty, schema))  # checks names, types and levels, as filter_rows
+    kept = validated.frame.mapInArrow(
+        partial(_kept_batches, keeps=parsed.mask, schema=schema), validated.frame.schema
+    )
+    return ValidatedFrame(kept, kept.count(), validated.problems)
+
+
+def to_pandas(validated: ValidatedFrame, schema: Schema) -> pd.DataFrame:
+    """The validated table collected into this process, typed and indexed as validate() gives
+    it (its index is the row numbers): for small tables and tests."""
+    table = typed_pandas(validated.frame.toArrow().to_pandas(), schema)
+    ordered = table.sort_values(ROW, kind="stable")
+    return ordered.drop(columns=ROW).set_axis(pd.Index(ordered[ROW].to_numpy()), axis=0)
+
+
+def typed_pandas(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """A batch of a validated Spark table with validate()'s pandas types: levels as their
+    categories (ordered for ordinal columns), IDs as text, numbers as float64."""
+    typed = {}
+    for name in frame.columns:
+        col = schema.column(name) if name != ROW else None
+        if col is None:
+            typed[name] = frame[name]
+        elif col.is_categorical:
+            typed[name] = pd.Series(
+                pd.Categorical(
+                    frame[name], categories=list(col.levels), ordered=col.role == "ordinal"
+                ),
+                index=frame.index,
+            )
+        elif col.is_numeric:
+            typed[name] = frame[name].astype("float64")
+        else:
+            typed[name] = frame[name].astype("string")
+    return pd.DataFrame(typed, index=frame.index)
+
+
+def _present_cells(frame: DataFrame, checks: Checks) -> DataFrame:
+    """The columns of `frame` that the schema types, selected by position (no name is parsed)
+    and renamed _c0, _c1, ...; nested values as Spark writes them as text."""
+    position = {name: i for i, name in enumerate(frame.columns)}
+    fields = frame.schema.fields
+    placeholders = [f"_c{i}" for i in range(len(fields))]
+    renamed = frame.toDF(*placeholders)
+    selected = []
+    for i, col in enumerate(checks.present):
+        field = fields[position[col.name]]
+        value = F.col(placeholders[position[col.name]])
+        if isinstance(field.dataType, ArrayType | MapType | StructType):
+            value = value.cast(StringType())
+        selected.append(value.alias(f"_c{i}"))
+    return renamed.select(*selected)
+
+
+def _parts(cells: DataFrame, describe: Callable[..., Iterator[pa.RecordBatch]]) -> list[Any]:
+    """What `describe` finds in each batch of `cells`, as ((partition, first row in it,
+    rows), finding) in row order."""
+    collected = cells.mapInArrow(describe, from_arrow_schema(_PART)).collect()
+    ordered = sorted(collected, key=lambda r: (r.partition, r.start))
+    return [((r.partition, r.start, r.rows), pickle.loads(r.found)) for r in ordered]
+
+
+def _first_rows(parts: list[Any]) -> dict[tuple[int, int], int]:
+    """The table's row number (0-based) of each part's first row, by (partition, start)."""
+    firsts, row = {}, 0
+    for (partition, start, count), _ in parts:
+        firsts[partition, start] = row
+        row += count
+    return firsts
+
+
+def _combined_evidence(parts: list[Any]) -> dict[str, decimals.Evidence]:
+    firsts = _first_rows(parts)
+    names = parts[0][1][0].keys() if parts else []
+    return {
+        name: decimals.combined(
+            [weighed[name].shifted(firsts[p, s]) for (p, s, _), (weighed, _) in parts]
+        )
+        for name in names
+    }
+
+
+def _chunks(batches: Iterator[pa.RecordBatch], checks: Checks) -> Iterator[pd.DataFrame]:
+    """The rows of a partition in pandas chunks of about CHUNK_ROWS rows, with the schema's
+    column names (Spark's Arrow batches hold 10,000 rows; validating 100,000 at once takes
+    about half the time)."""
+    names = [col.name for col in checks.present]
+    pending: list[pa.RecordBatch] = []
+    for batch in batches:
+        pending.append(batch)
+        if sum(b.num_rows for b in pending) >= CHUNK_ROWS:
+            yield pa.Table.from_batches(pending).to_pandas().set_axis(names, axis=1)
+            pending = []
+    if any(b.num_rows for b in pending):
+        yield pa.Table.from_batches(pending).to_pandas().set_axis(names, axis=1)
+
+
+def _part(start: int, rows: int, found: object) -> pa.RecordBatch:
+    """One row: what was found in `rows` rows from row `start` of this task's partition."""
+    row = {
+        "partition": TaskContext.get().partitionId(),
+        "start": start,
+        "rows": rows,
+        "found": pickle.dumps(found),
+    }
+    return pa.RecordBatch.from_pylist([row], schema=_PART)
+
+
+def _checks_of_batches(
+    batches: Iterator[pa.RecordBatch], checks: Checks, mark: str, weigh: bool = False
+) -> Iterator[pa.RecordBatch]:
+    """For each chunk, its evidence of the decimal mark (if `weigh`) and every check of its
+    rows typed with `mark`."""
+    start = 0
+    for raw in _chunks(batches, checks):
+        declared = declared_cells(raw, checks)
+        weighed = decimal_evidence(declared, checks) if weigh else None
+        _, found = typed_rows(declared, checks, mark, len(raw))
+        yield _part(start, len(raw), (weighed, found))
+        start += len(raw)
+
+
+def _typed_batches(
+    batches: Iterator[pa.RecordBatch],
+    checks: Checks,
+    mark: str,
+    strict: bool,
+    starts: dict[int, int],
+) -> Iterator[pa.RecordBatch]:
+    """The rows typed with `mark`, numbered from the row at which their partition `starts`."""
+    row = starts.get(TaskContext.get().partitionId(), 0)
+    schema = _arrow_types(checks.present)
+    for raw in _chunks(batches, checks):
+        clean, _ = typed_rows(declared_cells(raw, checks), checks, mark, len(raw), strict)
+        columns = {
+            name: clean[name].astype("string") if col.is_categorical else clean[name]
+            for name, col in zip(clean.columns, checks.present, strict=True)
+        }
+        columns[ROW] = np.arange(row, row + len(raw), dtype=np.int64)
+        typed = pa.Table.from_pandas(pd.DataFrame(columns), schema=schema, preserve_index=False)
+        yield from typed.to_batches()
+        row += len(raw)
+
+
+def _kept_batches(
+    batches: Iterator[pa.RecordBatch], keeps: Callable[[pd.DataFrame], np.ndarray], schema: Schema
+) -> Iterator[pa.RecordBatch]:
+    """The rows of each typed batch that `keeps` (a filter's mask) keeps."""
+    for batch in batches:
+        if batch.num_rows:
+            table = typed_pandas(batch.to_pandas().drop(columns=ROW), schema)
+            yield batch.filter(pa.array(keeps(table)))
+
+
+def _arrow_types(present: Sequence[Column]) -> pa.Schema:
+    """The typed frame's columns: numbers as double, IDs and levels as text, then ROW."""
+    return pa.schema(
+        [(col.name, pa.float64() if col.is_numeric else pa.string()) for col in present]
+        + [pa.field(ROW, pa.int64(), nullable=False)]
+    )
