@@ -4,7 +4,7 @@ The table: ROWS rows x DIMS float features, five Gaussian groups (spark.range + 
 seeded, never on the driver), cached before timing. Each function runs once, in a local
 session of --master (local[2] by default) with 1 GB for the driver; the load average before
 and after is printed with the times, since the machine may be shared.
-Run: .venv/bin/python benchmarks/bench_spark_algorithms.py [--rows N] [--master local[2]] [--only NAME...]
+Run: .venv/bin/python benchmarks/bench_spark_algorithms.py [--rows N] [--master M] [--only NAME...]
 """
 
 from __future__ import annotations
