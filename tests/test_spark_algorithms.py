@@ -96,6 +96,30 @@ def test_clara_on_a_table_no_larger_than_a_sample_is_the_in_process_fit(spark, f
         assert fit.method == clustering.method
 
 
+@spark_test
+@pytest.mark.parametrize(
+    ("algorithm", "metric"), [("kmeans", "euclidean"), ("kmedoids", "manhattan")]
+)
+def test_few_distinct_rows_are_fitted_on_the_driver_as_in_process(flags, algorithm, metric):
+    from segmentasi.spark.clara import fit_clara
+    from segmentasi.spark.kmeans import fit_kmeans as spark_kmeans
+
+    # sample_rows=100: FLAGS's 300 customers are more than a sample, so CLARA would run.
+    fitted = (
+        spark_kmeans(flags, [3, 5], seed=0)
+        if algorithm == "kmeans"
+        else fit_clara(flags, [3, 5], seed=0, sample_rows=100)
+    )
+    # Sorted, the table's first rows are its distinct rows in the order found in process.
+    in_process = fit_sweep(by_value(FLAGS), [3, 5], algorithm, metric=metric, seed=0)
+    for fit, clustering in zip(fitted, in_process, strict=True):
+        assert "distinct_rows=" in fit.method
+        assert fit.method == clustering.method
+        np.testing.assert_array_equal(fit.centers, clustering.centers)
+        assert fit.cost == pytest.approx(clustering.cost, rel=1e-9)
+        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
+
+
 @pytest.fixture(scope="module")
 def groups(spark):
     return encoded(spark, GROUPS, "manhattan")

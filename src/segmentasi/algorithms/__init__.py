@@ -34,7 +34,7 @@ def fit_kmeans(X: np.ndarray, k: int, *, seed: int, n_init: int | None = None) -
     """K-Means with k clusters, labels the nearest-centroid assignment; n_init as in fit_sweep."""
     features = as_features(X)
     distinct = distinct_rows(features)
-    _check_ks([k], len(distinct[0]))
+    check_ks([k], len(distinct[0]))
     return fit_kmeans_sweep(features, [k], seed, n_init, distinct)[0]
 
 
@@ -75,13 +75,14 @@ def fit_sweep(
     features = as_features(X)
     ks = [int(k) for k in ks]
     distinct = distinct_rows(features)
-    _check_ks(ks, len(distinct[0]))
+    check_ks(ks, len(distinct[0]))
     if algorithm == "kmeans":
         return fit_kmeans_sweep(features, ks, seed, n_init, distinct)
     return fit_kmedoids_sweep(features, ks, metric, seed, distinct, clara_samples)
 
 
-def _check_ks(ks: list[int], n_distinct: int) -> None:
+def check_ks(ks: list[int], n_distinct: int) -> None:
+    """Refuse no k, a k below 2, or more clusters than distinct rows."""
     if not ks:
         raise ValueError("no k given")
     if min(ks) < 2:

@@ -32,15 +32,8 @@ def fit_kmeans_sweep(
         # Restarts cost next to nothing on a few distinct rows, and k-means++ from weighted
         # seeds gets stuck more often: with n_init=10 the product flags (63 distinct rows)
         # ended 1-4% above the inertia of n_init=10 on all rows; DISTINCT_ROWS_N_INIT beat it.
-        n_init = DISTINCT_ROWS_N_INIT if n_init is None else n_init
-        method = f"kmeans-lloyd n_init={n_init} distinct_rows={len(first_rows)} weighted"
-        rng = np.random.default_rng(seed)
-        return [
-            _kmeans_result(
-                X, k, _batched_weighted_kmeans(X[first_rows], counts, k, n_init, rng), method
-            )
-            for k in ks
-        ]
+        centers, method = weighted_kmeans_centers(X[first_rows], counts, ks, seed, n_init)
+        return [_kmeans_result(X, k, c, method) for k, c in zip(ks, centers, strict=True)]
     n_init = 10 if n_init is None else n_init
     if len(first_rows) < len(X) and len(first_rows) <= KMEANS_SAMPLE_ROWS:
         fit_rows, weights = X[first_rows], counts.astype(np.float64)
@@ -66,6 +59,17 @@ def fit_kmeans_sweep(
                 centers = KMeans(n_clusters=k, init=centers, n_init=1).fit(X).cluster_centers_
             results.append(_kmeans_result(X, k, centers.astype(np.float32), method))
     return results
+
+
+def weighted_kmeans_centers(
+    points: np.ndarray, counts: np.ndarray, ks: list[int], seed: int, n_init: int | None
+) -> tuple[list[np.ndarray], str]:
+    """K-Means centres (float32) for every k on distinct rows `points`, row i standing for
+    counts[i] rows, and the method's description; n_init None means DISTINCT_ROWS_N_INIT."""
+    n_init = DISTINCT_ROWS_N_INIT if n_init is None else n_init
+    method = f"kmeans-lloyd n_init={n_init} distinct_rows={len(points)} weighted"
+    rng = np.random.default_rng(seed)
+    return [_batched_weighted_kmeans(points, counts, k, n_init, rng) for k in ks], method
 
 
 def _kmeanspp_in_float64(X: np.ndarray, k: int, random_state: np.random.RandomState) -> np.ndarray:

@@ -44,20 +44,31 @@ def fit_kmedoids_sweep(
     if tie_order_by_silhouette:
         by_first_use = np.argsort(first_rows)
         first_rows, weights = first_rows[by_first_use], counts[by_first_use].astype(np.float64)
-        D = cdist(X[first_rows], X[first_rows], CDIST_NAME[metric])
-        medoids = {
-            k: _tie_order(
-                X, first_rows, weights, first_rows[_weighted_pam(D, weights, k, seed)], metric, seed
-            )
-            for k in ks
-        }
-        method = f"weighted-pam distinct_rows={len(first_rows)}; {_TIE_RULE_NOTE}"
+        found, method = weighted_kmedoids(X[first_rows], weights, ks, metric, seed)
+        medoids = {k: first_rows[found[k]] for k in ks}
     elif len(X) ** 2 * 4 <= MATRIX_BUDGET_BYTES:
         medoids = grown_fasterpam(pairwise(X, metric), ks, seed)
         method = "fasterpam"
     else:
         medoids, method = _clara(X, ks, metric, seed, clara_samples)
     return [_kmedoids_result(X, k, metric, medoids[k], method, tie_order_by_silhouette) for k in ks]
+
+
+def weighted_kmedoids(
+    points: np.ndarray, weights: np.ndarray, ks: list[int], metric: str, seed: int
+) -> tuple[dict[int, np.ndarray], str]:
+    """K-Medoids on distinct rows `points`, row i standing for weights[i] rows: per k, the
+    medoids (indices into points) of weighted PAM, in the tie order with the best silhouette;
+    and the method's description."""
+    D = cdist(points, points, CDIST_NAME[metric])
+    every_point = np.arange(len(points))
+    medoids = {
+        k: _tie_order(
+            points, every_point, weights, _weighted_pam(D, weights, k, seed), metric, seed
+        )
+        for k in ks
+    }
+    return medoids, f"weighted-pam distinct_rows={len(points)}; {_TIE_RULE_NOTE}"
 
 
 def _kmedoids_result(

@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql.types import FloatType, IntegerType, StructField, StructType
 
 from ..algorithms import assign
-from ..algorithms.assignment import as_features, nearest, raw_to_distance
+from ..algorithms.assignment import as_features, finalise, nearest, raw_to_distance
 from ..numeric import check_metric, one_thread
 from .rows import EncodedRows, Fitted, feature_columns, sum_over_blocks
 
@@ -122,6 +122,34 @@ def fitted_in_size_order(
             )
         pending = still
     return [done[i] for i in range(len(center_sets))]
+
+
+def fitted_on_distinct(
+    points: np.ndarray,
+    weights: np.ndarray,
+    center_sets: Sequence[np.ndarray],
+    algorithm: str,
+    metric: str,
+    method: str,
+) -> list[Fitted]:
+    """Each centre matrix as a Fitted on a table gathered as its distinct rows `points`, row i
+    standing for weights[i] customers: numbered by algorithms.assignment.finalise, on the
+    driver."""
+    fitted = []
+    for centers in center_sets:
+        labels, raw, order = finalise(points, centers, metric, weights)
+        fitted.append(
+            Fitted(
+                k=len(centers),
+                centers=as_features(centers)[order],
+                cost=float(
+                    weights @ (raw if algorithm == "kmeans" else raw_to_distance(raw, metric))
+                ),
+                sizes=np.bincount(labels, weights=weights, minlength=len(centers)).astype(np.int64),
+                method=method,
+            )
+        )
+    return fitted
 
 
 @dataclass(frozen=True)

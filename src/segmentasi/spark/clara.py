@@ -10,11 +10,18 @@ from itertools import count
 
 import numpy as np
 
-from ..algorithms import fit_sweep
-from ..algorithms.kmedoids import CLARA_SAMPLE_ROWS, CLARA_SAMPLES, MATRIX_BUDGET_BYTES, clara
+from ..algorithms import check_ks, fit_sweep
+from ..algorithms.assignment import WEIGHTED_MAX_ROWS
+from ..algorithms.kmedoids import (
+    CLARA_SAMPLE_ROWS,
+    CLARA_SAMPLES,
+    MATRIX_BUDGET_BYTES,
+    clara,
+    weighted_kmedoids,
+)
 from ..numeric import check_metric
-from .assign import assignment_totals, fitted_in_size_order
-from .rows import EncodedRows, Fitted, cached, collapse
+from .assign import assignment_totals, fitted_in_size_order, fitted_on_distinct
+from .rows import EncodedRows, Fitted, cached, collapse, few_distinct_rows
 from .sample import gather_pool, sample_customers
 
 
@@ -32,9 +39,11 @@ def fit_clara(
 
     A table of at most sample_rows customers (a sample would hold all of them) is gathered to
     the driver, sorted by value, and fitted in process (algorithms.fit_sweep): the in-process
-    result for the table in that order. A larger table goes through CLARA with `samples`
-    samples of sample_rows customers (at most the in-process matrix budget allows), uniform
-    over customers however the rows are weighted."""
+    result for the table in that order. A larger table with at most WEIGHTED_MAX_ROWS distinct
+    rows is fitted on them on the driver as in process (weighted PAM, the tie order with the
+    best silhouette). Any other goes through CLARA with `samples` samples of sample_rows
+    customers (at most the in-process matrix budget allows), uniform over customers however
+    the rows are weighted."""
     metric = metric or rows.metric
     check_metric(metric)
     ks = [int(k) for k in ks]
@@ -47,12 +56,14 @@ def fit_clara(
         return _fit_in_process(rows, ks, metric, seed, samples)
     distinct = rows if rows.weighted else collapse(rows)
     with cached(distinct.frame):
-        n_distinct = distinct.frame.count()
-        if max(ks) > n_distinct:
-            raise ValueError(
-                f"k={max(ks)} exceeds the number of distinct rows ({n_distinct}); at most "
-                f"{n_distinct} clusters can be formed"
-            )
+        few = few_distinct_rows(distinct, WEIGHTED_MAX_ROWS)
+        if few is not None:
+            points, weights = few
+            check_ks(ks, len(points))
+            found, method = weighted_kmedoids(points, weights.astype(np.float64), ks, metric, seed)
+            medoids = [points[found[k]] for k in ks]
+            return fitted_on_distinct(points, weights, medoids, "kmedoids", metric, method)
+        check_ks(ks, distinct.frame.count())
         pool = gather_pool(distinct, samples, size, seed)
         draws = count()
 

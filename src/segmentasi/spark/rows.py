@@ -17,6 +17,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ..algorithms.assignment import distinct_rows
 from ..numeric import one_thread
 
 WEIGHT = "weight"
@@ -124,3 +125,22 @@ def sum_over_blocks(
 def partition_count(rows: EncodedRows) -> int:
     """How many partitions (so how many partial sums) a pass over the table has."""
     return rows.frame.rdd.getNumPartitions()
+
+
+def few_distinct_rows(rows: EncodedRows, limit: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A weighted table's rows and their customers (int64) when it has at most `limit` rows and
+    fewer rows than customers, as in process a table with few distinct rows is fitted on them;
+    else None. The rows come in the order in process finds distinct rows
+    (algorithms.assignment.distinct_rows). One short job (at most limit + 1 rows are read)."""
+    if not rows.weighted:
+        return None
+    columns = feature_columns(rows.dims)
+    table = rows.frame.select(*columns, WEIGHT).limit(limit + 1).toPandas()
+    if len(table) > limit or len(table) >= rows.rows:
+        return None
+    values = table[columns].to_numpy(np.float32)
+    first_rows, counts = distinct_rows(values)
+    if (counts > 1).any():
+        raise ValueError("a weighted table must hold each row once: collapse it (rows.collapse)")
+    weights = np.rint(table[WEIGHT].to_numpy(np.float64)[first_rows]).astype(np.int64)
+    return np.ascontiguousarray(values[first_rows]), weights
