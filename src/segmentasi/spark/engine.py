@@ -233,7 +233,7 @@ class SparkEngine(Engine):
 
         with self._stage(f"fit_{algorithm}"):
             if algorithm == "kmeans":
-                fitted = fit_kmeans(space.rows, ks, seed=seed, n_init=n_init or KMEANS_SEEDS)
+                fitted = fit_kmeans(space.rows, ks, seed=seed, n_init=n_init)
             else:
                 fitted = fit_clara(space.rows, ks, metric=space.metric, seed=seed)
         return [_clustering(space, algorithm, found) for found in fitted]

@@ -64,6 +64,7 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> Spa
     except Exception as error:  # the JVM's reasons come in many types: shown in one line
         lines = str(error).strip().splitlines() or [type(error).__name__]
         raise UserError(f"the Spark session on {master} did not start: {lines[0]}") from None
+    session.sparkContext.setLogLevel("ERROR")  # its warnings are not the user's business
     _started[:] = [session]
     return session
 
