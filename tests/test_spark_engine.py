@@ -1,0 +1,167 @@
+"""The Spark engine end to end (issue 16): a run on Spark agrees with the in-process run of the
+same table, writes the same run folder plus every customer's segments as Parquet, and a saved
+model places a table on Spark exactly as it does in-process."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+import segmentasi
+from segmentasi.sweep import SweepOptions
+
+pytestmark = pytest.mark.spark
+
+ROWS, DRIVER_ROWS = 1_500, 700
+OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=200)
+
+
+@pytest.fixture(scope="module")
+def table_path(schema, tmp_path_factory):
+    path = tmp_path_factory.mktemp("spark_table") / "customers.csv"
+    segmentasi.synthesize(schema, rows=ROWS, seed=11).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def in_process(schema, table_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "in_process"
+    return segmentasi.run(
+        table_path, schema=schema, options=OPTIONS, diagnose=False, workers=1, out=out
+    ), out
+
+
+def spark_run(schema, table_path, out, driver_rows: int, experiments=None):
+    from segmentasi.spark.engine import SparkEngine
+
+    engine = SparkEngine("local[2]", driver_rows=driver_rows)
+    try:
+        return segmentasi.run(
+            table_path,
+            schema=schema,
+            experiments=experiments,
+            options=OPTIONS,
+            diagnose=False,
+            out=out,
+            engine=engine,
+        )
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def on_spark(spark, schema, table_path, tmp_path_factory):
+    """A Spark run whose driver holds every customer: fits on Spark, silhouettes exact."""
+    out = tmp_path_factory.mktemp("runs") / "spark"
+    return spark_run(schema, table_path, out, ROWS), out
+
+
+@pytest.fixture(scope="module")
+def on_spark_sampled(spark, schema, table_path, tmp_path_factory):
+    """A Spark run of one experiment whose driver holds a sample (DRIVER_ROWS of ROWS)."""
+    out = tmp_path_factory.mktemp("runs") / "spark_sampled"
+    return spark_run(schema, table_path, out, DRIVER_ROWS, ["produk"]), out
+
+
+def every_customer(result, experiment: str, algorithm: str, table: pd.DataFrame) -> np.ndarray:
+    model = segmentasi.SavedModel.from_run(result, experiment, algorithm)
+    return model.assign(table, top_offers=0).table["segment"].fillna(0).to_numpy(dtype=int)
+
+
+def test_a_spark_run_agrees_with_the_in_process_run(in_process, on_spark, table_path):
+    (mine, _), (theirs, _) = in_process, on_spark
+    table = pd.read_csv(table_path)
+    for name, exp in mine.experiments.items():
+        other = theirs.experiments[name]
+        assert other.sweep.chosen == exp.sweep.chosen, name
+        for algorithm, k in exp.sweep.chosen.items():
+            row = exp.sweep.table.set_index(["algorithm", "k"]).loc[(algorithm, k)]
+            spark_row = other.sweep.table.set_index(["algorithm", "k"]).loc[(algorithm, k)]
+            assert spark_row.silhouette_exact
+            assert abs(spark_row.silhouette - row.silhouette) <= 0.02, (name, algorithm)
+            if algorithm == "kmeans":
+                ari = adjusted_rand_score(
+                    every_customer(mine, name, algorithm, table),
+                    every_customer(theirs, name, algorithm, table),
+                )
+                assert ari >= 0.95, (name, ari)
+            else:
+                assert abs(spark_row.cost - row.cost) <= 0.01 * row.cost, name
+
+
+def test_sampled_silhouettes_hold_the_exact_value_in_their_interval(in_process, on_spark_sampled):
+    (mine, _), (theirs, _) = in_process, on_spark_sampled
+    exact = mine.experiments["produk"].sweep.table.set_index(["algorithm", "k"])
+    sampled = theirs.experiments["produk"].sweep.table.set_index(["algorithm", "k"])
+    assert not sampled.silhouette_exact.any()
+    assert (sampled.silhouette_rows == DRIVER_ROWS).all()
+    for key, row in sampled.iterrows():
+        assert row.silhouette_ci_low <= exact.loc[key, "silhouette"] <= row.silhouette_ci_high
+
+
+def test_segment_sizes_count_every_customer_not_the_driver_sample(on_spark_sampled):
+    result, out = on_spark_sampled
+    assert len(result.table) == DRIVER_ROWS
+    for exp in result.experiments.values():
+        sizes = exp.profile.segments["size"]
+        assert sizes.tolist() == exp.sweep.fits[exp.sweep.recommended].sizes.tolist()
+        assert DRIVER_ROWS < sizes.sum() <= ROWS
+        assert np.isclose(exp.profile.segments["share"].sum(), 1.0)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows_validated"] == ROWS
+    assert manifest["input"]["driver_rows"] == DRIVER_ROWS
+    assert len(pd.read_parquet(out / "segments.parquet")) == ROWS
+    assert "700" in (out / "report.html").read_text()
+
+
+def test_the_run_folder_holds_every_customer_segment_as_parquet(on_spark, table_path):
+    result, out = on_spark
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["input"]["engine"] == "spark"
+    assert manifest["rows_validated"] == manifest["input"]["driver_rows"] == ROWS
+    assert any(key.startswith("spark_fit_") for key in manifest["timings_s"])
+    segments = pd.read_parquet(out / "segments.parquet").sort_values("row")
+    assert segments["row"].tolist() == list(range(1, ROWS + 1))
+    table = pd.read_csv(table_path)
+    for name in result.experiments:
+        placed = segmentasi.load_model(out / name).assign(table, top_offers=0).table["segment"]
+        assert segments[f"segment_{name}"].fillna(0).tolist() == placed.fillna(0).tolist()
+    report = (out / "report.html").read_text()
+    assert "Apache Spark" in report
+
+
+def test_a_model_places_a_table_on_spark_as_it_does_in_process(
+    spark, in_process, table_path, tmp_path
+):
+    from segmentasi.spark.engine import SparkEngine
+
+    _, folder = in_process
+    model = segmentasi.load_model(folder / "demografi")
+    engine = SparkEngine("local[2]")
+    out = tmp_path / "placed.parquet"
+    sizes, unplaced = engine.place(
+        model, table_path, out=str(out), out_table=None, lang="en", top_offers=2,
+        impute_absent_columns=False,
+    )  # fmt: skip
+    expected = model.assign(pd.read_csv(table_path), lang="en", top_offers=2).table
+    placed = pd.read_parquet(out)
+    key = segmentasi.load_schema().id_column.name
+    compared = [key, "segment", "distance", "recommended_products", "reason"]
+
+    def rows(table: pd.DataFrame) -> pd.DataFrame:  # ids repeat in the synthetic table
+        table = table[compared].fillna({"segment": 0, "distance": -1})
+        table = table.astype({key: str, "segment": int, "distance": float})
+        return table.sort_values(compared).reset_index(drop=True).astype(str)
+
+    assert len(placed) == len(expected) == ROWS
+    pd.testing.assert_frame_equal(rows(placed), rows(expected))
+    assert sum(sizes.values()) + sum(unplaced.values()) == ROWS
+    with pytest.raises(segmentasi.InputError, match="exists"):
+        engine.place(
+            model, table_path, out=str(out), out_table=None, lang="en", top_offers=2,
+            impute_absent_columns=False,
+        )  # fmt: skip
