@@ -180,8 +180,12 @@ def program() -> None:
     then (worker pools are closed, a run folder is moved into place whole).
 
     The modules imported by then live until that exit, so they are frozen out of the garbage
-    collector's full passes (workers do the same with what they inherit, see parallel.py)."""
+    collector's full passes, and so is all that is alive when a run's workers fork (the
+    modules the run loaded, its table): collecting while the workers work, this process
+    scans only what it made since (workers do the same with what they inherit, see
+    parallel.py)."""
     gc.freeze()
+    os.register_at_fork(before=gc.freeze)
     stdout, stdout_file = sys.stdout, _file_identity(sys.stdout)
     try:
         main()
