@@ -6,12 +6,15 @@ Ignored: the manifest's `created` and `timings_s`, the `fit_seconds` column of s
 sweep.json, the creation date printed in report.html, the `seconds` of each experiment in
 a search folder's search.json, and the dates in the document properties (docProps/core.xml)
 of the slides and the workbook, which are compared member by member of their zip archives.
-Every other byte must match. Exits 1 and lists the differing files when they do not; 0 when
-the folders are the same.
+PNG images (in the report's HTML, in the slides) are compared by their pixels: how they are
+compressed does not count. Every other byte must match. Exits 1 and lists the differing files
+when they do not; 0 when the folders are the same.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import re
@@ -19,10 +22,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from PIL import Image
 
 REPORT_DATE = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
 PROPERTIES_DATE = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+PNG_URI = re.compile(rb"data:image/png;base64,([A-Za-z0-9+/=]+)")
 ARCHIVES = (".pptx", ".xlsx")
 
 
@@ -48,7 +54,9 @@ def comparable(path: Path) -> bytes:
             experiment.pop("seconds", None)
         return json.dumps(search, sort_keys=True).encode()
     if path.suffix == ".html":
-        return REPORT_DATE.sub(b"<date>", raw)
+        return PNG_URI.sub(
+            lambda uri: pixels(base64.b64decode(uri[1])), REPORT_DATE.sub(b"<date>", raw)
+        )
     if path.suffix in ARCHIVES:
         return _archive_content(raw)
     return raw
@@ -63,8 +71,19 @@ def _archive_content(raw: bytes) -> bytes:
             content = archive.read(name)
             if name == "docProps/core.xml":
                 content = PROPERTIES_DATE.sub(b"<date>", content)
+            elif name.endswith(".png"):
+                content = pixels(content)
             parts += [name.encode(), content]
     return b"\0".join(parts)
+
+
+def pixels(png: bytes) -> bytes:
+    """A digest of a PNG image's size, mode and pixels."""
+    with Image.open(io.BytesIO(png)) as image:
+        described = f"{image.mode} {image.size}".encode()
+        return (
+            b"png " + hashlib.sha256(described + np.asarray(image).tobytes()).hexdigest().encode()
+        )
 
 
 def differences(before: Path, after: Path) -> list[str]:

@@ -237,6 +237,25 @@ def test_importing_the_package_loads_no_plotting_and_no_report():
     )
 
 
+def test_the_public_names_load_on_first_use():
+    """`import segmentasi` loads none of the modules behind its public names (nor pandas);
+    each name then resolves, and `track` and `period_shift` stay the functions after their
+    modules of the same names are imported."""
+    code = (
+        "import sys, types, segmentasi; "
+        "loaded = [m for m in sys.modules if m.startswith('segmentasi.') or m == 'pandas']; "
+        "assert loaded == ['segmentasi.version'], loaded; "
+        "import segmentasi.period_shift, segmentasi.track; "
+        "names = [n for n in segmentasi.__all__ if n != '__version__']; "
+        "assert all(not isinstance(getattr(segmentasi, n), types.ModuleType) for n in names); "
+        "assert segmentasi.track.__module__ == 'segmentasi.track'; "
+        "assert set(names) <= set(dir(segmentasi))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(SRC.parent)}
+    )
+
+
 if __name__ == "__main__":
     edges = graph()
     for name, targets in sorted(edges.items()):

@@ -25,25 +25,9 @@ from rich.table import Table
 from rich.text import Text
 
 from . import files, search_defaults
-from .campaign import (
-    LARGEST_PLAUSIBLE_LIFT,
-    OVERALL,
-    Measurement,
-    Power,
-    Split,
-    measure,
-    parse_share,
-    split_control,
-    split_power,
-)
-from .campaign_folder import check_split_outputs, save_measurement, write_split_call_list
 from .config import base_schema_for, load_config, reproduction_note
 from .decision import NO_STRUCTURE_MARGIN, near_shuffled, structure
-from .engine import Engine
-from .engines import make_engine
 from .errors import EngineFailure, InputError, UserError, printable
-from .infer import infer_schema
-from .job import run
 from .model import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_OFFERS, load_model
 from .outputs import (
     MEASUREMENT_FOLDER,
@@ -55,32 +39,22 @@ from .outputs import (
     reserve_folder,
 )
 from .parallel import STOP_SIGNALS
-from .period_shift import parse_amount, parse_moves
-from .period_shift import period_shift as shift_period
 from .quality import Handling, assess
-from .recommend import CampaignList, campaign_targets
-from .report import REPORT_FILE
-from .report.tracking import TRACKING_REPORT, reason_sentences
-from .results import ExperimentResult, RunResult
 from .rules import DEFAULT_DIALECT, MODES
-from .run_folder import (
-    default_experiment,
-    experiment_model_path,
-    read_campaign_tables,
-    run_model_path,
-)
 from .schema import load_schema
 from .sweep import MAX_K, SweepOptions
-from .synth import synthesize
-from .synth_dataset import synthesize_parquet
-from .text.campaign import p_text, points, rate
 from .text.findings import describe
 from .text.numbers import num, pct
-from .track import track
-from .tracking_folder import save_tracking
 from .validation import ValidationError
 
+# Each command imports what only it uses (the campaign, tracking and run-folder modules, the
+# report's, the search's): a run's command line then loads only what the run does, on one core
+# before its workers start.
 if TYPE_CHECKING:
+    from .campaign import Measurement, Power, Split
+    from .engine import Engine
+    from .recommend import CampaignList
+    from .results import ExperimentResult, RunResult
     from .search import SearchRun
 
 app = typer.Typer(
@@ -241,8 +215,12 @@ def program() -> None:
     then (worker pools are closed, a run folder is moved into place whole).
 
     The modules imported by then live until that exit, so they are frozen out of the garbage
-    collector's full passes (workers do the same with what they inherit, see parallel.py)."""
+    collector's full passes, and so is all that is alive when a run's workers fork (the
+    modules the run loaded, its table): collecting while the workers work, this process
+    scans only what it made since (workers do the same with what they inherit, see
+    parallel.py)."""
     gc.freeze()
+    os.register_at_fork(before=gc.freeze)
     stdout, stdout_file = sys.stdout, _file_identity(sys.stdout)
     try:
         main()
@@ -507,6 +485,8 @@ def _engine_and_source(
     spark_conf: list[str] | None,
 ) -> tuple[Engine, Any]:
     """The engine the options name, and what it reads: DATA, or the catalog table --table."""
+    from .engines import make_engine
+
     chosen = make_engine(engine, spark_master=spark_master, spark_conf=spark_conf or ())
     if table is not None:
         if data is not None:
@@ -535,6 +515,8 @@ def _closing(engine: Engine) -> Iterator[Engine]:
 
 def _run_and_summarise(data: Any, quiet: bool, **arguments: Any) -> RunResult:
     """segmentasi.run with a progress bar, then the sweep's summary (unless quiet)."""
+    from .job import run
+
     with _progress(quiet) as progress:
         result = run(data, progress=progress, **arguments)
     if not quiet:
@@ -653,6 +635,8 @@ def _print_search(result: SearchRun, folder: Path, data: Path, quiet: bool) -> N
 
 
 def _print_paths(folder: Path) -> None:
+    from .report import REPORT_FILE
+
     out_console.print(f"Run folder: {folder}")
     out_console.print(f"Report (open in a browser): {folder / REPORT_FILE}", highlight=False)
 
@@ -789,6 +773,9 @@ def synth_command(
     --move 1:2=5% --move 3:1=2% --left 3% --joined 2% --drift Pendapatan_Tahunan=+0.5sd
     --out feb.csv --seed 7
     """
+    from .synth import synthesize
+    from .synth_dataset import synthesize_parquet
+
     shift_options = {"--from": source, "--model": model, "--move": move, "--drift": drift}
     if table_format not in (None, "parquet"):
         raise InputError(
@@ -817,6 +804,10 @@ def synth_command(
         raise InputError("--format: not with --period-shift (its OUT's extension chooses)")
     if source is None or model is None:
         raise InputError("--period-shift needs --from (the first period) and --model")
+    from .period_shift import parse_amount, parse_moves
+    from .period_shift import period_shift as shift_period
+    from .run_folder import run_model_path
+
     record = out.with_suffix(".planted.json")
     inputs = (source, model)
     for path in (out, record):
@@ -909,6 +900,11 @@ def track_command(
 
     Example: segmentasi track runs/jan/demografi --before jan.csv --after feb.csv --out feb-track
     """
+    from .report.tracking import TRACKING_REPORT, reason_sentences
+    from .run_folder import run_model_path
+    from .track import track
+    from .tracking_folder import save_tracking
+
     lang = _lang(lang)
     model_path = run_model_path(model)
     inputs = (before, after, model_path)
@@ -949,6 +945,8 @@ def demo_command(
 
     Example: segmentasi demo --out demo-run
     """
+    from .synth import synthesize
+
     lang = _lang(lang)
     schema = load_schema(None)
     frame = synthesize(schema, rows=rows, seed=seed)
@@ -1015,6 +1013,8 @@ def assign_command(
 
     Example: segmentasi assign runs/today/demografi/segmentation.model leads.csv --out placed.csv
     """
+    from .run_folder import run_model_path
+
     lang = _lang(lang)
     chosen, source = _engine_and_source(data, table, engine, spark_master, spark_conf)
     if chosen.name == "spark":
@@ -1146,6 +1146,8 @@ def rules_command(
 
     Example: segmentasi rules runs/today --experiment produk --sql --dialect duckdb
     """
+    from .run_folder import experiment_model_path
+
     lang = _lang(lang)
     if sql:
         from .sql import check_dialect  # loads sqlglot: only this command
@@ -1224,6 +1226,11 @@ def targets_command(
 
     Example: segmentasi targets runs/fundfusion -s 2 -p deposito --control 10% --power 2%
     """
+    from .campaign import parse_share, split_control, split_power
+    from .campaign_folder import check_split_outputs, write_split_call_list
+    from .recommend import campaign_targets
+    from .run_folder import default_experiment, read_campaign_tables
+
     if out.suffix.lower() != ".csv":
         raise InputError(f"{out}: the call list is written as .csv")
     if control is None and (power is not None or base_rate is not None):
@@ -1280,6 +1287,9 @@ def _print_call_list(
 
 def _print_split(split: Split, powers: dict[Any, Power], record: Path, quiet: bool) -> None:
     """The control group's size, the list's power, and a warning when it is too small."""
+    from .campaign import LARGEST_PLAUSIBLE_LIFT, OVERALL
+    from .text.campaign import points
+
     overall = powers[OVERALL]
     if not quiet:
         counts = split.counts
@@ -1332,6 +1342,8 @@ def _print_split(split: Split, powers: dict[Any, Power], record: Path, quiet: bo
 
 
 def _detectable(power: Power) -> str:
+    from .text.campaign import points
+
     if power.detectable_lift != power.detectable_lift:  # NaN
         return "none (not even a rise to 100% take-up)"
     return f"{points(power.detectable_lift, 'en')} points"
@@ -1398,6 +1410,9 @@ def measure_command(
 
     Example: segmentasi measure calls.csv outcomes.csv --out measured --since 2025-03-01
     """
+    from .campaign import measure
+    from .campaign_folder import save_measurement
+
     lang = _lang(lang)
     inputs = (call_list, outcomes)
     check_output_folder(out, overwrite, kind=MEASUREMENT_FOLDER, inputs=inputs)
@@ -1418,6 +1433,8 @@ def measure_command(
 
 
 def _print_measurement(found: Measurement) -> None:
+    from .text.campaign import p_text, points, rate
+
     table = Table(
         "segment",
         "contacted: took",
@@ -1496,6 +1513,8 @@ def schema_infer_command(
 
     Example: segmentasi schema infer bank-full.csv --out bank.toml
     """
+    from .infer import infer_schema
+
     if out is not None:
         if out.suffix.lower() != ".toml":
             raise InputError(f"{out}: a schema is written as .toml")

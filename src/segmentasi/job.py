@@ -94,12 +94,6 @@ def run(
         # The report's modules (matplotlib among them) load with the first run, not with
         # `import segmentasi`; before the workers fork, so that they inherit them.
         from .report import report_template
-        from .run_folder import (
-            staged_run_folder,
-            write_data_files,
-            write_deck,
-            write_report_and_manifest,
-        )
 
         with Workers(run_options.workers) as pool:
             results = {}
@@ -127,6 +121,16 @@ def run(
             )
             if out is None:
                 return drawn.finished(computed, started)
+            # Only this process writes the folder: the modules it writes with (the workbook's
+            # and the slides' libraries among them) load now, while the workers draw, not on
+            # one core before they fork.
+            from .run_folder import (
+                staged_run_folder,
+                write_data_files,
+                write_deck,
+                write_report_and_manifest,
+            )
+
             decided = plan(computed)  # once, for the report, the slides and the workbook
             drawn.overview(computed, decided)
             with staged_run_folder(computed, out, overwrite) as folder:

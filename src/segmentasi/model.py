@@ -404,6 +404,10 @@ class SavedModel:
 
     def save(self, path: str | Path) -> Path:
         """Write the model file atomically (JSON with a SHA-256 of its payload)."""
+        return _write_model_file(path, self.file_text())
+
+    def file_text(self) -> str:
+        """What the model file holds: JSON with a SHA-256 of its payload."""
         payload = self.to_payload()
         document = {
             "format": FORMAT_NAME,
@@ -411,10 +415,7 @@ class SavedModel:
             "sha256": _payload_digest(payload),
             "payload": payload,
         }
-        text = json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-        return files.write_file_atomically(
-            path, lambda temp: temp.write_text(text, encoding="utf-8")
-        )
+        return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_payload(self) -> dict[str, Any]:
         """The model as plain JSON data (what the file stores and its checksum covers)."""
@@ -609,12 +610,18 @@ def write_experiment_models(result: RunResult, experiment: str, folder: Path) ->
     recommended = None
     for algorithm in exp.sweep.chosen:
         model = SavedModel.from_run(result, experiment, algorithm)
-        model.save(folder / MODELS_FOLDER / f"{algorithm}.model")
+        text = model.file_text()  # written twice for the recommended model, made once
+        _write_model_file(folder / MODELS_FOLDER / f"{algorithm}.model", text)
         if model.info["recommended"]:
-            model.save(folder / MODEL_FILE)
+            _write_model_file(folder / MODEL_FILE, text)
             recommended = model
     assert recommended is not None  # the recommended algorithm is one of the chosen
     return recommended
+
+
+def _write_model_file(path: str | Path, text: str) -> Path:
+    """Write a model file's text atomically."""
+    return files.write_file_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 def _read(path: Path) -> bytes:

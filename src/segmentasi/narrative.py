@@ -157,11 +157,20 @@ class Narrator:
         self.distinguishing = distinguishing
         self.offers = offers
         self.validation = _indexed(validation, ["product"])
-        self._traits: dict[int, pd.DataFrame] = {}  # the names and the narratives share them
+        # What every language says alike, found once: the names and the narratives share the
+        # traits; the languages share those, the name candidates, the rows narratives state,
+        # the profile rows they quote and the offers.
+        self._traits: dict[int, pd.DataFrame] = {}
+        self._candidates: dict[int, list[dict[str, Any]]] = {}
+        self._stated: dict[int, tuple[list[Any], list[Any]]] = {}
+        self._rows: dict[tuple[str, Any], pd.Series] = {}
+        self._first_offers: dict[int, pd.Series | None] = {}
+        self._product_offers: dict[str, pd.DataFrame] = {}
 
     def in_language(self, lang: str) -> Narrator:
         """This narrator writing in `lang`: the traits it finds serve both (they are the same
-        in every language, and finding them is most of the work)."""
+        in every language, and finding them is most of the work), and so does what it looks
+        up."""
         other = copy.copy(self)
         other.lang = lang if lang in TEXT else "id"
         return other
@@ -253,15 +262,22 @@ class Narrator:
         """The segment's distinguishing traits (distinguishing_trait), clustering variables
         first, then by strength (|Cohen's h| against the table for shares, the standardised
         median difference for numbers)."""
+        if segment not in self._candidates:
+            self._candidates[segment] = self._find_candidates(segment)
+        return self._candidates[segment]
+
+    def _find_candidates(self, segment: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         if self.categories is not None and segment in self.categories.index.get_level_values(0):
-            for (column, level), row in self.categories.loc[segment].iterrows():
+            for row in self.categories.loc[segment, ["share", "overall_share"]].itertuples():
+                column, level = row.Index
                 if level_distinguishes(row.share, row.overall_share) > 0:
                     found.append(
                         _trait("category", column, level, 1, _h(row.share, row.overall_share))
                     )
         if self.products is not None and segment in self.products.index.get_level_values(0):
-            for column, row in self.products.loc[segment].iterrows():
+            for row in self.products.loc[segment, ["rate", "overall_rate"]].itertuples():
+                column = row.Index
                 direction = product_distinguishes(row.rate, row.overall_rate)
                 if direction:
                     found.append(
@@ -317,7 +333,7 @@ class Narrator:
             elif trait["kind"] == "missing":
                 parts.append(self.t("name_missing", label=short))
             else:
-                stats = self.numeric.loc[(segment, trait["column"])]
+                stats = self._row("numeric", (segment, trait["column"]))
                 spread = stats.overall_p95 - stats.overall_p05
                 narrow = spread > 0 and (stats.p95 - stats.p05) <= RANGE_NARROWER * spread
                 if narrow:
@@ -398,20 +414,16 @@ class Narrator:
                 share=pct(size["share"], self.lang),
             )
         ]
-        traits = self.traits(segment)
         self._range_said = False  # the first range of a segment's text says what it is
-        defining = traits[traits.defining].head(DEFINING_TRAITS)
-        other = traits[~traits.defining].head(OTHER_TRAITS)
+        defining, other = self._stated_traits(segment)
         sentences.append(
-            self.t(
-                "defining", traits="; ".join(self._trait(segment, r) for r in defining.itertuples())
-            )
-            if len(defining)
+            self.t("defining", traits="; ".join(self._trait(segment, r) for r in defining))
+            if defining
             else self.t("defining_none")
         )
         sentences.append(
-            self.t("other", traits="; ".join(self._trait(segment, r) for r in other.itertuples()))
-            if len(other)
+            self.t("other", traits="; ".join(self._trait(segment, r) for r in other))
+            if other
             else self.t("other_none")
         )
         offer = self._offer(segment)
@@ -419,10 +431,26 @@ class Narrator:
             sentences.append(offer)
         return " ".join(sentences)
 
+    def _stated_traits(self, segment: int) -> tuple[list[Any], list[Any]]:
+        """The rows of traits(segment) a narrative states: the defining ones, the others."""
+        if segment not in self._stated:
+            traits = self.traits(segment)
+            stated = traits[["kind", "column", "level", "effect"]]  # what _trait reads
+            defining = stated[traits.defining].head(DEFINING_TRAITS)
+            other = stated[~traits.defining].head(OTHER_TRAITS)
+            self._stated[segment] = list(defining.itertuples()), list(other.itertuples())
+        return self._stated[segment]
+
+    def _row(self, table: str, key: Any) -> pd.Series:
+        """The row of profile table `table` (numeric, categories or products) at `key`."""
+        if (table, key) not in self._rows:
+            self._rows[(table, key)] = getattr(self, table).loc[key]
+        return self._rows[(table, key)]
+
     def _trait(self, segment: int, row: Any) -> str:
         label = self.label(row.column)
         if row.kind == "missing":
-            stats = self.numeric.loc[(segment, row.column)]
+            stats = self._row("numeric", (segment, row.column))
             return self.t(
                 "numeric_missing",
                 label=label,
@@ -432,7 +460,7 @@ class Narrator:
         if row.kind == "numeric":
             return self._numeric_trait(segment, row, label)
         if row.kind == "sentinel":  # the codes are a level of their own, not amounts
-            stats = self.numeric.loc[(segment, row.column)]
+            stats = self._row("numeric", (segment, row.column))
             return self.t(
                 "sentinel_trait",
                 meaning=self.schema.column(row.column).sentinel_text(self.lang),
@@ -440,7 +468,7 @@ class Narrator:
                 overall=pct(stats.overall_sentinel_share, self.lang),
             )
         if row.kind == "category":
-            shares = self.categories.loc[(segment, row.column, row.level)]
+            shares = self._row("categories", (segment, row.column, row.level))
             return self.t(
                 "level_more" if row.effect > 0 else "level_fewer",
                 label=label,
@@ -448,7 +476,7 @@ class Narrator:
                 share=pct(shares.share, self.lang),
                 overall=pct(shares.overall_share, self.lang),
             )
-        rates = self.products.loc[(segment, row.column)]
+        rates = self._row("products", (segment, row.column))
         return self.t(
             "product",
             label=label,
@@ -457,7 +485,7 @@ class Narrator:
         )
 
     def _numeric_trait(self, segment: int, row: Any, label: str) -> str:
-        stats = self.numeric.loc[(segment, row.column)]
+        stats = self._row("numeric", (segment, row.column))
         column = self.schema.column(row.column)
         unit = "" if column.is_money else column.unit_text(self.lang)  # money states its unit
         unit = f" {unit}" if unit else ""
@@ -490,10 +518,12 @@ class Narrator:
     def _offer(self, segment: int) -> str:
         """The segment's next-best offer, or its closest candidate and why it is not offered,
         with the segment's own evidence (never the segmentation's AUC)."""
-        mine = self.offers[(self.offers.segment == segment) & (self.offers["rank"] == 1)]
-        if mine.empty:
+        if segment not in self._first_offers:
+            mine = self.offers[(self.offers.segment == segment) & (self.offers["rank"] == 1)]
+            self._first_offers[segment] = None if mine.empty else mine.iloc[0]
+        offer = self._first_offers[segment]
+        if offer is None:
             return ""
-        offer = mine.iloc[0]
         product = self.label(offer["product"])
         evidence = self.t(
             "evidence_alike" if offer.basis == BASIS_OTHER_FEATURES else "evidence_segment",
@@ -548,7 +578,10 @@ class Narrator:
         in plain words: its best segment, the segment with the most customers without it, and
         what to do instead."""
         product = self.label(verdict.product)
-        rows = self.offers[self.offers["product"] == verdict.product].set_index("segment")
+        if verdict.product not in self._product_offers:
+            offered = self.offers[self.offers["product"] == verdict.product]
+            self._product_offers[verdict.product] = offered.set_index("segment")
+        rows = self._product_offers[verdict.product]
         best = rows.loc[verdict.best_segment]
         if verdict.verdict == OFFERED:
             return capitalised(
