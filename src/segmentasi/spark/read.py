@@ -158,7 +158,9 @@ def _first_in_folder(system: Any, folder: Any) -> Any:
 
 
 def _read_csv(spark: SparkSession, source: str, first: Any) -> DataFrame:
-    encoding, separator, names = _csv_header(spark, first)
+    name = first.getPath().getName()
+    shown = source if name == PurePosixPath(source).name else first.getPath().toString()
+    encoding, separator, names = _csv_header(spark, first, shown)
     placeholders = [f"_c{i}" for i in range(len(names))]  # positional: any name is safe
     frame = spark.read.csv(
         source,
@@ -181,8 +183,9 @@ def _read_csv(spark: SparkSession, source: str, first: Any) -> DataFrame:
     )
 
 
-def _csv_header(spark: SparkSession, first: Any) -> tuple[str, str, list[str]]:
-    """The encoding, delimiter and column names (as pandas names them) of a CSV file."""
+def _csv_header(spark: SparkSession, first: Any, shown: str) -> tuple[str, str, list[str]]:
+    """The encoding, delimiter and column names (as pandas names them) of a CSV file, called
+    `shown` in messages."""
     path = first.getPath()
     stream = path.getFileSystem(spark._jsc.hadoopConfiguration()).open(path)
     try:
@@ -191,13 +194,13 @@ def _csv_header(spark: SparkSession, first: Any) -> tuple[str, str, list[str]]:
         stream.close()
     encoding = text_encoding(head)
     line = _LINE_END.split(head.decode(encoding, errors="replace"), maxsplit=1)[0]
-    separator = delimiter(line, path.toString())
+    separator = delimiter(line, shown)
     try:
         header = pd.read_csv(
             io.StringIO(line), sep=separator, nrows=0, dtype=str, skipinitialspace=True
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"{path.toString()}: cannot read the header line: {exc}") from None
+        raise InputError(f"{shown}: cannot read the header line: {exc}") from None
     return encoding, separator, [str(c) for c in header.columns]
 
 
