@@ -36,7 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from ..decimals import DECIMAL_ATTR, check_decimal
-from ..errors import InputError
+from ..errors import InputError, quoted
 from ..files import MISSING_MARKERS, READERS, delimiter, text_encoding
 
 # A catalog table's name: up to three plain parts (catalog.database.table), each of ASCII
@@ -122,7 +122,7 @@ def _one_line(message: str) -> str:
 def _catalog_table(spark: SparkSession, name: str) -> DataFrame:
     if not TABLE_NAME.fullmatch(name):
         raise InputError(
-            f"{name!r} is not a table name: up to three parts (catalog.database.table) of "
+            f"{quoted(name)} is not a table name: up to three parts (catalog.database.table) of "
             "letters, digits and _, separated by dots"
         )
     if not spark.catalog.tableExists(name):
