@@ -24,7 +24,7 @@ spark_quality = pytest.importorskip("segmentasi.spark.quality")
 
 
 @contextmanager
-def small_partitions(spark, kilobytes: int = 8):
+def small_partitions(spark, kilobytes: int = 12):
     """Files split into partitions of `kilobytes` KB, and Arrow batches of 100 rows, so that a
     small table is read in several partitions of several batches."""
     settings = {
@@ -81,7 +81,7 @@ def test_a_csv_is_typed_as_in_process(spark, customers_csv, schema):
     expected, _ = in_process(customers_csv, schema)
     with small_partitions(spark):
         frame = spark_read.read_source(spark, str(customers_csv))
-        assert frame.rdd.getNumPartitions() > 3  # rows are numbered across partitions
+        assert frame.rdd.getNumPartitions() == 3  # rows are numbered across partitions
         validated = on_spark(spark, customers_csv, schema)
     assert validated.rows == 300 and validated.problems == ()
     assert dict(validated.frame.dtypes)["Usia"] == "double"
@@ -138,12 +138,13 @@ def test_lenient_validation_blanks_the_same_cells_with_the_same_warnings(
 ):
     bad = customers.copy()
     bad.loc[5, "Usia"] = "250"
-    bad.loc[200, "Area"] = "Medan"
+    bad.loc[200, "Area"] = 'Medan, "Kota"'  # quoted in the file, with a doubled quote
     path = tmp_path / "lenient.csv"
     bad.to_csv(path, index=False)
     expected, warnings = in_process(path, schema, strict=False)
     validated = on_spark(spark, path, schema, strict=False)
     assert list(validated.problems) == warnings and len(warnings) == 2
+    assert "unknown level(s) 'Medan, \"Kota\"' x1" in str(warnings[0])
     got = spark_validate.to_pandas(validated, schema)
     pd.testing.assert_frame_equal(got, expected, check_index_type=False)
     assert np.isnan(got.loc[5, "Usia"]) and pd.isna(got.loc[200, "Area"])
@@ -225,6 +226,25 @@ def test_missing_and_unreadable_sources_are_input_errors(spark, tmp_path):
     message = error_of(spark_read.read_source, spark, str(fake))
     assert message.startswith(f"{fake}: cannot be read: ") and "\n" not in message
     assert "not a Parquet file" in message and "at org.apache" not in message
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n")
+    with pytest.raises(InputError, match=f"^{empty}: the file is empty$"):
+        spark_read.read_source(spark, str(empty))
+    (tmp_path / "book.xlsx").write_bytes(b"PK")
+    with pytest.raises(InputError, match=r"unsupported file type 'book\.xlsx' on Spark"):
+        spark_read.read_source(spark, str(tmp_path / "book.xlsx"))
+
+
+def test_a_folder_is_read_without_its_hidden_files(spark, other_schema, tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    table = make_other_bank(rows=30)
+    table.to_csv(folder / "part-0.csv", index=False)
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".part-0.csv.crc").write_text("not a table")
+    expected, _ = in_process(folder / "part-0.csv", other_schema)
+    got = spark_validate.to_pandas(on_spark(spark, folder, other_schema), other_schema)
+    pd.testing.assert_frame_equal(got, expected, check_index_type=False)
 
 
 def test_a_row_with_too_many_cells_is_refused_with_spark_s_reason(spark, other_schema, tmp_path):

@@ -36,7 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from ..decimals import DECIMAL_ATTR, check_decimal
-from ..errors import InputError
+from ..errors import InputError, quoted
 from ..files import MISSING_MARKERS, READERS, delimiter, text_encoding
 
 # A catalog table's name: up to three plain parts (catalog.database.table), each of ASCII
@@ -122,7 +122,7 @@ def _one_line(message: str) -> str:
 def _catalog_table(spark: SparkSession, name: str) -> DataFrame:
     if not TABLE_NAME.fullmatch(name):
         raise InputError(
-            f"{name!r} is not a table name: up to three parts (catalog.database.table) of "
+            f"{quoted(name)} is not a table name: up to three parts (catalog.database.table) of "
             "letters, digits and _, separated by dots"
         )
     if not spark.catalog.tableExists(name):
@@ -158,7 +158,9 @@ def _first_in_folder(system: Any, folder: Any) -> Any:
 
 
 def _read_csv(spark: SparkSession, source: str, first: Any) -> DataFrame:
-    encoding, separator, names = _csv_header(spark, first)
+    name = first.getPath().getName()
+    shown = source if name == PurePosixPath(source).name else first.getPath().toString()
+    encoding, separator, names = _csv_header(spark, first, shown)
     placeholders = [f"_c{i}" for i in range(len(names))]  # positional: any name is safe
     frame = spark.read.csv(
         source,
@@ -181,8 +183,9 @@ def _read_csv(spark: SparkSession, source: str, first: Any) -> DataFrame:
     )
 
 
-def _csv_header(spark: SparkSession, first: Any) -> tuple[str, str, list[str]]:
-    """The encoding, delimiter and column names (as pandas names them) of a CSV file."""
+def _csv_header(spark: SparkSession, first: Any, shown: str) -> tuple[str, str, list[str]]:
+    """The encoding, delimiter and column names (as pandas names them) of a CSV file, called
+    `shown` in messages."""
     path = first.getPath()
     stream = path.getFileSystem(spark._jsc.hadoopConfiguration()).open(path)
     try:
@@ -191,13 +194,13 @@ def _csv_header(spark: SparkSession, first: Any) -> tuple[str, str, list[str]]:
         stream.close()
     encoding = text_encoding(head)
     line = _LINE_END.split(head.decode(encoding, errors="replace"), maxsplit=1)[0]
-    separator = delimiter(line, path.toString())
+    separator = delimiter(line, shown)
     try:
         header = pd.read_csv(
             io.StringIO(line), sep=separator, nrows=0, dtype=str, skipinitialspace=True
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"{path.toString()}: cannot read the header line: {exc}") from None
+        raise InputError(f"{shown}: cannot read the header line: {exc}") from None
     return encoding, separator, [str(c) for c in header.columns]
 
 
