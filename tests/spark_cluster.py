@@ -1,11 +1,12 @@
-"""A Spark standalone cluster on 127.0.0.1 for tests, and pyspark drivers run against it.
+"""A Spark standalone cluster on 127.0.0.1 for tests.
 
 The master and the workers are started from the installed pyspark's own distribution
 (SPARK_HOME is the pyspark package's folder), each in a session of its own: killing a session
 kills everything its daemon started (executor JVMs, the Python workers that pyspark moves into
 process groups of their own), so a killed worker or a stopped cluster leaves no process behind.
-Drivers run in child processes, never in the test's own: pytest's process may hold a local
-SparkSession of its own, which getOrCreate would hand back instead of a session on the cluster.
+Drivers (segmentasi's command line) run in child processes, never in the test's own: pytest's
+process may hold a local SparkSession, which getOrCreate would hand back instead of a session on
+the cluster.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"
-JOBS = Path(__file__).with_name("spark_jobs.py")
 # JVM options for the daemons: little memory, and start-up before speed (the jobs are tiny).
 DAEMON_MEMORY = "256m"
 QUICK_START = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
@@ -201,11 +200,6 @@ class StandaloneCluster:
             "spark.sql.shuffle.partitions": "4",
         }
 
-    def driver(self) -> Driver:
-        """A driver process of its own on the cluster, for the jobs of tests/spark_jobs.py;
-        close() it."""
-        return Driver(self)
-
     def environment(self) -> dict[str, str]:
         """The environment of the daemons and drivers: Spark on loopback only, executors'
         Python this one (it has pyspark)."""
@@ -258,69 +252,3 @@ class StandaloneCluster:
                     f"ALIVE\n{self.logs()}"
                 )
             time.sleep(POLL_SECONDS)
-
-
-class Driver:
-    """A pyspark driver in a child process (a session of its own) on the cluster: one
-    SparkSession that runs the jobs of tests/spark_jobs.py, one at a time, as asked. Spark's
-    messages go to a log beside the cluster's."""
-
-    def __init__(self, cluster: StandaloneCluster) -> None:
-        self.cluster = cluster
-        self.log = cluster.folder / "driver.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, JOBS, json.dumps(cluster.driver_conf())],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-                env=cluster.environment(),
-                start_new_session=True,
-            )
-
-    def submit(self, job: str, *args: object) -> None:
-        """Ask for `job` (a name in tests/spark_jobs.JOBS) with `args`; result() answers."""
-        self.process.stdin.write(json.dumps({"job": job, "args": list(map(str, args))}) + "\n")
-        self.process.stdin.flush()
-
-    def result(self, timeout: float = 300.0) -> Any:
-        """What the job submitted last returned; ClusterError with the logs if it failed, the
-        driver ended or `timeout` seconds passed first."""
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            raise self.failure(f"no answer from the driver within {timeout} s")
-        line = self.process.stdout.readline()
-        if not line:
-            raise self.failure(f"the driver ended (exit code {self.process.wait()})")
-        answer = json.loads(line)
-        if "error" in answer:
-            raise self.failure(f"the job failed:\n{answer['error']}")
-        return answer["result"]
-
-    def run(self, job: str, *args: object, timeout: float = 300.0) -> Any:
-        """submit, then result."""
-        self.submit(job, *args)
-        return self.result(timeout)
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def close(self, timeout: float = 60.0) -> list[int]:
-        """Stop the session (end of input) and wait for the driver to exit; its processes
-        still alive `timeout` seconds later, which are then killed (none, unless something
-        leaks: its JVM ends when the Python driver closes the JVM's standard input)."""
-        with suppress(OSError):
-            self.process.stdin.close()
-        deadline = time.monotonic() + timeout
-        with suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout)
-        while (left := session_members(self.process.pid)) and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-        kill_session(self.process.pid)
-        self.process.wait()
-        self.process.stdout.close()
-        return left
-
-    def failure(self, what: str) -> ClusterError:
-        return ClusterError(f"{what}\n--- driver:\n{_tail(self.log)}\n{self.cluster.logs()}")
