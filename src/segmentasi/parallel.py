@@ -167,6 +167,9 @@ class Workers:
 
     def _finished(self, ours: Future[Any], theirs: Future[Any]) -> None:
         try:
+            if theirs.cancelled():  # the pool was shut down at once (the run was stopped)
+                ours.cancel()
+                return
             error = theirs.exception()
             if error is not None:
                 ours.set_exception(error)

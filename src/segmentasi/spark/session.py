@@ -47,10 +47,10 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> Spa
         from pyspark.sql import SparkSession
     except ImportError:
         raise UserError(PYSPARK_MISSING) from None
+    _check_reachable(master)
     running = SparkSession.getActiveSession()
     if running is not None:  # another part of the program started it, and will stop it
         return running
-    _check_reachable(master)
     builder = SparkSession.builder.master(master).appName("segmentasi")
     if master.startswith("local"):
         # Local Python workers run this interpreter, which has segmentasi and its libraries
