@@ -1,7 +1,8 @@
 """A run from start to end: `run`, re-exported as `segmentasi.run`.
 
 It holds the output folder, reads, validates and filters the table (through the engine), opens
-the worker pool and has pipeline.py compute the experiments. As each experiment is done, a
+the worker pool (a worker assesses the table's data quality) and has pipeline.py compute the
+experiments. As each experiment is done, a
 worker draws its report charts (and, when the folder is written, its slides' charts) while the
 next one computes; then, with the decision's plan made once, a worker draws the report's
 decision page. The run folder's data files, call lists and workbook are written while they
@@ -80,7 +81,6 @@ def run(
         table, source = engine.load(
             data, schema, allow_extra=allow_extra_columns, where=where, decimal=decimal
         )
-        quality = assess(table, schema)
         timings = {"validate_s": time.perf_counter() - started}
         run_options = RunOptions(
             tuple(names),
@@ -96,6 +96,9 @@ def run(
         from .report import report_template
 
         with Workers(run_options.workers) as pool:
+            # The data-quality report is not needed before the first experiment is done: a
+            # worker makes it, not this process while the others wait for the table.
+            assessed = pool.submit(assess, table, schema)
             results = {}
             drawn = _Drawn(pool, lang, slides=out is not None)
             for result in experiment_results(
@@ -112,12 +115,18 @@ def run(
                 results[name] = result
                 if pool.processes > 1:  # workers draw its charts while the next one computes
                     alone = RunResult(
-                        schema, table, quality, {name: result}, run_options, {}, source
+                        schema, table, assessed.result(), {name: result}, run_options, {}, source
                     )
                     drawn.experiment(alone, name)
             timings |= engine.stage_seconds()
             computed = RunResult(
-                schema, table, quality, {n: results[n] for n in names}, run_options, timings, source
+                schema,
+                table,
+                assessed.result(),
+                {n: results[n] for n in names},
+                run_options,
+                timings,
+                source,
             )
             if out is None:
                 return drawn.finished(computed, started)
