@@ -42,7 +42,11 @@ def write_new(
         frame.write.mode("errorifexists").parquet(out)
         frame = spark.read.parquet(out)
     if table is not None:
-        frame.write.mode("errorifexists").saveAsTable(table)
+        try:
+            frame.write.mode("errorifexists").saveAsTable(table)
+        except BaseException:  # no dataset left behind without its table
+            remove_written(spark, out=out, table=None)
+            raise
         frame = spark.table(table)
     return frame
 
