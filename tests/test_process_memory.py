@@ -43,4 +43,5 @@ def test_driver_largest_process_and_tree_sum(process_memory):
     assert 300 < measured.largest.peak_mb < 300 + 60
     assert measured.processes[1].peak_mb == measured.driver_peak_mb
     assert measured.tree_peak_mb > 400  # both held at once, the grandchild found as an orphan
-    assert len(measured.processes) == 3
+    # the driver and the grandchild; the parent, which exits at once, may fall between samples
+    assert len(measured.processes) in (2, 3)
