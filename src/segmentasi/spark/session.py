@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ JAVA_MISSING = (
     "the Spark engine needs Java 17 or later: install it, or set JAVA_HOME to where it is"
 )
 CONNECT_SECONDS = 5.0
+_LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 _started: list[SparkSession] = []  # the session spark_session gave, for stop_session
 
 
@@ -43,6 +45,9 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> Spa
     reason = missing_requirement()
     if reason:
         raise UserError(reason)
+    # pyspark warns on every pandas UDF that it "does not yet fully support pandas >= 3"; the
+    # engine's tests run on pandas 3 (spark/ is tested whole in the suite).
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -56,7 +61,12 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> Spa
         # Local Python workers run this interpreter, which has segmentasi and its libraries
         # (pyspark reads only the variable; a user's own choice stays).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    defaults = {"spark.sql.execution.arrow.pyspark.enabled": "true"}
+    defaults = {
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # The command line shows its own progress; Spark's bar would write over it.
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}",
+    }
     for key, value in {**defaults, **conf}.items():
         builder = builder.config(key, value)
     try:
