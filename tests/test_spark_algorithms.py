@@ -8,7 +8,7 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score, silhouette_samples
+from sklearn.metrics import silhouette_samples
 
 from segmentasi.algorithms import assign, fit_kmeans, fit_sweep
 from segmentasi.algorithms import kmedoids as kmedoids_fits
@@ -64,19 +64,40 @@ def test_collapse_weights_each_distinct_row_by_its_customers(flags):
 
 
 @spark_test
-def test_kmeans_finds_the_in_process_centres(spark):
+def test_kmeans_from_a_sample_finds_the_in_process_centres(spark):
     from segmentasi.spark.kmeans import fit_kmeans as spark_kmeans
 
-    (fitted,) = spark_kmeans(encoded(spark, BLOBS), [3], seed=0, n_init=2)
+    (fitted,) = spark_kmeans(encoded(spark, BLOBS), [3], sample=BLOBS[::4], seed=0, n_init=2)
     in_process = fit_kmeans(BLOBS, 3, seed=0)
     labels = assign(BLOBS, fitted.centers, "euclidean")[0]
-    assert adjusted_rand_score(labels, in_process.labels) == 1.0
     np.testing.assert_array_equal(labels, in_process.labels)  # the same size order too
     np.testing.assert_allclose(fitted.centers, in_process.centers, atol=1e-5)
     assert fitted.cost == pytest.approx(in_process.cost, rel=1e-4)
     np.testing.assert_array_equal(fitted.sizes, np.bincount(in_process.labels))
-    assert fitted.method == "spark-kmeans|| n_init=2"
+    assert fitted.method.startswith("kmeans-lloyd n_init=2 on 150 sampled rows + lloyd over")
     assert fitted.centers.dtype == np.float32
+
+
+@spark_test
+def test_lloyd_over_every_row_reaches_scikit_learns_fixed_point(spark):
+    from sklearn.cluster import KMeans
+
+    from segmentasi.spark.kmeans import lloyd
+
+    starts = [GROUPS[:k] for k in (3, 5)]  # poor starts: many iterations, several passes
+    found, passes = lloyd(encoded(spark, GROUPS), starts, tolerance=0.0)
+    assert passes > 2
+    for centers, start in zip(found, starts, strict=True):
+        reference = KMeans(len(start), init=start, n_init=1, tol=0, max_iter=300).fit(GROUPS)
+        np.testing.assert_allclose(centers, reference.cluster_centers_, atol=1e-4)
+
+
+@spark_test
+def test_kmeans_refuses_a_sample_of_other_columns(spark):
+    from segmentasi.spark.kmeans import fit_kmeans as spark_kmeans
+
+    with pytest.raises(ValueError, match="3 columns"):
+        spark_kmeans(encoded(spark, BLOBS), [3], sample=BLOBS[:, :2], seed=0)
 
 
 @spark_test
@@ -106,7 +127,7 @@ def test_few_distinct_rows_are_fitted_on_the_driver_as_in_process(flags, algorit
 
     # sample_rows=100: FLAGS's 300 customers are more than a sample, so CLARA would run.
     fitted = (
-        spark_kmeans(flags, [3, 5], seed=0)
+        spark_kmeans(flags, [3, 5], sample=FLAGS, seed=0)
         if algorithm == "kmeans"
         else fit_clara(flags, [3, 5], seed=0, sample_rows=100)
     )

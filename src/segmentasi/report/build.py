@@ -1437,7 +1437,6 @@ def _engine(result: RunResult, lang: str) -> str:
         lang,
         master=source.get("spark_master", ""),
         rows=num(everyone, lang),
-        seeds=source.get("kmeans_seeds", ""),
         sample_text=sample_text,
     )
 

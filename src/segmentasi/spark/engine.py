@@ -38,7 +38,10 @@ if TYPE_CHECKING:
     from .validate import ValidatedFrame
 
 DRIVER_ROWS = 200_000  # customers held on the driver for the steps that read a sample
-KMEANS_SEEDS = 3  # k-means|| runs per k, keeping the cheapest (MLlib's own initialisation)
+# An encoded table is kept in partitions of about this many rows, at least one per core: every
+# pass over it (each K-Means iteration, each CLARA candidate, each silhouette batch) runs a task
+# per partition, and the 200 partitions a grouping leaves cost more in tasks than in rows.
+ROWS_PER_PARTITION = 1_000_000
 SEGMENTS_DATASET = "segments.parquet"
 
 
@@ -162,7 +165,6 @@ class SparkEngine(Engine):
             "engine": self.name,
             "spark_master": self.master,
             "driver_rows": len(sample),
-            "kmeans_seeds": KMEANS_SEEDS,
         }
         return sample, source
 
@@ -182,14 +184,16 @@ class SparkEngine(Engine):
 
     def all_rows(self, space: FeatureSpace, drop_missing: bool) -> EncodedRows | None:
         """Every row of the validated table in `space`, identical rows collapsed (weights), and
-        cached (None before a table is loaded: a DataFrame given to compute() directly)."""
+        cached. None when the driver's sample is every row (the sweep then runs in process on
+        it, with the in-process engine's results) or before a table is loaded (a DataFrame
+        given to compute() directly)."""
         from pyspark import StorageLevel
 
         from .rows import EncodedRows, collapse, feature_columns
         from .validate import typed_pandas
 
         validated, schema = self._validated, self._schema
-        if validated is None:
+        if validated is None or validated.rows <= self.driver_rows:
             return None
         features = list(space.experiment.features)
         width = len(space.feature_names_)
@@ -206,10 +210,12 @@ class SparkEngine(Engine):
                 yield pd.DataFrame(X, columns=columns)
 
         columns = feature_columns(width)
+        cores = self.session.sparkContext.defaultParallelism
+        partitions = max(cores, -(-validated.rows // ROWS_PER_PARTITION))
         with self._stage("encode"):
             frame = validated.frame.mapInPandas(encoded, ", ".join(f"{c} float" for c in columns))
             every_row = collapse(EncodedRows(frame, width, space.metric, rows=0))
-            kept = every_row.frame.persist(StorageLevel.MEMORY_AND_DISK)
+            kept = every_row.frame.coalesce(partitions).persist(StorageLevel.MEMORY_AND_DISK)
             self._cached.append(kept)
             rows = int(kept.agg({"weight": "sum"}).first()[0] or 0)
             return replace(every_row, frame=kept, rows=rows)
@@ -223,9 +229,9 @@ class SparkEngine(Engine):
         seed: int,
         n_init: int | None = None,
     ) -> list[Clustering]:
-        """Every k fitted on every row on Spark (K-Means: MLlib's k-means||, the cheapest of
-        KMEANS_SEEDS; K-Medoids: CLARA, each candidate costed over every row); labels are the
-        driver sample's, sizes every row's."""
+        """Every k fitted on every row on Spark (K-Means: started from the driver sample's
+        in-process fits, then Lloyd's iterations over every row; K-Medoids: CLARA, each
+        candidate costed over every row); labels are the driver sample's, sizes every row's."""
         if space.rows is None:
             return super().fit(space, ks, algorithm, seed=seed, n_init=n_init)
         from .clara import fit_clara
@@ -233,7 +239,7 @@ class SparkEngine(Engine):
 
         with self._stage(f"fit_{algorithm}"):
             if algorithm == "kmeans":
-                fitted = fit_kmeans(space.rows, ks, seed=seed, n_init=n_init)
+                fitted = fit_kmeans(space.rows, ks, sample=space.X, seed=seed, n_init=n_init)
             else:
                 fitted = fit_clara(space.rows, ks, metric=space.metric, seed=seed)
         return [_clustering(space, algorithm, found) for found in fitted]

@@ -187,16 +187,17 @@ TEXT: Catalogue = {
         "berisi {rows} baris lalu hasilnya dibandingkan (adjusted Rand index; "
         "1 berarti segmennya selalu sama).",
         "method_engine": "Mesin: Apache Spark (master {master}). Semua {rows} pelanggan dibaca, "
-        "divalidasi, dikodekan, dikelompokkan (K-Means: k-means|| dari MLlib, {seeds} awal per "
-        "k, yang biayanya terendah; K-Medoids: CLARA, setiap calon medoid dinilai pada semua "
-        "pelanggan) dan ditempatkan di Spark; ukuran segmen dihitung dari semua pelanggan. "
-        "{sample_text}",
-        "engine_sample_all": "Semua pelanggan juga ada di driver, jadi profil, stabilitas, "
-        "diagnostik dan aturan memakai semua baris, seperti mesin dalam proses.",
-        "engine_sample": "Profil (median, persentil, pangsa), stabilitas, diagnostik, aturan dan "
-        "grafik per pelanggan memakai sampel acak {sample} pelanggan; pangsa dari sampel "
-        "sebesar itu meleset paling banyak {error} poin persentase (selang 95%). Segmen setiap "
-        "pelanggan ada di segments.parquet; segments.csv dan labels.csv berisi sampel itu.",
+        "divalidasi dan diberi segmen di Spark. {sample_text}",
+        "engine_sample_all": "Semua pelanggan juga muat di driver, jadi model dilatih di sana "
+        "seperti pada mesin dalam proses, dan profil, stabilitas, diagnostik serta aturan memakai "
+        "semua baris.",
+        "engine_sample": "Model dilatih pada semua pelanggan di Spark (K-Means: beberapa awal "
+        "acak pada sampel acak {sample} pelanggan, lalu iterasi pada semua pelanggan; K-Medoids: "
+        "CLARA, setiap calon medoid dinilai pada semua pelanggan); ukuran segmen dihitung dari "
+        "semua pelanggan. Profil (median, persentil, pangsa), stabilitas, diagnostik, aturan dan "
+        "grafik per pelanggan memakai sampel itu; pangsa dari sampel sebesar itu meleset paling "
+        "banyak {error} poin persentase (selang 95%). Segmen setiap pelanggan ada di "
+        "segments.parquet; segments.csv dan labels.csv berisi sampel itu.",
         "method_profiles": "Profil segmen memakai semua kolom tabel, hanya dari nilai yang "
         "tercatat (nilai isian tidak ikut).",
         "method_experiment": "Eksperimen '{name}'{described} mengelompokkan pada: {features}.",
@@ -601,15 +602,18 @@ TEXT: Catalogue = {
         "{rows} rows and the results are compared (adjusted Rand index; 1 "
         "means the same segments every time).",
         "method_engine": "Engine: Apache Spark (master {master}). All {rows} customers were "
-        "read, validated, encoded, clustered (K-Means: MLlib's k-means||, {seeds} starts per k, "
-        "the cheapest kept; K-Medoids: CLARA, each candidate set of medoids costed on every "
-        "customer) and placed on Spark; segment sizes count every customer. {sample_text}",
-        "engine_sample_all": "Every customer was also on the driver, so profiles, stability, "
-        "diagnostics and rules read every row, as the in-process engine does.",
-        "engine_sample": "Profiles (medians, percentiles, shares), stability, diagnostics, rules "
-        "and the per-customer charts read a uniform sample of {sample} customers; a share from "
-        "a sample that size is off by at most {error} percentage points (95% interval). Every "
-        "customer's segment is in segments.parquet; segments.csv and labels.csv hold the sample.",
+        "read, validated and given their segments on Spark. {sample_text}",
+        "engine_sample_all": "Every customer also fitted on the driver, so the models were "
+        "fitted there as the in-process engine fits them, and profiles, stability, diagnostics "
+        "and rules read every row.",
+        "engine_sample": "The models were fitted on every customer on Spark (K-Means: several "
+        "random starts on a uniform sample of {sample} customers, then iterations over every "
+        "customer; K-Medoids: CLARA, each candidate set of medoids costed on every customer); "
+        "segment sizes count every customer. Profiles (medians, percentiles, shares), "
+        "stability, diagnostics, rules and the per-customer charts read that sample; a share "
+        "from a sample that size is off by at most {error} percentage points (95% interval). "
+        "Every customer's segment is in segments.parquet; segments.csv and labels.csv hold the "
+        "sample.",
         "method_profiles": "Segment profiles use every column of the table, from recorded values "
         "only (filled-in values are left out).",
         "method_experiment": "Experiment '{name}'{described} clusters on: {features}.",
