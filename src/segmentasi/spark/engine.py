@@ -134,6 +134,8 @@ class SparkEngine(Engine):
     ) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Every row validated and filtered on Spark; returned: the driver's sample of them (all
         rows when there are at most driver_rows), typed as the in-process engine types them."""
+        from pyspark import StorageLevel
+
         from .validate import filter_frame, validate_frame
 
         spark = self.session
@@ -156,6 +158,11 @@ class SparkEngine(Engine):
             )
             if where:
                 validated = filter_frame(validated, where, schema)
+        # Kept from its first use on: the sample, each experiment's encoding and the segments
+        # written read it, and computing it again means reading and typing every row again.
+        kept = validated.frame.persist(StorageLevel.MEMORY_AND_DISK)
+        self._cached.append(kept)
+        validated = replace(validated, frame=kept)
         self._validated, self._schema = validated, schema
         with self._stage("driver_sample"):
             sample = self._driver_sample(validated)
