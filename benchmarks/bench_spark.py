@@ -100,8 +100,16 @@ def in_process_run(data: Path, out: Path, seed: int, limit_gb: float | None = No
     }
 
 
+DRIVER_STAGE = "driver_and_start_s"  # a run's wall time outside the Spark stages
+
+
 def stage_lines(runs: dict[int, dict]) -> pd.DataFrame:
-    """Per stage: seconds at each size, and the straight line seconds = a + b * rows."""
+    """Per stage: seconds at each size, and the straight line seconds = a + b * rows. Besides
+    the Spark stages, DRIVER_STAGE: the wall time they leave (Python's and Spark's start, the
+    sweep's work on the driver's sample, the report)."""
+    for run in runs.values():
+        spark_s = sum(s for stage, s in run["stages_s"].items() if stage.startswith("spark_"))
+        run["stages_s"][DRIVER_STAGE] = run["wall_s"] - spark_s
     stages = sorted({stage for run in runs.values() for stage in run["stages_s"]})
     sizes = sorted(runs)
     table = []
@@ -128,9 +136,13 @@ def projection(lines: pd.DataFrame, rows: int = 100_000_000) -> pd.DataFrame:
     independent per partition), and its fixed part (the driver's work: samples, FasterPAM,
     the report) stays what it is here. total_s is measured end to end and not projected."""
     speedup = CLUSTER_NODES * CLUSTER_CORES / MACHINE_CORES
-    out = lines[lines.stage.str.startswith("spark_")][["stage", "fixed_s", "s_per_million_rows"]]
+    spark = lines.stage.str.startswith("spark_")
+    out = lines[spark | (lines.stage == DRIVER_STAGE)][["stage", "fixed_s", "s_per_million_rows"]]
+    # The driver's work is on a sample of fixed size: its part that grew with rows here (the
+    # session's memory, the sample's drawing) is kept whole, not spread over the cluster.
+    spread = np.where(out.stage == DRIVER_STAGE, 1.0, speedup)
     out = out.assign(
-        projected_s=out.fixed_s.clip(lower=0) + out.s_per_million_rows * rows / 1e6 / speedup
+        projected_s=out.fixed_s.clip(lower=0) + out.s_per_million_rows * rows / 1e6 / spread
     )
     return out
 

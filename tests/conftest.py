@@ -5,12 +5,8 @@ cluster."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib.util
 import io
 import os
-import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -115,15 +111,17 @@ SPARK_TEST_CONF = {
 
 
 @pytest.fixture(scope="session")
-def spark():
-    """One local Spark session (local[2]) for every Spark test of the run, stopped at the end;
-    the tests skip, saying why, where pyspark or Java is missing."""
+def spark(tmp_path_factory):
+    """One local Spark session (local[2]) for every Spark test of the run, its catalog's tables
+    in a temporary folder, stopped at the end; the tests skip, saying why, where pyspark or
+    Java is missing."""
     from segmentasi.spark.session import missing_requirement, spark_session, stop_session
 
     reason = missing_requirement()
     if reason:
         pytest.skip(reason)
-    session = spark_session("local[2]", SPARK_TEST_CONF)
+    warehouse = str(tmp_path_factory.mktemp("spark_warehouse"))
+    session = spark_session("local[2]", SPARK_TEST_CONF | {"spark.sql.warehouse.dir": warehouse})
     session.sparkContext.setLogLevel("ERROR")
     yield session
     stop_session()
@@ -178,29 +176,14 @@ def cli_in_process(*args: object, env: Mapping[str, str] = {}) -> subprocess.Com
 
 # Set (CI sets it: .ci/run) to make Spark tests fail instead of skipping when Spark cannot run.
 REQUIRE_SPARK = "SEGMENTASI_REQUIRE_SPARK"
-JAVA_NEEDED = 17
 
 
-@functools.cache
 def spark_unavailable() -> str | None:
-    """Why Spark cannot run here (no pyspark, no Java 17 or later), or None when it can. Java
-    is the one pyspark starts: $JAVA_HOME/bin/java, else java on PATH."""
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install -e '.[spark]')"
-    home = os.environ.get("JAVA_HOME")
-    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
-    if java is None:
-        return "no java on PATH (scripts/ensure-java installs one)"
-    try:
-        answer = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{java} does not run ({exc})"
-    found = re.search(r'version "(\d+)', answer.stderr)
-    if answer.returncode or found is None:
-        return f"{java} -version failed: {answer.stderr.strip()[:200]}"
-    if int(found[1]) < JAVA_NEEDED:
-        return f"{java} is Java {found[1]}; Spark needs {JAVA_NEEDED} or later"
-    return None
+    """Why Spark cannot run here (the engine's own check: pyspark, Java 17 or later), or
+    None when it can."""
+    from segmentasi.spark.session import missing_requirement
+
+    return missing_requirement()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,6 +12,8 @@ from segmentasi.results import RunOptions
 from segmentasi.sweep import SweepOptions
 from segmentasi.validation import validate
 
+from .conftest import cli_in_process
+
 OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=100)
 STEPS = ("read", "validate", "encode", "fit", "assign", "silhouettes", "profile")
 
@@ -59,3 +61,20 @@ def test_compute_gives_the_experiments_a_run_gives(schema, synthetic):
     for name, exp in computed.items():
         assert np.array_equal(exp.labels, run.experiments[name].labels)
         assert exp.sweep.recommended == run.experiments[name].sweep.recommended
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--out-table", "segments"], "--out-table writes a Spark catalog table"),
+        (["--spark-conf", "spark.executor.memory=2g"], "--spark-conf need --engine spark"),
+        (["--table", "customers"], "--table reads a table of the Spark catalog"),
+        (["--engine", "dask"], "unknown engine 'dask'"),
+    ],
+)
+def test_spark_options_without_the_spark_engine_are_refused(table_path, tmp_path, options, message):
+    data = [] if "--table" in options else [table_path]
+    done = cli_in_process("run", *data, "--out", tmp_path / "run", *options)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert not (tmp_path / "run").exists()

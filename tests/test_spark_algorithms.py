@@ -3,6 +3,7 @@ small tables in one local Spark session (conftest's `spark`)."""
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 
 import numpy as np
@@ -258,16 +259,40 @@ def test_samples_are_customers_drawn_the_same_way_for_the_same_seed(flags):
     np.testing.assert_array_equal(sample_customers(flags, 999, seed=0), by_value(FLAGS))
 
 
+@pytest.fixture
+def asked_afresh():
+    """The engine's requirements checked anew in the test (they are asked once a program),
+    and again after it."""
+    session._missing_requirement.cache_clear()
+    yield
+    session._missing_requirement.cache_clear()
+
+
+@pytest.mark.usefixtures("asked_afresh")
 def test_a_missing_pyspark_is_a_one_line_user_error(monkeypatch):
     monkeypatch.setattr(session.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(UserError, match=r"^the Spark engine needs pyspark: pip install"):
         session.spark_session("local[1]")
 
 
+@pytest.mark.usefixtures("asked_afresh")
 def test_a_missing_java_is_a_one_line_user_error(monkeypatch):
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setattr(session.shutil, "which", lambda name: None)
     with pytest.raises(UserError, match=r"^the Spark engine needs Java 17"):
+        session.spark_session("local[1]")
+
+
+@pytest.mark.usefixtures("asked_afresh")
+def test_a_java_older_than_17_is_named(monkeypatch, tmp_path):
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip("pyspark is not installed")
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    with pytest.raises(UserError, match=rf"needs Java 17 or later.*\({java} is Java 11\)$"):
         session.spark_session("local[1]")
 
 

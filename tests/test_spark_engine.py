@@ -18,6 +18,8 @@ pytestmark = pytest.mark.spark
 
 ROWS, DRIVER_ROWS = 1_500, 700
 OPTIONS = SweepOptions(ks=(2, 3), stability_runs=2, stability_rows=200)
+SEGMENTS_TABLE = "sampled_run_segments"
+REPORTED_PROGRESS: list[tuple[str, int, int]] = []  # what the sampled run reported
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +37,12 @@ def in_process(schema, table_path, tmp_path_factory):
     ), out
 
 
-def spark_run(schema, table_path, out, driver_rows: int, experiments=None):
+def spark_run(
+    schema, table_path, out, driver_rows: int, experiments=None, segments_table=None, progress=None
+):
     from segmentasi.spark.engine import SparkEngine
 
-    engine = SparkEngine("local[2]", driver_rows=driver_rows)
+    engine = SparkEngine("local[2]", driver_rows=driver_rows, segments_table=segments_table)
     try:
         return segmentasi.run(
             table_path,
@@ -48,6 +52,7 @@ def spark_run(schema, table_path, out, driver_rows: int, experiments=None):
             diagnose=False,
             out=out,
             engine=engine,
+            progress=progress,
         )
     finally:
         engine.close()
@@ -55,16 +60,24 @@ def spark_run(schema, table_path, out, driver_rows: int, experiments=None):
 
 @pytest.fixture(scope="module")
 def on_spark(spark, schema, table_path, tmp_path_factory):
-    """A Spark run whose driver holds every customer: fits on Spark, silhouettes exact."""
+    """A Spark run whose driver holds every customer: fitted there, as in process."""
     out = tmp_path_factory.mktemp("runs") / "spark"
     return spark_run(schema, table_path, out, ROWS), out
 
 
 @pytest.fixture(scope="module")
 def on_spark_sampled(spark, schema, table_path, tmp_path_factory):
-    """A Spark run of one experiment whose driver holds a sample (DRIVER_ROWS of ROWS)."""
+    """A Spark run of one experiment whose driver holds a sample (DRIVER_ROWS of ROWS), its
+    segments also written to the catalog table SEGMENTS_TABLE."""
     out = tmp_path_factory.mktemp("runs") / "spark_sampled"
-    return spark_run(schema, table_path, out, DRIVER_ROWS, ["produk"]), out
+    REPORTED_PROGRESS.clear()
+
+    def progress(step: str, done: int, total: int) -> None:
+        REPORTED_PROGRESS.append((step, done, total))
+
+    return spark_run(
+        schema, table_path, out, DRIVER_ROWS, ["produk"], SEGMENTS_TABLE, progress
+    ), out
 
 
 def every_customer(result, experiment: str, algorithm: str, table: pd.DataFrame) -> np.ndarray:
@@ -117,6 +130,47 @@ def test_segment_sizes_count_every_customer_not_the_driver_sample(on_spark_sampl
     assert {"spark_fit_kmeans_s", "spark_fit_kmedoids_s"} <= set(manifest["timings_s"])
     assert len(pd.read_parquet(out / "segments.parquet")) == ROWS
     assert "700" in (out / "report.html").read_text()
+
+
+def test_each_spark_stage_reports_its_tasks_as_progress(on_spark_sampled):
+    stages = {}
+    for step, done, total in REPORTED_PROGRESS:
+        if step.startswith("Spark "):
+            stages.setdefault(step.split(":")[0], []).append((done, total))
+    assert set(stages) >= {
+        "Spark validate",
+        "Spark driver_sample",
+        "Spark encode",
+        "Spark fit_kmeans",
+        "Spark fit_kmedoids",
+        "Spark silhouettes",
+        "Spark write_segments",
+    }
+    for reports in stages.values():
+        assert reports[0] == (0, 1) and reports[-1] == (1, 1)
+        assert all(0 <= done <= total for done, total in reports)
+    # Between the first and the last report, Spark's tasks (a stage this short may be done
+    # between two polls, but not all of them).
+    assert any(total > 1 for reports in stages.values() for _, total in reports)
+
+
+def test_out_table_holds_the_run_folders_segments(spark, on_spark_sampled):
+    _, out = on_spark_sampled
+    written = pd.read_parquet(out / "segments.parquet").sort_values("row", ignore_index=True)
+    table = spark.table(SEGMENTS_TABLE).toPandas().sort_values("row", ignore_index=True)
+    assert len(table) == ROWS
+    pd.testing.assert_frame_equal(table, written, check_dtype=False)
+
+
+def test_an_existing_out_table_is_refused_before_the_run(
+    on_spark_sampled, schema, table_path, tmp_path
+):
+    from segmentasi.errors import InputError
+
+    out = tmp_path / "again"
+    with pytest.raises(InputError, match=f"--out-table {SEGMENTS_TABLE}: the table exists"):
+        spark_run(schema, table_path, out, DRIVER_ROWS, ["produk"], SEGMENTS_TABLE)
+    assert not out.exists()
 
 
 def test_the_run_folder_holds_every_customer_segment_as_parquet(on_spark, table_path):

@@ -131,6 +131,10 @@ SparkConfOption = Annotated[
     list[str] | None,
     typer.Option("--spark-conf", help="A Spark setting key=value (repeatable)."),
 ]
+OutTableOption = Annotated[
+    str | None,
+    typer.Option(help="With --engine spark: also write a new table of the Spark catalog."),
+]
 TableOption = Annotated[
     str | None,
     typer.Option(
@@ -441,6 +445,13 @@ def run_command(
     spark_master: SparkMasterOption = "local[*]",
     spark_conf: SparkConfOption = None,
     table: TableOption = None,
+    out_table: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine spark: also write every customer's segments (the run folder's "
+            "segments.parquet) as a new table of the Spark catalog, once the folder is complete."
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Segment a customer table: k-sweep with K-Means and K-Medoids, profiles, run folder.
@@ -463,7 +474,9 @@ def run_command(
         experiment, options = [refined.experiment], refined.sweep_options()
     handling = Handling(missing=missing, duplicate_ids=duplicate_ids)
     lang = _lang(lang)
-    chosen, source = _engine_and_source(data, table, engine, spark_master, spark_conf)
+    chosen, source = _engine_and_source(
+        data, table, engine, spark_master, spark_conf, segments_table=out_table
+    )
     with _closing(chosen):
         result = _run_and_summarise(
             source,
@@ -493,11 +506,18 @@ def _engine_and_source(
     engine: str,
     spark_master: str,
     spark_conf: list[str] | None,
+    *,
+    segments_table: str | None = None,
 ) -> tuple[Engine, Any]:
     """The engine the options name, and what it reads: DATA, or the catalog table --table."""
     from .engines import make_engine
 
-    chosen = make_engine(engine, spark_master=spark_master, spark_conf=spark_conf or ())
+    chosen = make_engine(
+        engine,
+        spark_master=spark_master,
+        spark_conf=spark_conf or (),
+        segments_table=segments_table,
+    )
     if table is not None:
         if data is not None:
             raise InputError("give either DATA or --table, not both")
@@ -1010,10 +1030,7 @@ def assign_command(
     spark_master: SparkMasterOption = "local[*]",
     spark_conf: SparkConfOption = None,
     table: TableOption = None,
-    out_table: Annotated[
-        str | None,
-        typer.Option(help="With --engine spark: also write a new table of the Spark catalog."),
-    ] = None,
+    out_table: OutTableOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Place new customers or prospects in a saved segmentation's segments.

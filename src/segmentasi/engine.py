@@ -20,7 +20,7 @@ each task, so it pickles; an engine that cannot (`parallel_workers` False) runs 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +161,13 @@ class Engine:
         errors.EngineFailure (the engine could not finish); nothing to translate here."""
         return nullcontext()
 
+    def watched(
+        self, progress: Callable[[str, int, int], None] | None
+    ) -> AbstractContextManager[None]:
+        """A block in which the engine reports its own stages to `progress` (step, done,
+        total); nothing here, where the sweep reports its steps itself."""
+        return nullcontext()
+
     def stage_seconds(self) -> dict[str, float]:
         """Seconds spent in each of the engine's own stages, for the run's timings (none
         here: the run times its steps itself)."""
@@ -169,6 +176,10 @@ class Engine:
     def write_every_row(self, result: Any, folder: Path) -> None:
         """Every customer's segments, where the engine keeps the rows, into the run folder being
         written; nothing here: segments.csv holds every row (run_folder.py)."""
+
+    def publish(self, folder: Path) -> None:
+        """Once the run folder is complete at `folder`: copy its segments where the user asked
+        the engine to (a Spark catalog table); nothing here."""
 
 
 def filtered(table: pd.DataFrame, where: str) -> pd.DataFrame:

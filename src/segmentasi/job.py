@@ -71,7 +71,7 @@ def run(
     # Held from before the table is read until the folder is in place.
     held = nullcontext() if out is None else reserve_folder(out, overwrite, inputs=inputs)
     engine = engine or IN_PROCESS
-    with held, engine.failures():
+    with held, engine.failures(), engine.watched(progress):
         check_language(lang)
         started = time.perf_counter()
         schema = schema if isinstance(schema, Schema) else load_schema(schema)
@@ -149,7 +149,10 @@ def run(
                 report_template()  # compiled meanwhile too
                 write_deck(computed, folder, planned, drawn.slide_charts())
                 finished = drawn.finished(computed, started)
+                # with the engine's stages since the sweep (the segments it wrote)
+                finished = replace(finished, timings=finished.timings | engine.stage_seconds())
                 write_report_and_manifest(finished, folder)
+            engine.publish(Path(out))
             return finished
 
 

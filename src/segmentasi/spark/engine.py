@@ -13,7 +13,7 @@ report's per-customer charts. Every customer's segment is written by Spark as Pa
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -65,6 +65,7 @@ class SparkEngine(Engine):
         *,
         driver_rows: int = DRIVER_ROWS,
         sample_seed: int = 0,
+        segments_table: str | None = None,
     ) -> None:
         if driver_rows < 1:
             raise ValueError(f"driver_rows must be at least 1, got {driver_rows}")
@@ -72,11 +73,13 @@ class SparkEngine(Engine):
         self.conf = dict(conf or {})
         self.driver_rows = driver_rows
         self.sample_seed = sample_seed
+        self.segments_table = segments_table  # a run's segments also go to this new table
         self._validated: ValidatedFrame | None = None
         self._schema: Schema | None = None
         self._seconds: dict[str, float] = {}
         self._cached: list[DataFrame] = []  # encoded tables kept in Spark's memory for the run
         self._owns_session: bool | None = None  # unknown until the session is first asked for
+        self._progress: Callable[[str, int, int], None] | None = None
 
     def failures(self) -> AbstractContextManager[None]:
         """Spark's exceptions told in one line (spark/failures.py)."""
@@ -89,10 +92,26 @@ class SparkEngine(Engine):
         return {f"spark_{stage}_s": seconds for stage, seconds in self._seconds.items()}
 
     @contextmanager
-    def _stage(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
+    def watched(self, progress: Callable[[str, int, int], None] | None) -> Iterator[None]:
+        """While the block runs, each of the engine's stages has its own progress: the Spark
+        tasks of its jobs done, of those started (spark/progress.py)."""
+        self._progress = progress
         try:
             yield
+        finally:
+            self._progress = None
+
+    @contextmanager
+    def _stage(self, stage: str) -> Iterator[None]:
+        from .progress import stage_progress
+
+        started = time.perf_counter()
+        try:
+            if self._progress is None:
+                yield
+            else:
+                with stage_progress(self.session.sparkContext, stage, self._progress):
+                    yield
         finally:
             self._seconds[stage] = self._seconds.get(stage, 0.0) + time.perf_counter() - started
 
@@ -139,6 +158,10 @@ class SparkEngine(Engine):
         from .validate import filter_frame, validate_frame
 
         spark = self.session
+        if self.segments_table is not None:  # refused now, not after the run
+            from .write import check_new_table
+
+            check_new_table(spark, self.segments_table)
         if isinstance(data, pd.DataFrame):
             raw = spark.createDataFrame(data.astype("string").astype(object))
             name, source = "DataFrame", {"path": "DataFrame"}
@@ -338,6 +361,31 @@ class SparkEngine(Engine):
         )
         with self._stage("write_segments"):
             every_row.write.parquet(str(folder / SEGMENTS_DATASET))
+
+    def publish(self, folder: Path) -> None:
+        """The complete run folder's segments.parquet copied into the new catalog table
+        segments_table, if one was asked for. If that fails the folder stays, whole, and
+        EngineFailure says so."""
+        if self.segments_table is None or self._validated is None:
+            return
+        from ..errors import EngineFailure
+        from .failures import translated
+        from .write import write_new
+
+        spark = self.session
+        try:
+            write_new(
+                spark,
+                spark.read.parquet(str(folder / SEGMENTS_DATASET)),
+                out=None,
+                table=self.segments_table,
+            )
+        except Exception as error:
+            reason = error if isinstance(error, UserError) else translated(error, self.master)
+            raise EngineFailure(
+                f"the run folder {folder} is complete, but the table {self.segments_table} "
+                f"was not written: {reason}"
+            ) from None
 
 
 def read_frame(spark: SparkSession, source: str | Path | CatalogTable, decimal: str) -> DataFrame:

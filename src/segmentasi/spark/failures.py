@@ -54,7 +54,7 @@ def translated(exc: BaseException, master: str) -> Exception:
     ours = _OURS.search(text)
     if ours:
         return InputError(ours.group(2).strip())
-    first = _first_line(text)
+    first = one_line(text)
     for marker, reason in _USERS:
         if marker in text:
             where = f" ({master})" if "master" in reason else ""
@@ -70,10 +70,13 @@ def _is_spark(exc: BaseException) -> bool:
     return module.startswith(("pyspark", "py4j")) or isinstance(exc, ConnectionError)
 
 
-def _first_line(text: str, limit: int = 300) -> str:
-    """The first informative line of a (Java) error text, without its stack."""
+def one_line(text: str, limit: int = 300) -> str:
+    """The first informative line of a (Java) error text: without its stack, its error class
+    ([PATH_NOT_FOUND]) and SQL state, at most `limit` characters."""
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith(("at ", "Traceback", "File ", "JVM stacktrace")):
-            return line[:limit]
+            line = re.sub(r"^\[[A-Z0-9_.]+\]\s*", "", line)
+            line = re.sub(r"\s*SQLSTATE: \w+\s*$", "", line)
+            return line[:limit] or "no reason given"
     return "no reason given"

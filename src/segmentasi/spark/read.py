@@ -38,6 +38,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 from ..decimals import DECIMAL_ATTR, check_decimal
 from ..errors import InputError, quoted
 from ..files import MISSING_MARKERS, READERS, delimiter, text_encoding
+from .failures import one_line
 
 # A catalog table's name: up to three plain parts (catalog.database.table), each of ASCII
 # letters, digits and _. It is handed to spark.table, never written into SQL text.
@@ -97,7 +98,7 @@ def spark_errors(source: str) -> Iterator[None]:
         chain = _causes(exc)
         if any("PythonException" in name for name, _ in chain):
             raise
-        raise InputError(f"{source}: cannot be read: {_one_line(chain[-1][1])}") from None
+        raise InputError(f"{source}: cannot be read: {one_line(chain[-1][1])}") from None
 
 
 def _causes(exc: BaseException) -> list[tuple[str, str]]:
@@ -110,13 +111,6 @@ def _causes(exc: BaseException) -> list[tuple[str, str]]:
         chain.append((java.getClass().getName(), java.getMessage() or java.getClass().getName()))
         java = java.getCause()
     return chain
-
-
-def _one_line(message: str) -> str:
-    """Spark's message on one line, without its error class and SQL state."""
-    line = next((part.strip() for part in message.splitlines() if part.strip()), "")
-    line = re.sub(r"^\[[A-Z0-9_.]+\]\s*", "", line)
-    return re.sub(r"\s*SQLSTATE: \w+\s*$", "", line) or "unknown error"
 
 
 def _catalog_table(spark: SparkSession, name: str) -> DataFrame:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
+import re
 import shutil
 import socket
+import subprocess
 import sys
 import warnings
 from collections.abc import Mapping
@@ -22,19 +25,34 @@ JAVA_MISSING = (
     "the Spark engine needs Java 17 or later: install it, or set JAVA_HOME to where it is"
 )
 CONNECT_SECONDS = 5.0
+JAVA_NEEDED = 17  # Spark 4's oldest
 _LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 _started: list[SparkSession] = []  # the session spark_session gave, for stop_session
 
 
 def missing_requirement() -> str | None:
-    """Why no Spark session can start here (pyspark or Java missing), or None."""
+    """Why no Spark session can start here, or None: pyspark missing, or no Java 17 or later
+    where pyspark looks for it ($JAVA_HOME/bin/java, else java on PATH). Asked once."""
+    return _missing_requirement()
+
+
+@functools.cache
+def _missing_requirement() -> str | None:
     if importlib.util.find_spec("pyspark") is None:
         return PYSPARK_MISSING
-    java_home = os.environ.get("JAVA_HOME")
-    if not (java_home and (Path(java_home) / "bin" / "java").is_file()) and not shutil.which(
-        "java"
-    ):
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if java is None or not Path(java).is_file():
         return JAVA_MISSING
+    try:
+        answer = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{JAVA_MISSING} ({java} does not run: {error})"
+    found = re.search(r'version "(?:1\.)?(\d+)', answer.stderr)
+    if answer.returncode or found is None:
+        return f"{JAVA_MISSING} ({java} -version failed: {answer.stderr.strip()[:200]})"
+    if int(found[1]) < JAVA_NEEDED:
+        return f"{JAVA_MISSING} ({java} is Java {found[1]})"
     return None
 
 

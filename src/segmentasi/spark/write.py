@@ -33,9 +33,7 @@ def write_new(
     if out is None and table is None:
         raise InputError("give --out (a Parquet dataset path) or --out-table")
     if table is not None:
-        check_table_name(table)
-        if spark.catalog.tableExists(table):
-            raise InputError(f"--out-table {table}: the table exists; choose a new name")
+        check_new_table(spark, table)
     if out is not None and _exists(spark, out):
         raise InputError(f"{out}: exists; choose a new path (nothing is replaced)")
     if out is not None:
@@ -49,6 +47,13 @@ def write_new(
             raise
         frame = spark.table(table)
     return frame
+
+
+def check_new_table(spark: SparkSession, table: str) -> None:
+    """InputError unless `table` is a valid name of a table the catalog does not have."""
+    check_table_name(table)
+    if spark.catalog.tableExists(table):
+        raise InputError(f"--out-table {table}: the table exists; choose a new name")
 
 
 def remove_written(spark: SparkSession, *, out: str | None, table: str | None) -> None:
