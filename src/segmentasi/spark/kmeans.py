@@ -108,13 +108,11 @@ def _cluster_totals(
     dims = rows.dims
 
     def partial(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        parts = []
+        parts, values, columns = [], X.astype(np.float64), np.arange(len(X))
         for centers in center_sets:
             labels = nearest(X, centers, "euclidean")[0]
-            member = sparse.csr_matrix(
-                (weights, (labels, np.arange(len(X)))), shape=(len(centers), len(X))
-            )
-            parts += [np.asarray(member @ X.astype(np.float64)).ravel(), member.sum(axis=1).A1]
+            member = sparse.csr_matrix((weights, (labels, columns)), shape=(len(centers), len(X)))
+            parts += [np.asarray(member @ values).ravel(), member.sum(axis=1).A1]
         return np.concatenate(parts)
 
     sums = sum_over_blocks(rows, partial)
