@@ -78,3 +78,15 @@ def test_spark_options_without_the_spark_engine_are_refused(table_path, tmp_path
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_running_out_of_memory_is_told_as_such_not_as_a_bug(table_path, tmp_path, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 839. MiB for an array")
+
+    monkeypatch.setattr("segmentasi.job.experiment_results", exhausted)
+    done = cli_in_process("run", table_path, "--out", tmp_path / "run", "--quiet")
+    assert done.returncode == 1
+    assert "out of memory" in done.stderr and "--engine spark" in done.stderr
+    assert "bug" not in done.stderr
+    assert not (tmp_path / "run").exists()

@@ -267,6 +267,12 @@ def _file_identity(stream: Any) -> tuple[int, int] | None:
     return None
 
 
+OUT_OF_MEMORY = (
+    "out of memory: the table is larger than this machine can hold in one process; run on "
+    "fewer rows (--where), or with --engine spark (pip install 'segmentasi[spark]')"
+)
+
+
 def _report_failure(exc: BaseException) -> int:
     if isinstance(exc, ValidationError):
         err_console.print(_styled("Invalid table.", "bold red", f" {exc.explain()}"))
@@ -276,6 +282,10 @@ def _report_failure(exc: BaseException) -> int:
         return 2
     if isinstance(exc, EngineFailure):
         err_console.print(_styled("Failed:", "bold red", f" {exc}"))
+        return 1
+    if isinstance(exc, MemoryError) and not os.environ.get("SEGMENTASI_DEBUG"):
+        # Not a bug, and not the input's fault: the table is larger than this machine holds.
+        err_console.print(_styled("Failed:", "bold red", f" {OUT_OF_MEMORY} ({exc})"))
         return 1
     if os.environ.get("SEGMENTASI_DEBUG"):
         raise exc
