@@ -47,7 +47,8 @@ def comparable(folder) -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def first_run(standalone_cluster, table_path, tmp_path_factory):
+def first_run_done(standalone_cluster, table_path, tmp_path_factory):
+    """The first run on the cluster, from the command line: its folder and what it printed."""
     out = tmp_path_factory.mktemp("cluster_runs") / "whole"
     done = subprocess.run(
         run_command(standalone_cluster, table_path, out),
@@ -57,7 +58,18 @@ def first_run(standalone_cluster, table_path, tmp_path_factory):
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:] + standalone_cluster.logs()
-    return out
+    return out, done
+
+
+@pytest.fixture(scope="module")
+def first_run(first_run_done):
+    return first_run_done[0]
+
+
+def test_the_command_line_shows_no_spark_progress_bar_or_pyspark_warnings(first_run_done):
+    stderr = first_run_done[1].stderr
+    for noise in ("[Stage ", "FutureWarning", "Spark's default log4j profile", "NativeCodeLoader"):
+        assert noise not in stderr, stderr
 
 
 def test_a_run_on_the_cluster_writes_the_whole_folder(first_run, standalone_cluster):

@@ -274,14 +274,3 @@ def test_validation_errors_are_the_in_process_type(spark, other_schema, tmp_path
     path.write_text("cust_no,region,age_years,segment_tier,has_card,has_loan,n_products\n")
     with pytest.raises(ValidationError, match="the table has no data rows"):
         on_spark(spark, path, other_schema)
-
-
-def test_the_command_line_shows_no_spark_progress_bar_or_pyspark_warnings(customers_csv):
-    from .conftest import cli_in_child
-
-    done = cli_in_child(
-        "validate", customers_csv, "--engine", "spark", "--spark-master", "local[1]", "--lang", "en"
-    )
-    assert done.returncode == 0, done.stderr
-    for noise in ("[Stage ", "FutureWarning", "Spark's default log4j profile", "NativeCodeLoader"):
-        assert noise not in done.stderr, done.stderr

@@ -27,6 +27,7 @@ JAVA_MISSING = (
 CONNECT_SECONDS = 5.0
 JAVA_NEEDED = 17  # Spark 4's oldest
 _LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 _started: list[SparkSession] = []  # the session spark_session gave, for stop_session
 
 
@@ -83,9 +84,14 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] = {}) -> Spa
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # The command line shows its own progress; Spark's bar would write over it.
         "spark.ui.showConsoleProgress": "false",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}",
     }
-    for key, value in {**defaults, **conf}.items():
+    settings = {**defaults, **conf}
+    # The driver's Java options gain the log configuration unless they name one themselves.
+    java_options = settings.get(_JAVA_OPTIONS, "")
+    if "log4j2.configurationFile" not in java_options:
+        log_option = f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}"
+        settings[_JAVA_OPTIONS] = f"{java_options} {log_option}".strip()
+    for key, value in settings.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
