@@ -68,7 +68,13 @@ def first_run(first_run_done):
 
 def test_the_command_line_shows_no_spark_progress_bar_or_pyspark_warnings(first_run_done):
     stderr = first_run_done[1].stderr
-    for noise in ("[Stage ", "FutureWarning", "Spark's default log4j profile", "NativeCodeLoader"):
+    for noise in (
+        "[Stage ",
+        "FutureWarning",
+        "Spark's default log4j profile",
+        "NativeCodeLoader",
+        "Setting default log level",
+    ):
         assert noise not in stderr, stderr
 
 
