@@ -77,17 +77,42 @@ def customers_csv(customers, tmp_path_factory) -> Path:
     return path
 
 
-def test_a_csv_is_typed_as_in_process(spark, customers_csv, schema):
+@pytest.mark.parametrize("kept", [False, True], ids=["typed-when-used", "typed-as-checked"])
+def test_a_csv_is_typed_as_in_process(spark, customers_csv, schema, kept):
     expected, _ = in_process(customers_csv, schema)
+    keep = [] if kept else None
     with small_partitions(spark):
         frame = spark_read.read_source(spark, str(customers_csv))
         assert frame.rdd.getNumPartitions() == 3  # rows are numbered across partitions
-        validated = on_spark(spark, customers_csv, schema)
+        validated = on_spark(spark, customers_csv, schema, keep=keep)
     assert validated.rows == 300 and validated.problems == ()
     assert dict(validated.frame.dtypes)["Usia"] == "double"
     assert dict(validated.frame.dtypes)["Pendidikan"] == "string"
+    assert validated.frame.columns == [*expected.columns, spark_validate.ROW]
     got = spark_validate.to_pandas(validated, schema)
     pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+    if kept:  # typed once, in the pass that checked the rows, and cached
+        assert len(keep) == 1 and keep[0].is_cached
+        keep[0].unpersist()
+
+
+def test_a_table_kept_while_checked_is_typed_again_when_its_decimal_mark_is_a_comma(
+    spark, customers, schema, tmp_path
+):
+    numbers = [col.name for col in schema.columns if col.is_numeric and col.name in customers]
+    commas = customers.copy()
+    commas[numbers] = commas[numbers].apply(lambda values: values.str.replace(".", ","))
+    assert commas[numbers].apply(lambda values: values.str.contains(",").any()).any()
+    path = tmp_path / "commas.csv"
+    commas.to_csv(path, index=False, sep=";")
+    expected, _ = in_process(path, schema)
+    keep: list = []
+    with small_partitions(spark):
+        validated = on_spark(spark, path, schema, keep=keep)
+    got = spark_validate.to_pandas(validated, schema)
+    pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+    assert len(keep) == 1  # the pass typed with a decimal point was dropped
+    keep[0].unpersist()
 
 
 def test_every_problem_reads_as_in_process_across_partitions(spark, customers, schema, tmp_path):
@@ -104,8 +129,11 @@ def test_every_problem_reads_as_in_process_across_partitions(spark, customers, s
     path = tmp_path / "bad.csv"
     bad.to_csv(path, index=False)
     expected = error_of(in_process, path, schema)
+    keep: list = []
     with small_partitions(spark):
         got = error_of(on_spark, spark, path, schema)
+        assert error_of(on_spark, spark, path, schema, keep=keep) == expected
+    assert keep == []  # a table refused keeps nothing cached
     assert got == expected
     assert "'jakarta' x2 (did you mean 'Jakarta'?), 'Medan' x2" in got
     assert "rows 101, 102, 103, 104, 105 and 10 more" in got

@@ -172,20 +172,22 @@ class SparkEngine(Engine):
             source = {kind: name}
         self._seconds = {}
         with self._stage("validate"):
+            # Typed once, as it is checked, and kept: the sample, each experiment's encoding and
+            # the segments written read it, and computing it again means reading and typing
+            # every row again.
             validated = validate_frame(
                 raw,
                 schema,
                 allow_extra=allow_extra,
                 source=name,
                 decimal=None if decimal == "auto" else decimal,
+                keep=self._cached,
             )
             if where:
                 validated = filter_frame(validated, where, schema)
-        # Kept from its first use on: the sample, each experiment's encoding and the segments
-        # written read it, and computing it again means reading and typing every row again.
-        kept = validated.frame.persist(StorageLevel.MEMORY_AND_DISK)
-        self._cached.append(kept)
-        validated = replace(validated, frame=kept)
+                kept = validated.frame.persist(StorageLevel.MEMORY_AND_DISK)
+                self._cached.append(kept)
+                validated = replace(validated, frame=kept)
         self._validated, self._schema = validated, schema
         with self._stage("driver_sample"):
             sample = self._driver_sample(validated)
