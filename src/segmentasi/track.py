@@ -286,7 +286,14 @@ def transition_counts(before: np.ndarray, after: np.ndarray, k: int) -> pd.DataF
     """The transition matrix from each customer's state in both periods: 0..k-1 a segment, k
     not placed, k + 1 absent from that period (joined, when absent before; left, after)."""
     size = k + 2
-    counts = np.bincount(before * size + after, minlength=size * size).reshape(size, size)
+    return transition_matrix(
+        np.bincount(before * size + after, minlength=size * size).reshape(size, size), k
+    )
+
+
+def transition_matrix(counts: np.ndarray, k: int) -> pd.DataFrame:
+    """The transition matrix of the (k + 2) x (k + 2) counts by state before (rows) and after
+    (columns), labelled: segments 1..k, not placed, and joined (rows) or left (columns)."""
     segments = list(range(1, k + 1))
     return pd.DataFrame(
         counts,

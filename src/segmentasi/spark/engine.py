@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from ..model import SavedModel
     from ..results import RunResult
+    from ..track import Tracking
     from .rows import EncodedRows, Fitted
     from .validate import ValidatedFrame
 
@@ -102,7 +103,9 @@ class SparkEngine(Engine):
             self._progress = None
 
     @contextmanager
-    def _stage(self, stage: str) -> Iterator[None]:
+    def stage(self, stage: str) -> Iterator[None]:
+        """A block of the engine's work: its Spark jobs reported as the stage `stage`
+        (spark/progress.py) and timed (stage_seconds)."""
         from .progress import stage_progress
 
         started = time.perf_counter()
@@ -171,7 +174,7 @@ class SparkEngine(Engine):
             name = data.name if isinstance(data, CatalogTable) else str(data)
             source = {kind: name}
         self._seconds = {}
-        with self._stage("validate"):
+        with self.stage("validate"):
             validated = validate_frame(
                 raw,
                 schema,
@@ -187,7 +190,7 @@ class SparkEngine(Engine):
         self._cached.append(kept)
         validated = replace(validated, frame=kept)
         self._validated, self._schema = validated, schema
-        with self._stage("driver_sample"):
+        with self.stage("driver_sample"):
             sample = self._driver_sample(validated)
         source |= {
             "rows": validated.rows,
@@ -242,7 +245,7 @@ class SparkEngine(Engine):
         columns = feature_columns(width)
         cores = self.session.sparkContext.defaultParallelism
         partitions = max(cores, -(-validated.rows // ROWS_PER_PARTITION))
-        with self._stage("encode"):
+        with self.stage("encode"):
             frame = validated.frame.mapInPandas(encoded, ", ".join(f"{c} float" for c in columns))
             every_row = collapse(EncodedRows(frame, width, space.metric, rows=0))
             kept = every_row.frame.coalesce(partitions).persist(StorageLevel.MEMORY_AND_DISK)
@@ -267,7 +270,7 @@ class SparkEngine(Engine):
         from .clara import fit_clara
         from .kmeans import fit_kmeans
 
-        with self._stage(f"fit_{algorithm}"):
+        with self.stage(f"fit_{algorithm}"):
             if algorithm == "kmeans":
                 fitted = fit_kmeans(space.rows, ks, sample=space.X, seed=seed, n_init=n_init)
             else:
@@ -289,7 +292,7 @@ class SparkEngine(Engine):
         scored = np.sort(
             rng.choice(len(space.X), size=min(sample_size, len(space.X)), replace=False)
         )
-        with self._stage("silhouettes"):
+        with self.stage("silhouettes"):
             values = estimate_silhouettes(
                 space.rows,
                 [fit.centers for fit in fits],
@@ -344,6 +347,26 @@ class SparkEngine(Engine):
             remove_written(spark, out=out, table=out_table)
             raise
 
+    def track(
+        self,
+        model: SavedModel,
+        before: pd.DataFrame | str | Path,
+        after: pd.DataFrame | str | Path,
+        *,
+        lang: str,
+        duplicate_ids: str,
+        decimal: str,
+    ) -> Tracking:
+        """Two periods tracked on Spark, as track.track tracks them in process: every row read,
+        placed, joined and counted on Spark; the counts and the movers on the driver
+        (spark/track.py)."""
+        from .track import track_on_spark
+
+        self._seconds = {}
+        return track_on_spark(
+            self, model, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
+        )
+
     def write_every_row(self, result: RunResult, folder: Path) -> None:
         """Every customer's segment in each experiment, as the recommended models place them,
         into folder/segments.parquet (Parquet, one part per Spark partition)."""
@@ -359,7 +382,7 @@ class SparkEngine(Engine):
         every_row = place_every_row(
             validated.frame, ROW, None if id_column is None else id_column.name, models
         )
-        with self._stage("write_segments"):
+        with self.stage("write_segments"):
             every_row.write.parquet(str(folder / SEGMENTS_DATASET))
 
     def publish(self, folder: Path) -> None:
