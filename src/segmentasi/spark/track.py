@@ -95,6 +95,7 @@ class _SparkPeriod:
 
     facts: PeriodFacts
     frame: DataFrame
+    distinct: dict[str, int]  # per number, about how many distinct measured values it takes
 
 
 def track_on_spark(
@@ -194,7 +195,7 @@ def _period(
         F.count(F.lit(1)).over(window).alias(COUNT),
         F.row_number().over(window.orderBy(ROW)).alias(ORDINAL),
     )
-    facts = _facts(model, numbered, read, validated.rows)
+    facts = _facts(model, numbered, read, rest, validated.rows)
     empty = _col(id_name).isNull()
     repeated = ~empty & (F.col(COUNT) > 1)
     if duplicate_ids != "drop":
@@ -221,7 +222,7 @@ def _period(
         StorageLevel.MEMORY_AND_DISK
     )
     kept.append(rows_kept)
-    followed_count = rows_kept.count() if duplicate_ids == "drop" else validated.rows
+    followed_count = facts["single"] if duplicate_ids == "drop" else validated.rows
     if not facts["placed"]:
         raise InputError(f"{name}: {_nothing_placed(model, facts)}")
     warnings += [
@@ -236,6 +237,7 @@ def _period(
             warnings=tuple(f"{name}: {warning}" for warning in warnings),
         ),
         rows_kept,
+        facts["distinct"],
     )
 
 
@@ -286,9 +288,12 @@ def _placed(
     return frame.mapInPandas(place, out)
 
 
-def _facts(model: SavedModel, numbered: DataFrame, read: list[str], rows: int) -> dict:
-    """One pass over a placed table's rows: ids empty and repeated, rows placed, not placed by
-    reason, and per feature the rows without a value, placed and in all."""
+def _facts(
+    model: SavedModel, numbered: DataFrame, read: list[str], rest: list[str], rows: int
+) -> dict:
+    """One pass over a placed table's rows: ids empty, repeated and single, rows placed, not
+    placed by reason, per feature the rows without a value (placed, and in all), and per number
+    about how many distinct measured values it takes (approx_count_distinct)."""
     k = model.k
     id_name = model.schema.id_column.name
     empty = _col(id_name).isNull()
@@ -313,6 +318,14 @@ def _facts(model: SavedModel, numbered: DataFrame, read: list[str], rows: int) -
             for i, name in enumerate(features)
         ),
     ]
+    numbers = [name for name in [*read, *rest] if not model.schema.column(name).is_categorical]
+    columns += [
+        F.count(F.when(~empty & (F.col(COUNT) == 1), 1)).alias("single"),
+        *(
+            F.approx_count_distinct(_measured(model, name)).alias(f"distinct{i}")
+            for i, name in enumerate(numbers)
+        ),
+    ]
     found = numbered.agg(*columns).first().asDict()
     return {
         ID_FAULTS[0]: found["empty"],
@@ -323,6 +336,8 @@ def _facts(model: SavedModel, numbered: DataFrame, read: list[str], rows: int) -
         "reasons": {code: found[f"reason{code}"] for code in range(PLACED + 1, len(REASONS))},
         "filled": {name: found[f"filled{i}"] for i, name in enumerate(features)},
         "unusable": [name for i, name in enumerate(features) if found[f"missing{i}"] == rows],
+        "single": found["single"],  # rows with an id no other row has
+        "distinct": {name: found[f"distinct{i}"] for i, name in enumerate(numbers)},
     }
 
 
@@ -444,7 +459,7 @@ def _drift_bins(
     schema = model.schema
     names = drift_columns(model, first.facts, second.facts)
     numbers = [name for name in names if not schema.column(name).is_categorical]
-    edges, approximate = _edges(model, first.frame, numbers)
+    edges, approximate = _edges(model, first, numbers)
     expressions, sizes = [], []
     for name in names:
         column = schema.column(name)
@@ -494,40 +509,34 @@ def _number_bin(
     return binned.otherwise(below)
 
 
-def _edges(
-    model: SavedModel, frame: DataFrame, numbers: list[str]
-) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Each number's bin edges, from its measured values (not missing, finite, not a sentinel
-    code) in the first period: exact deciles from the values' counts when it takes at most
-    EXACT_VALUES distinct values, else Spark's approximate ones (those columns listed)."""
-    if not numbers:
-        return {}, []
-    schema = model.schema
-    measured = {}
-    for name in numbers:
-        value = _col(name)
-        sentinels = [float(code) for code in schema.column(name).sentinel_values]
-        keep = value.isNotNull() & ~F.isnan(value) & ~value.isin(float("inf"), float("-inf"))
-        if sentinels:
-            keep = keep & ~value.isin(*sentinels)
-        measured[name] = F.when(keep, value)
-    distinct = frame.agg(
-        *(F.approx_count_distinct(measured[name]).alias(f"d{i}") for i, name in enumerate(numbers))
-    ).first()
-    exact = [name for i, name in enumerate(numbers) if distinct[f"d{i}"] <= EXACT_VALUES]
+def _measured(model: SavedModel, name: str) -> SparkColumn:
+    """The number `name` where measured (not missing, finite, not a sentinel code), else null."""
+    value = _col(name)
+    sentinels = [float(code) for code in model.schema.column(name).sentinel_values]
+    keep = value.isNotNull() & ~F.isnan(value) & ~value.isin(float("inf"), float("-inf"))
+    if sentinels:
+        keep = keep & ~value.isin(*sentinels)
+    return F.when(keep, value)
+
+
+def _edges(model: SavedModel, first: _SparkPeriod, numbers: list[str]) -> tuple[dict, list[str]]:
+    """Each number's bin edges, from its measured values in the first period: exact deciles
+    from the values' counts (one job for all) when it takes at most about EXACT_VALUES distinct
+    values, else Spark's approximate ones (one job; those numbers listed)."""
+    exact = [name for name in numbers if first.distinct[name] <= EXACT_VALUES]
     approximate = [name for name in numbers if name not in exact]
-    edges: dict[str, np.ndarray] = {}
+    edges: dict[str, np.ndarray] = {name: np.empty(0) for name in numbers}
     if exact:
         cells = F.explode(
             F.array(
                 *(
-                    F.struct(F.lit(i).alias("column"), measured[name].alias("value"))
+                    F.struct(F.lit(i).alias("column"), _measured(model, name).alias("value"))
                     for i, name in enumerate(exact)
                 )
             )
         )
-        counted = (
-            frame.select(cells.alias("cell"))
+        table = (
+            first.frame.select(cells.alias("cell"))
             .select("cell.column", "cell.value")
             .where(F.col("value").isNotNull())
             .groupBy("column", "value")
@@ -537,28 +546,25 @@ def _edges(
             .sort_values(["column", "value"], kind="stable")
         )
         for i, name in enumerate(exact):
-            values = counted[counted["column"] == i]
-            edges[name] = decile_edges(
-                counted_quantiles(
+            values = table[table["column"] == i]
+            if len(values):  # else no measured value: no edges
+                deciles = counted_quantiles(
                     values["value"].to_numpy(dtype=float),
                     values["count"].to_numpy(dtype=np.int64),
                     QUANTILES,
                 )
-                if len(values)
-                else np.empty(0)
-            )
+                edges[name] = decile_edges(deciles)
     if approximate:
-        found = frame.agg(
+        found = first.frame.agg(
             *(
                 F.percentile_approx(
-                    measured[name], list(map(float, QUANTILES)), APPROX_ACCURACY
+                    _measured(model, name), list(map(float, QUANTILES)), APPROX_ACCURACY
                 ).alias(f"q{i}")
                 for i, name in enumerate(approximate)
             )
         ).first()
         for i, name in enumerate(approximate):
-            deciles = found[f"q{i}"]
-            edges[name] = decile_edges(np.asarray(deciles or [], dtype=float))
+            edges[name] = decile_edges(np.asarray(found[f"q{i}"] or [], dtype=float))
     return edges, approximate
 
 
