@@ -262,9 +262,11 @@ def track(
             f"schema '{saved.schema.name}' has no id column (role \"id\"); tracking follows "
             "each customer from one table to the other by it"
         )
-    tracked = (engine or IN_PROCESS).track(
-        saved, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
-    )
+    engine = engine or IN_PROCESS
+    with engine.failures():  # Spark's exceptions told in one line
+        tracked = engine.track(
+            saved, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
+        )
     if tracked is not None:
         return tracked
     sources = [(before, "the before table"), (after, "the after table")]

@@ -364,7 +364,14 @@ class SparkEngine(Engine):
 
         self._seconds = {}
         return track_on_spark(
-            self, model, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
+            self.session,
+            self.stage,
+            model,
+            before,
+            after,
+            lang=lang,
+            duplicate_ids=duplicate_ids,
+            decimal=decimal,
         )
 
     def write_every_row(self, result: RunResult, folder: Path) -> None:

@@ -29,9 +29,9 @@ unless a table writes its numbers with both marks).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -70,10 +70,8 @@ from ..track import (
     transition_matrix,
 )
 from ..validation import Problem
+from .read import read_source
 from .validate import ROW, typed_pandas, validate_frame
-
-if TYPE_CHECKING:
-    from .engine import SparkEngine
 
 EXACT_VALUES = 20_000  # a number with at most this many distinct values has exact deciles
 APPROX_ACCURACY = 10_000  # percentile_approx's accuracy beyond: rank error 1/10,000
@@ -99,7 +97,8 @@ class _SparkPeriod:
 
 
 def track_on_spark(
-    engine: SparkEngine,
+    spark: SparkSession,
+    stage: Callable[[str], AbstractContextManager[None]],
     model: SavedModel,
     before: Source,
     after: Source,
@@ -108,29 +107,29 @@ def track_on_spark(
     duplicate_ids: str,
     decimal: str,
 ) -> Tracking:
-    """track.track's Tracking, counted on Spark (see the module docstring)."""
-    spark = engine.session
+    """track.track's Tracking, counted on Spark in `spark` (see the module docstring), each
+    step in its `stage` (SparkEngine.stage: reported and timed)."""
     kept: list[DataFrame] = []
     try:
         periods = []
-        for source, label, stage in (
+        for source, label, step in (
             (before, "the before table", "track_before"),
             (after, "the after table", "track_after"),
         ):
-            with engine.stage(stage):
+            with stage(step):
                 period = _period(spark, model, source, label, lang, duplicate_ids, decimal, kept)
             periods.append(period)
         first, second = periods
-        with engine.stage("track_join"):
+        with stage("track_join"):
             joined = _joined(model, first, second)
             kept.append(joined)
             transitions = _transitions(model, joined)
             counts = transitions.to_numpy()
             if not counts[: model.k + 1, : model.k + 1].sum():
                 raise no_shared_id(model, first.facts, second.facts)
-        with engine.stage("track_movers"):
+        with stage("track_movers"):
             movers = _movers(model, joined, lang)
-        with engine.stage("track_drift"):
+        with stage("track_drift"):
             bins, approximate = _drift_bins(model, first, second)
     finally:
         for frame in kept:
@@ -157,8 +156,6 @@ def _period(
     kept: list[DataFrame],
 ) -> _SparkPeriod:
     """Read, validate and place one table, check its ids and keep the rows followed."""
-    from .engine import read_frame
-
     if isinstance(source, pd.DataFrame):
         name = label
         text = source.astype("string").astype(object)
@@ -167,7 +164,7 @@ def _period(
         raw = spark.createDataFrame(text, schema=StructType(fields))
     else:
         name = str(source)
-        raw = read_frame(spark, source if isinstance(source, str) else str(source), decimal)
+        raw = read_source(spark, name, decimal=decimal)
     check_columns(model, name, raw.columns)
     schema = model.schema
     id_name = schema.id_column.name
