@@ -184,14 +184,16 @@ def _period(
     if validated.rows == 0:
         raise InputError(f"{name}: the table has no data rows")
     rest = [c for c in others if c != id_name]
-    placed = _placed(model, validated.frame, read, rest, lang).persist(StorageLevel.MEMORY_AND_DISK)
-    kept.append(placed)
+    placed = _placed(model, validated.frame, read, rest, lang)
+    # Every row placed, with how many rows share its id and the how-manieth it is: computed once
+    # (by the pass of _facts) and kept for the warnings' rows and the rows followed.
     window = Window.partitionBy(_col(id_name))
     numbered = placed.select(
         "*",
         F.count(F.lit(1)).over(window).alias(COUNT),
         F.row_number().over(window.orderBy(ROW)).alias(ORDINAL),
-    )
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    kept.append(numbered)
     facts = _facts(model, numbered, read, rest, validated.rows)
     empty = _col(id_name).isNull()
     repeated = ~empty & (F.col(COUNT) > 1)
@@ -215,10 +217,7 @@ def _period(
             warnings.append(paired_warning(facts["repeated rows"], facts["repeated ids"]))
     else:
         key = _col(id_name)
-    rows_kept = followed.select(key.alias(KEY), ROW, STATE, *map(_col, read + rest)).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    kept.append(rows_kept)
+    rows_kept = followed.select(key.alias(KEY), ROW, STATE, *map(_col, read + rest))
     followed_count = facts["single"] if duplicate_ids == "drop" else validated.rows
     if not facts["placed"]:
         raise InputError(f"{name}: {_nothing_placed(model, facts)}")
@@ -300,7 +299,7 @@ def _facts(
     columns = [
         F.count(F.when(empty, 1)).alias("empty"),
         F.count(F.when(repeated, 1)).alias("repeated"),
-        F.count_distinct(F.when(repeated, _col(id_name))).alias("repeated_ids"),
+        F.count(F.when(repeated & (F.col(ORDINAL) == 1), 1)).alias("repeated_ids"),
         F.count(F.when(placed, 1)).alias("placed"),
         *(
             F.count(F.when(F.col(REASON) == REASONS[code], 1)).alias(f"reason{code}")
