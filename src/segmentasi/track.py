@@ -40,7 +40,10 @@ rows in order. duplicate_ids="refuse" refuses them instead, and "drop" leaves ev
 an id out of its period.
 
 Every step over the rows is vectorised; the two tables are read, validated and placed side by
-side in two worker processes when they are large (benchmarks/bench_track.py).
+side in two worker processes when they are large (benchmarks/bench_track.py). With the Spark
+engine (engine=SparkEngine(...), --engine spark) the rows stay on Spark and only counts and the
+movers reach this process (spark/track.py); both engines hand what they counted to tracking_of,
+which computes the rest.
 """
 
 from __future__ import annotations

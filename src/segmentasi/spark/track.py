@@ -76,6 +76,7 @@ from .validate import ROW, typed_pandas, validate_frame
 EXACT_VALUES = 20_000  # a number with at most this many distinct values has exact deciles
 APPROX_ACCURACY = 10_000  # percentile_approx's accuracy beyond: rank error 1/10,000
 FIRST_ROWS = 5  # rows named per warning, as SavedModel.assign names them
+ROWS_PER_PARTITION = 1_000_000  # rows per partition of a period grouped by id (spark/engine.py)
 # The columns a placed period adds (the schema's names are the others; ROW is reserved).
 STATE, REASON, KEY, COUNT, ORDINAL = (
     "_segmentasi_state",
@@ -121,7 +122,8 @@ def track_on_spark(
             periods.append(period)
         first, second = periods
         with stage("track_join"):
-            joined = _joined(model, first, second)
+            rows = max(first.facts.rows, second.facts.rows)
+            joined = _joined(model, first, second, _partitions(spark, rows))
             kept.append(joined)
             transitions = _transitions(model, joined)
             counts = transitions.to_numpy()
@@ -188,11 +190,15 @@ def _period(
     # Every row placed, with how many rows share its id and the how-manieth it is: computed once
     # (by the pass of _facts) and kept for the warnings' rows and the rows followed.
     window = Window.partitionBy(_col(id_name))
-    numbered = placed.select(
-        "*",
-        F.count(F.lit(1)).over(window).alias(COUNT),
-        F.row_number().over(window.orderBy(ROW)).alias(ORDINAL),
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    numbered = (
+        placed.repartition(_partitions(spark, validated.rows), _col(id_name))
+        .select(
+            "*",
+            F.count(F.lit(1)).over(window).alias(COUNT),
+            F.row_number().over(window.orderBy(ROW)).alias(ORDINAL),
+        )
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
     kept.append(numbered)
     facts = _facts(model, numbered, read, rest, validated.rows)
     empty = _col(id_name).isNull()
@@ -387,9 +393,12 @@ def _nothing_placed(model: SavedModel, facts: dict) -> str:
     return str(model._nothing_placed(reasons, unusable))
 
 
-def _joined(model: SavedModel, first: _SparkPeriod, second: _SparkPeriod) -> DataFrame:
-    """Both periods' rows followed, joined by id: each side's STATE, ROW and model features
-    (before: b0, b1, ...; after: a0, a1, ...), missing for a customer absent from it."""
+def _joined(
+    model: SavedModel, first: _SparkPeriod, second: _SparkPeriod, partitions: int
+) -> DataFrame:
+    """Both periods' rows followed, joined by id in `partitions` partitions: each side's STATE,
+    ROW and model features (before: b0, b1, ...; after: a0, a1, ...), missing for a customer
+    absent from it."""
     features = list(model.experiment.features)
     sides = [
         period.frame.select(
@@ -400,6 +409,7 @@ def _joined(model: SavedModel, first: _SparkPeriod, second: _SparkPeriod) -> Dat
         )
         for period, side in ((first, "b"), (second, "a"))
     ]
+    sides = [side.repartition(partitions, KEY) for side in sides]
     return sides[0].join(sides[1], on=KEY, how="full_outer").persist(StorageLevel.MEMORY_AND_DISK)
 
 
@@ -562,6 +572,14 @@ def _edges(model: SavedModel, first: _SparkPeriod, numbers: list[str]) -> tuple[
         for i, name in enumerate(approximate):
             edges[name] = decile_edges(np.asarray(found[f"q{i}"] or [], dtype=float))
     return edges, approximate
+
+
+def _partitions(spark: SparkSession, rows: int) -> int:
+    """Partitions for a table of `rows` rows grouped by id: about ROWS_PER_PARTITION rows each,
+    at least one per core. Spark's default (spark.sql.shuffle.partitions, 200) costs more in
+    tasks than in rows, and a kept (persisted) frame keeps it: Spark's adaptive execution does
+    not coalesce a cached plan's partitions."""
+    return max(spark.sparkContext.defaultParallelism, -(-rows // ROWS_PER_PARTITION))
 
 
 def _col(name: str) -> SparkColumn:
