@@ -103,9 +103,7 @@ class SparkEngine(Engine):
             self._progress = None
 
     @contextmanager
-    def stage(self, stage: str) -> Iterator[None]:
-        """A block of the engine's work: its Spark jobs reported as the stage `stage`
-        (spark/progress.py) and timed (stage_seconds)."""
+    def _stage(self, stage: str) -> Iterator[None]:
         from .progress import stage_progress
 
         started = time.perf_counter()
@@ -174,7 +172,7 @@ class SparkEngine(Engine):
             name = data.name if isinstance(data, CatalogTable) else str(data)
             source = {kind: name}
         self._seconds = {}
-        with self.stage("validate"):
+        with self._stage("validate"):
             validated = validate_frame(
                 raw,
                 schema,
@@ -190,7 +188,7 @@ class SparkEngine(Engine):
         self._cached.append(kept)
         validated = replace(validated, frame=kept)
         self._validated, self._schema = validated, schema
-        with self.stage("driver_sample"):
+        with self._stage("driver_sample"):
             sample = self._driver_sample(validated)
         source |= {
             "rows": validated.rows,
@@ -245,7 +243,7 @@ class SparkEngine(Engine):
         columns = feature_columns(width)
         cores = self.session.sparkContext.defaultParallelism
         partitions = max(cores, -(-validated.rows // ROWS_PER_PARTITION))
-        with self.stage("encode"):
+        with self._stage("encode"):
             frame = validated.frame.mapInPandas(encoded, ", ".join(f"{c} float" for c in columns))
             every_row = collapse(EncodedRows(frame, width, space.metric, rows=0))
             kept = every_row.frame.coalesce(partitions).persist(StorageLevel.MEMORY_AND_DISK)
@@ -270,7 +268,7 @@ class SparkEngine(Engine):
         from .clara import fit_clara
         from .kmeans import fit_kmeans
 
-        with self.stage(f"fit_{algorithm}"):
+        with self._stage(f"fit_{algorithm}"):
             if algorithm == "kmeans":
                 fitted = fit_kmeans(space.rows, ks, sample=space.X, seed=seed, n_init=n_init)
             else:
@@ -292,7 +290,7 @@ class SparkEngine(Engine):
         scored = np.sort(
             rng.choice(len(space.X), size=min(sample_size, len(space.X)), replace=False)
         )
-        with self.stage("silhouettes"):
+        with self._stage("silhouettes"):
             values = estimate_silhouettes(
                 space.rows,
                 [fit.centers for fit in fits],
@@ -365,7 +363,7 @@ class SparkEngine(Engine):
         self._seconds = {}
         return track_on_spark(
             self.session,
-            self.stage,
+            self._stage,
             model,
             before,
             after,
@@ -389,7 +387,7 @@ class SparkEngine(Engine):
         every_row = place_every_row(
             validated.frame, ROW, None if id_column is None else id_column.name, models
         )
-        with self.stage("write_segments"):
+        with self._stage("write_segments"):
             every_row.write.parquet(str(folder / SEGMENTS_DATASET))
 
     def publish(self, folder: Path) -> None:

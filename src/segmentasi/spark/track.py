@@ -109,7 +109,7 @@ def track_on_spark(
     decimal: str,
 ) -> Tracking:
     """track.track's Tracking, counted on Spark in `spark` (see the module docstring), each
-    step in its `stage` (SparkEngine.stage: reported and timed)."""
+    step in its `stage` (SparkEngine's: reported as progress and timed)."""
     kept: list[DataFrame] = []
     try:
         periods = []
