@@ -79,6 +79,10 @@ def assert_same_tracking(found, expected, psi_tolerance=1e-9):
 
 @pytest.mark.spark
 def test_spark_tracks_two_periods_as_in_process(spark, model, first, second):
+    second = second.astype({"Usia": object, "Pendidikan": object, "Vintage": object})
+    second.loc[5, "Usia"] = "abc"  # blanked, then filled: warnings naming the rows
+    second.loc[[7, 8], "Pendidikan"] = "Doktor Honoris"
+    second.loc[9, "Vintage"] = -3  # out of range
     expected = segmentasi.track(model, first, second)
     found, engine = on_spark(spark, model, first, second)
     assert_same_tracking(found, expected)
