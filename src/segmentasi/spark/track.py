@@ -139,10 +139,11 @@ def track_on_spark(
     notes = ()
     if approximate:
         notes = (
-            f"drift: {', '.join(map(quoted, approximate))} take more than {EXACT_VALUES:,} "
-            "distinct values; their bins are cut at approximate deciles of the before table "
-            f"(Spark's percentile_approx: each within {1 / APPROX_ACCURACY:.2%} of the customers "
-            "in rank), so their PSI may differ slightly from the in-process engine's",
+            f"drift: column(s) {', '.join(map(quoted, approximate))} hold more than about "
+            f"{EXACT_VALUES:,} distinct values in the before table, so their bins are cut at "
+            "approximate deciles (Spark's percentile_approx: each edge's rank within "
+            f"{1 / APPROX_ACCURACY:.2%} of the customers of the exact decile's); their PSI may "
+            "differ slightly from the in-process engine's",
         )
     return tracking_of(model, lang, (first.facts, second.facts), transitions, movers, bins, notes)
 
