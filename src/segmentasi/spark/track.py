@@ -209,7 +209,8 @@ def _period(
         for fault, what in zip(faults, ID_FAULTS, strict=False):
             count = facts[what]
             if count:
-                raise ids_refused(name, id_name, what, _first_rows(numbered, fault), count)
+                rows = _first_rows(numbered, [fault])[0]
+                raise ids_refused(name, id_name, what, rows, count)
     followed = numbered
     warnings = []
     if duplicate_ids == "drop":
@@ -344,10 +345,31 @@ def _facts(
     }
 
 
-def _first_rows(frame: DataFrame, where: object) -> tuple[int, ...]:
-    """The first FIRST_ROWS rows (1-based) of `frame` where `where` holds."""
-    found = frame.where(where).select(ROW).orderBy(ROW).limit(FIRST_ROWS).collect()
-    return tuple(int(row[ROW]) + 1 for row in found)
+def _first_rows(frame: DataFrame, conditions: Sequence[SparkColumn]) -> list[tuple[int, ...]]:
+    """For each condition, the first FIRST_ROWS rows (1-based) of `frame` where it holds: one
+    job for them all."""
+    if not conditions:
+        return []
+    cells = F.explode(
+        F.array(
+            *(
+                F.when(test, F.struct(F.lit(i).alias("which"), F.col(ROW).alias("row")))
+                for i, test in enumerate(conditions)
+            )
+        )
+    )
+    matched = frame.select(cells.alias("cell")).where(F.col("cell").isNotNull())
+    rank = F.row_number().over(Window.partitionBy("which").orderBy("row"))
+    found = (
+        matched.select("cell.which", "cell.row")
+        .select("which", "row", rank.alias("rank"))
+        .where(F.col("rank") <= FIRST_ROWS)
+        .collect()
+    )
+    rows: list[list[int]] = [[] for _ in conditions]
+    for row in sorted(found, key=lambda r: (r["which"], r["row"])):
+        rows[row["which"]].append(int(row["row"]) + 1)
+    return [tuple(r) for r in rows]
 
 
 def _placing_warnings(
@@ -366,22 +388,19 @@ def _placing_warnings(
         if p.column in read
         and all(c in read for c in getattr(schema.column(p.column), "of", ()) or ())
     ]
-    filled = [
-        Problem(
-            name,
-            model.filled_text(name, count),
-            _first_rows(numbered, _col(name).isNull() & (F.col(STATE) < model.k)),
-            count,
+    filled = [(name, count) for name, count in facts["filled"].items() if count]
+    unplaced = [(code, count) for code, count in facts["reasons"].items() if count]
+    rows = iter(
+        _first_rows(
+            numbered,
+            [_col(name).isNull() & (F.col(STATE) < model.k) for name, _ in filled]
+            + [F.col(REASON) == REASONS[code] for code, _ in unplaced],
         )
-        for name, count in facts["filled"].items()
-        if count
-    ]
+    )
+    found = [Problem(name, model.filled_text(name, n), next(rows), n) for name, n in filled]
     order = {name: position for position, name in enumerate(read)}
-    warnings = sorted(blanked + filled, key=lambda w: order.get(w.column, len(order)))
-    for code, count in facts["reasons"].items():
-        if count:
-            rows = _first_rows(numbered, F.col(REASON) == REASONS[code])
-            warnings.append(Problem(None, unplaced_text(count, code), rows, count))
+    warnings = sorted(blanked + found, key=lambda w: order.get(w.column, len(order)))
+    warnings += [Problem(None, unplaced_text(n, code), next(rows), n) for code, n in unplaced]
     return warnings
 
 
