@@ -538,8 +538,13 @@ def _engine_and_source(
         return chosen, CatalogTable(table)
     if data is None:
         raise InputError("missing DATA: the customer table to read (or --table with Spark)")
-    # A URI Spark reads (hdfs://, s3a://) is kept as text: a Path would fold its '//'.
-    return chosen, data if engine == "spark" and "://" in data else Path(data)
+    return chosen, _source(data, engine)
+
+
+def _source(data: str, engine: str) -> str | Path:
+    """The table `data` names: a path, or a URI Spark reads (hdfs://, s3a://), kept as text (a
+    Path would fold its '//')."""
+    return data if engine == "spark" and "://" in data else Path(data)
 
 
 @contextmanager
@@ -904,11 +909,15 @@ def track_command(
         ),
     ],
     before: Annotated[
-        Path,
-        typer.Option("--before", help="The earlier table (last month): .csv, .parquet, .xlsx."),
+        str,
+        typer.Option(
+            "--before",
+            help="The earlier table (last month): .csv, .parquet, .xlsx; with --engine spark "
+            "also a Parquet or CSV directory or URI Spark reads (hdfs://, s3a://, ...).",
+        ),
     ],
     after: Annotated[
-        Path, typer.Option("--after", help="The later table (this month), same customers' ids.")
+        str, typer.Option("--after", help="The later table (this month), same customers' ids.")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Tracking folder to create.")],
     lang: Annotated[
@@ -931,12 +940,17 @@ def track_command(
         bool, typer.Option(help="Replace the folder if it is a tracking folder segmentasi wrote.")
     ] = False,
     decimal: DecimalOption = "auto",
+    engine: EngineOption = "in-process",
+    spark_master: SparkMasterOption = "local[*]",
+    spark_conf: SparkConfOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Follow the customers of two periods under one saved segmentation: who moved where, how
     the data drifted, and whether to keep the model, watch it or refit it.
 
     Writes transitions.csv, flows.csv, movers.csv, drift.csv, tracking.json and tracking.html.
+    With --engine spark every row is read, placed and joined on Spark; the counts and the
+    movers come to this process.
 
     Example: segmentasi track runs/jan/demografi --before jan.csv --after feb.csv --out feb-track
     """
@@ -947,11 +961,22 @@ def track_command(
 
     lang = _lang(lang)
     model_path = run_model_path(model)
-    inputs = (before, after, model_path)
+    chosen, first = _engine_and_source(before, None, engine, spark_master, spark_conf)
+    second = _source(after, engine)
+    inputs = [path for path in (first, second, model_path) if isinstance(path, Path)]
     check_output_folder(out, overwrite, kind=TRACKING_FOLDER, inputs=inputs)
-    tracked = track(
-        model_path, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
-    )
+    # Spark reports its stages; in process there is nothing to report.
+    silent = quiet or chosen.name != "spark"
+    with _closing(chosen), _progress(silent) as progress, chosen.watched(progress):
+        tracked = track(
+            model_path,
+            first,
+            second,
+            lang=lang,
+            duplicate_ids=duplicate_ids,
+            decimal=decimal,
+            engine=chosen,
+        )
     folder = save_tracking(tracked, out, overwrite, inputs=inputs)
     out_console.print(_styled(f"Verdict: {tracked.verdict}.", "bold"))
     if not quiet:

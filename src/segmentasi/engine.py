@@ -173,6 +173,20 @@ class Engine:
         here: the run times its steps itself)."""
         return {}
 
+    def track(
+        self,
+        model: Any,
+        before: Any,
+        after: Any,
+        *,
+        lang: str,
+        duplicate_ids: str,
+        decimal: str,
+    ) -> Any:
+        """Two periods tracked under a saved model by this engine (a track.Tracking), or None
+        where track.py tracks them in this process, as here."""
+        return None
+
     def write_every_row(self, result: Any, folder: Path) -> None:
         """Every customer's segments, where the engine keeps the rows, into the run folder being
         written; nothing here: segments.csv holds every row (run_folder.py)."""

@@ -319,13 +319,7 @@ class SavedModel:
         warnings.sort(key=lambda w: order.get(w.column, len(order)))
         for code in np.unique(reasons[reasons > 0]):
             cannot = reasons == code
-            warnings.append(
-                _problem(
-                    None,
-                    f"{int(cannot.sum()):,} row(s) could not be placed: {REASONS[code]}",
-                    cannot,
-                )
-            )
+            warnings.append(_problem(None, unplaced_text(int(cannot.sum()), code), cannot))
         if self.recommends_products and top_offers:
             warnings += self._offer_warnings(labels)
         replaced = [c for c in ADDED_COLUMNS if c in data.columns]
@@ -494,21 +488,19 @@ class SavedModel:
             filled = missing[:, position] & placed_rows
             if not filled.any():
                 continue
-            encoder = self._encoder(name)
-            how = (
-                "marked as not recorded (the run's indicator column) with the neutral value "
-                if encoder.indicator
-                else "filled with the training value "
-            )
-            warnings.append(
-                _problem(
-                    name,
-                    f"{int(filled.sum()):,} value(s) missing or invalid, {how}"
-                    f"{encoder.fill_text()}",
-                    filled,
-                )
-            )
+            warnings.append(_problem(name, self.filled_text(name, int(filled.sum())), filled))
         return warnings
+
+    def filled_text(self, name: str, count: int) -> str:
+        """The warning that `count` placed rows had no usable value of feature `name`, and how
+        it was filled."""
+        encoder = self._encoder(name)
+        how = (
+            "marked as not recorded (the run's indicator column) with the neutral value "
+            if encoder.indicator
+            else "filled with the training value "
+        )
+        return f"{count:,} value(s) missing or invalid, {how}{encoder.fill_text()}"
 
     def _result_columns(
         self,
@@ -1300,6 +1292,11 @@ def _table_to_json(table: pd.DataFrame) -> dict[str, Any]:
             table.astype(object).where(table.notna(), None).to_numpy().tolist()
         ),
     }
+
+
+def unplaced_text(count: int, code: int) -> str:
+    """The warning that `count` rows could not be placed, for the reason REASONS[code]."""
+    return f"{count:,} row(s) could not be placed: {REASONS[code]}"
 
 
 def _problem(column: str | None, message: str, mask: np.ndarray | pd.Series) -> Problem:

@@ -40,13 +40,17 @@ rows in order. duplicate_ids="refuse" refuses them instead, and "drop" leaves ev
 an id out of its period.
 
 Every step over the rows is vectorised; the two tables are read, validated and placed side by
-side in two worker processes when they are large (benchmarks/bench_track.py).
+side in two worker processes when they are large (benchmarks/bench_track.py). With the Spark
+engine (engine=SparkEngine(...), --engine spark) the rows stay on Spark and only counts and the
+movers reach this process (spark/track.py); both engines hand what they counted to tracking_of,
+which computes the rest.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,7 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 
 from . import files
+from .engine import IN_PROCESS, Engine
 from .errors import InputError, quoted
 from .model import Assignment, SavedModel, load_model
 from .parallel import Workers
@@ -204,6 +209,28 @@ class _Period:
     columns: pd.DataFrame  # every schema column the table holds but the id, typed
     warnings: tuple[str, ...]
 
+    def facts(self) -> PeriodFacts:
+        return PeriodFacts(
+            self.name, self.rows, self.dropped, tuple(self.columns.columns), self.warnings
+        )
+
+
+@dataclass(frozen=True)
+class PeriodFacts:
+    """One period as tracking_of reads it, whichever engine placed it: its table's name, its
+    rows, those left out, the columns it holds (but the id) and its warnings."""
+
+    name: str
+    rows: int
+    dropped: int
+    columns: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def customers(self) -> int:
+        """The rows followed: those not left out."""
+        return self.rows - self.dropped
+
 
 def track(
     model: SavedModel | str | Path,
@@ -214,6 +241,7 @@ def track(
     duplicate_ids: str = "pair",
     decimal: str = "auto",
     workers: int | None = None,
+    engine: Engine | None = None,
 ) -> Tracking:
     """Place both periods' customers with `model`, join them by id and measure what changed.
 
@@ -225,6 +253,8 @@ def track(
     repeated id is left out of its period). `decimal`: the decimal mark of numbers in text
     files (auto, '.' or ',').
     `workers`: processes reading and placing the two tables (default: two for large tables).
+    `engine`: where the rows are read, placed, joined and counted (engine.py): in this process
+    (default) or on Spark (spark/track.py, where only counts and the movers reach the driver).
     """
     check_language(lang)
     if duplicate_ids not in DUPLICATE_IDS:
@@ -235,6 +265,13 @@ def track(
             f"schema '{saved.schema.name}' has no id column (role \"id\"); tracking follows "
             "each customer from one table to the other by it"
         )
+    engine = engine or IN_PROCESS
+    with engine.failures():  # Spark's exceptions told in one line
+        tracked = engine.track(
+            saved, before, after, lang=lang, duplicate_ids=duplicate_ids, decimal=decimal
+        )
+    if tracked is not None:
+        return tracked
     sources = [(before, "the before table"), (after, "the after table")]
     processes = workers if workers is not None else _default_processes([before, after])
     with Workers(min(processes, 2)) as pool:
@@ -254,7 +291,14 @@ def transition_counts(before: np.ndarray, after: np.ndarray, k: int) -> pd.DataF
     """The transition matrix from each customer's state in both periods: 0..k-1 a segment, k
     not placed, k + 1 absent from that period (joined, when absent before; left, after)."""
     size = k + 2
-    counts = np.bincount(before * size + after, minlength=size * size).reshape(size, size)
+    return transition_matrix(
+        np.bincount(before * size + after, minlength=size * size).reshape(size, size), k
+    )
+
+
+def transition_matrix(counts: np.ndarray, k: int) -> pd.DataFrame:
+    """The transition matrix of the (k + 2) x (k + 2) counts by state before (rows) and after
+    (columns), labelled: segments 1..k, not placed, and joined (rows) or left (columns)."""
     segments = list(range(1, k + 1))
     return pd.DataFrame(
         counts,
@@ -329,17 +373,10 @@ def _period(
     raw = source if isinstance(source, pd.DataFrame) else files.read_table(source, decimal)
     schema = model.schema
     id_name = schema.id_column.name
-    features = list(model.experiment.features)
-    absent = [c for c in [id_name, *features] if c not in raw.columns]
-    if absent:
-        raise InputError(
-            f"{name}: lacks column(s) {', '.join(map(quoted, absent))}: the id and every feature "
-            f"of the '{model.experiment.name}' segmentation must be in both tables"
-        )
+    check_columns(model, name, raw.columns)
     # The id, and the columns assign does not read (it reads the features and products), read
     # as assign reads its columns: with the decimal mark read_table recorded (a DataFrame: '.').
-    read = set(features) | {c.name for c in schema.products}
-    others = [c.name for c in schema.used if c.name in raw.columns and c.name not in read]
+    others = other_columns(model, raw.columns)
     typed, _ = validate(
         raw[others], schema, columns=[id_name], allow_extra=True, strict=False, source=name
     )
@@ -363,6 +400,24 @@ def _period(
     )
 
 
+def check_columns(model: SavedModel, name: str, columns: Sequence[str]) -> None:
+    """InputError when the table `name` lacks the id or a feature of `model`."""
+    features = list(model.experiment.features)
+    absent = [c for c in [model.schema.id_column.name, *features] if c not in columns]
+    if absent:
+        raise InputError(
+            f"{name}: lacks column(s) {', '.join(map(quoted, absent))}: the id and every feature "
+            f"of the '{model.experiment.name}' segmentation must be in both tables"
+        )
+
+
+def other_columns(model: SavedModel, columns: Sequence[str]) -> list[str]:
+    """The schema's columns in a table that assign does not read (it reads the features and
+    the products), the id among them."""
+    read = set(model.experiment.features) | {c.name for c in model.schema.products}
+    return [c.name for c in model.schema.used if c.name in columns and c.name not in read]
+
+
 def kept_rows(ids: pd.Series, name: str, id_name: str, duplicate_ids: str) -> np.ndarray:
     """The rows to follow: with "drop", those with an id no other row has; otherwise all, but
     empty ids (and, with "refuse", repeated ones) are refused with an InputError naming them."""
@@ -371,19 +426,27 @@ def kept_rows(ids: pd.Series, name: str, id_name: str, duplicate_ids: str) -> np
     if duplicate_ids == "pair":
         repeated = np.zeros_like(empty)
     if duplicate_ids != "drop":
-        for mask, what in (
-            (empty, "have no id"),
-            (repeated, "repeat an id that another row has"),
-        ):
+        for mask, what in zip((empty, repeated), ID_FAULTS, strict=True):
             if mask.any():
                 rows = tuple(int(r) + 1 for r in np.flatnonzero(mask)[:5])
-                raise InputError(
-                    f"{name}: column {quoted(id_name)}: {int(mask.sum()):,} row(s) {what} "
-                    f"({format_rows(rows, int(mask.sum()))}); the two tables are joined by the "
-                    "id, so each customer must have one row with an id of its own. Pass "
-                    "--duplicate-ids drop (duplicate_ids='drop') to leave those rows out."
-                )
+                raise ids_refused(name, id_name, what, rows, int(mask.sum()))
     return ~(empty | repeated)
+
+
+ID_FAULTS = ("have no id", "repeat an id that another row has")  # refused in this order
+
+
+def ids_refused(
+    name: str, id_name: str, what: str, rows: tuple[int, ...], count: int
+) -> InputError:
+    """The error refusing `count` rows of the table `name` (the first `rows`, 1-based) whose id
+    is empty or repeated (`what`: one of ID_FAULTS)."""
+    return InputError(
+        f"{name}: column {quoted(id_name)}: {count:,} row(s) {what} "
+        f"({format_rows(rows, count)}); the two tables are joined by the "
+        "id, so each customer must have one row with an id of its own. Pass "
+        "--duplicate-ids drop (duplicate_ids='drop') to leave those rows out."
+    )
 
 
 def paired_ids(ids: pd.Series, duplicate_ids: str) -> tuple[pd.Series, list[str]]:
@@ -398,18 +461,34 @@ def paired_ids(ids: pd.Series, duplicate_ids: str) -> tuple[pd.Series, list[str]
         return text, []
     text[later] = text[later] + "#" + (occurrence[later] + 1).astype(str)
     repeated = int(ids.duplicated(keep=False).sum())
-    return text, [
-        f"{repeated:,} rows share {int(ids[later].nunique()):,} repeated ids; they are paired "
+    return text, [paired_warning(repeated, int(ids[later].nunique()))]
+
+
+def paired_warning(rows: int, ids: int) -> str:
+    """The warning that `rows` rows sharing `ids` repeated ids were paired by their order."""
+    return (
+        f"{rows:,} rows share {ids:,} repeated ids; they are paired "
         "by order of appearance (the n-th row of an id with the n-th row of that id in the "
         "other table; 'ID#n' in the outputs). Use --duplicate-ids drop or refuse if the rows "
         "are not in the same order in both tables."
-    ]
+    )
+
+
+def no_shared_id(model: SavedModel, first: PeriodFacts, second: PeriodFacts) -> InputError:
+    """The error for two tables without a single id in common."""
+    return InputError(
+        f"{first.name} and {second.name}: no id in column "
+        f"{quoted(model.schema.id_column.name)} is in both tables ({first.customers:,} and "
+        f"{second.customers:,} ids), so no customer can be followed; are they tables of the "
+        "same customers?"
+    )
 
 
 def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> Tracking:
     """Join the two periods by id and measure everything the Tracking holds."""
     k = model.k
     absent = k + 1
+    facts = (first.facts(), second.facts())
     codes, _ = pd.factorize(pd.concat([first.ids, second.ids], ignore_index=True))
     split = len(first.ids)
     position = []
@@ -419,28 +498,55 @@ def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> T
         position.append(found)
     shared = (position[0] >= 0) & (position[1] >= 0)
     if not shared.any():
-        raise InputError(
-            f"{first.name} and {second.name}: no id in column "
-            f"{quoted(model.schema.id_column.name)} is in both tables ({len(first.ids):,} and "
-            f"{len(second.ids):,} ids), so no customer can be followed; are they tables of the "
-            "same customers?"
-        )
+        raise no_shared_id(model, *facts)
     states = [
         np.where(found >= 0, period.states[np.maximum(found, 0)], absent).astype(np.int64)
         for period, found in zip((first, second), position, strict=True)
     ]
     transitions = transition_counts(states[0], states[1], k)
+    movers = _movers(model, first, second, states, position, lang)
+    bins = {
+        name: _bin_counts(model.schema.column(name), first.columns[name], second.columns[name])
+        for name in drift_columns(model, *facts)
+    }
+    return tracking_of(model, lang, facts, transitions, movers, bins)
+
+
+def tracking_of(
+    model: SavedModel,
+    lang: str,
+    periods: tuple[PeriodFacts, PeriodFacts],
+    transitions: pd.DataFrame,
+    movers: pd.DataFrame,
+    bins: dict[str, tuple[np.ndarray, np.ndarray]],
+    notes: tuple[str, ...] = (),
+) -> Tracking:
+    """The Tracking from what either engine counted: the transition matrix, the movers
+    (movers_table), each drifting column's customers per bin (drift_columns; _bin_counts'
+    bins) and `notes` on how they were counted."""
+    k = model.k
+    absent = k + 1
+    first, second = periods
     counts = transitions.to_numpy()
-    names = {s: model.segment_name(s, lang) for s in range(1, k + 1)}
-    movers = _movers(model, first, second, states, position, names, lang)
-    drift = _drift(model, first, second)
-    summaries = [_summary(period, k) for period in (first, second)]
+    names = segment_names(model, lang)
+    segments = (counts[: k + 1].sum(axis=1), counts[:, : k + 1].sum(axis=0))
+    drift = _drift(model, segments, bins)
+    summaries = [
+        PeriodSummary(
+            source=period.name,
+            rows=period.rows,
+            dropped=period.dropped,
+            placed=int(states[:k].sum()),
+            not_placed=int(states[k]),
+        )
+        for period, states in zip(periods, segments, strict=True)
+    ]
     verdict, reasons = decide(drift, summaries[0].unplaced_share, summaries[1].unplaced_share)
     only = [
         f"{period.name} alone holds column {quoted(c)}: its drift is not measured"
         for period, other in ((first, second), (second, first))
-        for c in period.columns.columns
-        if c not in other.columns.columns
+        for c in period.columns
+        if c not in other.columns
     ]
     return Tracking(
         schema=model.schema,
@@ -453,7 +559,7 @@ def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> T
         before=summaries[0],
         after=summaries[1],
         customers={
-            "in_both": int(shared.sum()),
+            "in_both": int(counts[: k + 1, : k + 1].sum()),
             "stayed": int(np.trace(counts[:k, :k])),
             "moved": len(movers),
             "joined": int(counts[absent].sum()),
@@ -468,19 +574,12 @@ def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> T
         drift=drift,
         verdict=verdict,
         reasons=reasons,
-        warnings=first.warnings + second.warnings + tuple(only),
+        warnings=first.warnings + second.warnings + tuple(only) + notes,
     )
 
 
-def _summary(period: _Period, k: int) -> PeriodSummary:
-    not_placed = int((period.states == k).sum())
-    return PeriodSummary(
-        source=period.name,
-        rows=period.rows,
-        dropped=period.dropped,
-        placed=len(period.states) - not_placed,
-        not_placed=not_placed,
-    )
+def segment_names(model: SavedModel, lang: str) -> dict[int, str]:
+    return {s: model.segment_name(s, lang) for s in range(1, model.k + 1)}
 
 
 def _flows(counts: np.ndarray, names: dict[int, str]) -> pd.DataFrame:
@@ -517,7 +616,6 @@ def _movers(
     second: _Period,
     states: list[np.ndarray],
     position: list[np.ndarray],
-    names: dict[int, str],
     lang: str,
 ) -> pd.DataFrame:
     """Customers placed in both periods in different segments, and what moved them."""
@@ -528,13 +626,34 @@ def _movers(
     order = np.lexsort((rows[0], new, old))
     rows, old, new = [r[order] for r in rows], old[order], new[order]
     features = list(model.experiment.features)
-    before = first.columns[features].iloc[rows[0]].reset_index(drop=True)
-    after = second.columns[features].iloc[rows[1]].reset_index(drop=True)
+    return movers_table(
+        model,
+        lang,
+        first.ids.iloc[rows[0]].reset_index(drop=True),
+        old,
+        new,
+        first.columns[features].iloc[rows[0]].reset_index(drop=True),
+        second.columns[features].iloc[rows[1]].reset_index(drop=True),
+    )
+
+
+def movers_table(
+    model: SavedModel,
+    lang: str,
+    ids: pd.Series,
+    old: np.ndarray,
+    new: np.ndarray,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+) -> pd.DataFrame:
+    """The movers' table: their ids, segments 0..k-1 before (`old`) and after (`new`), and what
+    moved them, from their features before and after (typed as assign reads them), in the
+    order given (by old segment, new segment, then row in the first table)."""
     changed, changed_columns = _what_moved(model, before, after, old, new, lang)
-    labels = np.array(list(names.values()), dtype=object)
+    labels = np.array(list(segment_names(model, lang).values()), dtype=object)
     return pd.DataFrame(
         {
-            model.schema.id_column.name: first.ids.iloc[rows[0]].reset_index(drop=True),
+            model.schema.id_column.name: ids,
             "from_segment": old + 1,
             "from_name": pd.Series(labels[old], dtype="str"),
             "to_segment": new + 1,
@@ -600,25 +719,25 @@ def _closer_to_new(X: np.ndarray, old: np.ndarray, new: np.ndarray, metric: str)
     return np.abs(X - new) - np.abs(X - old)
 
 
-def _drift(model: SavedModel, first: _Period, second: _Period) -> pd.DataFrame:
-    """PSI, band and chi-square test of the segment shares and of every shared column."""
+def drift_columns(model: SavedModel, first: PeriodFacts, second: PeriodFacts) -> list[str]:
+    """The columns whose drift is measured: the model's features, then every other column of
+    the schema both tables hold, in the schema's order."""
     features = list(model.experiment.features)
-    k = model.k
-    rows = [
-        _drift_row(
-            SEGMENTS_ROW,
-            "segments",
-            True,
-            np.bincount(first.states, minlength=k + 1),
-            np.bincount(second.states, minlength=k + 1),
-        )
-    ]
-    shared = set(first.columns.columns) & set(second.columns.columns)
-    ordered = features + [c for c in model.schema.names if c in shared and c not in features]
-    for name in ordered:
-        column = model.schema.column(name)
-        before, after = _bin_counts(column, first.columns[name], second.columns[name])
-        kind = "categorical" if column.is_categorical else "numeric"
+    shared = set(first.columns) & set(second.columns)
+    return features + [c for c in model.schema.names if c in shared and c not in features]
+
+
+def _drift(
+    model: SavedModel,
+    segments: tuple[np.ndarray, np.ndarray],
+    bins: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
+    """PSI, band and chi-square test of the segment shares (customers per state 0..k in each
+    period) and of every column in `bins` (its customers per bin in each period)."""
+    features = set(model.experiment.features)
+    rows = [_drift_row(SEGMENTS_ROW, "segments", True, *segments)]
+    for name, (before, after) in bins.items():
+        kind = "categorical" if model.schema.column(name).is_categorical else "numeric"
         rows.append(_drift_row(name, kind, name in features, before, after))
     return pd.DataFrame(rows)
 
@@ -658,7 +777,7 @@ def _bin_counts(column: Column, before: pd.Series, after: pd.Series) -> tuple[np
     numbers = [v.to_numpy(dtype=float, na_value=np.nan) for v in (before, after)]
     sentinels = np.asarray(column.sentinel_values, dtype=float)
     measured = numbers[0][np.isfinite(numbers[0]) & ~np.isin(numbers[0], sentinels)]
-    edges = np.unique(np.quantile(measured, QUANTILES)) if measured.size else np.empty(0)
+    edges = decile_edges(np.quantile(measured, QUANTILES) if measured.size else np.empty(0))
     size = len(edges) + 2 + len(sentinels)
     counts = []
     for values in numbers:
@@ -668,3 +787,27 @@ def _bin_counts(column: Column, before: pd.Series, after: pd.Series) -> tuple[np
             bins[values == code] = len(edges) + 2 + i
         counts.append(np.bincount(bins, minlength=size))
     return tuple(counts)
+
+
+def decile_edges(deciles: np.ndarray) -> np.ndarray:
+    """A number's bin edges from the first period's deciles (QUANTILES) of its measured
+    values: tied deciles merge bins. Bin i holds the values with i edges at or below them; then
+    one bin for missing values and one per sentinel code, in the schema's order."""
+    return np.unique(deciles)
+
+
+def counted_quantiles(values: np.ndarray, counts: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """np.quantile (its default, linear method) of the table holding counts[i] times values[i]
+    (values ascending, counts positive), to the bit, without writing that table out: the same
+    virtual index, neighbours and interpolation as numpy's."""
+    n = int(np.sum(counts))
+    virtual = (n - 1) * quantiles
+    previous = np.floor(virtual)
+    gamma = virtual - previous
+    low = np.minimum(previous.astype(np.int64), n - 1)
+    high = np.where(virtual >= n - 1, n - 1, low + 1)
+    ends = np.cumsum(counts)  # rows up to and including each value
+    a = values[np.searchsorted(ends, low, side="right")]
+    b = values[np.searchsorted(ends, high, side="right")]
+    difference = b - a
+    return np.where(gamma >= 0.5, b - difference * (1 - gamma), a + difference * gamma)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from ..model import SavedModel
     from ..results import RunResult
+    from ..track import Tracking
     from .rows import EncodedRows, Fitted
     from .validate import ValidatedFrame
 
@@ -345,6 +346,33 @@ class SparkEngine(Engine):
         except BaseException:
             remove_written(spark, out=out, table=out_table)
             raise
+
+    def track(
+        self,
+        model: SavedModel,
+        before: pd.DataFrame | str | Path,
+        after: pd.DataFrame | str | Path,
+        *,
+        lang: str,
+        duplicate_ids: str,
+        decimal: str,
+    ) -> Tracking:
+        """Two periods tracked on Spark, as track.track tracks them in process: every row read,
+        placed, joined and counted on Spark; the counts and the movers on the driver
+        (spark/track.py)."""
+        from .track import track_on_spark
+
+        self._seconds = {}
+        return track_on_spark(
+            self.session,
+            self._stage,
+            model,
+            before,
+            after,
+            lang=lang,
+            duplicate_ids=duplicate_ids,
+            decimal=decimal,
+        )
 
     def write_every_row(self, result: RunResult, folder: Path) -> None:
         """Every customer's segment in each experiment, as the recommended models place them,

@@ -20,6 +20,11 @@ STAGE_LABELS = {
     "fit_kmedoids": "K-Medoids (CLARA) over every row",
     "silhouettes": "silhouettes against every row",
     "write_segments": "writing every customer's segments",
+    "track_before": "placing the before table's customers",
+    "track_after": "placing the after table's customers",
+    "track_join": "joining the two periods by id",
+    "track_movers": "gathering the movers",
+    "track_drift": "counting the drift bins",
 }
 _groups = count()
 
