@@ -183,6 +183,7 @@ def _period(
         decimal=None if decimal == "auto" else decimal,
         columns=read + others,
         strict=False,
+        keep=kept,  # typed as it is checked, not a second time when placed
     )
     if validated.rows == 0:
         raise InputError(f"{name}: the table has no data rows")
