@@ -255,7 +255,7 @@ class SavedModel:
                 )
             return self._rules(self.surrogate)
         features = list(self.experiment.features)
-        data, _ = self._complete_columns(data, impute_absent_columns=False)
+        data, _ = self.complete_columns(data, impute_absent_columns=False)
         clean, _ = self._clean(data, features, [])
         missing = clean[features].isna().to_numpy()
         labels, _, reasons = self._place(clean, missing, DEFAULT_CHUNK_ROWS)
@@ -307,7 +307,7 @@ class SavedModel:
         if len(data) == 0:
             raise InputError("the table has no data rows")
         features = list(self.experiment.features)
-        data, absent_warnings = self._complete_columns(data, impute_absent_columns)
+        data, absent_warnings = self.complete_columns(data, impute_absent_columns)
         products = [c.name for c in self.schema.products if c.name in data]
         clean, warnings = self._clean(data, features, products)
         missing = clean[features].isna().to_numpy()
@@ -434,10 +434,12 @@ class SavedModel:
             "rules": None if self.surrogate is None else self.surrogate.to_dict(),
         }
 
-    def _complete_columns(
+    def complete_columns(
         self, data: pd.DataFrame, impute_absent_columns: bool
     ) -> tuple[pd.DataFrame, list[Problem]]:
-        """Refuse a table without the experiment's features, or add them empty when asked to."""
+        """Refuse a table without the experiment's features (InputError naming them), or add
+        them empty when asked to, with a warning each; assign() calls it first, and an engine
+        placing rows elsewhere calls it on a table's first row to refuse it early."""
         absent = [f for f in self.experiment.features if f not in data.columns]
         if not absent:
             return data, []

@@ -209,11 +209,15 @@ class SparkEngine(Engine):
 
         from .validate import ROW, to_pandas
 
-        if validated.rows <= self.driver_rows:
+        if self._held_whole(validated):
             return to_pandas(validated, self._schema)
         key = F.xxhash64(F.col(ROW), F.lit(self.sample_seed))
         drawn = validated.frame.orderBy(key, ROW).limit(self.driver_rows)
         return to_pandas(replace(validated, frame=drawn, rows=self.driver_rows), self._schema)
+
+    def _held_whole(self, validated: ValidatedFrame) -> bool:
+        """Whether the driver's sample is every row of the table."""
+        return validated.rows <= self.driver_rows
 
     def all_rows(self, space: FeatureSpace, drop_missing: bool) -> EncodedRows | None:
         """Every row of the validated table in `space`, identical rows collapsed (weights), and
@@ -226,7 +230,7 @@ class SparkEngine(Engine):
         from .validate import typed_pandas
 
         validated, schema = self._validated, self._schema
-        if validated is None or validated.rows <= self.driver_rows:
+        if validated is None or self._held_whole(validated):
             return None
         features = list(space.experiment.features)
         width = len(space.feature_names_)

@@ -38,7 +38,7 @@ def assign_frame(
     imputed and reason added, as SavedModel.assign adds them."""
     from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
-    model._complete_columns(frame.limit(1).toPandas(), impute_absent_columns)  # refuses early
+    model.complete_columns(frame.limit(1).toPandas(), impute_absent_columns)  # refuses early
     added = [
         StructField("segment", LongType()),
         StructField("segment_name", StringType()),
