@@ -101,8 +101,9 @@ def validate_frame(
     validate(). With `keep`, the rows are typed in the pass that checks them and kept in
     Spark's cache, which is appended to `keep` for the caller to unpersist."""
     checks = Checks.of(frame.columns, schema, columns, source)
-    if ROW in schema.names:
-        raise InputError(f"{source}: the schema's column name {ROW!r} is taken by segmentasi")
+    for taken in (ROW, _PARTITION, _PART_ROWS, _FOUND):
+        if taken in schema.names:
+            raise InputError(f"{source}: the schema's column name {taken!r} is taken by segmentasi")
     mark = decimals.check_decimal(decimal or recorded_decimal(frame) or ".")
     cells = _present_cells(frame, checks)
     # With 'auto' the rows are checked with a decimal point while the evidence is weighed (the
