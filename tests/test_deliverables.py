@@ -19,6 +19,7 @@ from pptx.util import Pt
 from segmentasi import SweepOptions, files, run, run_folder, synthesize
 from segmentasi.decision import call_list, crosswalk, plan
 from segmentasi.deliverables import ACTIONS_FOLDER, SLIDES_FILE, WORKBOOK_FILE, prepare, slides
+from segmentasi.deliverables.segments import segment_chart
 from segmentasi.deliverables.workbook import MAX_SHEET_NAME, sheet_title, write_workbook
 from segmentasi.files import WriteRefused
 from segmentasi.outputs import RUN_FOLDER
@@ -359,8 +360,30 @@ def test_each_segment_slide_gives_the_profile_size_and_a_chart(result, decided, 
             shapes = {s.name: s for s in slides_by_title[title].shapes}
             stated = readings(NUMBER.findall(shapes["size"].text_frame.text)[0])
             assert any(abs(value - record.size) <= tol for value, tol in stated)
-            assert "chart" in shapes and shapes["chart"].image.content_type == "image/png"
             assert 1 <= len(shapes["traits"].text_frame.paragraphs) <= 4
+            chart = segment_chart(result, name, segment, "id")
+            assert chart is not None and shapes["chart title"].text_frame.text == chart.title
+            drawn = shapes["chart"].chart  # PowerPoint's own chart: editable, its data inside
+            mine, every = drawn.plots[0].series
+            assert mine.name == say("legend_segment", "id", segment=segment)
+            assert every.name == say("legend_all", "id")
+            labels = [c.replace("\n", " ") for c in drawn.plots[0].categories]
+            assert labels == [m.label for m in chart.measures]
+            for series, texts in (
+                (mine, [m.value_text for m in chart.measures]),
+                (every, [m.overall_text for m in chart.measures]),
+            ):
+                assert [p.data_label.text_frame.text for p in series.points] == texts
+            values = np.array([mine.values, every.values])
+            assert values.max() <= 1.0 and drawn.value_axis.maximum_scale > 1.0  # room for labels
+            if chart.shares:  # one axis: the bars are the shares themselves
+                assert np.allclose(values[0], [m.value for m in chart.measures])
+            else:  # each row divided by its larger value: one of its bars is full length
+                raw = np.array(
+                    [[m.value for m in chart.measures], [m.overall for m in chart.measures]]
+                )
+                larger = np.fmax(np.abs(raw[0]), np.abs(raw[1]))
+                assert np.allclose(values, np.nan_to_num(raw / np.where(larger > 0, larger, 1)))
 
 
 def test_slide_text_is_at_least_12_points_and_fits_its_box(deck):

@@ -2,13 +2,13 @@
 
 It holds the output folder, reads, validates and filters the table (through the engine), opens
 the worker pool (a worker assesses the table's data quality) and has pipeline.py compute the
-experiments. As each experiment is done, a
-worker draws its report charts (and, when the folder is written, its slides' charts) while the
-next one computes; then, with the decision's plan made once, a worker draws the report's
-decision page. The run folder's data files, call lists and workbook are written while they
-draw, then the slides, while the workers finish the report's charts, then the report and the
-manifest. Waiting for a chart no worker has started yet, this process draws it itself. The
-RunResult is built once, with the drawn report sections, slide charts and the timings.
+experiments. As each experiment is done, a worker draws its report charts while the next one
+computes; then, with the decision's plan made once, a worker draws the report's decision page.
+The run folder's data files, call lists and workbook are written while they draw, then the
+slides (their charts are PowerPoint's own: nothing to draw), while the workers finish the
+report's charts, then the report and the manifest. Waiting for a chart no worker has started
+yet, this process draws it itself. The RunResult is built once, with the drawn report sections
+and the timings.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
@@ -32,8 +32,6 @@ from .results import RunOptions, RunResult
 from .schema import Schema, load_schema
 from .sweep import Progress, SweepOptions
 from .text import check_language
-
-T = TypeVar("T")
 
 
 def run(
@@ -100,7 +98,7 @@ def run(
             # worker makes it, not this process while the others wait for the table.
             assessed = pool.submit(assess, table, schema)
             results = {}
-            drawn = _Drawn(pool, lang, slides=out is not None)
+            drawn = _Drawn(pool, lang)
             for result in experiment_results(
                 table,
                 schema,
@@ -147,7 +145,7 @@ def run(
                 planned = write_data_files(computed, folder, decided)
                 engine.write_every_row(computed, folder)
                 report_template()  # compiled meanwhile too
-                write_deck(computed, folder, planned, drawn.slide_charts())
+                write_deck(computed, folder, planned)
                 finished = drawn.finished(computed, started)
                 # with the engine's stages since the sweep (the segments it wrote)
                 finished = replace(finished, timings=finished.timings | engine.stage_seconds())
@@ -159,27 +157,21 @@ def run(
 @dataclass
 class _Drawn:
     """The charts a run has the workers draw, as they are submitted: each experiment's report
-    section (in two halves, drawn at the same time), its slides' charts when `slides`, and
-    the report's decision page. Waiting for them, this process draws those no worker has
-    taken yet."""
+    section (in two halves, drawn at the same time) and the report's decision page. Waiting
+    for them, this process draws those no worker has taken yet."""
 
     pool: Workers
     lang: str
-    slides: bool
     sections: dict[str, Future[dict[str, Any]]] = field(default_factory=dict)
     profiles: dict[str, Future[dict[str, Any]]] = field(default_factory=dict)
-    charts: dict[str, Future[dict[int, Any]]] = field(default_factory=dict)
     decision: Future[dict[str, Any]] | None = None
 
     def experiment(self, alone: RunResult, name: str) -> None:
         """Submit the charts of experiment `name`, the only one of `alone`."""
-        from .deliverables.segments import segment_charts
         from .report.build import experiment_section, profile_section
 
         self.sections[name] = self.pool.submit(experiment_section, alone, name, self.lang, True)
         self.profiles[name] = self.pool.submit(profile_section, alone, name, self.lang)
-        if self.slides:
-            self.charts[name] = self.pool.submit(segment_charts, alone, name, self.lang)
 
     def overview(self, computed: RunResult, decided: Plan) -> None:
         """Submit the report's decision page and crosswalk."""
@@ -187,15 +179,9 @@ class _Drawn:
 
         self.decision = self.pool.submit(overview_section, computed, self.lang, decided)
 
-    def slide_charts(self) -> dict[str, dict[int, Any]]:
-        """The slides' charts, as soon as they are drawn (this process helps with the
-        report's meanwhile)."""
-        self.pool.wait_all(self.charts.values(), helping=self._report())
-        return _results(self.charts)
-
     def finished(self, computed: RunResult, started: float) -> RunResult:
         """`computed` with every chart drawn, and the run's timings."""
-        self.pool.wait_all([*self.charts.values(), *self._report()])
+        self.pool.wait_all(self._report())
         timings = {**computed.timings, "total_s": time.perf_counter() - started}
         return replace(
             computed,
@@ -204,7 +190,6 @@ class _Drawn:
                 name: {**section.result(), **self.profiles[name].result()}
                 for name, section in self.sections.items()
             },
-            slide_charts=_results(self.charts),
             report_overview=self.decision.result() if self.decision else {},
         )
 
@@ -228,7 +213,3 @@ def _workers(engine: Engine, rows: int, asked: int | None) -> int:
     if not engine.parallel_workers:
         return 1
     return default_workers(rows) if asked is None else asked
-
-
-def _results(futures: dict[str, Future[T]]) -> dict[str, T]:
-    return {name: future.result() for name, future in futures.items()}

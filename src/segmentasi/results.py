@@ -90,9 +90,6 @@ class RunResult(_ReadOnlyMappings):
     # Report sections per experiment, in options.lang, drawn during the run when it had
     # workers to spare; the report draws whatever is missing.
     report_sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
-    # The slides' segment charts per experiment (segment -> deliverables.segments.SlideChart),
-    # in options.lang, drawn likewise; the slides draw whatever is missing.
-    slide_charts: Mapping[str, Mapping[int, Any]] = field(default_factory=dict, repr=False)
     # The report's decision page and crosswalk (report.build.overview_section), in
     # options.lang, drawn likewise when the run wrote its folder; else the report draws them.
     report_overview: Mapping[str, Any] = field(default_factory=dict, repr=False)

@@ -62,7 +62,6 @@ from .deliverables import (
     prepare,
     write_call_lists,
 )
-from .deliverables.segments import SlideChart
 from .deliverables.slides import write_slides
 from .deliverables.workbook import write_workbook
 from .errors import InputError, quoted
@@ -122,14 +121,9 @@ def write_data_files(result: RunResult, folder: Path, plan: Plan | None = None) 
     return planned
 
 
-def write_deck(
-    result: RunResult,
-    folder: Path,
-    planned: Planned,
-    charts: dict[str, dict[int, SlideChart]] | None = None,
-) -> None:
-    """The slides, in the run's language; `charts` as write_slides takes them."""
-    write_slides(result, planned, folder / SLIDES_FILE, lang=result.options.lang, charts=charts)
+def write_deck(result: RunResult, folder: Path, planned: Planned) -> None:
+    """The slides, in the run's language."""
+    write_slides(result, planned, folder / SLIDES_FILE, lang=result.options.lang)
 
 
 def write_report_and_manifest(result: RunResult, folder: Path) -> None:

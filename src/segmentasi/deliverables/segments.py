@@ -9,7 +9,6 @@ kind) by what it did not cluster on, its most distinguishing demographics.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
 
 TRAITS = 4
 CHART_ROWS = 6
-CHART_SIZE = (6.0, 4.3)  # inches, as placed on the slide
-CHART_DPI = 110  # 660 x 473 px on the slide; 150 cost 1.2 s more per run in PNG encoding
 
 
 @dataclass(frozen=True)
@@ -78,37 +75,28 @@ def segment_view(result: RunResult, experiment: str, segment: int, lang: str) ->
 
 
 @dataclass(frozen=True)
-class SlideChart:
-    png: bytes
+class SegmentChart:
+    """A slide's chart: the segment against all customers, one pair of bars per measure."""
+
     title: str  # what it shows, and how its bars are scaled when not on one axis
+    measures: tuple[Measure, ...]
+    shares: bool  # every measure a share, drawn on one 0-100% axis
 
 
-def segment_charts(result: RunResult, experiment: str, lang: str) -> dict[int, SlideChart]:
-    """Each segment's chart (drawn in a worker while the run goes on)."""
-    from ..report import plots
-
+def segment_chart(
+    result: RunResult, experiment: str, segment: int, lang: str
+) -> SegmentChart | None:
+    """The segment's chart, or None when the profile has nothing to show."""
+    measures = chart_measures(result, experiment, segment, lang)
+    if not measures:
+        return None
     exp = result.experiments[experiment]
     key = "chart_products" if _shows_products(result, exp) else "chart_traits"
-    drawn = {}
-    for segment in (int(n) for n in exp.profile.segments["segment"]):
-        measures = chart_measures(result, experiment, segment, lang)
-        if not measures:
-            continue
-        title = say(key, lang, segment=segment)
-        if not all(m.share for m in measures):
-            title = f"{title} ({say('chart_scaled', lang)})"
-        uri = plots.segment_bars(
-            [m.label for m in measures],
-            ([m.value for m in measures], [m.overall for m in measures]),
-            ([m.value_text for m in measures], [m.overall_text for m in measures]),
-            segment,
-            (say("legend_segment", lang, segment=segment), say("legend_all", lang)),
-            shares=all(m.share for m in measures),
-            size=CHART_SIZE,
-            dpi=CHART_DPI,
-        )
-        drawn[segment] = SlideChart(base64.b64decode(uri.split(",", 1)[1]), title)
-    return drawn
+    title = say(key, lang, segment=segment)
+    shares = all(m.share for m in measures)
+    if not shares:
+        title = f"{title} ({say('chart_scaled', lang)})"
+    return SegmentChart(title, tuple(measures), shares)
 
 
 def chart_measures(result: RunResult, experiment: str, segment: int, lang: str) -> list[Measure]:

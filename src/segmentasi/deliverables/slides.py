@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import ImageFont
 from pptx import Presentation
+from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_TICK_LABEL_POSITION,
+    XL_TICK_MARK,
+)
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
@@ -36,7 +45,7 @@ from ..text.decision import say as decision_say
 from ..text.deliverables import say
 from ..text.numbers import count
 from . import Planned, xml_text
-from .segments import CHART_SIZE, SlideChart, segment_charts, segment_view
+from .segments import SegmentChart, segment_chart, segment_view
 
 if TYPE_CHECKING:
     from pptx.slide import Slide
@@ -59,6 +68,10 @@ GREY = RGBColor(0x55, 0x55, 0x55)
 ACTION_COLUMNS = (3.9, 3.5, 1.3, 3.633)  # who, what, customers, evidence: CONTENT inches
 CROSSWALK_MAX = 14  # columns of a readable table at 12 points
 CHART_WIDTH = 6.0
+# The chart's bars end by 80% of its value axis: the rest holds their labels.
+CHART_AXIS_END = 1.25
+CHART_LABEL_WRAP = 26  # characters of a row label's line
+ALL_CUSTOMERS = RGBColor(0x9A, 0x9A, 0x9A)
 
 
 @dataclass(frozen=True)
@@ -69,18 +82,8 @@ class Text:
     colour: RGBColor = DARK
 
 
-def write_slides(
-    result: RunResult,
-    planned: Planned,
-    path: Path,
-    lang: str,
-    charts: dict[str, dict[int, SlideChart]] | None = None,
-) -> None:
-    """Write report.pptx to `path`. `charts`: each experiment's segment charts, when drawn
-    already (job.py has the workers draw them); the rest are drawn here."""
-    if charts is None:
-        charts = dict(result.slide_charts) if lang == result.options.lang else {}
-    charts = dict(charts)
+def write_slides(result: RunResult, planned: Planned, path: Path, lang: str) -> None:
+    """Write report.pptx to `path`."""
     words = decision_words(planned.plan, result, lang)
     deck = Presentation()
     deck.slide_width, deck.slide_height = Emu(12192000), Emu(6858000)
@@ -88,10 +91,8 @@ def write_slides(
     _decision_slides(deck, words, lang)
     plan = planned.plan
     for name in (plan.targeting, *([plan.other] if plan.other else [])):
-        if name not in charts:
-            charts[name] = segment_charts(result, name, lang)
         for segment in (int(n) for n in result.experiments[name].profile.segments["segment"]):
-            _segment_slide(deck, result, name, segment, charts[name].get(segment), lang)
+            _segment_slide(deck, result, name, segment, lang)
     if plan.other:
         _crosswalk_slide(deck, result, plan.targeting, plan.other, lang)
     _closing_slide(deck, words)
@@ -198,7 +199,6 @@ def _segment_slide(
     result: RunResult,
     experiment: str,
     segment: int,
-    chart: SlideChart | None,
     lang: str,
 ) -> None:
     from ..report.plots import segment_color
@@ -224,15 +224,71 @@ def _segment_slide(
     after = _text_box(slide, "traits", MARGIN, body_top, left_width, _bullets(traits))
     if offer:
         _text_box(slide, "offer", MARGIN, after + GAP, left_width, offer)
+    chart = segment_chart(result, experiment, segment, lang)
     if chart is not None:
         left = MARGIN + left_width + 0.3
         caption = [Text(chart.title, SMALL_PT, True)]
         below = _text_box(slide, "chart title", left, body_top, CHART_WIDTH, caption)
-        width = min(CHART_WIDTH, (BOTTOM - below) * CHART_SIZE[0] / CHART_SIZE[1])
-        picture = slide.shapes.add_picture(
-            io.BytesIO(chart.png), Inches(left), Inches(below), width=Inches(width)
+        legend = (
+            say("legend_segment", lang, segment=segment),
+            say("legend_all", lang),
         )
-        picture.name = "chart"
+        colours = (RGBColor.from_string(colour.upper()), ALL_CUSTOMERS)
+        _bar_chart(slide, chart, legend, colours, (left, below, CHART_WIDTH, BOTTOM - below))
+
+
+def _bar_chart(
+    slide: Slide,
+    chart: SegmentChart,
+    legend: tuple[str, str],
+    colours: tuple[RGBColor, RGBColor],
+    box: tuple[float, float, float, float],
+) -> None:
+    """The segment's bars next to all customers', as a PowerPoint chart (editable, and its
+    numbers readable as data), each bar labelled with its value as the report writes it.
+
+    With chart.shares every bar is a share on one axis; otherwise each row's two bars are
+    divided by the larger of the two, so variables on different scales sit side by side."""
+    mine = np.array([m.value for m in chart.measures], dtype=float)
+    every = np.array([m.overall for m in chart.measures], dtype=float)
+    if not chart.shares:
+        scale = np.fmax(np.abs(mine), np.abs(every))
+        scale[~(scale > 0)] = 1.0
+        mine, every = mine / scale, every / scale
+    data = CategoryChartData()
+    data.categories = [xml_text(textwrap.fill(m.label, CHART_LABEL_WRAP)) for m in chart.measures]
+    data.add_series(xml_text(legend[0]), np.nan_to_num(mine).tolist())
+    data.add_series(xml_text(legend[1]), np.nan_to_num(every).tolist())
+    left, top, width, height = (Inches(v) for v in box)
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
+    frame.name = "chart"
+    drawn = frame.chart
+    drawn.font.name, drawn.font.size = FONT, Pt(SMALL_PT)
+    drawn.has_legend = True
+    drawn.legend.position = XL_LEGEND_POSITION.TOP
+    drawn.legend.include_in_layout = False
+    rows = drawn.category_axis
+    rows.reverse_order = True  # the first measure at the top, as the traits list them
+    rows.major_tick_mark = XL_TICK_MARK.NONE
+    rows.format.line.fill.background()
+    values = drawn.value_axis
+    values.minimum_scale, values.maximum_scale = 0.0, CHART_AXIS_END
+    values.has_major_gridlines = False
+    values.major_tick_mark = XL_TICK_MARK.NONE
+    values.tick_label_position = XL_TICK_LABEL_POSITION.NONE  # the labels give the values
+    values.format.line.fill.background()
+    bars = drawn.plots[0]
+    bars.gap_width, bars.overlap = 60, 0
+    texts = ([m.value_text for m in chart.measures], [m.overall_text for m in chart.measures])
+    for series, colour, labels in zip(bars.series, colours, texts, strict=True):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = colour
+        series.invert_if_negative = False
+        for point, label in zip(series.points, labels, strict=True):
+            label_frame = point.data_label
+            label_frame.position = XL_LABEL_POSITION.OUTSIDE_END
+            label_frame.text_frame.text = xml_text(label)
+            label_frame.font.size = Pt(SMALL_PT)
 
 
 def _bullets(traits: Sequence[str]) -> list[Text]:

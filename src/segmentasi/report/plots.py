@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import textwrap
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -431,56 +430,6 @@ def heatmap(
             number_axes(lang, bar.ax.yaxis)
         fig.suptitle(title, fontweight="bold", fontsize=12)
         return _encode(fig)
-
-
-def segment_bars(
-    rows: Sequence[str],
-    values: tuple[Sequence[float], Sequence[float]],
-    annotations: tuple[Sequence[str], Sequence[str]],
-    number: int,
-    legend: tuple[str, str],
-    shares: bool,
-    size: tuple[float, float] = (6.4, 4.0),
-    dpi: int = DPI,
-) -> Drawing:
-    """One segment against all customers: per row (a variable), a bar in the segment's colour
-    and a grey one, each annotated. `values` are (segment's, all customers'). With shares=True
-    every value is a share drawn on one 0-100% axis; otherwise each row's bars are divided by
-    the larger of the two, so variables on different scales sit side by side (the annotations
-    give the values; the caller says how bars are scaled). No title: the slide gives it."""
-    mine = np.asarray(values[0], dtype=float)
-    every = np.asarray(values[1], dtype=float)
-    if not shares:
-        scale = np.fmax(np.abs(mine), np.abs(every))
-        scale[~(scale > 0)] = 1.0
-        mine, every = mine / scale, every / scale
-    positions = np.arange(len(rows))
-    height = 0.38
-    with plt.rc_context(STYLE):
-        # A fixed layout: constrained layout doubled the time of a chart this small.
-        fig = plt.figure(figsize=size)
-        ax = fig.add_axes((0.36, 0.08 if shares else 0.03, 0.62, 0.82 if shares else 0.87))
-        drawn = (
-            (positions - height / 2, mine, segment_color(number), annotations[0], legend[0]),
-            (positions + height / 2, every, "#9a9a9a", annotations[1], legend[1]),
-        )
-        for where, lengths, colour, labels, name in drawn:
-            shown = np.nan_to_num(lengths)
-            ax.barh(where, shown, height=height, color=colour, label=name)
-            for y, x, label in zip(where, shown, labels, strict=True):
-                ax.text(x + 0.01, y, label, va="center", ha="left", fontsize=9)
-        ax.set_yticks(positions, [textwrap.fill(r, 26) for r in rows])
-        ax.set_ylim(len(rows) - 0.4, -0.6)
-        ax.set_xlim(0, 1.25)
-        ax.grid(axis="y", visible=False)
-        if shares:
-            ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        else:
-            ax.set_xticks([])
-        ax.tick_params(axis="y", length=0)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-        return _encode(fig, dpi)
 
 
 def _annotate(
