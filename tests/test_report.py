@@ -10,6 +10,7 @@ import io
 import re
 from html.parser import HTMLParser
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib import font_manager
@@ -21,7 +22,7 @@ import segmentasi
 from segmentasi import decision
 from segmentasi.errors import InputError
 from segmentasi.profile import combinations, segment_numbers
-from segmentasi.report import render_report
+from segmentasi.report import plots, render_report
 from segmentasi.report.plots import FONT, PALETTE, segment_color
 from segmentasi.schema import schema_from_dict
 from segmentasi.text.decision import decision_words
@@ -33,17 +34,12 @@ from .conftest import make_other_bank
 
 SECTIONS = ("decision", "summary", "appendix", "quality", "method", "limitations")
 PER_EXPERIMENT = ("exp", "k", "model", "profiles", "offers")
-CHARTS = (
-    "sizes",
-    "elbow",
-    "silhouette-k",
-    "silhouette-samples",
-    "map",
-    "profile-heatmap",
-    "product-heatmap",
-)
+CHARTS = ("sizes", "elbow", "silhouette-k", "silhouette-samples", "map")
+# Heatmaps are tables (build.Heatmap), not images.
+HEATMAPS = ("profile-heatmap", "product-heatmap")
 # Charts of the whole run, and of experiments clustering 0/1 flags with few combinations.
-RUN_CHARTS = ("actions-chart", "crosswalk", "portfolio-produk")
+RUN_CHARTS = ("actions-chart", "portfolio-produk")
+RUN_HEATMAPS = ("crosswalk",)
 HEADINGS = {
     "id": (
         "Keputusan: apa yang dilakukan",
@@ -159,10 +155,15 @@ def pages(html) -> dict[str, Element]:
     return {lang: Page(text).root for lang, text in html.items()}
 
 
+def charts(page: Element) -> list[Element]:
+    """The figures that are images (the others are heatmaps, written as tables)."""
+    return [f for f in page.find_all("figure") if "heatmap" not in f.attrs["class"].split()]
+
+
 def decoded_images(page: Element) -> dict[str, Image.Image]:
     """Every chart by its figure id, decoded from its data URI."""
     images = {}
-    for figure in page.find_all("figure"):
+    for figure in charts(page):
         (img,) = figure.find_all("img")
         prefix, payload = img.attrs["src"].split(",", 1)
         assert prefix == "data:image/png;base64"
@@ -174,9 +175,9 @@ def decoded_images(page: Element) -> dict[str, Image.Image]:
 def test_every_section_and_chart_is_present_in_both_languages(result, pages, lang):
     page = pages[lang]
     ids = {e.attrs["id"] for e in page.iter() if "id" in e.attrs}
-    expected = set(SECTIONS) | set(RUN_CHARTS)
+    expected = set(SECTIONS) | set(RUN_CHARTS) | set(RUN_HEATMAPS)
     for name in result.experiments:
-        expected |= {f"{part}-{name}" for part in PER_EXPERIMENT + CHARTS}
+        expected |= {f"{part}-{name}" for part in PER_EXPERIMENT + CHARTS + HEATMAPS}
     assert expected <= ids
     assert "portfolio-demografi" not in ids  # demographics are no 0/1 flags
     headings = {h.text for h in page.iter() if h.tag in ("h2", "h3", "h4")}
@@ -198,7 +199,7 @@ def test_images_are_embedded_pngs_that_decode(result, pages, lang):
         image.load()
         assert image.format == "PNG", chart_id
         assert image.width >= 400 and image.height >= 150, chart_id  # one action: one bar
-    for figure in pages[lang].find_all("figure"):
+    for figure in charts(pages[lang]):
         (img,) = figure.find_all("img")
         image = images[figure.attrs["id"]]
         assert (int(img.attrs["width"]), int(img.attrs["height"])) == image.size
@@ -207,6 +208,80 @@ def test_images_are_embedded_pngs_that_decode(result, pages, lang):
         assert 8 <= smallest <= 30
         (min_width,) = re.fullmatch(r"min-width: (\d+)px", img.attrs["style"]).groups()
         assert int(min_width) * smallest / image.width >= 11 - 1e-9
+
+
+def segment_numbers_in(element: Element) -> list[int]:
+    return [int(e.attrs["data-segment"]) for e in element.iter() if "data-segment" in e.attrs]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_heatmaps_are_tables_coloured_by_the_value_of_each_cell(result, pages, lang):
+    figures = {
+        f.attrs["id"]: f
+        for f in pages[lang].find_all("figure")
+        if "heatmap" in f.attrs["class"].split()
+    }
+    expected = {f"{part}-{name}" for part in HEATMAPS for name in result.experiments}
+    assert set(figures) == expected | set(RUN_HEATMAPS)
+    style = re.compile(r"background: (#[0-9a-f]{6}); color: (#000000|#ffffff)")
+    for figure_id, figure in figures.items():
+        (table,) = figure.find_all("table")
+        assert table.find_all("caption")[0].text
+        (head,) = table.find_all("thead")
+        columns = segment_numbers_in(head)
+        body = table.find_all("tbody")[0].find_all("tr")
+        assert body and columns
+        for row in body:
+            cells = row.find_all("td")
+            assert len(row.find_all("th")) == 1 and len(cells) == len(columns), figure_id
+            for cell in cells:
+                background, ink = style.fullmatch(cell.attrs["style"]).groups()
+                assert ink == plots._text_colour_on(background)
+        legend = figure.find_all(class_="heat-ticks")[0].find_all("span")
+        assert len(legend) >= 3 and all(e.text for e in legend)
+    decided = decision.plan(result)
+    crosswalk = figures["crosswalk"]
+    rows = crosswalk.find_all("tbody")[0].find_all("tr")
+    assert segment_numbers_in(crosswalk.find_all("thead")[0]) == sorted(
+        result.experiments[decided.other].profile.segments.segment
+    )
+    assert [segment_numbers_in(r.find_all("th")[0]) for r in rows] == [
+        [n] for n in sorted(result.experiments[decided.targeting].profile.segments.segment)
+    ]
+    for name, exp in result.experiments.items():
+        products = exp.profile.products
+        if products.empty:
+            continue
+        numbers = sorted(exp.profile.segments.segment)
+        figure = figures[f"product-heatmap-{name}"]
+        assert segment_numbers_in(figure.find_all("thead")[0]) == numbers
+        lifts = products.pivot(index="product", columns="segment", values="lift")
+        lifts = lifts.loc[list(dict.fromkeys(products["product"])), numbers].to_numpy(float)
+        colours, _ = plots.heat_colours(lifts, limit=2.0, log=True)
+        drawn = [
+            [style.fullmatch(c.attrs["style"]).group(1) for c in r.find_all("td")]
+            for r in figure.find_all("tbody")[0].find_all("tr")
+        ]
+        assert drawn == colours
+
+
+def test_heatmap_colours_are_the_drawn_heatmap_s_scale():
+    ends = [plots.DIVERGING(0.0), plots.DIVERGING(0.5), plots.DIVERGING(1.0)]
+    expected = [matplotlib.colors.to_hex(c) for c in ends] + ["#ffffff"]
+    assert (expected[0], expected[2]) == ("#8c510a", "#01665e")  # brown below, teal above
+    values = np.array([[-5.0, 0.0, 1.2, np.nan]])  # clipped at the limit; empty is white
+    assert plots.heat_colours(values, limit=1.2)[0] == [expected]
+    ratios = np.array([[0.1, 1.0, 4.0, np.nan]])  # a lift of x0.1 is as low as x0.25 shows
+    assert plots.heat_colours(ratios, limit=2.0, log=True)[0] == [expected]
+    assert plots.heat_colours(values, limit=1.2)[1] == [
+        ["#ffffff", "#000000", "#ffffff", "#000000"]
+    ]
+    legend = plots.heat_legend(limit=2.0, log=True, lang="id")
+    assert [label for label, _ in legend] == ["×0,25", "×0,5", "×1", "×2", "×4"]
+    assert [colour for _, colour in legend][::2] == expected[:3]
+    assert [label for label, _ in plots.heat_legend(limit=1.2, lang="en")] == [
+        "-1.2", "-0.6", "0", "0.6", "1.2"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -626,8 +701,12 @@ def test_the_crosswalk_spreads_the_targeting_segments_over_the_other_groups(resu
     plan = decision.plan(result)
     counts = decision.crosswalk(result, plan.targeting, plan.other)
     (figure,) = pages["en"].find_all(id="crosswalk")
-    assert f"'{plan.targeting}' segments across '{plan.other}' groups" in figure.text + str(
-        figure.find_all("img")[0].attrs["alt"]
-    )
+    assert f"'{plan.targeting}' segments across '{plan.other}' groups" in figure.text
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    cells = [[c.text for c in row.find_all("td")] for row in figure.find_all("tr")[1:]]
+    assert cells == [
+        [f"{pct(share, 'en')} {num(n, 'en')}" for share, n in zip(srow, crow, strict=True)]
+        for srow, crow in zip(shares.to_numpy(), counts.to_numpy(), strict=True)
+    ]
     both = result.experiments[plan.targeting].rows.intersection(result.experiments[plan.other].rows)
     assert int(counts.to_numpy().sum()) == len(both)

@@ -318,16 +318,16 @@ def contacted(tmp_path_factory):
     ("lang", "meaning"), [("id", "belum pernah dihubungi"), ("en", "never contacted")]
 )
 def test_sentinel_shares_are_a_level_of_their_own(contacted, monkeypatch, lang, meaning):
-    from segmentasi.report import plots
+    from segmentasi.report import build
 
     drawn = []
-    real = plots.heatmap
+    real = build.heatmap_table
 
-    def capture(colours, cells, rows, *args, **kwargs):
+    def capture(id, title, texts, columns, rows, cells, *args, **kwargs):
         drawn.append((rows, cells))
-        return real(colours, cells, rows, *args, **kwargs)
+        return real(id, title, texts, columns, rows, cells, *args, **kwargs)
 
-    monkeypatch.setattr(plots, "heatmap", capture)
+    monkeypatch.setattr(build, "heatmap_table", capture)
     render_report(contacted, lang)
     exp = contacted.experiments["people"]
     numeric = exp.profile.numeric.set_index(["segment", "column"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +78,61 @@ class Chart:
     src: plots.Drawing  # a PNG data URI that knows its size and smallest text
     alt: str
     caption: str
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    lines: tuple[str, ...]
+    background: str  # '#rrggbb'
+    ink: str  # the text's colour: black or white, whichever reads on the background
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """A heatmap written as a table: `rows` down, `columns` (segments) across, each cell in
+    the colour of its value on the scale of `legend` ((label, colour) stops, low to high).
+
+    Written as HTML rather than drawn: the numbers stay text (to copy, to search, to read
+    aloud, sharp at any zoom), and drawing one as a chart cost 0.4-0.9 s of matplotlib (its
+    tick labels and a text per cell), a tenth of a run's charts."""
+
+    id: str
+    alt: str  # its title
+    caption: str
+    corner: str  # what the columns are
+    columns: list[Segment]
+    rows: list[tuple[str, ...] | Segment]  # a label's lines, or a segment
+    cells: list[list[HeatCell]]
+    legend_label: str
+    legend: list[tuple[str, str]]
+
+
+def heatmap_table(
+    id: str,
+    title: str,
+    texts: tuple[str, str, str],
+    columns: list[Segment],
+    rows: list[str] | list[Segment],
+    cells: list[list[str]],
+    colour_values: np.ndarray,
+    lang: str,
+    **scale: Any,
+) -> Heatmap:
+    """`rows` and `cells` (text, a line break between lines), cells coloured by `colour_values`
+    on plots.heatmap's scale (`scale`: its centre, limit, log). texts: caption, corner, colour
+    legend label."""
+    rows = [row if isinstance(row, Segment) else tuple(row.split("\n")) for row in rows]
+    backgrounds, inks = plots.heat_colours(colour_values, **scale)
+    painted = [
+        [
+            HeatCell(tuple(text.split("\n")), background, ink)
+            for text, background, ink in zip(*row, strict=True)
+        ]
+        for row in zip(cells, backgrounds, inks, strict=True)
+    ]
+    caption, corner, legend_label = texts
+    legend = plots.heat_legend(lang=lang, **scale)
+    return Heatmap(id, title, caption, corner, columns, rows, painted, legend_label, legend)
 
 
 @dataclass(frozen=True)
@@ -217,23 +271,33 @@ def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, A
         [f"{pct(share, lang)}\n{num(n, lang)}" for share, n in zip(srow, crow, strict=True)]
         for srow, crow in zip(shares.to_numpy(), counts.to_numpy(), strict=True)
     ]
-    segment = partial(say, "segment", lang)
-    title = say("crosswalk_title", lang, rows=rows, columns=columns)
-    src = plots.heatmap(
-        lift,
-        cells,
-        [segment(number=int(n)) for n in counts.index],
-        [int(n) for n in counts.columns],
+
+    def segments(numbers: pd.Index, experiment: str) -> list[Segment]:
+        names = result.experiments[experiment].insights.names.get(lang, {})
+        return [
+            Segment(int(n), segment_color(int(n)), say("segment", lang, number=int(n)),
+                    str(names.get(int(n), "")))
+            for n in numbers
+        ]  # fmt: skip
+
+    texts = (
+        say("crosswalk_caption", lang, rows=rows, columns=columns),
         say("crosswalk_axis", lang, columns=columns),
-        title,
         say("crosswalk_colour", lang),
-        limit=1.0,
-        log=True,
-        row_segments=[int(n) for n in counts.index],
     )
-    caption = say("crosswalk_caption", lang, rows=rows, columns=columns)
     return {
-        "chart": Chart("crosswalk", src, title, caption),
+        "chart": heatmap_table(
+            "crosswalk",
+            say("crosswalk_title", lang, rows=rows, columns=columns),
+            texts,
+            segments(counts.columns, columns),
+            segments(counts.index, rows),
+            cells,
+            lift,
+            lang,
+            limit=1.0,
+            log=True,
+        ),
     }
 
 
@@ -958,7 +1022,7 @@ class ExperimentView:
 
     # --- profiles ------------------------------------------------------------------------
 
-    def _profile_heatmap(self) -> Chart:
+    def _profile_heatmap(self) -> Heatmap:
         """Medians and shares per segment, coloured by how strongly each sets it apart."""
         effects = self.insights.distinguishing
         rows, colours, cells = [], [], []
@@ -1022,14 +1086,20 @@ class ExperimentView:
 
     def _heatmap(
         self, kind: str, colours: np.ndarray, cells: list[Any], rows: list[str], **scale: Any
-    ) -> Chart:
+    ) -> Heatmap:
         """The profile or product heatmap: segments across, `rows` down, coloured cells."""
-        title = self.t(f"{kind}_heatmap_title")
-        segment, colour = self.t("th_segment"), self.t(f"{kind}_colour")
-        src = plots.heatmap(
-            colours, cells, rows, self.numbers, segment, title, colour, lang=self.lang, **scale
+        texts = (self.t(f"{kind}_caption"), self.t("th_segment"), self.t(f"{kind}_colour"))
+        return heatmap_table(
+            f"{kind}-heatmap-{self.name}",
+            self.t(f"{kind}_heatmap_title"),
+            texts,
+            [self.segments[n] for n in self.numbers],
+            rows,
+            cells,
+            colours,
+            self.lang,
+            **scale,
         )
-        return Chart(f"{kind}-heatmap-{self.name}", src, title, self.t(f"{kind}_caption"))
 
     def _effects(self, effects: pd.DataFrame, column: str, level: str | None) -> np.ndarray:
         mine = effects[effects.column == column]
@@ -1042,7 +1112,7 @@ class ExperimentView:
         mine = effects[effects.column == column]
         return str(mine.loc[mine.effect.abs().fillna(-1).idxmax(), "level"])
 
-    def _product_heatmap(self) -> Chart:
+    def _product_heatmap(self) -> Heatmap:
         products = self.exp.profile.products
         rows, lifts, cells = [], [], []
         for product in dict.fromkeys(products["product"]):

@@ -374,6 +374,56 @@ def segment_map(
         return _encode(fig)
 
 
+def _heat_scale(
+    values: np.ndarray, centre: float, limit: float, log: bool
+) -> tuple[np.ndarray, TwoSlopeNorm]:
+    """The heatmaps' colour scale: values as placed on it (clipped to +-limit around `centre`,
+    or on a log2 scale around 1 for ratios) and its norm."""
+    shown = (
+        np.log2(np.clip(values, 2.0**-limit, 2.0**limit))
+        if log
+        else np.clip(values, centre - limit, centre + limit)
+    )
+    middle = 0.0 if log else centre
+    return shown, TwoSlopeNorm(vcenter=middle, vmin=middle - limit, vmax=middle + limit)
+
+
+def heat_colours(
+    colour_values: np.ndarray, centre: float = 0.0, limit: float = 2.0, log: bool = False
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Each cell's colour on heatmap()'s scale and the ink that reads on it ('#rrggbb'):
+    the same colours heatmap() draws, for a heatmap written as an HTML table. An empty
+    value (NaN) is white."""
+    shown, norm = _heat_scale(np.asarray(colour_values, dtype=float), centre, limit, log)
+    scale = Normalize(vmin=norm.vmin, vmax=norm.vmax)
+    rgba = DIVERGING(scale(np.nan_to_num(shown, nan=norm.vcenter)))
+    backgrounds, inks = [], []
+    for row_values, row_colours in zip(shown, rgba, strict=True):
+        colours = [
+            matplotlib.colors.to_hex(c) if np.isfinite(v) else "#ffffff"
+            for v, c in zip(row_values, row_colours, strict=True)
+        ]
+        backgrounds.append(colours)
+        inks.append([_text_colour_on(c) for c in colours])
+    return backgrounds, inks
+
+
+def heat_legend(
+    centre: float = 0.0, limit: float = 2.0, log: bool = False, lang: str = "id"
+) -> list[tuple[str, str]]:
+    """heatmap()'s colour bar as (label, colour) stops, low to high, evenly spaced: ratios
+    at powers of two ('×0,5', '×1', '×2'), other values at five steps ('-1,2' to '1,2')."""
+    if log:
+        steps = np.arange(-limit, limit + 1)
+        labels = [f"×{setting(2.0**t, lang)}" for t in steps]
+        values = 2.0**steps
+    else:
+        values = np.linspace(centre - limit, centre + limit, 5)
+        labels = [tick(v, lang) for v in values]
+    colours = heat_colours(values[None, :], centre, limit, log)[0][0]
+    return list(zip(labels, colours, strict=True))
+
+
 def heatmap(
     colour_values: np.ndarray,
     annotations: list[list[str]],
@@ -396,13 +446,7 @@ def heatmap(
     colours.
     """
     values = np.asarray(colour_values, dtype=float)
-    shown = (
-        np.log2(np.clip(values, 2.0**-limit, 2.0**limit))
-        if log
-        else np.clip(values, centre - limit, centre + limit)
-    )
-    middle = 0.0 if log else centre
-    norm = TwoSlopeNorm(vcenter=middle, vmin=middle - limit, vmax=middle + limit)
+    shown, norm = _heat_scale(values, centre, limit, log)
     n_rows, n_cols = values.shape
     with plt.rc_context(STYLE):
         width = min(MAX_WIDTH, max(7.5, 4.2 + 0.95 * n_cols))
