@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentasi import assess, read_table, synthesize
+from segmentasi import assess, load_schema, read_table, synthesize
 from segmentasi.errors import InputError, UserError
 from segmentasi.filters import FilterError, filter_rows
 from segmentasi.validation import ValidationError, validate
@@ -302,3 +302,19 @@ def test_validation_errors_are_the_in_process_type(spark, other_schema, tmp_path
     path.write_text("cust_no,region,age_years,segment_tier,has_card,has_loan,n_products\n")
     with pytest.raises(ValidationError, match="the table has no data rows"):
         on_spark(spark, path, other_schema)
+
+
+@pytest.mark.parametrize(
+    "taken", ["_segmentasi_row", "_segmentasi_partition", "_segmentasi_rows", "_segmentasi_found"]
+)
+def test_a_schema_naming_a_column_as_segmentasi_s_own_is_refused(spark, tmp_path, taken):
+    """No input column may take the name of a column the checking pass adds: one of them
+    carries the pickled findings the driver reads back."""
+    toml = (Path(__file__).parent / "data" / "otherbank.toml").read_text(encoding="utf-8")
+    schema_path = tmp_path / "taken.toml"
+    schema_path.write_text(toml.replace('"region"', f'"{taken}"'), encoding="utf-8")
+    path = tmp_path / "taken.csv"
+    path.write_text(f"cust_no,{taken},age_years\nA,north,30\n", encoding="utf-8")
+    schema = load_schema(schema_path)
+    message = error_of(on_spark, spark, path, schema, keep=[])
+    assert message == f"{path}: the schema's column name {taken!r} is taken by segmentasi"
