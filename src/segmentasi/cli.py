@@ -62,7 +62,7 @@ if _collecting:
 # before its workers start.
 if TYPE_CHECKING:
     from .campaign import Measurement, Power, Split
-    from .engine import Engine
+    from .engine import CatalogTable, Engine
     from .recommend import CampaignList
     from .results import ExperimentResult, RunResult
     from .search import SearchRun
@@ -518,7 +518,7 @@ def _engine_and_source(
     spark_conf: list[str] | None,
     *,
     segments_table: str | None = None,
-) -> tuple[Engine, Any]:
+) -> tuple[Engine, str | Path | CatalogTable]:
     """The engine the options name, and what it reads: DATA, or the catalog table --table."""
     from .engines import make_engine
 
@@ -528,17 +528,30 @@ def _engine_and_source(
         spark_conf=spark_conf or (),
         segments_table=segments_table,
     )
+    return chosen, _data_or_table(data, table, engine)
+
+
+def _data_or_table(
+    data: str | None,
+    table: str | None,
+    engine: str,
+    *,
+    names: tuple[str, str, str] = ("DATA", "--table", "the customer table to read"),
+) -> str | Path | CatalogTable:
+    """What one table is read from: `data` (a path or URI) or the catalog table `table`, never
+    both; `names`: the two options' names, as the messages say them, and what the table is."""
+    data_name, table_name, what = names
     if table is not None:
         if data is not None:
-            raise InputError("give either DATA or --table, not both")
+            raise InputError(f"give either {data_name} or {table_name}, not both")
         if engine != "spark":
-            raise InputError("--table reads a table of the Spark catalog: add --engine spark")
-        from .spark.engine import CatalogTable
+            raise InputError(f"{table_name} reads a table of the Spark catalog: add --engine spark")
+        from .engine import CatalogTable
 
-        return chosen, CatalogTable(table)
+        return CatalogTable(table)
     if data is None:
-        raise InputError("missing DATA: the customer table to read (or --table with Spark)")
-    return chosen, _source(data, engine)
+        raise InputError(f"missing {data_name}: {what} (or {table_name} with Spark)")
+    return _source(data, engine)
 
 
 def _source(data: str, engine: str) -> str | Path:

@@ -56,6 +56,14 @@ class Space:
         return len(self.X) if self.rows is None else int(self.rows.rows)
 
 
+@dataclass(frozen=True)
+class CatalogTable:
+    """A table in the Spark catalog (Hive, or a JDBC source configured in Spark), by name: read
+    by the Spark engine only."""
+
+    name: str
+
+
 class Engine:
     """The steps that touch every row, run in this process; see the module docstring."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..algorithms import Clustering, assign
-from ..engine import Engine, Space
+from ..engine import CatalogTable, Engine, Space
 from ..errors import UserError
 from ..features import FeatureSpace
 from ..profile import Profile
@@ -44,13 +44,6 @@ DRIVER_ROWS = 200_000  # customers held on the driver for the steps that read a 
 # per partition, and the 200 partitions a grouping leaves cost more in tasks than in rows.
 ROWS_PER_PARTITION = 1_000_000
 SEGMENTS_DATASET = "segments.parquet"
-
-
-@dataclass(frozen=True)
-class CatalogTable:
-    """A table in the Spark catalog (Hive, or a JDBC source configured in Spark), by name."""
-
-    name: str
 
 
 class SparkEngine(Engine):
