@@ -60,7 +60,7 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 
 from . import files
-from .engine import IN_PROCESS, Engine
+from .engine import IN_PROCESS, CatalogTable, Engine
 from .errors import InputError, quoted
 from .model import Assignment, SavedModel, load_model
 from .parallel import Workers
@@ -109,9 +109,11 @@ class Reason:
 
 @dataclass(frozen=True)
 class PeriodSummary:
-    """One period in figures: its table, its rows, rows left out, customers placed and not."""
+    """One period in figures: its table, what that is (source_kind: "path", "table" of the
+    Spark catalog, or "DataFrame"), its rows, rows left out, customers placed and not."""
 
     source: str
+    source_kind: str
     rows: int
     dropped: int
     placed: int
@@ -156,6 +158,7 @@ class Tracking:
     drift: pd.DataFrame
     verdict: str
     reasons: tuple[Reason, ...]
+    engine: str  # the engine that tracked the periods: in-process or spark
     warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,6 +176,7 @@ class Tracking:
                     "segments": self.names,
                 },
                 "id_column": self.id_column,
+                "engine": self.engine,
                 **periods,
                 "customers": self.customers,
                 "verdict": {
@@ -202,6 +206,7 @@ class _Period:
     """One table as the model placed it: the rows kept, their ids, states and typed columns."""
 
     name: str
+    kind: str
     rows: int
     dropped: int
     ids: pd.Series
@@ -211,16 +216,23 @@ class _Period:
 
     def facts(self) -> PeriodFacts:
         return PeriodFacts(
-            self.name, self.rows, self.dropped, tuple(self.columns.columns), self.warnings
+            self.name,
+            self.kind,
+            self.rows,
+            self.dropped,
+            tuple(self.columns.columns),
+            self.warnings,
         )
 
 
 @dataclass(frozen=True)
 class PeriodFacts:
-    """One period as tracking_of reads it, whichever engine placed it: its table's name, its
-    rows, those left out, the columns it holds (but the id) and its warnings."""
+    """One period as tracking_of reads it, whichever engine placed it: its table's name and
+    kind (source_of), its rows, those left out, the columns it holds (but the id) and its
+    warnings."""
 
     name: str
+    kind: str
     rows: int
     dropped: int
     columns: tuple[str, ...]
@@ -234,8 +246,8 @@ class PeriodFacts:
 
 def track(
     model: SavedModel | str | Path,
-    before: Source,
-    after: Source,
+    before: Source | CatalogTable,
+    after: Source | CatalogTable,
     *,
     lang: str = "id",
     duplicate_ids: str = "pair",
@@ -246,7 +258,8 @@ def track(
     """Place both periods' customers with `model`, join them by id and measure what changed.
 
     `model`: a SavedModel, a model file or an experiment folder. `before`, `after`: tables
-    (DataFrames, or .csv / .parquet / .xlsx files) of the same customers at two dates.
+    (DataFrames, or .csv / .parquet / .xlsx files; with the Spark engine also a CatalogTable)
+    of the same customers at two dates.
     `lang`: the language of segment names and of the movers' words. `duplicate_ids`: "pair"
     (repeated ids paired by order of appearance, 'ID#2' for the second row of an id; an empty
     id is refused), "refuse" (an InputError naming the rows) or "drop" (every row of an empty or
@@ -272,6 +285,12 @@ def track(
         )
     if tracked is not None:
         return tracked
+    for source in (before, after):
+        if isinstance(source, CatalogTable):
+            raise InputError(
+                f"{source.name}: a table of the Spark catalog is tracked on Spark only: pass "
+                "engine=SparkEngine(...)"
+            )
     sources = [(before, "the before table"), (after, "the after table")]
     processes = workers if workers is not None else _default_processes([before, after])
     with Workers(min(processes, 2)) as pool:
@@ -369,7 +388,7 @@ def _period(
     model: SavedModel, source: Source, label: str, lang: str, duplicate_ids: str, decimal: str
 ) -> _Period:
     """Read, check and place one table."""
-    name = label if isinstance(source, pd.DataFrame) else str(source)
+    name, kind = source_of(source, label)
     raw = source if isinstance(source, pd.DataFrame) else files.read_table(source, decimal)
     schema = model.schema
     id_name = schema.id_column.name
@@ -391,6 +410,7 @@ def _period(
     columns = pd.concat([placed.read[keep], typed.loc[keep, rest]], axis=1)
     return _Period(
         name=name,
+        kind=kind,
         rows=len(keep),
         dropped=int((~keep).sum()),
         ids=ids.reset_index(drop=True),
@@ -398,6 +418,16 @@ def _period(
         columns=columns.reset_index(drop=True),
         warnings=tuple(f"{name}: {warning}" for warning in [*paired, *placed.warnings]),
     )
+
+
+def source_of(source: Source | CatalogTable, label: str) -> tuple[str, str]:
+    """A period's name, as messages and the outputs give it (a DataFrame's is its `label`),
+    and its kind: "path", "table" (of the Spark catalog) or "DataFrame"."""
+    if isinstance(source, pd.DataFrame):
+        return label, "DataFrame"
+    if isinstance(source, CatalogTable):
+        return source.name, "table"
+    return str(source), "path"
 
 
 def check_columns(model: SavedModel, name: str, columns: Sequence[str]) -> None:
@@ -509,7 +539,7 @@ def _compare(model: SavedModel, first: _Period, second: _Period, lang: str) -> T
         name: _bin_counts(model.schema.column(name), first.columns[name], second.columns[name])
         for name in drift_columns(model, *facts)
     }
-    return tracking_of(model, lang, facts, transitions, movers, bins)
+    return tracking_of(model, lang, facts, transitions, movers, bins, engine=IN_PROCESS.name)
 
 
 def tracking_of(
@@ -520,8 +550,10 @@ def tracking_of(
     movers: pd.DataFrame,
     bins: dict[str, tuple[np.ndarray, np.ndarray]],
     notes: tuple[str, ...] = (),
+    *,
+    engine: str,
 ) -> Tracking:
-    """The Tracking from what either engine counted: the transition matrix, the movers
+    """The Tracking from what `engine` (its name) counted: the transition matrix, the movers
     (movers_table), each drifting column's customers per bin (drift_columns; _bin_counts'
     bins) and `notes` on how they were counted."""
     k = model.k
@@ -534,6 +566,7 @@ def tracking_of(
     summaries = [
         PeriodSummary(
             source=period.name,
+            source_kind=period.kind,
             rows=period.rows,
             dropped=period.dropped,
             placed=int(states[:k].sum()),
@@ -574,6 +607,7 @@ def tracking_of(
         drift=drift,
         verdict=verdict,
         reasons=reasons,
+        engine=engine,
         warnings=first.warnings + second.warnings + tuple(only) + notes,
     )
 

@@ -347,16 +347,16 @@ class SparkEngine(Engine):
     def track(
         self,
         model: SavedModel,
-        before: pd.DataFrame | str | Path,
-        after: pd.DataFrame | str | Path,
+        before: pd.DataFrame | str | Path | CatalogTable,
+        after: pd.DataFrame | str | Path | CatalogTable,
         *,
         lang: str,
         duplicate_ids: str,
         decimal: str,
     ) -> Tracking:
-        """Two periods tracked on Spark, as track.track tracks them in process: every row read,
-        placed, joined and counted on Spark; the counts and the movers on the driver
-        (spark/track.py)."""
+        """Two periods (each a DataFrame, a path or a catalog table) tracked on Spark, as
+        track.track tracks them in process: every row read, placed, joined and counted on
+        Spark; the counts and the movers on the driver (spark/track.py)."""
         from .track import track_on_spark
 
         self._seconds = {}

@@ -1,14 +1,15 @@
 """Tracking two periods on Spark (`segmentasi track --engine spark`, issue 16).
 
-Each table is read and validated on Spark (spark/read.py, spark/validate.py: the in-process rules
-and messages, rows numbered in the file's order), and every row is placed by the model's own
-`SavedModel.assign`, one Arrow batch at a time on the executors, as spark/placement.py places
-rows: a customer's segment is the in-process one. Ids are checked, paired by order of
-appearance (the n-th row of an id, by those row numbers) or left out there, and the two periods
-are joined there (a full outer join on the id). Only counts reach the driver: the transition
-matrix (one grouping), each drifting column's customers per bin (one grouping of both periods)
-and the rows behind each warning (the first five of each). track.tracking_of then computes
-everything else as it does in process, so the figures are the in-process ones.
+Each table (a path, or a table of Spark's catalog read by name as a run reads --table) is read and
+validated on Spark (spark/read.py, spark/validate.py: the in-process rules and messages, rows
+numbered in the file's order), and every row is placed by the model's own `SavedModel.assign`, one
+Arrow batch at a time on the executors, as spark/placement.py places rows: a customer's segment is
+the in-process one. Ids are checked, paired by order of appearance (the n-th row of an id, by those
+row numbers) or left out there, and the two periods are joined there (a full outer join on the id).
+Only counts reach the driver: the transition matrix (one grouping), each drifting column's
+customers per bin (one grouping of both periods) and the rows behind each warning (the first five
+of each). track.tracking_of then computes everything else as it does in process, so the figures are
+the in-process ones.
 
 Two things reach the driver in proportion to the data:
 - the movers (customers placed in both periods in different segments), with the model's
@@ -47,6 +48,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from ..engine import CatalogTable
 from ..errors import InputError, quoted
 from ..model import PLACED, REASONS, SavedModel, unplaced_text
 from ..schema import Column
@@ -66,11 +68,12 @@ from ..track import (
     other_columns,
     paired_warning,
     segment_states,
+    source_of,
     tracking_of,
     transition_matrix,
 )
 from ..validation import Problem
-from .read import read_source
+from .engine import SparkEngine, read_frame
 from .validate import ROW, typed_pandas, validate_frame
 
 EXACT_VALUES = 20_000  # a number with at most this many distinct values has exact deciles
@@ -101,8 +104,8 @@ def track_on_spark(
     spark: SparkSession,
     stage: Callable[[str], AbstractContextManager[None]],
     model: SavedModel,
-    before: Source,
-    after: Source,
+    before: Source | CatalogTable,
+    after: Source | CatalogTable,
     *,
     lang: str,
     duplicate_ids: str,
@@ -145,13 +148,22 @@ def track_on_spark(
             f"{1 / APPROX_ACCURACY:.2%} of the customers of the exact decile's); their PSI may "
             "differ slightly from the in-process engine's",
         )
-    return tracking_of(model, lang, (first.facts, second.facts), transitions, movers, bins, notes)
+    return tracking_of(
+        model,
+        lang,
+        (first.facts, second.facts),
+        transitions,
+        movers,
+        bins,
+        notes,
+        engine=SparkEngine.name,
+    )
 
 
 def _period(
     spark: SparkSession,
     model: SavedModel,
-    source: Source,
+    source: Source | CatalogTable,
     label: str,
     lang: str,
     duplicate_ids: str,
@@ -159,15 +171,14 @@ def _period(
     kept: list[DataFrame],
 ) -> _SparkPeriod:
     """Read, validate and place one table, check its ids and keep the rows followed."""
+    name, kind = source_of(source, label)
     if isinstance(source, pd.DataFrame):
-        name = label
         text = source.astype("string").astype(object)
         text = text.where(text.notna(), None)
         fields = [StructField(str(c), StringType()) for c in text.columns]
         raw = spark.createDataFrame(text, schema=StructType(fields))
     else:
-        name = str(source)
-        raw = read_source(spark, name, decimal=decimal)
+        raw = read_frame(spark, source, decimal)
     check_columns(model, name, raw.columns)
     schema = model.schema
     id_name = schema.id_column.name
@@ -236,6 +247,7 @@ def _period(
     return _SparkPeriod(
         PeriodFacts(
             name=name,
+            kind=kind,
             rows=validated.rows,
             dropped=validated.rows - followed_count,
             columns=tuple(read + rest),
