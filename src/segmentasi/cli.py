@@ -518,8 +518,10 @@ def _engine_and_source(
     spark_conf: list[str] | None,
     *,
     segments_table: str | None = None,
+    names: tuple[str, str, str] = ("DATA", "--table", "the customer table to read"),
 ) -> tuple[Engine, str | Path | CatalogTable]:
-    """The engine the options name, and what it reads: DATA, or the catalog table --table."""
+    """The engine the options name, and what it reads: DATA, or the catalog table --table
+    (`names`: as _data_or_table's)."""
     from .engines import make_engine
 
     chosen = make_engine(
@@ -528,7 +530,7 @@ def _engine_and_source(
         spark_conf=spark_conf or (),
         segments_table=segments_table,
     )
-    return chosen, _data_or_table(data, table, engine)
+    return chosen, _data_or_table(data, table, engine, names=names)
 
 
 def _data_or_table(
@@ -536,7 +538,7 @@ def _data_or_table(
     table: str | None,
     engine: str,
     *,
-    names: tuple[str, str, str] = ("DATA", "--table", "the customer table to read"),
+    names: tuple[str, str, str],
 ) -> str | Path | CatalogTable:
     """What one table is read from: `data` (a path or URI) or the catalog table `table`, never
     both; `names`: the two options' names, as the messages say them, and what the table is."""
@@ -921,18 +923,35 @@ def track_command(
             "run folder (its first experiment that clusters without product columns)."
         ),
     ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tracking folder to create.")],
     before: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--before",
             help="The earlier table (last month): .csv, .parquet, .xlsx; with --engine spark "
             "also a Parquet or CSV directory or URI Spark reads (hdfs://, s3a://, ...).",
         ),
-    ],
+    ] = None,
     after: Annotated[
-        str, typer.Option("--after", help="The later table (this month), same customers' ids.")
-    ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Tracking folder to create.")],
+        str | None,
+        typer.Option("--after", help="The later table (this month), same customers' ids."),
+    ] = None,
+    before_table: Annotated[
+        str | None,
+        typer.Option(
+            "--before-table",
+            help="Read the earlier period from this table of the Spark catalog instead of "
+            "--before (--engine spark).",
+        ),
+    ] = None,
+    after_table: Annotated[
+        str | None,
+        typer.Option(
+            "--after-table",
+            help="Read the later period from this table of the Spark catalog instead of "
+            "--after (--engine spark).",
+        ),
+    ] = None,
     lang: Annotated[
         str | None,
         typer.Option(
@@ -963,7 +982,8 @@ def track_command(
 
     Writes transitions.csv, flows.csv, movers.csv, drift.csv, tracking.json and tracking.html.
     With --engine spark every row is read, placed and joined on Spark; the counts and the
-    movers come to this process.
+    movers come to this process; either period may then be a table of the Spark catalog
+    (--before-table, --after-table).
 
     Example: segmentasi track runs/jan/demografi --before jan.csv --after feb.csv --out feb-track
     """
@@ -974,8 +994,17 @@ def track_command(
 
     lang = _lang(lang)
     model_path = run_model_path(model)
-    chosen, first = _engine_and_source(before, None, engine, spark_master, spark_conf)
-    second = _source(after, engine)
+    chosen, first = _engine_and_source(
+        before,
+        before_table,
+        engine,
+        spark_master,
+        spark_conf,
+        names=("--before", "--before-table", "the earlier table"),
+    )
+    second = _data_or_table(
+        after, after_table, engine, names=("--after", "--after-table", "the later table")
+    )
     inputs = [path for path in (first, second, model_path) if isinstance(path, Path)]
     check_output_folder(out, overwrite, kind=TRACKING_FOLDER, inputs=inputs)
     # Spark reports its stages; in process there is nothing to report.
