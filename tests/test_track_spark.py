@@ -1,9 +1,12 @@
 """`track --engine spark` (issue 16): two periods tracked on Spark give the in-process tracking:
 the same transitions, flows, customers, movers and their reasons, drift and verdict; repeated
 ids are paired, refused or dropped as in process; bad input ends the command as in process
-(exit 2, the same message, no folder)."""
+(exit 2, the same message, no folder). Either period may be a table of Spark's catalog
+(--before-table, --after-table)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,7 @@ import pytest
 
 import segmentasi
 from segmentasi import InputError
+from segmentasi.engine import CatalogTable
 from segmentasi.model import SavedModel
 from segmentasi.track import QUANTILES, counted_quantiles
 
@@ -151,6 +155,141 @@ def test_bad_input_on_spark_ends_the_command_as_in_process(
             said[engine] = done.stderr[done.stderr.index("Error:") :]
         assert message in said["spark"]
         assert said["spark"] == said["in-process"]
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory, model):
+    path = tmp_path_factory.mktemp("model") / "demografi.model"
+    model.save(path)
+    return path
+
+
+def catalog_view(spark, table: pd.DataFrame, name: str) -> None:
+    """`table` as the temporary view `name` of Spark's catalog, every cell as text."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    text = table.astype("string").astype(object)
+    fields = [StructField(str(c), StringType()) for c in text.columns]
+    frame = spark.createDataFrame(text.where(text.notna(), None), schema=StructType(fields))
+    frame.createOrReplaceTempView(name)
+
+
+@pytest.fixture(scope="module")
+def tracked_folders(spark, tmp_path_factory, model_path, first, second):
+    """The same pair tracked twice: from files in process, and from catalog tables on Spark:
+    the two tracking.json records."""
+    folder = tmp_path_factory.mktemp("tables")
+    jan, feb = folder / "jan.csv", folder / "feb.csv"
+    first.to_csv(jan, index=False)
+    second.to_csv(feb, index=False)
+    catalog_view(spark, first, "customers_jan")
+    catalog_view(spark, second, "customers_feb")
+    records = {}
+    for engine, sources in (
+        ("in-process", ("--before", jan, "--after", feb)),
+        ("spark", ("--before-table", "customers_jan", "--after-table", "customers_feb")),
+    ):
+        out = folder / engine
+        done = cli_in_process(
+            *("track", model_path, *sources, "--out", out, "--engine", engine, "--quiet"),
+            *(["--spark-master", "local[2]"] * (engine == "spark")),
+        )
+        assert done.returncode == 0, done.stderr
+        records[engine] = json.loads((out / "tracking.json").read_text(encoding="utf-8"))
+    return records, jan, feb
+
+
+@pytest.mark.spark
+def test_catalog_tables_are_tracked_as_the_same_files(tracked_folders):
+    records, jan, feb = tracked_folders
+    from_files, from_tables = records["in-process"], records["spark"]
+    assert from_tables["transitions"] == from_files["transitions"]
+    assert from_tables["customers"] == from_files["customers"]
+    assert from_tables["customers"]["moved"] > 0
+    # The same warnings, naming the tables where the files' name the files.
+    named = [
+        w.replace(f"{jan}: ", "customers_jan: ").replace(f"{feb}: ", "customers_feb: ")
+        for w in from_files["warnings"]
+    ]
+    assert from_tables["warnings"] == named
+    assert any(w.startswith("customers_jan: 3 rows share 1 repeated ids") for w in named)
+
+
+@pytest.mark.spark
+def test_tracking_json_records_where_the_periods_came_from_and_the_engine(tracked_folders):
+    records, jan, feb = tracked_folders
+    found = {
+        engine: (
+            record["engine"],
+            *((record[p]["source"], record[p]["source_kind"]) for p in ("before", "after")),
+        )
+        for engine, record in records.items()
+    }
+    assert found == {
+        "in-process": ("in-process", (str(jan), "path"), (str(feb), "path")),
+        "spark": ("spark", ("customers_jan", "table"), ("customers_feb", "table")),
+    }
+
+
+@pytest.mark.spark
+def test_a_missing_catalog_table_is_named(spark, tmp_path, model_path):
+    out = tmp_path / "out"
+    done = cli_in_process(
+        *("track", model_path, "--before-table", "no_such", "--after", tmp_path / "feb.csv"),
+        *("--out", out, "--engine", "spark", "--spark-master", "local[2]"),
+    )
+    assert done.returncode == 2 and not out.exists(), done.stderr
+    assert done.stderr.endswith("Error: no_such: no such table in Spark's catalog\n")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--before-table", "customers_jan", "--after", "feb.csv"],
+            "--before-table reads a table of the Spark catalog: add --engine spark",
+        ),
+        (
+            ["--before", "jan.csv", "--after-table", "customers_feb"],
+            "--after-table reads a table of the Spark catalog: add --engine spark",
+        ),
+        (
+            ["--before", "jan.csv", "--before-table", "customers_jan", "--after", "feb.csv"],
+            "give either --before or --before-table, not both",
+        ),
+        (
+            [
+                *("--before", "jan.csv", "--after", "feb.csv", "--after-table", "customers_feb"),
+                *("--engine", "spark"),
+            ],
+            "give either --after or --after-table, not both",
+        ),
+        (
+            ["--after", "feb.csv"],
+            "missing --before: the earlier table (or --before-table with Spark)",
+        ),
+        (
+            ["--before-table", "customers_jan", "--engine", "spark"],
+            "missing --after: the later table (or --after-table with Spark)",
+        ),
+    ],
+)
+def test_each_period_needs_one_source_and_a_table_needs_spark(
+    tmp_path, model_path, options, message
+):
+    out = tmp_path / "out"
+    done = cli_in_process("track", model_path, *options, "--out", out)
+    assert (done.returncode, done.stderr) == (2, f"Error: {message}\n")
+    assert not out.exists()
+
+
+def test_the_in_process_engine_refuses_a_catalog_table(model, first):
+    with pytest.raises(InputError) as refused:
+        segmentasi.track(model, first, CatalogTable("customers_feb"))
+    assert str(refused.value) == (
+        "customers_feb: a table of the Spark catalog is tracked on Spark only: pass "
+        "engine=SparkEngine(...)"
+    )
 
 
 def test_counted_quantiles_are_numpys_to_the_bit():
