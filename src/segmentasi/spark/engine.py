@@ -149,6 +149,7 @@ class SparkEngine(Engine):
         rows when there are at most driver_rows), typed as the in-process engine types them."""
         from pyspark import StorageLevel
 
+        from .read import read_frame
         from .validate import filter_frame, validate_frame
 
         spark = self.session
@@ -327,6 +328,7 @@ class SparkEngine(Engine):
         returned: rows per segment and unplaced rows per reason. When no row can be placed,
         what was written is removed and InputError raised."""
         from .placement import assign_frame, placement_counts
+        from .read import read_frame
         from .write import remove_written, write_new
 
         spark = self.session
@@ -369,6 +371,7 @@ class SparkEngine(Engine):
             lang=lang,
             duplicate_ids=duplicate_ids,
             decimal=decimal,
+            engine=self.name,
         )
 
     def write_every_row(self, result: RunResult, folder: Path) -> None:
@@ -413,15 +416,6 @@ class SparkEngine(Engine):
                 f"the run folder {folder} is complete, but the table {self.segments_table} "
                 f"was not written: {reason}"
             ) from None
-
-
-def read_frame(spark: SparkSession, source: str | Path | CatalogTable, decimal: str) -> DataFrame:
-    """The table at `source` (a path or URI Spark reads, or a catalog table) as stored."""
-    from .read import read_source
-
-    if isinstance(source, CatalogTable):
-        return read_source(spark, source.name, table=True, decimal=decimal)
-    return read_source(spark, str(source), decimal=decimal)
 
 
 def _clustering(space: Space, algorithm: str, found: Fitted) -> Clustering:

@@ -25,7 +25,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from ..decimals import DECIMAL_ATTR, check_decimal
+from ..engine import CatalogTable
 from ..errors import InputError, quoted
 from ..files import MISSING_MARKERS, READERS, delimiter, text_encoding
 from .failures import one_line
@@ -75,6 +76,13 @@ def read_source(
                     "use .csv or .parquet"
                 )
     return _recorded(frame, decimal)
+
+
+def read_frame(spark: SparkSession, source: str | Path | CatalogTable, decimal: str) -> DataFrame:
+    """The table at `source` (a path or URI Spark reads, or a catalog table) as stored."""
+    if isinstance(source, CatalogTable):
+        return read_source(spark, source.name, table=True, decimal=decimal)
+    return read_source(spark, str(source), decimal=decimal)
 
 
 def recorded_decimal(frame: DataFrame) -> str | None:

@@ -73,7 +73,7 @@ from ..track import (
     transition_matrix,
 )
 from ..validation import Problem
-from .engine import SparkEngine, read_frame
+from .read import read_frame
 from .validate import ROW, typed_pandas, validate_frame
 
 EXACT_VALUES = 20_000  # a number with at most this many distinct values has exact deciles
@@ -110,9 +110,11 @@ def track_on_spark(
     lang: str,
     duplicate_ids: str,
     decimal: str,
+    engine: str,
 ) -> Tracking:
     """track.track's Tracking, counted on Spark in `spark` (see the module docstring), each
-    step in its `stage` (SparkEngine's: reported as progress and timed)."""
+    step in its `stage` (SparkEngine's: reported as progress and timed); `engine`: its name,
+    for the record."""
     kept: list[DataFrame] = []
     try:
         periods = []
@@ -156,7 +158,7 @@ def track_on_spark(
         movers,
         bins,
         notes,
-        engine=SparkEngine.name,
+        engine=engine,
     )
 
 
