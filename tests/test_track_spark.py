@@ -7,6 +7,7 @@ ids are paired, refused or dropped as in process; bad input ends the command as 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from segmentasi import InputError
 from segmentasi.engine import CatalogTable
 from segmentasi.model import SavedModel
 from segmentasi.track import QUANTILES, counted_quantiles
+from segmentasi.tracking_folder import save_tracking
 
 from .conftest import cli_in_process
 
@@ -81,21 +83,55 @@ def assert_same_tracking(found, expected, psi_tolerance=1e-9):
     assert (found.verdict, len(found.reasons)) == (expected.verdict, len(expected.reasons))
 
 
-@pytest.mark.spark
-def test_spark_tracks_two_periods_as_in_process(spark, model, first, second):
+def catalog_view(spark, table: pd.DataFrame, name: str) -> None:
+    """`table` as the temporary view `name` of Spark's catalog, every cell as text."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    text = table.astype("string").astype(object)
+    fields = [StructField(str(c), StringType()) for c in text.columns]
+    frame = spark.createDataFrame(text.where(text.notna(), None), schema=StructType(fields))
+    frame.createOrReplaceTempView(name)
+
+
+@pytest.fixture(scope="module")
+def spark_tracked(spark, model, first, second):
+    """A pair with invalid cells after, tracked in process from the DataFrames and on Spark from
+    catalog tables holding the same rows: (Spark's tracking, the in-process one, the engine)."""
     second = second.astype({"Usia": object, "Pendidikan": object, "Vintage": object})
     second.loc[5, "Usia"] = "abc"  # blanked, then filled: warnings naming the rows
     second.loc[[7, 8], "Pendidikan"] = "Doktor Honoris"
     second.loc[9, "Vintage"] = -3  # out of range
+    catalog_view(spark, first, "customers_jan")
+    catalog_view(spark, second, "customers_feb")
     expected = segmentasi.track(model, first, second)
-    found, engine = on_spark(spark, model, first, second)
-    assert_same_tracking(found, expected)
+    tables = (CatalogTable("customers_jan"), CatalogTable("customers_feb"))
+    found, engine = on_spark(spark, model, *tables)
+    return found, expected, engine
+
+
+@pytest.mark.spark
+def test_spark_tracks_two_catalog_tables_as_in_process(spark_tracked):
+    found, expected, engine = spark_tracked
+    assert (found.before.source, found.before.source_kind) == ("customers_jan", "table")
+    assert (found.after.source, found.after.source_kind) == ("customers_feb", "table")
+    # The in-process figures, its periods' names (a DataFrame's label) read as the tables'.
+    names = {expected.before.source: "customers_jan", expected.after.source: "customers_feb"}
+    as_tables = replace(
+        expected,
+        before=replace(expected.before, source="customers_jan", source_kind="table"),
+        after=replace(expected.after, source="customers_feb", source_kind="table"),
+    )
+    assert_same_tracking(found, as_tables)
     pd.testing.assert_frame_equal(found.drift, expected.drift, rtol=0, atol=1e-9)
     assert [(r.kind, r.level, r.column) for r in found.reasons] == [
         (r.kind, r.level, r.column) for r in expected.reasons
     ]
-    assert found.warnings == expected.warnings  # the pairing, the rows not placed
-    assert any("3 rows share 1 repeated ids" in w for w in found.warnings)
+    named = []  # the pairing, the rows not placed
+    for warning in expected.warnings:
+        name, rest = warning.split(": ", 1)
+        named.append(f"{names.get(name, name)}: {rest}")
+    assert list(found.warnings) == named
+    assert any(w.startswith("customers_jan: 3 rows share 1 repeated ids") for w in named)
     assert found.customers["moved"] > 0 and found.verdict == "watch"
     assert {"spark_track_before_s", "spark_track_drift_s"} <= set(engine.stage_seconds())
 
@@ -164,67 +200,20 @@ def model_path(tmp_path_factory, model):
     return path
 
 
-def catalog_view(spark, table: pd.DataFrame, name: str) -> None:
-    """`table` as the temporary view `name` of Spark's catalog, every cell as text."""
-    from pyspark.sql.types import StringType, StructField, StructType
-
-    text = table.astype("string").astype(object)
-    fields = [StructField(str(c), StringType()) for c in text.columns]
-    frame = spark.createDataFrame(text.where(text.notna(), None), schema=StructType(fields))
-    frame.createOrReplaceTempView(name)
-
-
-@pytest.fixture(scope="module")
-def tracked_folders(spark, tmp_path_factory, model_path, first, second):
-    """The same pair tracked twice: from files in process, and from catalog tables on Spark:
-    the two tracking.json records."""
-    folder = tmp_path_factory.mktemp("tables")
-    jan, feb = folder / "jan.csv", folder / "feb.csv"
+@pytest.mark.spark
+def test_tracking_json_records_where_the_periods_came_from_and_the_engine(
+    spark_tracked, tmp_path, model, first, second
+):
+    jan, feb = tmp_path / "jan.csv", tmp_path / "feb.csv"
     first.to_csv(jan, index=False)
     second.to_csv(feb, index=False)
-    catalog_view(spark, first, "customers_jan")
-    catalog_view(spark, second, "customers_feb")
-    records = {}
-    for engine, sources in (
-        ("in-process", ("--before", jan, "--after", feb)),
-        ("spark", ("--before-table", "customers_jan", "--after-table", "customers_feb")),
-    ):
-        out = folder / engine
-        done = cli_in_process(
-            *("track", model_path, *sources, "--out", out, "--engine", engine, "--quiet"),
-            *(["--spark-master", "local[2]"] * (engine == "spark")),
-        )
-        assert done.returncode == 0, done.stderr
-        records[engine] = json.loads((out / "tracking.json").read_text(encoding="utf-8"))
-    return records, jan, feb
-
-
-@pytest.mark.spark
-def test_catalog_tables_are_tracked_as_the_same_files(tracked_folders):
-    records, jan, feb = tracked_folders
-    from_files, from_tables = records["in-process"], records["spark"]
-    assert from_tables["transitions"] == from_files["transitions"]
-    assert from_tables["customers"] == from_files["customers"]
-    assert from_tables["customers"]["moved"] > 0
-    # The same warnings, naming the tables where the files' name the files.
-    named = [
-        w.replace(f"{jan}: ", "customers_jan: ").replace(f"{feb}: ", "customers_feb: ")
-        for w in from_files["warnings"]
-    ]
-    assert from_tables["warnings"] == named
-    assert any(w.startswith("customers_jan: 3 rows share 1 repeated ids") for w in named)
-
-
-@pytest.mark.spark
-def test_tracking_json_records_where_the_periods_came_from_and_the_engine(tracked_folders):
-    records, jan, feb = tracked_folders
-    found = {
-        engine: (
-            record["engine"],
-            *((record[p]["source"], record[p]["source_kind"]) for p in ("before", "after")),
-        )
-        for engine, record in records.items()
-    }
+    trackings = {"in-process": segmentasi.track(model, jan, feb), "spark": spark_tracked[0]}
+    found = {}
+    for engine, tracking in trackings.items():
+        save_tracking(tracking, tmp_path / engine)
+        record = json.loads((tmp_path / engine / "tracking.json").read_text(encoding="utf-8"))
+        periods = ((record[p]["source"], record[p]["source_kind"]) for p in ("before", "after"))
+        found[engine] = (record["engine"], *periods)
     assert found == {
         "in-process": ("in-process", (str(jan), "path"), (str(feb), "path")),
         "spark": ("spark", ("customers_jan", "table"), ("customers_feb", "table")),
