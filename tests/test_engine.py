@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import segmentasi
-from segmentasi.engine import Engine
+from segmentasi.engine import CatalogTable, Engine
+from segmentasi.errors import InputError
 from segmentasi.pipeline import compute
 from segmentasi.results import RunOptions
 from segmentasi.sweep import SweepOptions
@@ -90,3 +91,12 @@ def test_running_out_of_memory_is_told_as_such_not_as_a_bug(table_path, tmp_path
     assert "out of memory" in done.stderr and "--engine spark" in done.stderr
     assert "bug" not in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_the_in_process_engine_refuses_a_catalog_table_with_a_message():
+    with pytest.raises(InputError) as refused:
+        segmentasi.run(CatalogTable("customers"))
+    assert str(refused.value) == (
+        "customers: a table of the Spark catalog is read on Spark only: pass "
+        "engine=SparkEngine(...)"
+    )

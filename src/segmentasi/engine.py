@@ -72,7 +72,7 @@ class Engine:
 
     def load(
         self,
-        data: pd.DataFrame | str | Path,
+        data: pd.DataFrame | str | Path | CatalogTable,
         schema: Schema,
         *,
         allow_extra: bool,
@@ -80,7 +80,13 @@ class Engine:
         decimal: str,
     ) -> tuple[pd.DataFrame, dict[str, Any]]:
         """The table read, validated and filtered, and where it came from (a DataFrame is used
-        as it is); `decimal` as in run."""
+        as it is; a catalog table is refused: only the Spark engine reads one); `decimal` as in
+        run."""
+        if isinstance(data, CatalogTable):
+            raise InputError(
+                f"{data.name}: a table of the Spark catalog is read on Spark only: pass "
+                "engine=SparkEngine(...)"
+            )
         if isinstance(data, pd.DataFrame):
             raw, source = data, {"path": "DataFrame", "rows": len(data)}
         else:
