@@ -64,6 +64,16 @@ class CatalogTable:
     name: str
 
 
+def refuse_catalog_table(source: object, done: str) -> None:
+    """InputError when `source` is a table of the Spark catalog, which only the Spark engine
+    reads: "NAME: a table of the Spark catalog is `done` on Spark only"."""
+    if isinstance(source, CatalogTable):
+        raise InputError(
+            f"{source.name}: a table of the Spark catalog is {done} on Spark only: pass "
+            "engine=SparkEngine(...)"
+        )
+
+
 class Engine:
     """The steps that touch every row, run in this process; see the module docstring."""
 
@@ -82,11 +92,7 @@ class Engine:
         """The table read, validated and filtered, and where it came from (a DataFrame is used
         as it is; a catalog table is refused: only the Spark engine reads one); `decimal` as in
         run."""
-        if isinstance(data, CatalogTable):
-            raise InputError(
-                f"{data.name}: a table of the Spark catalog is read on Spark only: pass "
-                "engine=SparkEngine(...)"
-            )
+        refuse_catalog_table(data, "read")
         if isinstance(data, pd.DataFrame):
             raw, source = data, {"path": "DataFrame", "rows": len(data)}
         else:

@@ -60,7 +60,7 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 
 from . import files
-from .engine import IN_PROCESS, CatalogTable, Engine
+from .engine import IN_PROCESS, CatalogTable, Engine, refuse_catalog_table
 from .errors import InputError, quoted
 from .model import Assignment, SavedModel, load_model
 from .parallel import Workers
@@ -286,11 +286,7 @@ def track(
     if tracked is not None:
         return tracked
     for source in (before, after):
-        if isinstance(source, CatalogTable):
-            raise InputError(
-                f"{source.name}: a table of the Spark catalog is tracked on Spark only: pass "
-                "engine=SparkEngine(...)"
-            )
+        refuse_catalog_table(source, "tracked")
     sources = [(before, "the before table"), (after, "the after table")]
     processes = workers if workers is not None else _default_processes([before, after])
     with Workers(min(processes, 2)) as pool:

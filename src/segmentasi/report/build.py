@@ -7,6 +7,7 @@ So a sentence, a card and a chart that show the same number take it from the sam
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,19 @@ class Heatmap:
     cells: list[list[HeatCell]]
     legend_label: str
     legend: list[tuple[str, str]]
+
+
+def segments_of(numbers: Iterable[int], exp: ExperimentResult, lang: str) -> dict[int, Segment]:
+    """Each segment of `exp` by number, as charts and tables tag it: its colour, 'Segmen 3'
+    and its name in `lang`."""
+    names = exp.insights.names.get(lang, {})
+    return {
+        int(n): Segment(
+            int(n), segment_color(int(n)), say("segment", lang, number=int(n)),
+            str(names.get(int(n), "")),
+        )
+        for n in numbers
+    }  # fmt: skip
 
 
 def heatmap_table(
@@ -272,14 +286,6 @@ def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, A
         for srow, crow in zip(shares.to_numpy(), counts.to_numpy(), strict=True)
     ]
 
-    def segments(numbers: pd.Index, experiment: str) -> list[Segment]:
-        names = result.experiments[experiment].insights.names.get(lang, {})
-        return [
-            Segment(int(n), segment_color(int(n)), say("segment", lang, number=int(n)),
-                    str(names.get(int(n), "")))
-            for n in numbers
-        ]  # fmt: skip
-
     texts = (
         say("crosswalk_caption", lang, rows=rows, columns=columns),
         say("crosswalk_axis", lang, columns=columns),
@@ -290,8 +296,8 @@ def _crosswalk(result: RunResult, plan: decision.Plan, lang: str) -> dict[str, A
             "crosswalk",
             say("crosswalk_title", lang, rows=rows, columns=columns),
             texts,
-            segments(counts.columns, columns),
-            segments(counts.index, rows),
+            list(segments_of(counts.columns, result.experiments[columns], lang).values()),
+            list(segments_of(counts.index, result.experiments[rows], lang).values()),
             cells,
             lift,
             lang,
@@ -341,12 +347,7 @@ class ExperimentView:
         self.insights = exp.insights
         sizes = exp.profile.segments
         self.numbers = [int(n) for n in sizes.segment]
-        self.segments = {
-            n: Segment(
-                n, segment_color(n), self.t("segment", number=n), self._insight_text("names", n)
-            )
-            for n in self.numbers
-        }
+        self.segments = segments_of(self.numbers, exp, lang)
         self.sample = self._plot_sample()
         # A bank whose table has no product flags has no product profile and no offers.
         self.has_products = not exp.profile.products.empty
