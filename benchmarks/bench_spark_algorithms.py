@@ -18,11 +18,11 @@ import numpy as np
 from pyspark.sql import functions as F
 
 from segmentasi.algorithms import assign
+from segmentasi.row_order import first_in_order
 from segmentasi.spark.assign import assign_rows, segment_sizes, total_cost
 from segmentasi.spark.clara import fit_clara
 from segmentasi.spark.kmeans import fit_kmeans
-from segmentasi.spark.rows import EncodedRows, collapse, feature_columns
-from segmentasi.spark.sample import sample_customers
+from segmentasi.spark.rows import EncodedRows, collapse, feature_columns, in_order
 from segmentasi.spark.session import spark_session, stop_session
 from segmentasi.spark.silhouette import estimate_silhouettes
 
@@ -44,7 +44,7 @@ STEPS = (
     "assign_rows",
     "segment_sizes",
     "total_cost",
-    "sample_customers",
+    "customers_at",
     "estimate_silhouettes",
 )
 
@@ -57,8 +57,14 @@ def synthetic(spark, rows: int) -> EncodedRows:
         for j, name in enumerate(feature_columns(DIMS))
     ]
     frame = spark.range(rows, numPartitions=4).select(*columns).cache()
-    frame.count()
-    return EncodedRows(frame, DIMS, "euclidean", rows)
+    ordered = in_order(frame, DIMS)  # every customer numbered in order, as a run keeps them
+    return EncodedRows(frame, DIMS, "euclidean", rows, ordered)
+
+
+def customers(rows: EncodedRows, size: int) -> np.ndarray:
+    """`size` customers drawn as a run draws a sample (the first in the run's order for seed
+    0), fetched by position."""
+    return rows.ordered.values_at(first_in_order(np.arange(rows.rows), 0, size))
 
 
 def timed(name: str, call):
@@ -86,7 +92,7 @@ def main() -> None:
     kmeans = clara = None
     if "fit_kmeans" in steps:
         # as a run does: restarts on the driver's sample of 200,000 customers
-        sample = timed("sample 200,000", lambda: sample_customers(rows, 200_000, seed=0))
+        sample = timed("customers_at 200,000", lambda: customers(rows, 200_000))
         kmeans = timed("fit_kmeans", lambda: fit_kmeans(rows, args.ks, sample=sample, seed=0))
         print("   costs", [round(fit.cost) for fit in kmeans], kmeans[0].method)
     if "fit_clara" in steps:
@@ -106,11 +112,11 @@ def main() -> None:
     if "total_cost" in steps:
         timed("total_cost (all ks)", lambda: total_cost(rows, centers, "kmeans"))
     query = None
-    if "sample_customers" in steps:
-        query = timed("sample_customers", lambda: sample_customers(rows, QUERY_ROWS, seed=0))
+    if "customers_at" in steps:
+        query = timed("customers_at", lambda: customers(rows, QUERY_ROWS))
     if "estimate_silhouettes" in steps:
         if query is None:
-            query = sample_customers(rows, QUERY_ROWS, seed=0)
+            query = customers(rows, QUERY_ROWS)
         labels = [assign(query, c, "euclidean")[0] for c in centers]
         values = timed(
             f"estimate_silhouettes {len(query)}",

@@ -103,19 +103,25 @@ def test_kmeans_refuses_a_sample_of_other_columns(spark):
 
 @spark_test
 @pytest.mark.parametrize(("X", "metric"), [(GROUPS[:300], "euclidean"), (FLAGS, "manhattan")])
-def test_clara_on_a_table_no_larger_than_a_sample_is_the_in_process_fit(spark, flags, X, metric):
-    # FLAGS goes in collapsed: the customers behind the weights are the in-process rows.
-    rows = flags if metric == "manhattan" else encoded(spark, X, metric)
+def test_clara_on_a_table_no_larger_than_a_sample_is_the_in_process_fit(spark, X, metric):
     from segmentasi.spark.clara import fit_clara
 
-    fitted = fit_clara(rows, [2, 3, 4], seed=0)
-    for fit, clustering in zip(
-        fitted, fit_sweep(by_value(X), [2, 3, 4], "kmedoids", metric=metric, seed=0), strict=True
-    ):
+    fitted = fit_clara(encoded(spark, X, metric), [2, 3, 4], seed=0)
+    in_process = fit_sweep(X, [2, 3, 4], "kmedoids", metric=metric, seed=0)
+    for fit, clustering in zip(fitted, in_process, strict=True):
         np.testing.assert_array_equal(fit.centers, clustering.centers)
         assert fit.cost == clustering.cost
         np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
         assert fit.method == clustering.method
+
+
+@spark_test
+def test_clara_refuses_a_collapsed_table_without_its_order(groups):
+    from segmentasi.spark.clara import fit_clara
+    from segmentasi.spark.rows import collapse
+
+    with pytest.raises(ValueError, match="a collapsed table has lost its customers' order"):
+        fit_clara(collapse(groups), [3], seed=0, sample_rows=300)
 
 
 @spark_test
@@ -155,13 +161,15 @@ def clara_fits(groups):
 
 
 @spark_test
-def test_clara_is_within_one_percent_of_in_process_clara(monkeypatch, clara_fits):
+def test_clara_draws_the_in_process_samples_and_finds_its_medoids(monkeypatch, clara_fits):
     monkeypatch.setattr(kmedoids_fits, "MATRIX_BUDGET_BYTES", 300 * 300 * 4)
     in_process = fit_sweep(GROUPS, [3, 5], "kmedoids", metric="manhattan", seed=0, clara_samples=4)
     for fit, clustering in zip(clara_fits, in_process, strict=True):
         assert clustering.method == "clara samples=4 size=300"
         assert fit.method == "spark-clara samples=4 size=300"
-        assert abs(fit.cost / clustering.cost - 1) <= 0.01
+        np.testing.assert_array_equal(fit.centers, clustering.centers)
+        assert fit.cost == pytest.approx(clustering.cost, rel=1e-9)
+        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
 
 
 @spark_test
@@ -244,19 +252,24 @@ def test_sizes_and_costs_of_centre_sets(groups, clara_fits):
 
 
 @spark_test
-def test_samples_are_customers_drawn_the_same_way_for_the_same_seed(flags):
-    from segmentasi.spark.sample import sample_customers
+def test_customers_in_order_are_fetched_by_position_as_x_holds_them(spark):
+    from segmentasi.spark.rows import in_order
 
-    first, again, other = (sample_customers(flags, 200, seed=s) for s in (0, 0, 1))
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
-    distinct, counts = np.unique(FLAGS, axis=0, return_counts=True)
-    drawn, times = np.unique(first, axis=0, return_counts=True)
-    assert times.sum() == 200
-    # Each drawn row is a customer's, and no row is drawn more often than it has customers.
-    positions = [np.flatnonzero((distinct == row).all(axis=1))[0] for row in drawn]
-    assert (times <= counts[positions]).all()
-    np.testing.assert_array_equal(sample_customers(flags, 999, seed=0), by_value(FLAGS))
+    # Three partitions, so positions cross partitions' numbering; cached, so read the same twice.
+    frame = encoded(spark, GROUPS).frame.repartitionByRange(3, "x0").sortWithinPartitions("x1")
+    frame = frame.cache()
+    in_table_order = frame.toPandas().filter(like="x").to_numpy(np.float32)
+    ordered = in_order(frame, GROUPS.shape[1])
+    try:
+        assert ordered.rows == len(GROUPS)
+        assert len(ordered.partitions) == 3
+        positions = np.array([1499, 0, 700, 5, 700, 1000])
+        np.testing.assert_array_equal(ordered.values_at(positions), in_table_order[positions])
+        with pytest.raises(ValueError, match=r"positions must lie in 0\.\.1499"):
+            ordered.values_at(np.array([1500]))
+    finally:
+        ordered.frame.unpersist()
+        frame.unpersist()
 
 
 @pytest.fixture

@@ -114,25 +114,39 @@ def fasterpam(D: np.ndarray, medoids: int | np.ndarray, seed: int | None) -> np.
 def _clara(
     X: np.ndarray, ks: list[int], metric: str, seed: int, samples: int
 ) -> tuple[dict[int, np.ndarray], str]:
-    """CLARA on X in memory (see clara): rows are named by their index, samples drawn by a
-    generator seeded with `seed`, deviations summed over X."""
-    rng = np.random.default_rng(seed)
+    """CLARA on X in memory (see clara): rows are named by their index, samples drawn by
+    clara_draws, deviations summed over X."""
     size = min(CLARA_SAMPLE_ROWS, math.isqrt(MATRIX_BUDGET_BYTES // 4), len(X))
-
-    def draw(kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        others = np.setdiff1d(np.arange(len(X)), kept, assume_unique=True)
-        drawn = rng.choice(others, size=size - len(kept), replace=False)
-        sample = np.sort(np.concatenate([kept, drawn]))
-        return sample, X[sample]
 
     def deviations(candidates: list[np.ndarray]) -> list[float]:
         return [
             raw_to_distance(nearest(X, X[rows], metric)[1], metric).sum() for rows in candidates
         ]
 
+    draw = clara_draws(len(X), size, seed, lambda sample: X[sample])
     return clara(
         ks, metric, seed, samples, draw, deviations
     ), f"clara samples={samples} size={size}"
+
+
+def clara_draws(
+    n: int, size: int, seed: int, rows_at: Callable[[np.ndarray], np.ndarray]
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """CLARA's draw (see clara) over n rows named by their position 0..n-1: each sample holds
+    the rows kept and size - len(kept) others drawn uniformly without replacement by one
+    generator seeded with `seed`; rows_at(positions) gives their features. Both engines draw
+    this way, so the same table in the same order gives the same samples on either."""
+    rng = np.random.default_rng(seed)
+
+    def draw(kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # rng.choice over the positions not kept, without listing them (n may be large): the
+        # i-th of them is i plus the number of kept positions at or below it.
+        picks = rng.choice(n - len(kept), size=size - len(kept), replace=False)
+        drawn = picks + np.searchsorted(kept - np.arange(len(kept)), picks, side="right")
+        sample = np.sort(np.concatenate([kept, drawn]))
+        return sample, rows_at(sample)
+
+    return draw
 
 
 def clara(

@@ -220,7 +220,7 @@ class SparkEngine(Engine):
         given to compute() directly)."""
         from pyspark import StorageLevel
 
-        from .rows import EncodedRows, collapse, feature_columns
+        from .rows import EncodedRows, collapse, feature_columns, in_order
         from .validate import typed_pandas
 
         validated, schema = self._validated, self._schema
@@ -245,11 +245,17 @@ class SparkEngine(Engine):
         partitions = max(cores, -(-validated.rows // ROWS_PER_PARTITION))
         with self._stage("encode"):
             frame = validated.frame.mapInPandas(encoded, ", ".join(f"{c} float" for c in columns))
-            every_row = collapse(EncodedRows(frame, width, space.metric, rows=0))
+            # Each customer kept once in the table's order too, for K-Medoids to draw its
+            # samples by position as in process; identical rows collapsed for every pass.
+            ordered = in_order(frame, width)
+            self._cached.append(ordered.frame)
+            every_row = collapse(
+                EncodedRows(ordered.frame, width, space.metric, ordered.rows, ordered)
+            )
             kept = every_row.frame.coalesce(partitions).persist(StorageLevel.MEMORY_AND_DISK)
             self._cached.append(kept)
-            rows = int(kept.agg({"weight": "sum"}).first()[0] or 0)
-            return replace(every_row, frame=kept, rows=rows)
+            kept.count()
+            return replace(every_row, frame=kept)
 
     def fit(
         self,

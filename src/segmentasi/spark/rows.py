@@ -2,14 +2,15 @@
 
 An encoded table is a DataFrame with FloatType columns x0..x{d-1} (the feature space's float32
 values, exactly what X holds in process) and, when identical rows were collapsed, a DoubleType
-column `weight`: how many customers the row stands for.
+column `weight`: how many customers the row stands for. Its customers may also be kept one row
+each in the table's order (InOrder), to be fetched by position as X's rows are in process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from ..algorithms.assignment import distinct_rows
 from ..numeric import one_thread
 
 WEIGHT = "weight"
+ROW_ID = "row_id"
+# monotonically_increasing_id: the partition's index above this many bits, the row's below.
+_ROW_BITS = 33
 
 
 def feature_columns(dims: int) -> list[str]:
@@ -29,15 +33,64 @@ def feature_columns(dims: int) -> list[str]:
 
 
 @dataclass(frozen=True)
+class InOrder:
+    """Every customer of an encoded table, one row each in the table's order, kept in Spark's
+    memory: `frame` holds the feature columns and ROW_ID (Spark's monotonically increasing id:
+    partition and row within it); `partitions` lists its non-empty partitions in order and
+    `firsts` the position (0-based, over all customers) of each one's first row."""
+
+    frame: DataFrame
+    partitions: np.ndarray
+    firsts: np.ndarray
+    rows: int
+
+    def values_at(self, positions: np.ndarray) -> np.ndarray:
+        """The features (float32) of the customers at `positions`, in that order: the rows X
+        holds there in process. One pass over the kept rows."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if len(positions) and (positions.min() < 0 or positions.max() >= self.rows):
+            raise ValueError(f"positions must lie in 0..{self.rows - 1}")
+        slot = np.searchsorted(self.firsts, positions, side="right") - 1
+        ids = (self.partitions[slot] << _ROW_BITS) + positions - self.firsts[slot]
+        wanted = [int(i) for i in np.unique(ids)]
+        found = self.frame.where(F.col(ROW_ID).isin(wanted)).toPandas().set_index(ROW_ID)
+        columns = [c for c in self.frame.columns if c != ROW_ID]
+        return np.ascontiguousarray(found.loc[ids, columns].to_numpy(np.float32))
+
+
+def in_order(frame: DataFrame, dims: int) -> InOrder:
+    """`frame`'s rows (feature columns, one customer each) numbered in partition order, kept in
+    memory (spilling to disk; unpersist InOrder.frame when done), and counted per partition:
+    one pass."""
+    numbered = frame.select(
+        *feature_columns(dims), F.monotonically_increasing_id().alias(ROW_ID)
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    counts = (
+        numbered.groupBy(F.shiftright(ROW_ID, _ROW_BITS).alias("partition"))
+        .count()
+        .toPandas()
+        .sort_values("partition")
+    )
+    sizes = counts["count"].to_numpy(np.int64)
+    return InOrder(
+        frame=numbered,
+        partitions=counts["partition"].to_numpy(np.int64),
+        firsts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+        rows=int(sizes.sum()),
+    )
+
+
+@dataclass(frozen=True)
 class EncodedRows:
     """An encoded table: its frame, the number of features, the distance its space is meant for
-    (the default of every function that takes a metric) and how many customers it holds (the
-    sum of the weights)."""
+    (the default of every function that takes a metric), how many customers it holds (the sum
+    of the weights) and, when kept, its customers in the table's order."""
 
     frame: DataFrame
     dims: int
     metric: str
     rows: int
+    ordered: InOrder | None = None
 
     @property
     def weighted(self) -> bool:
@@ -71,7 +124,7 @@ def collapse(encoded: EncodedRows) -> EncodedRows:
         .agg(weight.cast("double").alias(WEIGHT))
         .sortWithinPartitions(*columns)
     )
-    return EncodedRows(frame, encoded.dims, encoded.metric, encoded.rows)
+    return replace(encoded, frame=frame)
 
 
 @contextmanager
