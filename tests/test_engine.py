@@ -100,3 +100,25 @@ def test_the_in_process_engine_refuses_a_catalog_table_with_a_message():
         "customers: a table of the Spark catalog is read on Spark only: pass "
         "engine=SparkEngine(...)"
     )
+
+
+def test_a_table_larger_than_the_fitting_sample_fits_its_space_on_the_first_rows(
+    schema, table_path, monkeypatch
+):
+    """Above SPACE_FIT_ROWS customers the feature space is fitted on the first of them in the
+    run's order: the rows the Spark engine holds on its driver."""
+    from segmentasi import pipeline
+    from segmentasi.features import FeatureSpace
+    from segmentasi.row_order import first_in_order
+
+    monkeypatch.setattr(pipeline, "SPACE_FIT_ROWS", 120)
+    run = segmentasi.run(
+        table_path, schema=schema, experiments=["demografi"], options=OPTIONS, diagnose=False,
+        workers=1,
+    )  # fmt: skip
+    exp = run.experiments["demografi"]
+    first = run.table.iloc[first_in_order(run.table.index.to_numpy(), OPTIONS.seed, 120)]
+    on_first = FeatureSpace(schema, exp.experiment).fit(first)
+    on_every_row = FeatureSpace(schema, exp.experiment).fit(run.table)
+    assert exp.spaces["kmeans"].describe() == on_first.describe()
+    assert on_first.describe() != on_every_row.describe()

@@ -221,3 +221,61 @@ def test_a_model_places_a_table_on_spark_as_it_does_in_process(
             model, table_path, out=str(out), out_table=None, lang="en", top_offers=2,
             impute_absent_columns=False,
         )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def encoded_on_spark(spark, schema, table_path):
+    """`demografi` encoded by a Spark engine holding DRIVER_ROWS of the ROWS customers, and the
+    same table in process: (engine, driver's table, its feature space, every row's handle,
+    the whole table, its rows set aside)."""
+    from segmentasi.engine import IN_PROCESS
+    from segmentasi.spark.engine import SparkEngine
+
+    engine = SparkEngine("local[2]", driver_rows=DRIVER_ROWS)
+    read = {"allow_extra": False, "where": None, "decimal": "auto"}
+    try:
+        sample, _ = engine.load(table_path, schema, **read)
+        space, _ = engine.encode(sample, schema, schema.experiment("demografi"), "standard")
+        rows = engine.all_rows(space, drop_missing=False)
+        table, _ = IN_PROCESS.load(table_path, schema, **read)
+        aside = np.zeros(len(table), dtype=bool)
+        for found in space.set_aside_rows(table).values():
+            aside |= found
+        yield engine, sample, space, rows, table, aside
+    finally:
+        engine.close()
+
+
+def test_every_customer_is_kept_in_the_in_process_order(encoded_on_spark):
+    """K-Medoids draws its samples by position (spark/clara.py): position i on Spark must be
+    the in-process matrix's row i, the customers set aside left out as in process."""
+    _, _, space, rows, table, aside = encoded_on_spark
+    assert 0 < aside.sum() < len(table)  # some customers are set aside
+    in_process = space.transform(table[~aside])
+    np.testing.assert_array_equal(rows.ordered.values_at(np.arange(rows.rows)), in_process)
+
+
+def test_sampled_silhouettes_score_the_in_process_customers(encoded_on_spark):
+    """The driver's sample holds the first customers in the run's order, so the Spark engine
+    scores the customers the in-process engine scores, with the same values."""
+    from types import SimpleNamespace
+
+    from segmentasi.algorithms import assign
+    from segmentasi.engine import IN_PROCESS, Space
+
+    engine, sample, space, rows, table, aside = encoded_on_spark
+    kept = np.ones(len(sample), dtype=bool)
+    for found in space.set_aside_rows(sample).values():
+        kept &= ~found
+    X, X_driver = space.transform(table[~aside]), space.transform(sample[kept])
+    centers = X[[0, 1, 2]]
+
+    def fits(on: np.ndarray) -> list[SimpleNamespace]:
+        return [SimpleNamespace(centers=centers, labels=assign(on, centers, "euclidean")[0])]
+
+    everyone = Space(X, "euclidean", "standard", None, table.index[~aside].to_numpy())
+    driver = Space(X_driver, "euclidean", "standard", rows, sample.index[kept].to_numpy())
+    mine, mine_values = IN_PROCESS.silhouettes(everyone, fits(X), sample_size=300, seed=0)
+    theirs, their_values = engine.silhouettes(driver, fits(X_driver), sample_size=300, seed=0)
+    np.testing.assert_array_equal(everyone.row_numbers[mine], driver.row_numbers[theirs])
+    np.testing.assert_allclose(their_values, mine_values, atol=1e-6)

@@ -39,16 +39,26 @@ from .profile import Profile, profile
 from .schema import Experiment, Schema
 from .validation import validate
 
+# A feature space is fitted on the customers among the table's first SPACE_FIT_ROWS in the run's
+# order (row_order.py): all of a table this size or smaller; of a larger one, a uniform sample
+# whose centres, scales and fills differ from every row's by a small share of a standard
+# deviation, and the very rows the Spark engine holds on its driver (its sample is those rows),
+# so both engines fit the same space and encode every customer alike.
+SPACE_FIT_ROWS = 200_000
+
 
 @dataclass(frozen=True)
 class Space:
     """The matrix an algorithm clusters on and the distance it uses there; `rows`: the engine's
-    handle to every row of it when X holds a sample (None: X is every row)."""
+    handle to every row of it when X holds a sample (None: X is every row); `row_numbers`: X's
+    rows' rows in the input table (None: 0..len(X)-1), which place them in the run's order
+    (row_order.py)."""
 
     X: np.ndarray
     metric: str
     name: str
     rows: Any = None
+    row_numbers: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -88,10 +98,11 @@ class Engine:
         allow_extra: bool,
         where: str | None,
         decimal: str,
+        seed: int = 0,
     ) -> tuple[pd.DataFrame, dict[str, Any]]:
         """The table read, validated and filtered, and where it came from (a DataFrame is used
         as it is; a catalog table is refused: only the Spark engine reads one); `decimal` as in
-        run."""
+        run; `seed`: the run's, which orders the rows an engine may sample (row_order.py)."""
         refuse_catalog_table(data, "read")
         if isinstance(data, pd.DataFrame):
             raw, source = data, {"path": "DataFrame", "rows": len(data)}
@@ -131,10 +142,12 @@ class Engine:
         experiment: Experiment,
         encoding: str,
         missing: str = "set-aside",
+        fit_on: np.ndarray | None = None,
     ) -> tuple[FeatureSpace, np.ndarray]:
-        """The experiment's feature space fitted on `table`, and `table` in it; `missing` as
-        in FeatureSpace."""
-        space = FeatureSpace(schema, experiment, encoding=encoding, missing=missing).fit(table)
+        """The experiment's feature space fitted on `table` (on its rows `fit_on`, a boolean
+        mask, when given), and `table` in it; `missing` as in FeatureSpace."""
+        fitting = table if fit_on is None else table[fit_on]
+        space = FeatureSpace(schema, experiment, encoding=encoding, missing=missing).fit(fitting)
         return space, space.transform(table)
 
     def all_rows(self, space: FeatureSpace, drop_missing: bool) -> Any:
@@ -167,7 +180,14 @@ class Engine:
         """Per-row silhouettes of each fit against every row: rows of space.X scored (None:
         all), values. `sample_size` rows are scored when it is below the number of rows."""
         labelings = [fit.labels for fit in fits]
-        return silhouette_rows(space.X, labelings, space.metric, sample_size=sample_size, seed=seed)
+        return silhouette_rows(
+            space.X,
+            labelings,
+            space.metric,
+            sample_size=sample_size,
+            seed=seed,
+            row_numbers=space.row_numbers,
+        )
 
     def profile(self, table: pd.DataFrame, fit: Clustering, schema: Schema) -> Profile:
         """The segments' sizes and profiles; `table` holds the rows fit.labels label."""

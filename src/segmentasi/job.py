@@ -76,15 +76,21 @@ def run(
         names = experiments or list(schema.experiments)
         for name in names:  # an unknown experiment is refused before the table is read
             schema.experiment(name)
+        options = options or SweepOptions()
         table, source = engine.load(
-            data, schema, allow_extra=allow_extra_columns, where=where, decimal=decimal
+            data,
+            schema,
+            allow_extra=allow_extra_columns,
+            where=where,
+            decimal=decimal,
+            seed=options.seed,
         )
         timings = {"validate_s": time.perf_counter() - started}
         run_options = RunOptions(
             tuple(names),
             where,
             handling or Handling(),
-            options or SweepOptions(),
+            options,
             allow_extra_columns,
             lang,
             _workers(engine, len(table), workers),

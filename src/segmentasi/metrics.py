@@ -24,6 +24,7 @@ from sklearn.metrics import (
 )
 
 from .numeric import blas_threads, check_metric, checked_matrix, one_thread
+from .row_order import first_in_order
 
 # Side of a distance tile: small enough to stay in cache, large enough for efficient GEMMs
 # (measured in benchmarks/bench_silhouette.py).
@@ -133,7 +134,8 @@ def silhouette_estimates(
     """Mean silhouette per labeling: exact when n <= sample_size, else sampled with a 95% CI.
     `sampling`: silhouette_rows' sample_size, seed and max_memory_mb.
 
-    The sample is a uniform random subset of rows, each scored against all rows, so the estimate
+    The sample is a uniform random subset of rows (the first in the run's order, see
+    silhouette_rows), each scored against all rows, so the estimate
     is unbiased; the CI is value +- 1.96 * std / sqrt(sample_size).
     """
     rows, samples = silhouette_rows(X, labelings, metric, **sampling)
@@ -147,11 +149,14 @@ def silhouette_rows(
     sample_size: int = 20000,
     seed: int = 0,
     max_memory_mb: int = 256,
+    row_numbers: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Per-row silhouettes behind silhouette_estimates: (scored rows or None for all, values).
 
-    Callers that also draw the per-customer silhouette chart keep these values instead of
-    computing them a second time.
+    The rows scored are the sample_size first in the run's order (row_order.first_in_order)
+    of X's rows numbered `row_numbers` (their rows in the input table; default 0..n-1): a
+    uniform sample, which the Spark engine draws too. Callers that also draw the per-customer
+    silhouette chart keep these values instead of computing them a second time.
     """
     X = checked_matrix(X)
     n_rows = X.shape[0]
@@ -159,8 +164,8 @@ def silhouette_rows(
         raise ValueError(f"sample_size must be at least 2, got {sample_size}")
     if n_rows <= sample_size:
         return None, silhouette_samples_many(X, labelings, metric, max_memory_mb=max_memory_mb)
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(n_rows, size=sample_size, replace=False))
+    numbers = np.arange(n_rows) if row_numbers is None else row_numbers
+    rows = first_in_order(numbers, seed, sample_size)
     return rows, silhouette_samples_many(
         X, labelings, metric=metric, rows=rows, max_memory_mb=max_memory_mb
     )

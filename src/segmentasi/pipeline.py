@@ -18,7 +18,7 @@ import pandas as pd
 
 from .algorithms import Clustering, distinct_row_count
 from .diagnostics import diagnose_experiment, feature_groups, start_null_references
-from .engine import IN_PROCESS, Engine, Space
+from .engine import IN_PROCESS, SPACE_FIT_ROWS, Engine, Space
 from .errors import InputError
 from .features import FeatureSpace
 from .narrative import Insights, build_insights
@@ -26,6 +26,7 @@ from .parallel import INLINE, Workers
 from .profile import Profile, combinations
 from .quality import Finding, Handling, apply_handling
 from .results import ExperimentResult, RunOptions
+from .row_order import first_in_order, row_numbers
 from .rules import Placement, Surrogate, fit_rules
 from .schema import Experiment, Schema
 from .sweep import Progress, StartedSweep, SweepOptions, SweepResult, run_sweep, start_sweep
@@ -127,10 +128,11 @@ def _prepare(
     used, actions = apply_handling(table, schema, handling, list(experiment.features))
     # "drop" left no missing feature value; "impute" fills without marking.
     missing = {"impute": "fill", "drop": "fill"}.get(handling.missing, handling.missing)
-    standard, X = engine.encode(used, schema, experiment, "standard", missing)
+    fit_on = _space_fitting_rows(table, used, options.seed)
+    standard, X = engine.encode(used, schema, experiment, "standard", missing, fit_on)
     gower = gower_X = None
     if experiment.metric == "gower":
-        gower, gower_X = engine.encode(used, schema, experiment, "gower", missing)
+        gower, gower_X = engine.encode(used, schema, experiment, "gower", missing, fit_on)
     # Customers without a value the run sets aside are not placed in any segment.
     aside = np.zeros(len(used), dtype=bool)
     for column, rows in standard.set_aside_rows(used).items():
@@ -160,14 +162,15 @@ def _prepare(
     spaces = {"kmeans": standard, "kmedoids": standard}
     drop_missing = handling.missing == "drop"
     every_row = engine.all_rows(standard, drop_missing)
+    numbers = row_numbers(used)
     sweep_spaces = {
-        "kmeans": Space(X, "euclidean", "standard", every_row),
-        "kmedoids": Space(X, experiment.metric, "standard", every_row),
+        "kmeans": Space(X, "euclidean", "standard", every_row, numbers),
+        "kmedoids": Space(X, experiment.metric, "standard", every_row, numbers),
     }
     if gower is not None:
         spaces["kmedoids"] = gower
         sweep_spaces["kmedoids"] = Space(
-            gower_X, gower.metric, "gower", engine.all_rows(gower, drop_missing)
+            gower_X, gower.metric, "gower", engine.all_rows(gower, drop_missing), numbers
         )
     # The algorithms usually share one matrix: count its rows once (0.6 s at 1,000,000 rows).
     matrices = {id(space.X): space.X for space in sweep_spaces.values()}
@@ -184,6 +187,16 @@ def _prepare(
             f"{remedy}"
         )
     return _Prepared(experiment, used, actions, spaces, sweep_spaces, distinct)
+
+
+def _space_fitting_rows(table: pd.DataFrame, used: pd.DataFrame, seed: int) -> np.ndarray | None:
+    """Which rows of `used` (the table's rows kept by the handling) the feature space is fitted
+    on: those among the table's first SPACE_FIT_ROWS in the run's order (engine.py); None for
+    all of them (a table no larger)."""
+    if len(table) <= SPACE_FIT_ROWS:
+        return None
+    first = first_in_order(row_numbers(table), seed, SPACE_FIT_ROWS)
+    return used.index.isin(table.index[first])
 
 
 def _start_nulls(

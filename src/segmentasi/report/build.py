@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from .. import decision
+from ..engine import SPACE_FIT_ROWS
 from ..features import INDICATED_SHARE, space_kind
 from ..parallel import Workers
 from ..profile import segment_numbers
@@ -1488,6 +1489,13 @@ def _edge(name: str, exp: ExperimentResult, lang: str) -> str:
     return text + " " + say(f"method_edge_{edge}_reading", lang, k=k)
 
 
+def _space_sample(result: RunResult, lang: str, seed: int) -> str:
+    """What the feature spaces were fitted on, when not every customer (engine.SPACE_FIT_ROWS)."""
+    if int(result.source.get("rows_validated", len(result.table))) <= SPACE_FIT_ROWS:
+        return ""
+    return say("method_space_sample", lang, rows=num(SPACE_FIT_ROWS, lang), seed=seed)
+
+
 def _engine(result: RunResult, lang: str) -> str:
     """Where the run's row-wide steps ran, when not in this process, and what read a sample."""
     source = result.source
@@ -1528,7 +1536,10 @@ def _method(result: RunResult, lang: str, options: SweepOptions) -> dict[str, An
             k_max=max(options.ks),
             seed=options.seed,
         ),
-        say("method_encoding", lang) + _log_scaled(result, lang) + _indicated(result, lang),
+        say("method_encoding", lang)
+        + _space_sample(result, lang, options.seed)
+        + _log_scaled(result, lang)
+        + _indicated(result, lang),
         say(
             "method_rule",
             lang,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..algorithms import Clustering, assign
-from ..engine import CatalogTable, Engine, Space
+from ..engine import SPACE_FIT_ROWS, CatalogTable, Engine, Space
 from ..errors import UserError
 from ..features import FeatureSpace
 from ..profile import Profile
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from .rows import EncodedRows, Fitted
     from .validate import ValidatedFrame
 
-DRIVER_ROWS = 200_000  # customers held on the driver for the steps that read a sample
+# Customers held on the driver for the steps that read a sample: the rows the feature space is
+# fitted on in either engine (engine.SPACE_FIT_ROWS).
+DRIVER_ROWS = SPACE_FIT_ROWS
 # An encoded table is kept in partitions of about this many rows, at least one per core: every
 # pass over it (each K-Means iteration, each CLARA candidate, each silhouette batch) runs a task
 # per partition, and the 200 partitions a grouping leaves cost more in tasks than in rows.
@@ -58,7 +60,6 @@ class SparkEngine(Engine):
         conf: Mapping[str, str] | None = None,
         *,
         driver_rows: int = DRIVER_ROWS,
-        sample_seed: int = 0,
         segments_table: str | None = None,
     ) -> None:
         if driver_rows < 1:
@@ -66,7 +67,6 @@ class SparkEngine(Engine):
         self.master = master
         self.conf = dict(conf or {})
         self.driver_rows = driver_rows
-        self.sample_seed = sample_seed
         self.segments_table = segments_table  # a run's segments also go to this new table
         self._validated: ValidatedFrame | None = None
         self._schema: Schema | None = None
@@ -144,9 +144,11 @@ class SparkEngine(Engine):
         allow_extra: bool,
         where: str | None,
         decimal: str,
+        seed: int = 0,
     ) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Every row validated and filtered on Spark; returned: the driver's sample of them (all
-        rows when there are at most driver_rows), typed as the in-process engine types them."""
+        rows when there are at most driver_rows: the first in the run's order for `seed`),
+        typed as the in-process engine types them."""
         from pyspark import StorageLevel
 
         from .read import read_frame
@@ -185,7 +187,7 @@ class SparkEngine(Engine):
                 validated = replace(validated, frame=kept)
         self._validated, self._schema = validated, schema
         with self._stage("driver_sample"):
-            sample = self._driver_sample(validated)
+            sample = self._driver_sample(validated, seed)
         source |= {
             "rows": validated.rows,
             "rows_validated": validated.rows,
@@ -195,17 +197,20 @@ class SparkEngine(Engine):
         }
         return sample, source
 
-    def _driver_sample(self, validated: ValidatedFrame) -> pd.DataFrame:
+    def _driver_sample(self, validated: ValidatedFrame, seed: int) -> pd.DataFrame:
         """A uniform sample of driver_rows rows (all when fewer), in input order, indexed by the
-        0-based input row as the in-process table is; the same rows for the same table and seed
-        however Spark partitions it (each row's key hashes its row number)."""
+        0-based input row as the in-process table is: the first rows in the run's order for
+        `seed` (row_order.py; each row's key hashes its row number), so the same rows for the
+        same table and seed however Spark partitions it, and the rows any sample of the run
+        draws first (the silhouettes') are among them."""
         from pyspark.sql import functions as F
 
+        from ..row_order import hashed_seed
         from .validate import ROW, to_pandas
 
         if self._held_whole(validated):
             return to_pandas(validated, self._schema)
-        key = F.xxhash64(F.col(ROW), F.lit(self.sample_seed))
+        key = F.xxhash64(F.col(ROW), F.lit(hashed_seed(seed)))
         drawn = validated.frame.orderBy(key, ROW).limit(self.driver_rows)
         return to_pandas(replace(validated, frame=drawn, rows=self.driver_rows), self._schema)
 
@@ -290,12 +295,13 @@ class SparkEngine(Engine):
         every_row_here = len(space.X) == space.size
         if space.rows is None or (every_row_here and sample_size >= space.size):
             return super().silhouettes(space, fits, sample_size=sample_size, seed=seed)
+        from ..row_order import first_in_order
         from .silhouette import estimate_silhouettes
 
-        rng = np.random.default_rng(seed)
-        scored = np.sort(
-            rng.choice(len(space.X), size=min(sample_size, len(space.X)), replace=False)
-        )
+        # The in-process engine's rows: the first in the run's order among every row, which
+        # are the first among the driver's sample when it was drawn with the same seed.
+        numbers = np.arange(len(space.X)) if space.row_numbers is None else space.row_numbers
+        scored = first_in_order(numbers, seed, sample_size)
         with self._stage("silhouettes"):
             values = estimate_silhouettes(
                 space.rows,

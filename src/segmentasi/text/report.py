@@ -138,6 +138,9 @@ TEXT: Catalogue = {
         "distandarkan, kategori lain dipecah menjadi kolom 0/1, dan "
         "kepemilikan produk tetap 0/1. Nilai kosong diisi median atau kategori "
         "terbanyak, kecuali yang disebut berikut.",
+        "method_space_sample": " Tabel berisi lebih dari {rows} pelanggan, jadi pusat, sebaran "
+        "dan nilai pengisi setiap kolom dihitung dari sampel acak {rows} pelanggan (yang pertama "
+        "dalam urutan acak run, seed {seed}); kedua mesin memakai sampel yang sama.",
         "method_indicated": "{columns} kosong pada sedikitnya {share} baris, jadi nilai kosongnya "
         "tidak diisi tebakan: setiap kolom itu mendapat kolom tambahan 'tidak "
         "tercatat' (0/1, distandarkan seperti angka lain) yang ikut membentuk "
@@ -557,6 +560,9 @@ TEXT: Catalogue = {
         "standardised, other categories become 0/1 columns, and product "
         "ownership stays 0/1. Missing values are filled with the median or the "
         "most frequent level, except as stated next.",
+        "method_space_sample": " The table holds more than {rows} customers, so each column's "
+        "centre, spread and fill value were computed on a uniform sample of {rows} of them (the "
+        "first in the run's random order, seed {seed}); either engine uses the same sample.",
         "method_indicated": "{columns}: missing in at least {share} of rows, so their missing "
         "values are not guessed: each of these columns gets an extra column 'not "
         "recorded' (0/1, standardised like other numbers) that shapes the "
