@@ -710,3 +710,26 @@ def test_the_crosswalk_spreads_the_targeting_segments_over_the_other_groups(resu
     ]
     both = result.experiments[plan.targeting].rows.intersection(result.experiments[plan.other].rows)
     assert int(counts.to_numpy().sum()) == len(both)
+
+
+@pytest.mark.parametrize(
+    ("rows", "lang", "said"),
+    [
+        (
+            1_000_000,
+            "id",
+            "sampel acak 200.000 nasabah (yang pertama dalam urutan acak run, seed 4)",
+        ),
+        (1_000_000, "en", "a uniform sample of 200,000 of them (the first in the run's random"),
+        (200_000, "id", ""),
+    ],
+)
+def test_the_method_says_when_the_features_were_scaled_on_a_sample(rows, lang, said):
+    from types import SimpleNamespace
+
+    from segmentasi.report.build import _space_sample
+
+    result = SimpleNamespace(source={"rows_validated": rows}, table=())
+    text = _space_sample(result, lang, 4)
+    assert said in text
+    assert bool(text) == bool(said)

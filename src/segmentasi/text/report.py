@@ -138,8 +138,8 @@ TEXT: Catalogue = {
         "distandarkan, kategori lain dipecah menjadi kolom 0/1, dan "
         "kepemilikan produk tetap 0/1. Nilai kosong diisi median atau kategori "
         "terbanyak, kecuali yang disebut berikut.",
-        "method_space_sample": " Tabel berisi lebih dari {rows} pelanggan, jadi pusat, sebaran "
-        "dan nilai pengisi setiap kolom dihitung dari sampel acak {rows} pelanggan (yang pertama "
+        "method_space_sample": " Tabel berisi lebih dari {rows} nasabah, jadi pusat, sebaran "
+        "dan nilai pengisi setiap kolom dihitung dari sampel acak {rows} nasabah (yang pertama "
         "dalam urutan acak run, seed {seed}); kedua mesin memakai sampel yang sama.",
         "method_indicated": "{columns} kosong pada sedikitnya {share} baris, jadi nilai kosongnya "
         "tidak diisi tebakan: setiap kolom itu mendapat kolom tambahan 'tidak "
