@@ -279,3 +279,49 @@ def test_sampled_silhouettes_score_the_in_process_customers(encoded_on_spark):
     theirs, their_values = engine.silhouettes(driver, fits(X_driver), sample_size=300, seed=0)
     np.testing.assert_array_equal(everyone.row_numbers[mine], driver.row_numbers[theirs])
     np.testing.assert_allclose(their_values, mine_values, atol=1e-6)
+
+
+def test_a_spark_run_on_a_sample_finds_the_in_process_k_medoids_with_a_filter_and_drops(
+    spark, schema, tmp_path, monkeypatch
+):
+    """A driver holding 2,000 of 6,000 customers (fewer once filtered), customers with a gap
+    dropped: the in-process run fitting its space on the same first 2,000 in the run's order
+    finds the same K-Medoids (CLARA: same samples) at every k, with the same silhouettes (the
+    same customers scored), and both choose the same k."""
+    from segmentasi import pipeline
+    from segmentasi.quality import Handling
+    from segmentasi.spark.engine import SparkEngine
+
+    path = tmp_path / "customers.csv"
+    segmentasi.synthesize(schema, rows=6_000, seed=5).to_csv(path, index=False)
+    monkeypatch.setattr(pipeline, "SPACE_FIT_ROWS", 2_000)
+    options = SweepOptions(
+        ks=(2, 3), stability_runs=2, stability_rows=200, silhouette_exact_max_rows=1_000,
+        silhouette_sample=500, seed=3,
+    )  # fmt: skip
+    arguments = {
+        "schema": schema,
+        "experiments": ["demografi"],
+        "options": options,
+        "diagnose": False,
+        "where": "`Usia` >= 30",
+        "handling": Handling(missing="drop"),
+    }
+    mine = segmentasi.run(path, workers=1, **arguments).experiments["demografi"]
+    engine = SparkEngine("local[2]", driver_rows=2_000)
+    try:
+        theirs = segmentasi.run(path, engine=engine, **arguments).experiments["demografi"]
+    finally:
+        engine.close()
+    ours, spark = (
+        r.sweep.table.set_index(["algorithm", "k"]).loc["kmedoids"] for r in (mine, theirs)
+    )
+    assert (ours.method == "clara samples=8 size=2500").all()
+    assert not spark.silhouette_exact.any()
+    np.testing.assert_allclose(spark.cost, ours.cost, rtol=1e-12)
+    np.testing.assert_allclose(spark.silhouette, ours.silhouette, atol=1e-9)
+    for k in (2, 3):
+        np.testing.assert_array_equal(
+            theirs.sweep.fits[("kmedoids", k)].centers, mine.sweep.fits[("kmedoids", k)].centers
+        )
+    assert theirs.sweep.chosen == mine.sweep.chosen
