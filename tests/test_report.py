@@ -713,23 +713,22 @@ def test_the_crosswalk_spreads_the_targeting_segments_over_the_other_groups(resu
 
 
 @pytest.mark.parametrize(
-    ("rows", "lang", "said"),
+    ("source", "lang", "said"),
     [
-        (
-            1_000_000,
-            "id",
-            "sampel acak 200.000 nasabah (yang pertama dalam urutan acak run, seed 4)",
-        ),
-        (1_000_000, "en", "a uniform sample of 200,000 of them (the first in the run's random"),
-        (200_000, "id", ""),
+        ({"rows_validated": 10**6}, "id", "sampel acak 200.000 nasabah (yang pertama dalam"),
+        ({"rows_validated": 10**6}, "en", "a uniform sample of 200,000 of them (the first in"),
+        ({"rows_validated": 200_000}, "id", ""),
+        # A Spark driver holding fewer customers fits the space on them.
+        ({"rows_validated": 1_500, "driver_rows": 700}, "en", "a uniform sample of 700 of them"),
+        ({"rows_validated": 700, "driver_rows": 700}, "en", ""),
     ],
 )
-def test_the_method_says_when_the_features_were_scaled_on_a_sample(rows, lang, said):
+def test_the_method_says_when_the_features_were_scaled_on_a_sample(source, lang, said):
     from types import SimpleNamespace
 
     from segmentasi.report.build import _space_sample
 
-    result = SimpleNamespace(source={"rows_validated": rows}, table=())
+    result = SimpleNamespace(source=source, table=())
     text = _space_sample(result, lang, 4)
     assert said in text
     assert bool(text) == bool(said)

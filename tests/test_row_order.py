@@ -13,18 +13,20 @@ NUMBERS = np.array([0, 1, 2, 7, 1_000, 123_456_789, 2**33 + 5, 2**62 + 11], dtyp
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("seed", [0, 7, 2**31 + 7])
+@pytest.mark.parametrize("seed", [0, 7, 2**31 + 7, 2**62 + 3])
 def test_keys_are_sparks_xxhash64_of_the_row_number_and_the_seed(spark, seed):
     from pyspark.sql import functions as F
 
     frame = spark.createDataFrame(pd.DataFrame({"row": NUMBERS}))
-    keyed = frame.select(F.xxhash64("row", F.lit(hashed_seed(seed))).alias("key")).toPandas()
+    seed_column = F.lit(hashed_seed(seed)).cast("long")  # as the Spark engine hashes it
+    keyed = frame.select(F.xxhash64("row", seed_column).alias("key")).toPandas()
     np.testing.assert_array_equal(row_keys(NUMBERS, seed), keyed["key"].to_numpy(np.int64))
 
 
-def test_a_seed_beyond_an_int_hashes_its_lowest_31_bits():
-    assert hashed_seed(2**31 + 7) == 7
-    np.testing.assert_array_equal(row_keys(NUMBERS, 2**31 + 7), row_keys(NUMBERS, 7))
+def test_seeds_give_their_own_orders_up_to_63_bits():
+    assert hashed_seed(2**63 + 7) == 7
+    np.testing.assert_array_equal(row_keys(NUMBERS, 2**63 + 7), row_keys(NUMBERS, 7))
+    assert not np.array_equal(row_keys(NUMBERS, 7), row_keys(NUMBERS, 2**31 + 7))
     assert not np.array_equal(row_keys(NUMBERS, 7), row_keys(NUMBERS, 8))
 
 

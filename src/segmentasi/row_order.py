@@ -18,17 +18,18 @@ _SPARK_SEED = np.uint64(42)  # the seed Spark's xxhash64 column function starts 
 
 
 def hashed_seed(seed: int) -> int:
-    """The int the keys hash for a run's seed: its lowest 31 bits (Spark hashes an int)."""
-    return int(seed) & 0x7FFFFFFF
+    """The long the keys hash for a run's seed: its lowest 63 bits (Spark hashes a signed long;
+    a seed is not negative)."""
+    return int(seed) & (2**63 - 1)
 
 
 def row_keys(row_numbers: np.ndarray, seed: int) -> np.ndarray:
-    """int64 keys of the rows: Spark's `xxhash64(row_number, hashed_seed(seed))` of a long row
-    number and an int, bit for bit."""
+    """int64 keys of the rows: Spark's `xxhash64(row_number, hashed_seed(seed))` of two longs
+    (the seed as `F.lit(hashed_seed(seed)).cast("long")`), bit for bit."""
     rows = np.asarray(row_numbers, dtype=np.int64).view(np.uint64)
     keyed = _hash_long(rows, np.full(rows.shape, _SPARK_SEED))
     seeds = np.full(rows.shape, hashed_seed(seed), dtype=np.uint64)
-    return _hash_int(seeds, keyed).view(np.int64)
+    return _hash_long(seeds, keyed).view(np.int64)
 
 
 def row_numbers(table: pd.DataFrame) -> np.ndarray:
@@ -51,12 +52,6 @@ def _hash_long(value: np.ndarray, seed: np.ndarray) -> np.ndarray:
     hashed = seed + _PRIME_5 + np.uint64(8)
     hashed ^= _rotate_left(value * _PRIME_2, 31) * _PRIME_1
     return _mix(_rotate_left(hashed, 27) * _PRIME_1 + _PRIME_4)
-
-
-def _hash_int(value: np.ndarray, seed: np.ndarray) -> np.ndarray:
-    hashed = seed + _PRIME_5 + np.uint64(4)
-    hashed ^= (value & np.uint64(0xFFFFFFFF)) * _PRIME_1
-    return _mix(_rotate_left(hashed, 23) * _PRIME_2 + _PRIME_3)
 
 
 def _rotate_left(value: np.ndarray, bits: int) -> np.ndarray:

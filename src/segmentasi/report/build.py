@@ -1490,10 +1490,12 @@ def _edge(name: str, exp: ExperimentResult, lang: str) -> str:
 
 
 def _space_sample(result: RunResult, lang: str, seed: int) -> str:
-    """What the feature spaces were fitted on, when not every customer (engine.SPACE_FIT_ROWS)."""
-    if int(result.source.get("rows_validated", len(result.table))) <= SPACE_FIT_ROWS:
+    """What the feature spaces were fitted on, when not every customer: the first
+    engine.SPACE_FIT_ROWS in the run's order, or the Spark driver's smaller sample."""
+    fitted = min(SPACE_FIT_ROWS, int(result.source.get("driver_rows", SPACE_FIT_ROWS)))
+    if int(result.source.get("rows_validated", len(result.table))) <= fitted:
         return ""
-    return say("method_space_sample", lang, rows=num(SPACE_FIT_ROWS, lang), seed=seed)
+    return say("method_space_sample", lang, rows=num(fitted, lang), seed=seed)
 
 
 def _engine(result: RunResult, lang: str) -> str:

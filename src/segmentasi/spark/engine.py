@@ -210,7 +210,7 @@ class SparkEngine(Engine):
 
         if self._held_whole(validated):
             return to_pandas(validated, self._schema)
-        key = F.xxhash64(F.col(ROW), F.lit(hashed_seed(seed)))
+        key = F.xxhash64(F.col(ROW), F.lit(hashed_seed(seed)).cast("long"))
         drawn = validated.frame.orderBy(key, ROW).limit(self.driver_rows)
         return to_pandas(replace(validated, frame=drawn, rows=self.driver_rows), self._schema)
 
