@@ -137,6 +137,18 @@ def test_gower_encoding_gives_gower_distance_as_manhattan(other_schema):
     assert space.metric == "manhattan"
 
 
+def test_gower_counts_a_value_beyond_the_fitted_range_as_its_end(other_schema):
+    table, _ = validate(make_other_bank(40), other_schema)
+    space = FeatureSpace(other_schema, other_schema.experiment("people"), "gower").fit(table)
+    column = space.feature_names_.index("age_years")
+    ages = table["age_years"]
+    beyond = table.iloc[:3].copy()
+    beyond["age_years"] = [ages.min() - 30, ages.max() + 500, ages.max()]
+    X = space.transform(beyond)
+    # 3 features: each one's distance is at most 1/3, at the fitted range's ends.
+    np.testing.assert_allclose(X[:, column], [0.0, 1 / 3, 1 / 3], atol=1e-7)
+
+
 def test_unseen_and_missing_values_take_the_fill(synthetic, schema):
     table, _ = validate(synthetic, schema)
     space = FeatureSpace(schema, schema.experiment("demografi")).fit(table)

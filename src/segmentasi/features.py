@@ -279,6 +279,12 @@ class FeatureSpace:
         if enc.log:
             raw = np.log1p(raw)
         scaled = ((raw - enc.center) / enc.scale)[:, None]
+        if self.encoding == "gower":
+            # A value beyond the range the space was fitted on (a prospect, or a customer
+            # outside the fitting sample of a large table) counts as the range's end, as
+            # scikit-learn's MinMaxScaler(clip=True) does: one column's distance stays within
+            # Gower's 1/p, however far out the value lies.
+            scaled = np.clip(scaled, 0.0, 1.0 / _feature_count(self))
         if not enc.indicator:
             return scaled
         flag = (missing - enc.indicator_center) / enc.indicator_scale
