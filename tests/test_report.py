@@ -715,8 +715,18 @@ def test_the_crosswalk_spreads_the_targeting_segments_over_the_other_groups(resu
 @pytest.mark.parametrize(
     ("source", "lang", "said"),
     [
-        ({"rows_validated": 10**6}, "id", "sampel acak 200.000 nasabah (yang pertama dalam"),
-        ({"rows_validated": 10**6}, "en", "a uniform sample of 200,000 of them (the first in"),
+        (
+            {"rows_validated": 10**6},
+            "id",
+            "sampel acak 200.000 nasabah (yang pertama dalam urutan acak run, seed 4; tanpa "
+            "nasabah yang tidak ikut dikelompokkan)",
+        ),
+        (
+            {"rows_validated": 10**6},
+            "en",
+            "a uniform sample of 200,000 of them (the first in the run's random order, seed 4; "
+            "less those not clustered)",
+        ),
         ({"rows_validated": 200_000}, "id", ""),
         # A Spark driver holding fewer customers fits the space on them.
         ({"rows_validated": 1_500, "driver_rows": 700}, "en", "a uniform sample of 700 of them"),

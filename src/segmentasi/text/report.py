@@ -140,7 +140,7 @@ TEXT: Catalogue = {
         "terbanyak, kecuali yang disebut berikut.",
         "method_space_sample": " Tabel berisi lebih dari {rows} nasabah, jadi pusat, sebaran "
         "dan nilai pengisi setiap kolom dihitung dari sampel acak {rows} nasabah (yang pertama "
-        "dalam urutan acak run, seed {seed}).",
+        "dalam urutan acak run, seed {seed}; tanpa nasabah yang tidak ikut dikelompokkan).",
         "method_indicated": "{columns} kosong pada sedikitnya {share} baris, jadi nilai kosongnya "
         "tidak diisi tebakan: setiap kolom itu mendapat kolom tambahan 'tidak "
         "tercatat' (0/1, distandarkan seperti angka lain) yang ikut membentuk "
@@ -562,7 +562,7 @@ TEXT: Catalogue = {
         "most frequent level, except as stated next.",
         "method_space_sample": " The table holds more than {rows} customers, so each column's "
         "centre, spread and fill value were computed on a uniform sample of {rows} of them (the "
-        "first in the run's random order, seed {seed}).",
+        "first in the run's random order, seed {seed}; less those not clustered).",
         "method_indicated": "{columns}: missing in at least {share} of rows, so their missing "
         "values are not guessed: each of these columns gets an extra column 'not "
         "recorded' (0/1, standardised like other numbers) that shapes the "
