@@ -148,6 +148,33 @@ def test_few_distinct_rows_are_fitted_on_the_driver_as_in_process(flags, algorit
         np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
 
 
+@spark_test
+def test_few_distinct_rows_are_taken_in_the_order_of_their_first_customers(spark):
+    from segmentasi.spark.clara import fit_clara
+    from segmentasi.spark.rows import EncodedRows, collapse, in_order
+
+    # FLAGS in another order: weighted PAM breaks ties between equidistant medoids by the order
+    # it takes the distinct rows in, so in process this order gives other segment sizes at k=3
+    # than FLAGS sorted by value does. The run's encoded table, as the engine builds it.
+    X = FLAGS[np.random.default_rng(1).permutation(len(FLAGS))]
+    ordered = in_order(encoded(spark, X).frame, X.shape[1])
+    try:
+        rows = collapse(EncodedRows(ordered.frame, X.shape[1], "manhattan", len(X), ordered))
+        fitted = fit_clara(rows, [3, 5], seed=0, sample_rows=100)
+    finally:
+        ordered.frame.unpersist()
+    in_process = fit_sweep(X, [3, 5], "kmedoids", metric="manhattan", seed=0)
+    assert not np.array_equal(
+        np.bincount(in_process[0].labels),
+        np.bincount(fit_sweep(by_value(X), [3], "kmedoids", metric="manhattan", seed=0)[0].labels),
+    )
+    for fit, clustering in zip(fitted, in_process, strict=True):
+        assert fit.method == clustering.method
+        np.testing.assert_array_equal(fit.centers, clustering.centers)
+        assert fit.cost == pytest.approx(clustering.cost, rel=1e-9)
+        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
+
+
 @pytest.fixture(scope="module")
 def groups(spark):
     return encoded(spark, GROUPS, "manhattan")

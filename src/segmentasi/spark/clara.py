@@ -23,7 +23,16 @@ from ..algorithms.kmedoids import (
 )
 from ..numeric import check_metric
 from .assign import assignment_totals, fitted_in_size_order, fitted_on_distinct
-from .rows import EncodedRows, Fitted, InOrder, cached, collapse, few_distinct_rows, in_order
+from .rows import (
+    EncodedRows,
+    Fitted,
+    InOrder,
+    cached,
+    collapse,
+    few_distinct_rows,
+    first_use_order,
+    in_order,
+)
 
 
 def fit_clara(
@@ -42,7 +51,9 @@ def fit_clara(
     table of at most sample_rows customers (a sample would hold all of them) in order is
     gathered to the driver and fitted in process (algorithms.fit_sweep). A table with at most
     WEIGHTED_MAX_ROWS distinct rows, fewer than its customers, is fitted on them on the driver
-    as in process (weighted PAM, the tie order with the best silhouette). Any other goes through
+    as in process (weighted PAM, the tie order with the best silhouette), taken in the order
+    their first customers come in (as in process; where ties are broken depends on it), or,
+    for a collapsed table without its order, in the order they are gathered. Any other goes through
     CLARA with `samples` samples of sample_rows customers (at most the in-process matrix budget
     allows), drawn by position in order as in process (algorithms.kmedoids.clara_draws): the
     same samples and medoids as the in-process engine's on the same table in the same order,
@@ -64,6 +75,10 @@ def fit_clara(
         few = few_distinct_rows(distinct, WEIGHTED_MAX_ROWS)
         if few is not None:
             points, weights = few
+            if rows.ordered is not None or not rows.weighted:
+                with _customers_in_order(rows) as ordered:
+                    by_first_use = first_use_order(ordered, points)
+                points, weights = points[by_first_use], weights[by_first_use]
             check_ks(ks, len(points))
             found, method = weighted_kmedoids(points, weights.astype(np.float64), ks, metric, seed)
             medoids = [points[found[k]] for k in ks]

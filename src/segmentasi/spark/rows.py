@@ -80,6 +80,24 @@ def in_order(frame: DataFrame, dims: int) -> InOrder:
     )
 
 
+def first_use_order(ordered: InOrder, points: np.ndarray) -> np.ndarray:
+    """The indices that put `points`, distinct rows of the table, in the order of their first
+    customer in `ordered`: the order in which weighted K-Medoids takes them in process. One
+    grouping pass over the customers; every point must be one of their rows."""
+    columns = feature_columns(points.shape[1])
+    firsts = (
+        ordered.frame.groupBy(*columns)
+        .agg(F.min(ROW_ID).alias(ROW_ID))
+        .toPandas()
+        .astype(dict.fromkeys(columns, np.float32))
+    )
+    wanted = pd.DataFrame(points, columns=columns).reset_index()
+    found = wanted.merge(firsts, on=columns, how="left", validate="one_to_one")
+    if found[ROW_ID].isna().any():
+        raise ValueError("every point must be one of the table's rows")
+    return found.sort_values(ROW_ID)["index"].to_numpy(np.int64)
+
+
 @dataclass(frozen=True)
 class EncodedRows:
     """An encoded table: its frame, the number of features, the distance its space is meant for
