@@ -149,6 +149,24 @@ def test_few_distinct_rows_are_fitted_on_the_driver_as_in_process(flags, algorit
 
 
 @spark_test
+def test_kmeans_on_hundreds_of_distinct_rows_is_the_in_process_weighted_fit(spark):
+    from segmentasi.spark.kmeans import fit_kmeans as spark_kmeans
+    from segmentasi.spark.rows import collapse
+
+    # 600 distinct rows (more than weighted PAM's few, at most K-Means's sample) for 3,000
+    # customers: in process K-Means fits them weighted, without sampling; so does Spark.
+    X = np.tile(GROUPS[:600], (5, 1))[np.random.default_rng(4).permutation(3000)]
+    fitted = spark_kmeans(collapse(encoded(spark, X)), [3, 5], sample=X[:100], seed=0)
+    in_process = fit_sweep(X, [3, 5], "kmeans", seed=0)
+    for fit, clustering in zip(fitted, in_process, strict=True):
+        assert clustering.method == "kmeans-lloyd n_init=10 distinct_rows=600 weighted"
+        assert fit.method == clustering.method
+        np.testing.assert_array_equal(fit.centers, clustering.centers)
+        assert fit.cost == pytest.approx(clustering.cost, rel=1e-9)
+        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
+
+
+@spark_test
 def test_few_distinct_rows_are_taken_in_the_order_of_their_first_customers(spark):
     from segmentasi.spark.clara import fit_clara
     from segmentasi.spark.rows import EncodedRows, collapse, in_order

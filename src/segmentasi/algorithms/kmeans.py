@@ -26,39 +26,68 @@ def fit_kmeans_sweep(
 ) -> list[Clustering]:
     """K-Means for every k in ks; `distinct` is distinct_rows(X), n_init as in fit_sweep."""
     first_rows, counts = distinct
-    polish = False
-    if len(first_rows) < len(X) and len(first_rows) <= WEIGHTED_MAX_ROWS:
-        # Same objective as on all rows: each distinct row weighted by how often it occurs.
-        # Restarts cost next to nothing on a few distinct rows, and k-means++ from weighted
-        # seeds gets stuck more often: with n_init=10 the product flags (63 distinct rows)
-        # ended 1-4% above the inertia of n_init=10 on all rows; DISTINCT_ROWS_N_INIT beat it.
-        centers, method = weighted_kmeans_centers(X[first_rows], counts, ks, seed, n_init)
+    if len(first_rows) < len(X) and len(first_rows) <= KMEANS_SAMPLE_ROWS:
+        centers, method = kmeans_on_distinct(X[first_rows], counts, ks, seed, n_init)
         return [_kmeans_result(X, k, c, method) for k, c in zip(ks, centers, strict=True)]
     n_init = 10 if n_init is None else n_init
-    if len(first_rows) < len(X) and len(first_rows) <= KMEANS_SAMPLE_ROWS:
-        fit_rows, weights = X[first_rows], counts.astype(np.float64)
-        method = f"kmeans-lloyd n_init={n_init} distinct_rows={len(first_rows)} weighted"
-    elif len(X) <= KMEANS_SAMPLE_ROWS:
-        fit_rows, weights = X, None
-        method = f"kmeans-lloyd n_init={n_init}"
-    else:
-        sample = np.random.default_rng(seed).choice(len(X), size=KMEANS_SAMPLE_ROWS, replace=False)
-        fit_rows, weights, polish = X[np.sort(sample)], None, True
-        method = f"kmeans-lloyd n_init={n_init} sample={KMEANS_SAMPLE_ROWS} + full-data lloyd"
+    positions = kmeans_sample_positions(len(X), seed)
+    centers = kmeans_restarts(X[positions], ks, seed, n_init)
+    method = f"kmeans-lloyd n_init={n_init}"
+    if len(positions) < len(X):
+        with one_thread():
+            centers = [KMeans(len(c), init=c, n_init=1).fit(X).cluster_centers_ for c in centers]
+        method += f" sample={len(positions)} + full-data lloyd"
+    return [
+        _kmeans_result(X, k, c.astype(np.float32), method) for k, c in zip(ks, centers, strict=True)
+    ]
+
+
+def kmeans_sample_positions(rows: int, seed: int) -> np.ndarray:
+    """The sorted positions of the rows K-Means's restarts run on, in a table of `rows` rows:
+    every row up to KMEANS_SAMPLE_ROWS, else that many drawn uniformly."""
+    if rows <= KMEANS_SAMPLE_ROWS:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(seed).choice(rows, size=KMEANS_SAMPLE_ROWS, replace=False))
+
+
+def kmeans_restarts(
+    fit_rows: np.ndarray,
+    ks: list[int],
+    seed: int,
+    n_init: int,
+    weights: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Per k, the centres of the lowest-inertia of n_init scikit-learn K-Means fits of
+    `fit_rows` (weighted when given) from k-means++ seeds."""
     # Unweighted fits seed from a float64 copy (see _kmeanspp_in_float64); scikit-learn's
     # callable init takes no sample weights, so weighted fits keep its own k-means++.
     init = "k-means++" if weights is not None else _kmeanspp_in_float64
-    results = []
     # One thread: scikit-learn merges per-thread partial centres in lock order, so its result
     # depends on the thread count and, past two threads, can vary from run to run.
     with one_thread():
-        for k in ks:
-            model = KMeans(n_clusters=k, init=init, n_init=n_init, random_state=seed)
-            centers = model.fit(fit_rows, sample_weight=weights).cluster_centers_
-            if polish:
-                centers = KMeans(n_clusters=k, init=centers, n_init=1).fit(X).cluster_centers_
-            results.append(_kmeans_result(X, k, centers.astype(np.float32), method))
-    return results
+        return [
+            KMeans(n_clusters=k, init=init, n_init=n_init, random_state=seed)
+            .fit(fit_rows, sample_weight=weights)
+            .cluster_centers_
+            for k in ks
+        ]
+
+
+def kmeans_on_distinct(
+    points: np.ndarray, counts: np.ndarray, ks: list[int], seed: int, n_init: int | None
+) -> tuple[list[np.ndarray], str]:
+    """K-Means centres (float32) for every k on a table's distinct rows `points`, row i
+    standing for counts[i] rows (at most KMEANS_SAMPLE_ROWS of them), and the method's
+    description: the same objective as on every row."""
+    if len(points) <= WEIGHTED_MAX_ROWS:
+        # Restarts cost next to nothing on a few distinct rows, and k-means++ from weighted
+        # seeds gets stuck more often: with n_init=10 the product flags (63 distinct rows)
+        # ended 1-4% above the inertia of n_init=10 on all rows; DISTINCT_ROWS_N_INIT beat it.
+        return weighted_kmeans_centers(points, counts, ks, seed, n_init)
+    n_init = 10 if n_init is None else n_init
+    centers = kmeans_restarts(points, ks, seed, n_init, counts.astype(np.float64))
+    method = f"kmeans-lloyd n_init={n_init} distinct_rows={len(points)} weighted"
+    return [c.astype(np.float32) for c in centers], method
 
 
 def weighted_kmeans_centers(

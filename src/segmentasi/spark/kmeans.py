@@ -23,8 +23,8 @@ import numpy as np
 from scipy import sparse
 
 from ..algorithms import check_ks, fit_sweep
-from ..algorithms.assignment import WEIGHTED_MAX_ROWS, as_features, nearest
-from ..algorithms.kmeans import KMEANS_MAX_ITER, weighted_kmeans_centers
+from ..algorithms.assignment import as_features, nearest
+from ..algorithms.kmeans import KMEANS_MAX_ITER, KMEANS_SAMPLE_ROWS, kmeans_on_distinct
 from .assign import fitted_in_size_order, fitted_on_distinct
 from .rows import EncodedRows, Fitted, cached, few_distinct_rows, sum_over_blocks
 
@@ -43,9 +43,9 @@ def fit_kmeans(
     started from the in-process fits of `sample` (customers of the table, on the driver; n_init
     as in algorithms.fit_sweep) and iterated over every row (see the module docstring).
 
-    A weighted (collapsed) table of at most WEIGHTED_MAX_ROWS rows, fewer than its customers,
-    is fitted on the driver as in process (weighted K-Means from many seeds): the in-process
-    result."""
+    A weighted (collapsed) table of at most KMEANS_SAMPLE_ROWS rows, fewer than its customers,
+    is gathered and fitted on the driver as in process, weighted (kmeans_on_distinct): the
+    in-process result."""
     ks = [int(k) for k in ks]
     if not ks or min(ks) < 2:
         raise ValueError(f"give one or more k of at least 2, got {ks}")
@@ -54,11 +54,11 @@ def fit_kmeans(
     sample = as_features(sample)
     if sample.ndim != 2 or sample.shape[1] != rows.dims or len(sample) == 0:
         raise ValueError(f"the sample must be rows of the table, with {rows.dims} columns")
-    few = few_distinct_rows(rows, WEIGHTED_MAX_ROWS)
+    few = few_distinct_rows(rows, KMEANS_SAMPLE_ROWS)
     if few is not None:
         points, weights = few
         check_ks(ks, len(points))
-        centers, method = weighted_kmeans_centers(points, weights, ks, seed, n_init)
+        centers, method = kmeans_on_distinct(points, weights, ks, seed, n_init)
         return fitted_on_distinct(points, weights, centers, "kmeans", "euclidean", method)
     starts = fit_sweep(sample, ks, "kmeans", seed=seed, n_init=n_init)
     tolerance = KMEANS_TOL * float(np.mean(np.var(sample, axis=0, dtype=np.float64)))
