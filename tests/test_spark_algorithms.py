@@ -140,12 +140,8 @@ def test_few_distinct_rows_are_fitted_on_the_driver_as_in_process(flags, algorit
     )
     # Sorted, the table's first rows are its distinct rows in the order found in process.
     in_process = fit_sweep(by_value(FLAGS), [3, 5], algorithm, metric=metric, seed=0)
-    for fit, clustering in zip(fitted, in_process, strict=True):
-        assert "distinct_rows=" in fit.method
-        assert fit.method == clustering.method
-        np.testing.assert_array_equal(fit.centers, clustering.centers)
-        assert fit.cost == pytest.approx(clustering.cost, rel=1e-9)
-        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
+    assert all("distinct_rows=" in fit.method for fit in fitted)
+    assert_the_in_process_fits(fitted, in_process)
 
 
 @spark_test
@@ -158,12 +154,8 @@ def test_kmeans_on_hundreds_of_distinct_rows_is_the_in_process_weighted_fit(spar
     X = np.tile(GROUPS[:600], (5, 1))[np.random.default_rng(4).permutation(3000)]
     fitted = spark_kmeans(collapse(encoded(spark, X)), [3, 5], sample=X[:100], seed=0)
     in_process = fit_sweep(X, [3, 5], "kmeans", seed=0)
-    for fit, clustering in zip(fitted, in_process, strict=True):
-        assert clustering.method == "kmeans-lloyd n_init=10 distinct_rows=600 weighted"
-        assert fit.method == clustering.method
-        np.testing.assert_array_equal(fit.centers, clustering.centers)
-        assert fit.cost == pytest.approx(clustering.cost, rel=1e-9)
-        np.testing.assert_array_equal(fit.sizes, np.bincount(clustering.labels))
+    assert {c.method for c in in_process} == {"kmeans-lloyd n_init=10 distinct_rows=600 weighted"}
+    assert_the_in_process_fits(fitted, in_process)
 
 
 @spark_test
@@ -186,6 +178,12 @@ def test_few_distinct_rows_are_taken_in_the_order_of_their_first_customers(spark
         np.bincount(in_process[0].labels),
         np.bincount(fit_sweep(by_value(X), [3], "kmedoids", metric="manhattan", seed=0)[0].labels),
     )
+    assert_the_in_process_fits(fitted, in_process)
+
+
+def assert_the_in_process_fits(fitted: list, in_process: list) -> None:
+    """Spark's fits are the in-process ones: method, centres, cost (up to summation order) and
+    segment sizes."""
     for fit, clustering in zip(fitted, in_process, strict=True):
         assert fit.method == clustering.method
         np.testing.assert_array_equal(fit.centers, clustering.centers)
