@@ -142,6 +142,17 @@ def silhouette_estimates(
     return summarise_silhouettes(samples, exact=rows is None)
 
 
+def silhouette_sample(
+    n_rows: int, sample_size: int, seed: int, row_numbers: np.ndarray | None = None
+) -> np.ndarray:
+    """Sorted indices of the rows a sampled silhouette scores among n_rows: the sample_size first
+    in the run's order (row_order.first_in_order) of rows numbered `row_numbers` (their rows in
+    the input table; default 0..n_rows-1), all of them when there are no more. Both engines
+    score these."""
+    numbers = np.arange(n_rows) if row_numbers is None else row_numbers
+    return first_in_order(numbers, seed, sample_size)
+
+
 def silhouette_rows(
     X: np.ndarray,
     labelings: Sequence[np.ndarray],
@@ -164,8 +175,7 @@ def silhouette_rows(
         raise ValueError(f"sample_size must be at least 2, got {sample_size}")
     if n_rows <= sample_size:
         return None, silhouette_samples_many(X, labelings, metric, max_memory_mb=max_memory_mb)
-    numbers = np.arange(n_rows) if row_numbers is None else row_numbers
-    rows = first_in_order(numbers, seed, sample_size)
+    rows = silhouette_sample(n_rows, sample_size, seed, row_numbers)
     return rows, silhouette_samples_many(
         X, labelings, metric=metric, rows=rows, max_memory_mb=max_memory_mb
     )

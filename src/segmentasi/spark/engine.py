@@ -26,6 +26,7 @@ from ..algorithms import Clustering, assign
 from ..engine import SPACE_FIT_ROWS, CatalogTable, Engine, Space
 from ..errors import UserError
 from ..features import FeatureSpace
+from ..metrics import silhouette_sample
 from ..profile import Profile
 from ..schema import Schema
 
@@ -295,13 +296,11 @@ class SparkEngine(Engine):
         every_row_here = len(space.X) == space.size
         if space.rows is None or (every_row_here and sample_size >= space.size):
             return super().silhouettes(space, fits, sample_size=sample_size, seed=seed)
-        from ..row_order import first_in_order
         from .silhouette import estimate_silhouettes
 
         # The in-process engine's rows: the first in the run's order among every row, which
         # are the first among the driver's sample when it was drawn with the same seed.
-        numbers = np.arange(len(space.X)) if space.row_numbers is None else space.row_numbers
-        scored = first_in_order(numbers, seed, sample_size)
+        scored = silhouette_sample(len(space.X), sample_size, seed, space.row_numbers)
         with self._stage("silhouettes"):
             values = estimate_silhouettes(
                 space.rows,
