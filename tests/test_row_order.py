@@ -15,11 +15,10 @@ NUMBERS = np.array([0, 1, 2, 7, 1_000, 123_456_789, 2**33 + 5, 2**62 + 11], dtyp
 @pytest.mark.spark
 @pytest.mark.parametrize("seed", [0, 7, 2**31 + 7, 2**62 + 3])
 def test_keys_are_sparks_xxhash64_of_the_row_number_and_the_seed(spark, seed):
-    from pyspark.sql import functions as F
+    from segmentasi.spark.validate import ROW, order_key
 
-    frame = spark.createDataFrame(pd.DataFrame({"row": NUMBERS}))
-    seed_column = F.lit(hashed_seed(seed)).cast("long")  # as the Spark engine hashes it
-    keyed = frame.select(F.xxhash64("row", seed_column).alias("key")).toPandas()
+    frame = spark.createDataFrame(pd.DataFrame({ROW: NUMBERS}))
+    keyed = frame.select(order_key(seed).alias("key")).toPandas()
     np.testing.assert_array_equal(row_keys(NUMBERS, seed), keyed["key"].to_numpy(np.int64))
 
 

@@ -204,15 +204,11 @@ class SparkEngine(Engine):
         `seed` (row_order.py; each row's key hashes its row number), so the same rows for the
         same table and seed however Spark partitions it, and the rows any sample of the run
         draws first (the silhouettes') are among them."""
-        from pyspark.sql import functions as F
-
-        from ..row_order import hashed_seed
-        from .validate import ROW, to_pandas
+        from .validate import ROW, order_key, to_pandas
 
         if self._held_whole(validated):
             return to_pandas(validated, self._schema)
-        key = F.xxhash64(F.col(ROW), F.lit(hashed_seed(seed)).cast("long"))
-        drawn = validated.frame.orderBy(key, ROW).limit(self.driver_rows)
+        drawn = validated.frame.orderBy(order_key(seed), ROW).limit(self.driver_rows)
         return to_pandas(replace(validated, frame=drawn, rows=self.driver_rows), self._schema)
 
     def _held_whole(self, validated: ValidatedFrame) -> bool:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyspark import StorageLevel, TaskContext
+from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
@@ -41,6 +42,7 @@ from pyspark.sql.types import ArrayType, MapType, StringType, StructType
 from .. import decimals
 from ..errors import InputError
 from ..filters import parse_filter
+from ..row_order import hashed_seed
 from ..schema import Column, Schema
 from ..validation import (
     Checks,
@@ -81,6 +83,12 @@ class ValidatedFrame:
     frame: DataFrame
     rows: int
     problems: tuple[Problem, ...] = ()
+
+
+def order_key(seed: int) -> SparkColumn:
+    """Each typed row's key in the run's order for `seed`: Spark's xxhash64 of its ROW and the
+    seed as a long, which row_order.row_keys computes in numpy."""
+    return F.xxhash64(F.col(ROW), F.lit(hashed_seed(seed)).cast("long"))
 
 
 def validate_frame(
