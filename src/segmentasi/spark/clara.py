@@ -67,7 +67,7 @@ def fit_clara(
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}")
     size = min(sample_rows, math.isqrt(MATRIX_BUDGET_BYTES // 4))
-    if rows.rows <= size and (rows.ordered is not None or not rows.weighted):
+    if rows.rows <= size and rows.order_known:
         with _customers_in_order(rows) as ordered:
             return _fit_in_process(ordered, ks, metric, seed, samples)
     distinct = rows if rows.weighted else collapse(rows)
@@ -75,7 +75,7 @@ def fit_clara(
         few = few_distinct_rows(distinct, WEIGHTED_MAX_ROWS)
         if few is not None:
             points, weights = few
-            if rows.ordered is not None or not rows.weighted:
+            if rows.order_known:
                 with _customers_in_order(rows) as ordered:
                     by_first_use = first_use_order(ordered, points)
                 points, weights = points[by_first_use], weights[by_first_use]
@@ -119,7 +119,7 @@ def _customers_in_order(rows: EncodedRows) -> Iterator[InOrder]:
     if rows.ordered is not None:
         yield rows.ordered
         return
-    if rows.weighted:
+    if not rows.order_known:
         raise ValueError(
             "a collapsed table has lost its customers' order: give the table as encoded, or "
             "with its customers in order (rows.in_order)"

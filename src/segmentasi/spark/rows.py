@@ -115,6 +115,12 @@ class EncodedRows:
         """Whether a row stands for `weight` customers (else for one)."""
         return WEIGHT in self.frame.columns
 
+    @property
+    def order_known(self) -> bool:
+        """Whether its customers' order in the table is known: kept (`ordered`), or one row
+        each as they come (unweighted)."""
+        return self.ordered is not None or not self.weighted
+
 
 @dataclass(frozen=True)
 class Fitted:
