@@ -64,7 +64,8 @@ def comparable(path: Path) -> bytes:
 
 def _archive_content(raw: bytes) -> bytes:
     """A zip archive's member names and contents, in order, the properties' dates taken out
-    (the archive's own bytes hold each member's time too)."""
+    (the archive's own bytes hold each member's time too), and an archive inside it (the
+    workbook behind each of the slides' charts) compared the same way."""
     parts = []
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         for name in archive.namelist():
@@ -73,6 +74,8 @@ def _archive_content(raw: bytes) -> bytes:
                 content = PROPERTIES_DATE.sub(b"<date>", content)
             elif name.endswith(".png"):
                 content = pixels(content)
+            elif Path(name).suffix in ARCHIVES:  # a slide chart's embedded workbook
+                content = _archive_content(content)
             parts += [name.encode(), content]
     return b"\0".join(parts)
 
